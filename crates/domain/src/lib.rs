@@ -1,0 +1,15 @@
+//! Pure rules of mandates: identifiers, the catalog, enterprise roles, the mandate state
+//! machine and the "in force at moment t" semantics. No I/O: time comes in as a parameter.
+
+pub mod access;
+pub mod catalog;
+pub mod error;
+pub mod lang;
+pub mod mandate;
+pub mod party;
+pub mod roles;
+pub mod time;
+
+pub use error::{DomainError, FieldError, FieldErrors};
+pub use lang::Lang;
+pub use party::{Insz, Kbo, Party, PartyKind};

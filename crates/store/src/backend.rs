@@ -1,0 +1,201 @@
+//! Connections and transactions per backend. SQL that differs between SQLite and
+//! PostgreSQL lives here; the queries elsewhere are written once and run on both.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, Executor, Postgres, Sqlite, Transaction};
+
+use crate::{Result, StoreError};
+
+/// Runs the same query code on whichever backend a handle holds.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::backend::Backend::Sqlite { read: $pool, .. } => $body,
+            $crate::backend::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs the same query code on the connection of either kind of write transaction.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match &mut $tx.inner {
+            $crate::backend::TxInner::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::backend::TxInner::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {on_pool, on_tx};
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    /// One connection writes (writes are serialized anyway), several read (WAL).
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// A handle on the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+}
+
+/// A write transaction holding the store's write lock until commit or drop.
+pub struct WriteTx {
+    pub(crate) inner: TxInner,
+}
+
+pub(crate) enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// Connects like [`Store::connect`]; on PostgreSQL, works inside `schema` (created if
+    /// missing). Tests use a schema each.
+    pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Ok(Store {
+                backend: Backend::Sqlite { read, write },
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?;
+            let mut pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10));
+            if let Some(schema) = schema {
+                let quoted = format!("\"{}\"", schema.replace('"', ""));
+                let admin = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options.clone())
+                    .await?;
+                admin
+                    .execute(AssertSqlSafe(format!(
+                        "CREATE SCHEMA IF NOT EXISTS {quoted}"
+                    )))
+                    .await?;
+                admin.close().await;
+                pool = pool.after_connect(move |conn, _| {
+                    let set = format!("SET search_path TO {quoted}");
+                    Box::pin(async move {
+                        conn.execute(AssertSqlSafe(set)).await?;
+                        Ok(())
+                    })
+                });
+            }
+            Ok(Store {
+                backend: Backend::Postgres(pool.connect_with(options).await?),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// Applies the migrations that are not applied yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => {
+                sqlx::migrate!("./migrations/sqlite").run(write).await?
+            }
+            Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => { sqlx::query("SELECT 1").execute(pool).await?; });
+        Ok(())
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Begins a write transaction; it waits for the writer before it.
+    pub async fn begin(&self) -> Result<WriteTx> {
+        let inner = match &self.backend {
+            Backend::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                // Serializes writers: the sequence stays gapless and in commit order.
+                sqlx::query("LOCK TABLE events IN EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+                TxInner::Postgres(tx)
+            }
+        };
+        Ok(WriteTx { inner })
+    }
+
+    /// Closes the connections.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Drops a PostgreSQL schema made for a test (no-op on SQLite).
+    pub async fn drop_schema(&self, schema: &str) -> Result<()> {
+        if let Backend::Postgres(pool) = &self.backend {
+            let quoted = format!("\"{}\"", schema.replace('"', ""));
+            pool.execute(AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {quoted} CASCADE"
+            )))
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}

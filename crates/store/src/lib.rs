@@ -1,0 +1,37 @@
+//! The store of mandates: an append-only event log with current-state tables beside it,
+//! on SQLite (the embedded default) or PostgreSQL.
+//!
+//! Every write runs in a [`WriteTx`]: writes are serialized, so the event sequence is
+//! gapless and in commit order, and a rule checked inside the transaction (a version, an
+//! exclusive type, an idempotency key) cannot be raced by another writer.
+
+mod backend;
+mod codec;
+mod events;
+mod idempotency;
+mod mandates;
+mod meta;
+mod roles;
+
+pub use backend::{Store, WriteTx};
+pub use events::{NewEvent, StoredEvent};
+pub use idempotency::StoredResponse;
+pub use mandates::{MandateQuery, Page, RoleFilter, Versioned};
+
+/// A store failure. Its text is for operators, never for the client.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database is unreachable or failed: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    /// Another write changed the row first.
+    #[error("the row was changed by another write")]
+    Conflict,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;

@@ -1,0 +1,89 @@
+//! Current state of enterprise roles.
+
+use mandates_domain::roles::EnterpriseRole;
+use mandates_domain::{Insz, Kbo};
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::backend::{on_pool, on_tx};
+use crate::codec::{from_json, to_json};
+use crate::mandates::Versioned;
+use crate::{Result, Store, StoreError, WriteTx};
+
+impl Store {
+    /// Every role, past and present, of an enterprise.
+    pub async fn roles_of_enterprise(&self, enterprise: &Kbo) -> Result<Vec<EnterpriseRole>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT doc FROM roles WHERE enterprise = $1 ORDER BY id")
+                .bind(enterprise.as_str())
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| from_json(&r.try_get::<String, _>("doc")?)).collect()
+        })
+    }
+
+    /// Every role, past and present, of a person.
+    pub async fn roles_of_person(&self, person: &Insz) -> Result<Vec<EnterpriseRole>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT doc FROM roles WHERE person = $1 ORDER BY id")
+                .bind(person.as_str())
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| from_json(&r.try_get::<String, _>("doc")?)).collect()
+        })
+    }
+}
+
+impl WriteTx {
+    /// Every role of an enterprise, read inside the transaction.
+    pub async fn roles_of_enterprise(
+        &mut self,
+        enterprise: &Kbo,
+    ) -> Result<Vec<Versioned<EnterpriseRole>>> {
+        on_tx!(self, c => {
+            let rows = sqlx::query("SELECT doc, row_version FROM roles WHERE enterprise = $1 ORDER BY id")
+                .bind(enterprise.as_str())
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Versioned {
+                        value: from_json(&r.try_get::<String, _>("doc")?)?,
+                        row_version: r.try_get("row_version")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Writes a role; `expected` is the row version it was read at (`None`: a new one).
+    pub async fn put_role(&mut self, role: &EnterpriseRole, expected: Option<i64>) -> Result<()> {
+        let doc = to_json(role)?;
+        let id: Uuid = role.id;
+        let affected = on_tx!(self, c => {
+            match expected {
+                None => sqlx::query("INSERT INTO roles (id, enterprise, person, kind, row_version, doc) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (id) DO NOTHING")
+                    .bind(id.to_string())
+                    .bind(role.enterprise.as_str())
+                    .bind(role.person.as_str())
+                    .bind(role.kind.as_str())
+                    .bind(&doc)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected(),
+                Some(v) => sqlx::query("UPDATE roles SET doc = $2, row_version = row_version + 1 WHERE id = $1 AND row_version = $3")
+                    .bind(id.to_string())
+                    .bind(&doc)
+                    .bind(v)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected(),
+            }
+        });
+        if affected == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+}
