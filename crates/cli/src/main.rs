@@ -1,1 +1,98 @@
-fn main() {}
+//! `mandates`: the system of record for e-government mandates.
+
+mod catalog_cmd;
+mod config;
+mod roles_cmd;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Mandates: powers of attorney for e-government services, with their whole lifecycle
+/// (create, sign, modify, stop, transfer) and the roster of who acts for an enterprise.
+#[derive(Debug, Parser)]
+#[command(name = "mandates", version, propagate_version = true)]
+struct Cli {
+    /// A TOML configuration file (keys as in the README; unknown keys are an error).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The database: sqlite://PATH (default: an SQLite file here) or postgres://...
+    #[arg(long, global = true, value_name = "URL", env = "MANDATES_DATABASE_URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve(serve::ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// The catalog of domains and mandate types.
+    Catalog {
+        #[command(subcommand)]
+        command: catalog_cmd::CatalogCommand,
+    },
+    /// The roster of enterprise roles.
+    Roles {
+        #[command(subcommand)]
+        command: roles_cmd::RolesCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MANDATES_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => {
+                let config = config::load(cli.config.as_deref(), cli.database, Some(&args))?;
+                serve::run(config).await
+            }
+            Command::Migrate => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                let store = config::open_store(&config).await?;
+                println!(
+                    "migrations applied to {}",
+                    config::describe_url(&config.database_url())
+                );
+                store.close().await;
+                Ok(())
+            }
+            Command::Catalog { command } => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                catalog_cmd::run(&config, command)
+            }
+            Command::Roles { command } => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                roles_cmd::run(&config, command).await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -185,15 +185,23 @@ mod tests {
                 assert!(!t.description.get(lang).is_empty(), "{} {lang:?}", t.code);
             }
         }
-        assert!(catalog.mandate_type("fin.tax_on_web").is_some_and(|t| t.exclusive));
+        assert!(
+            catalog
+                .mandate_type("fin.tax_on_web")
+                .is_some_and(|t| t.exclusive)
+        );
     }
 
     #[test]
     fn unknown_keys_and_misplaced_types_are_refused() {
         let text = DEFAULT_CATALOG.replacen("exclusive =", "exclusiv =", 1);
         assert!(Catalog::from_toml(&text).is_err());
-        let text = DEFAULT_CATALOG.replacen("code = \"fin.biztax\"", "code = \"ehealth.biztax\"", 1);
-        assert!(matches!(Catalog::from_toml(&text), Err(CatalogError::Inconsistent(_))));
+        let text =
+            DEFAULT_CATALOG.replacen("code = \"fin.biztax\"", "code = \"ehealth.biztax\"", 1);
+        assert!(matches!(
+            Catalog::from_toml(&text),
+            Err(CatalogError::Inconsistent(_))
+        ));
     }
 
     #[test]

@@ -79,8 +79,10 @@ impl Terms {
     }
 
     fn overlaps(&self, other: &Terms) -> bool {
-        let ends_after = |until: Option<NaiveDate>, from: NaiveDate| until.is_none_or(|u| u >= from);
-        ends_after(self.valid_until, other.valid_from) && ends_after(other.valid_until, self.valid_from)
+        let ends_after =
+            |until: Option<NaiveDate>, from: NaiveDate| until.is_none_or(|u| u >= from);
+        ends_after(self.valid_until, other.valid_from)
+            && ends_after(other.valid_until, self.valid_from)
     }
 
     /// Whether `new` grants anything these terms do not.
@@ -376,7 +378,10 @@ fn resolve_types<'c>(
             errors.push(FieldError::new(field, "type_repeated").arg("type", code));
             continue;
         }
-        match catalog.domain(domain).and_then(|d| d.types.iter().find(|t| t.code == *code)) {
+        match catalog
+            .domain(domain)
+            .and_then(|d| d.types.iter().find(|t| t.code == *code))
+        {
             None => errors.push(
                 FieldError::new(field, "unknown_type")
                     .arg("type", code)
@@ -391,12 +396,7 @@ fn resolve_types<'c>(
     found
 }
 
-fn check_kinds(
-    types: &[&MandateType],
-    side: Side,
-    party: &Party,
-    errors: &mut FieldErrors,
-) {
+fn check_kinds(types: &[&MandateType], side: Side, party: &Party, errors: &mut FieldErrors) {
     for t in types {
         let allowed = match side {
             Side::Mandator => &t.mandator_kinds,
@@ -421,7 +421,9 @@ fn check_period(
     match until {
         None => {
             for t in types.iter().filter(|t| !t.unlimited_allowed) {
-                errors.push(FieldError::new("valid_until", "unlimited_not_allowed").arg("type", &t.code));
+                errors.push(
+                    FieldError::new("valid_until", "unlimited_not_allowed").arg("type", &t.code),
+                );
             }
         }
         Some(until) if until < from => {
@@ -465,7 +467,9 @@ fn parse_notes(
     if let Some(r) = reference
         && r.chars().count() > MAX_REFERENCE_CHARS
     {
-        errors.push(FieldError::new("reference", "reference_too_long").arg("max", MAX_REFERENCE_CHARS));
+        errors.push(
+            FieldError::new("reference", "reference_too_long").arg("max", MAX_REFERENCE_CHARS),
+        );
     }
     let language = language.map(str::trim).filter(|l| !l.is_empty());
     let lang = language.and_then(|l| {
@@ -541,7 +545,13 @@ impl Mandate {
             errors.push(FieldError::new("domain", "unknown_domain").arg("domain", &draft.domain));
         }
         let types = if domain.is_some() {
-            resolve_types(catalog, &draft.domain, &draft.types, &BTreeSet::new(), &mut errors)
+            resolve_types(
+                catalog,
+                &draft.domain,
+                &draft.types,
+                &BTreeSet::new(),
+                &mut errors,
+            )
         } else {
             Vec::new()
         };
@@ -621,8 +631,20 @@ impl Mandate {
             mandatee_notes,
             terms,
         };
-        let created = event(&mandate, EventKind::Created, Some(actor), now, terms_json(&mandate.terms));
-        let signed = event(&mandate, EventKind::Signed, Some(actor), now, serde_json::json!({"side": side}));
+        let created = event(
+            &mandate,
+            EventKind::Created,
+            Some(actor),
+            now,
+            terms_json(&mandate.terms),
+        );
+        let signed = event(
+            &mandate,
+            EventKind::Signed,
+            Some(actor),
+            now,
+            serde_json::json!({"side": side}),
+        );
         Ok((mandate, vec![created, signed]))
     }
 
@@ -688,8 +710,18 @@ impl Mandate {
         DomainError::conflict("invalid_transition").arg("status", self.status_at(now).as_str())
     }
 
+    /// A version number never used before on this mandate, not even by a proposal that
+    /// was withdrawn: a signature on a version number means exactly one set of terms.
+    fn next_version(&self) -> u32 {
+        let signed = self.signatures.iter().map(|s| s.version).max().unwrap_or(0);
+        let proposed = self.proposal.as_ref().map_or(0, |p| p.version);
+        self.version.max(signed).max(proposed) + 1
+    }
+
     fn has_signed(&self, side: Side, version: u32) -> bool {
-        self.signatures.iter().any(|s| s.side == side && s.version == version)
+        self.signatures
+            .iter()
+            .any(|s| s.side == side && s.version == version)
     }
 
     fn signature(actor: &Actor, side: Side, version: u32, now: Instant) -> Signature {
@@ -723,12 +755,30 @@ impl Mandate {
                 if self.has_signed(side, version) {
                     return Err(DomainError::conflict("already_signed"));
                 }
-                self.signatures.push(Self::signature(actor, side, version, now));
-                let mut events = vec![event(self, EventKind::Signed, Some(actor), now, serde_json::json!({"side": side}))];
-                if !self.has_signed(side.other(), version) {
+                let completes = self.has_signed(side.other(), version);
+                if completes {
+                    check_exclusive(
+                        self.id,
+                        &self.terms,
+                        self.transfer_of,
+                        others,
+                        catalog,
+                        actor,
+                        now,
+                    )?;
+                }
+                self.signatures
+                    .push(Self::signature(actor, side, version, now));
+                let mut events = vec![event(
+                    self,
+                    EventKind::Signed,
+                    Some(actor),
+                    now,
+                    serde_json::json!({"side": side}),
+                )];
+                if !completes {
                     return Ok((SignOutcome::Recorded, events));
                 }
-                check_exclusive(self.id, &self.terms, self.transfer_of, others, catalog, actor, now)?;
                 self.status = BaseStatus::Active;
                 self.lapses_at = None;
                 self.history.push(TermsInForce {
@@ -736,8 +786,19 @@ impl Mandate {
                     from: now,
                     terms: self.terms.clone(),
                 });
-                events.push(event(self, EventKind::Activated, None, now, serde_json::Value::Null));
-                Ok((SignOutcome::Activated { replaces: self.transfer_of }, events))
+                events.push(event(
+                    self,
+                    EventKind::Activated,
+                    None,
+                    now,
+                    serde_json::Value::Null,
+                ));
+                Ok((
+                    SignOutcome::Activated {
+                        replaces: self.transfer_of,
+                    },
+                    events,
+                ))
             }
             Status::Lapsed => Err(DomainError::conflict("acceptance_window_passed")),
             Status::Active => {
@@ -748,13 +809,16 @@ impl Mandate {
                     return Err(DomainError::conflict("nothing_to_sign"));
                 };
                 if version != proposal.version {
-                    return Err(DomainError::conflict("stale_version").arg("current", proposal.version));
+                    return Err(
+                        DomainError::conflict("stale_version").arg("current", proposal.version)
+                    );
                 }
                 if proposal.proposed_by == side {
                     return Err(DomainError::conflict("already_signed"));
                 }
                 check_exclusive(self.id, &proposal.terms, None, others, catalog, actor, now)?;
-                self.signatures.push(Self::signature(actor, side, version, now));
+                self.signatures
+                    .push(Self::signature(actor, side, version, now));
                 self.version = proposal.version;
                 self.terms = proposal.terms.clone();
                 self.proposal = None;
@@ -763,7 +827,13 @@ impl Mandate {
                     from: now,
                     terms: self.terms.clone(),
                 });
-                let ev = event(self, EventKind::ChangeSigned, Some(actor), now, terms_json(&self.terms));
+                let ev = event(
+                    self,
+                    EventKind::ChangeSigned,
+                    Some(actor),
+                    now,
+                    terms_json(&self.terms),
+                );
                 Ok((SignOutcome::ChangeInForce, vec![ev]))
             }
             _ => Err(self.wrong_state(now)),
@@ -780,13 +850,25 @@ impl Mandate {
                 }
                 self.status = BaseStatus::Rejected;
                 self.closed_at = Some(now);
-                Ok(vec![event(self, EventKind::Rejected, Some(actor), now, serde_json::Value::Null)])
+                Ok(vec![event(
+                    self,
+                    EventKind::Rejected,
+                    Some(actor),
+                    now,
+                    serde_json::Value::Null,
+                )])
             }
             Status::Active => match self.live_proposal(now) {
                 Some(p) if p.proposed_by != side => {
                     let version = p.version;
                     self.proposal = None;
-                    Ok(vec![event(self, EventKind::ChangeRejected, Some(actor), now, serde_json::json!({"proposal_version": version}))])
+                    Ok(vec![event(
+                        self,
+                        EventKind::ChangeRejected,
+                        Some(actor),
+                        now,
+                        serde_json::json!({"proposal_version": version}),
+                    )])
                 }
                 Some(_) => Err(DomainError::forbidden("creator_cannot_reject")),
                 None => Err(DomainError::conflict("no_proposal")),
@@ -802,7 +884,13 @@ impl Mandate {
             actor.require_manage(&self.terms.domain)?;
             self.status = BaseStatus::Withdrawn;
             self.closed_at = Some(now);
-            return Ok(vec![event(self, EventKind::Withdrawn, Some(actor), now, serde_json::Value::Null)]);
+            return Ok(vec![event(
+                self,
+                EventKind::Withdrawn,
+                Some(actor),
+                now,
+                serde_json::Value::Null,
+            )]);
         }
         let side = self.side_of_actor(actor)?;
         match status {
@@ -811,7 +899,13 @@ impl Mandate {
                 Some(p) if p.proposed_by == side => {
                     let version = p.version;
                     self.proposal = None;
-                    Ok(vec![event(self, EventKind::ChangeWithdrawn, Some(actor), now, serde_json::json!({"proposal_version": version}))])
+                    Ok(vec![event(
+                        self,
+                        EventKind::ChangeWithdrawn,
+                        Some(actor),
+                        now,
+                        serde_json::json!({"proposal_version": version}),
+                    )])
                 }
                 Some(_) => Err(DomainError::forbidden("only_initiator_withdraws")),
                 None => Err(DomainError::conflict("no_proposal")),
@@ -829,18 +923,35 @@ impl Mandate {
         self.status = BaseStatus::Stopped;
         self.closed_at = Some(now);
         self.proposal = None;
-        Ok(vec![event(self, EventKind::Stopped, Some(actor), now, serde_json::Value::Null)])
+        Ok(vec![event(
+            self,
+            EventKind::Stopped,
+            Some(actor),
+            now,
+            serde_json::Value::Null,
+        )])
     }
 
     /// Ends this mandate because its replacement became active at the same instant.
-    pub fn end_by_transfer(&mut self, actor: &Actor, replacement: Uuid, now: Instant) -> Result<Vec<Event>, DomainError> {
+    pub fn end_by_transfer(
+        &mut self,
+        actor: &Actor,
+        replacement: Uuid,
+        now: Instant,
+    ) -> Result<Vec<Event>, DomainError> {
         if self.status_at(now) != Status::Active || self.transfer_to != Some(replacement) {
             return Err(DomainError::conflict("transfer_void"));
         }
         self.status = BaseStatus::Stopped;
         self.closed_at = Some(now);
         self.proposal = None;
-        Ok(vec![event(self, EventKind::TransferredAway, Some(actor), now, serde_json::json!({"replaced_by": replacement}))])
+        Ok(vec![event(
+            self,
+            EventKind::TransferredAway,
+            Some(actor),
+            now,
+            serde_json::json!({"replaced_by": replacement}),
+        )])
     }
 
     /// Voids a pending replacement whose original ended first.
@@ -850,7 +961,13 @@ impl Mandate {
         }
         self.status = BaseStatus::Withdrawn;
         self.closed_at = Some(now);
-        vec![event(self, EventKind::TransferVoided, None, now, serde_json::json!({"transfer_of": self.transfer_of}))]
+        vec![event(
+            self,
+            EventKind::TransferVoided,
+            None,
+            now,
+            serde_json::json!({"transfer_of": self.transfer_of}),
+        )]
     }
 
     /// Changes the terms of an active mandate, based on version `based_on`. A narrowing takes
@@ -878,7 +995,13 @@ impl Mandate {
             Some(t) => t.clone(),
             None => self.terms.types.iter().cloned().collect(),
         };
-        let types = resolve_types(catalog, &self.terms.domain, &codes, &self.terms.types, &mut errors);
+        let types = resolve_types(
+            catalog,
+            &self.terms.domain,
+            &codes,
+            &self.terms.types,
+            &mut errors,
+        );
         let valid_from = match &change.valid_from {
             Some(text) => parse_date("valid_from", text, &mut errors),
             None => Some(self.terms.valid_from),
@@ -903,6 +1026,8 @@ impl Mandate {
         if let (Some(from), Some(until)) = (valid_from, valid_until) {
             check_period(&types, from, until, &mut errors);
         }
+        check_kinds(&types, Side::Mandator, &self.terms.mandator, &mut errors);
+        check_kinds(&types, Side::Mandatee, &self.terms.mandatee, &mut errors);
         errors.into_result()?;
         let (Some(valid_from), Some(valid_until)) = (valid_from, valid_until) else {
             return Err(DomainError::invalid(FieldErrors::default()));
@@ -921,33 +1046,52 @@ impl Mandate {
                 return Err(DomainError::conflict("proposal_pending"));
             }
             let proposal = Proposal {
-                version: self.version + 1,
+                version: self.next_version(),
                 lapses_at: acceptance_deadline(&types, &new_terms, now),
                 terms: new_terms,
                 proposed_by: side,
                 proposed_at: now,
             };
-            self.signatures.push(Self::signature(actor, side, proposal.version, now));
+            self.signatures
+                .push(Self::signature(actor, side, proposal.version, now));
             let detail = serde_json::json!({"proposal_version": proposal.version, "terms": proposal.terms, "lapses_at": proposal.lapses_at});
             self.proposal = Some(proposal);
-            Ok(vec![event(self, EventKind::ChangeProposed, Some(actor), now, detail)])
+            Ok(vec![event(
+                self,
+                EventKind::ChangeProposed,
+                Some(actor),
+                now,
+                detail,
+            )])
         } else {
             // A narrowing is a partial stop: in force at once, any proposal is void.
             self.proposal = None;
-            self.version += 1;
+            self.version = self.next_version();
             self.terms = new_terms;
-            self.signatures.push(Self::signature(actor, side, self.version, now));
+            self.signatures
+                .push(Self::signature(actor, side, self.version, now));
             self.history.push(TermsInForce {
                 version: self.version,
                 from: now,
                 terms: self.terms.clone(),
             });
-            Ok(vec![event(self, EventKind::Narrowed, Some(actor), now, terms_json(&self.terms))])
+            Ok(vec![event(
+                self,
+                EventKind::Narrowed,
+                Some(actor),
+                now,
+                terms_json(&self.terms),
+            )])
         }
     }
 
     /// Changes the acting party's own reference, language or e-mail address.
-    pub fn change_notes(&mut self, actor: &Actor, change: &NotesChange, now: Instant) -> Result<Vec<Event>, DomainError> {
+    pub fn change_notes(
+        &mut self,
+        actor: &Actor,
+        change: &NotesChange,
+        now: Instant,
+    ) -> Result<Vec<Event>, DomainError> {
         let side = self.side_of_actor(actor)?;
         let current = match side {
             Side::Mandator => &self.mandator_notes,
@@ -958,16 +1102,30 @@ impl Mandate {
             None => old,
         };
         let reference = pick(&change.reference, current.reference.clone());
-        let language = pick(&change.language, current.language.map(|l| l.code().to_owned()));
+        let language = pick(
+            &change.language,
+            current.language.map(|l| l.code().to_owned()),
+        );
         let email = pick(&change.email, current.email.clone());
         let mut errors = FieldErrors::default();
-        let notes = parse_notes(reference.as_deref(), language.as_deref(), email.as_deref(), &mut errors);
+        let notes = parse_notes(
+            reference.as_deref(),
+            language.as_deref(),
+            email.as_deref(),
+            &mut errors,
+        );
         errors.into_result()?;
         match side {
             Side::Mandator => self.mandator_notes = notes,
             Side::Mandatee => self.mandatee_notes = notes,
         }
-        Ok(vec![event(self, EventKind::NotesChanged, Some(actor), now, serde_json::json!({"side": side}))])
+        Ok(vec![event(
+            self,
+            EventKind::NotesChanged,
+            Some(actor),
+            now,
+            serde_json::json!({"side": side}),
+        )])
     }
 
     /// Asks to move an active mandate to a new mandatee. Returns the new pending mandate;
@@ -996,7 +1154,12 @@ impl Mandate {
             } else if *m == self.terms.mandatee {
                 errors.push(FieldError::new("mandatee", "already_mandatee"));
             }
-            let types: Vec<&MandateType> = self.terms.types.iter().filter_map(|c| catalog.mandate_type(c)).collect();
+            let types: Vec<&MandateType> = self
+                .terms
+                .types
+                .iter()
+                .filter_map(|c| catalog.mandate_type(c))
+                .collect();
             check_kinds(&types, Side::Mandatee, m, &mut errors);
         }
         errors.into_result()?;
@@ -1008,7 +1171,11 @@ impl Mandate {
             valid_from: self.terms.valid_from.max(brussels_date(now)),
             ..self.terms.clone()
         };
-        let types: Vec<&MandateType> = terms.types.iter().filter_map(|c| catalog.mandate_type(c)).collect();
+        let types: Vec<&MandateType> = terms
+            .types
+            .iter()
+            .filter_map(|c| catalog.mandate_type(c))
+            .collect();
         let mut signatures = Vec::new();
         if side == Side::Mandator {
             signatures.push(Self::signature(actor, Side::Mandator, 1, now));
@@ -1030,11 +1197,31 @@ impl Mandate {
             mandatee_notes: Notes::default(),
             terms,
         };
+        // A transfer voids a proposed change of the old mandate.
+        self.proposal = None;
         self.transfer_to = Some(new_id);
-        let old_events = vec![event(self, EventKind::TransferRequested, Some(actor), now, serde_json::json!({"to": new_id, "mandatee": new.terms.mandatee}))];
-        let mut new_events = vec![event(&new, EventKind::Created, Some(actor), now, serde_json::json!({"terms": new.terms, "transfer_of": self.id}))];
+        let old_events = vec![event(
+            self,
+            EventKind::TransferRequested,
+            Some(actor),
+            now,
+            serde_json::json!({"to": new_id, "mandatee": new.terms.mandatee}),
+        )];
+        let mut new_events = vec![event(
+            &new,
+            EventKind::Created,
+            Some(actor),
+            now,
+            serde_json::json!({"terms": new.terms, "transfer_of": self.id}),
+        )];
         if side == Side::Mandator {
-            new_events.push(event(&new, EventKind::Signed, Some(actor), now, serde_json::json!({"side": Side::Mandator})));
+            new_events.push(event(
+                &new,
+                EventKind::Signed,
+                Some(actor),
+                now,
+                serde_json::json!({"side": Side::Mandator}),
+            ));
         }
         Ok((new, old_events, new_events))
     }
@@ -1069,7 +1256,10 @@ fn check_exclusive(
         {
             continue;
         }
-        if let Some(t) = exclusive.iter().find(|t| other.terms.types.contains(t.as_str())) {
+        if let Some(t) = exclusive
+            .iter()
+            .find(|t| other.terms.types.contains(t.as_str()))
+        {
             let mut err = DomainError::conflict("exclusive_conflict").arg("type", t);
             if other.visible_to(&actor.party) {
                 err = err.arg("mandate", other.id);

@@ -195,7 +195,9 @@ impl Party {
     /// Parses a party number: 11 digits is a person, 10 an enterprise.
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let trimmed = input.trim();
-        let has_prefix = trimmed.len() >= 2 && trimmed[..2].eq_ignore_ascii_case("BE");
+        let has_prefix = trimmed
+            .get(..2)
+            .is_some_and(|p| p.eq_ignore_ascii_case("BE"));
         if has_prefix {
             return Kbo::parse(trimmed).map(Party::Enterprise);
         }
@@ -339,7 +341,7 @@ mod tests {
 
     #[test]
     fn refusals_name_the_reason() {
-        assert_eq!(Party::parse("8507300332"), Err(IdError::WrongCheckDigits));
+        assert_eq!(Party::parse("8507300332"), Err(IdError::WrongFirstDigit));
         assert_eq!(Party::parse("85073003329"), Err(IdError::WrongCheckDigits));
         assert_eq!(Party::parse("123"), Err(IdError::WrongLength(3)));
         assert_eq!(Party::parse("85O73003328"), Err(IdError::NotDigits));
@@ -355,12 +357,21 @@ mod tests {
     #[test]
     fn impossible_dates_are_refused() {
         // 1985-02-30 with correct check digits.
-        assert_eq!(Insz::parse(&with_check("850230001", false)), Err(IdError::ImpossibleDate));
+        assert_eq!(
+            Insz::parse(&with_check("850230001", false)),
+            Err(IdError::ImpossibleDate)
+        );
         // Month 13.
-        assert_eq!(Insz::parse(&with_check("851301001", false)), Err(IdError::ImpossibleDate));
+        assert_eq!(
+            Insz::parse(&with_check("851301001", false)),
+            Err(IdError::ImpossibleDate)
+        );
         // 29 February exists in 2000 but not in 1900.
         assert!(Insz::parse(&with_check("000229001", true)).is_ok());
-        assert_eq!(Insz::parse(&with_check("000229001", false)), Err(IdError::ImpossibleDate));
+        assert_eq!(
+            Insz::parse(&with_check("000229001", false)),
+            Err(IdError::ImpossibleDate)
+        );
     }
 
     #[test]
@@ -372,7 +383,11 @@ mod tests {
 
     fn with_check(nine: &str, born_2000_or_later: bool) -> String {
         let base: u64 = nine.parse().unwrap_or(0);
-        let base = if born_2000_or_later { base + 2_000_000_000 } else { base };
+        let base = if born_2000_or_later {
+            base + 2_000_000_000
+        } else {
+            base
+        };
         format!("{nine}{:02}", 97 - base % 97)
     }
 

@@ -33,11 +33,19 @@ mod tests {
     #[test]
     fn days_follow_brussels_summer_and_winter_time() {
         let winter = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default();
-        assert_eq!(start_of_day(winter).to_rfc3339(), "2026-12-31T23:00:00+00:00");
+        assert_eq!(
+            start_of_day(winter).to_rfc3339(),
+            "2026-12-31T23:00:00+00:00"
+        );
         let summer = NaiveDate::from_ymd_opt(2027, 7, 1).unwrap_or_default();
-        assert_eq!(start_of_day(summer).to_rfc3339(), "2027-06-30T22:00:00+00:00");
+        assert_eq!(
+            start_of_day(summer).to_rfc3339(),
+            "2027-06-30T22:00:00+00:00"
+        );
         assert_eq!(end_of_day(summer).to_rfc3339(), "2027-07-01T22:00:00+00:00");
-        let late_evening = "2027-06-30T22:30:00Z".parse::<Instant>().unwrap_or_default();
+        let late_evening = "2027-06-30T22:30:00Z"
+            .parse::<Instant>()
+            .unwrap_or_default();
         assert_eq!(brussels_date(late_evening), summer);
     }
 }

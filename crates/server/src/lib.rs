@@ -1,1 +1,14 @@
-//! placeholder
+//! The HTTP server of mandates: the REST API v1 with its OpenAPI document, bearer-token
+//! authentication, the demo issuer, and the application services they share.
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod service;
+mod state;
+
+pub use state::{AppState, StartupError, build, check_bind};

@@ -34,4 +34,19 @@ pub enum StoreError {
     Conflict,
 }
 
+impl StoreError {
+    /// Whether the database could not be reached (as opposed to a failed statement).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+            )
+        )
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -87,3 +87,26 @@ impl WriteTx {
         }
     }
 }
+
+impl WriteTx {
+    /// Every role of a kind, read inside the transaction (for a register import).
+    pub async fn roles_of_kind(
+        &mut self,
+        kind: mandates_domain::roles::RoleKind,
+    ) -> Result<Vec<Versioned<EnterpriseRole>>> {
+        on_tx!(self, c => {
+            let rows = sqlx::query("SELECT doc, row_version FROM roles WHERE kind = $1 ORDER BY id")
+                .bind(kind.as_str())
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Versioned {
+                        value: from_json(&r.try_get::<String, _>("doc")?)?,
+                        row_version: r.try_get("row_version")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}

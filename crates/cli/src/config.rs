@@ -1,0 +1,83 @@
+//! Layered configuration: defaults, then the TOML file, then `MANDATES_*` variables
+//! (`__` separates nested keys: `MANDATES_AUTH__ISSUER`), then command-line flags.
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use mandates_server::config::Config;
+use mandates_store::Store;
+
+use crate::serve::ServeArgs;
+
+/// Reads the configuration; unknown keys are an error.
+pub fn load(
+    file: Option<&Path>,
+    database: Option<String>,
+    serve: Option<&ServeArgs>,
+) -> Result<Config, String> {
+    let mut figment = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(file) = file {
+        if !file.exists() {
+            return Err(format!(
+                "configuration file {} does not exist",
+                file.display()
+            ));
+        }
+        figment = figment.merge(Toml::file(file));
+    }
+    figment = figment.merge(Env::prefixed("MANDATES_").split("__").ignore(&["LOG"]));
+    let mut config: Config = figment
+        .extract()
+        .map_err(|e| format!("configuration: {e}"))?;
+    if let Some(url) = database {
+        config.database_url = Some(url);
+    }
+    if let Some(args) = serve {
+        if let Some(bind) = &args.bind {
+            config.bind = bind.clone();
+        }
+        if args.demo {
+            config.demo = true;
+        }
+    }
+    Ok(config)
+}
+
+/// The database URL without a password, for messages.
+pub fn describe_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Connects to the configured store and applies pending migrations.
+pub async fn open_store(config: &Config) -> Result<Store, String> {
+    let url = config.database_url();
+    let store = Store::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", describe_url(&url)))?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    Ok(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            describe_url("postgres://app:secret@db:5432/m"),
+            "postgres://app:***@db:5432/m"
+        );
+        assert_eq!(describe_url("sqlite://mandates.db"), "sqlite://mandates.db");
+    }
+}

@@ -1,0 +1,153 @@
+//! `mandates roles import FILE.csv`: the legal representatives from the enterprise register.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Subcommand;
+use mandates_domain::{Insz, Kbo};
+use mandates_server::config::Config;
+use mandates_server::service::roles::{RegisterRow, import_legal_representatives};
+
+use crate::config::open_store;
+
+#[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// Import the complete list of legal representatives (a full snapshot: a representative
+    /// absent from the file is ended). The CSV (`,` or `;`) has the header
+    /// `enterprise_number,national_number,valid_from,valid_until` (dates YYYY-MM-DD; an empty
+    /// valid_until is open-ended). Every row is checked first: one bad row changes nothing.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+/// Reads and checks the rows; returns every problem with its line.
+pub fn parse_rows(text: &str) -> Result<Vec<RegisterRow>, Vec<String>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let first = text.lines().next().unwrap_or_default();
+    let delimiter = if first.matches(';').count() > first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.to_ascii_lowercase()).collect(),
+        Err(e) => return Err(vec![format!("line 1: {e}")]),
+    };
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(ent), Some(nat), Some(from)) = (
+        column("enterprise_number"),
+        column("national_number"),
+        column("valid_from"),
+    ) else {
+        return Err(vec!["line 1: the header must name enterprise_number, national_number, valid_from (and optionally valid_until)".into()]);
+    };
+    let until = column("valid_until");
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        let enterprise = Kbo::parse(field(ent))
+            .map_err(|e| format!("line {line}: enterprise_number {:?}: {e}", field(ent)));
+        let person =
+            Insz::parse(field(nat)).map_err(|e| format!("line {line}: national_number: {e}"));
+        let date = |name: &str, text: &str| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| format!("line {line}: {name} {text:?} is not a date YYYY-MM-DD"))
+        };
+        let valid_from = date("valid_from", field(from));
+        let valid_until = match until.map(field).filter(|s| !s.is_empty()) {
+            Some(text) => date("valid_until", text).map(Some),
+            None => Ok(None),
+        };
+        match (enterprise, person, valid_from, valid_until) {
+            (Ok(enterprise), Ok(person), Ok(valid_from), Ok(valid_until)) => {
+                if valid_until.is_some_and(|u| u < valid_from) {
+                    problems.push(format!("line {line}: valid_until comes before valid_from"));
+                } else {
+                    rows.push(RegisterRow {
+                        enterprise,
+                        person,
+                        valid_from,
+                        valid_until,
+                    });
+                }
+            }
+            (a, b, c, d) => {
+                problems.extend([a.err(), b.err(), c.err(), d.err()].into_iter().flatten());
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+pub async fn run(config: &Config, command: RolesCommand) -> Result<(), String> {
+    let RolesCommand::Import { file } = command;
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let rows = parse_rows(&text).map_err(|problems| {
+        format!(
+            "{} refused, nothing imported:\n  {}",
+            file.display(),
+            problems.join("\n  ")
+        )
+    })?;
+    let store = open_store(config).await?;
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a command's edge reads the clock once"
+    )]
+    let now = chrono::Utc::now();
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let report = import_legal_representatives(&mut tx, &rows, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    println!(
+        "legal representatives: {} added, {} updated, {} unchanged, {} ended",
+        report.added, report.updated, report.kept, report.ended
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_read_with_either_delimiter_and_a_bom() {
+        let text = "\u{feff}enterprise_number;national_number;valid_from;valid_until\n0203.201.340;62092301281;2020-01-01;\n";
+        let rows = parse_rows(text).unwrap_or_default();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].enterprise.as_str(), "0203201340");
+        assert_eq!(rows[0].valid_until, None);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_line() {
+        let text = "enterprise_number,national_number,valid_from,valid_until\n0203201341,62092301281,2020-01-01,\n0203201340,6209230128,2020-13-01,\n";
+        let problems = parse_rows(text).err().unwrap_or_default();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("line 2: enterprise_number"));
+        assert!(problems[1].starts_with("line 3: national_number"));
+        assert!(problems[2].starts_with("line 3: valid_from"));
+    }
+}

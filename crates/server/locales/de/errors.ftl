@@ -1,0 +1,89 @@
+# Meldungen zu Ablehnungen und Fehlern, nach festem Code. Argumente werden als { $name } geschrieben.
+
+## Titel von Problemantworten, nach HTTP-Status
+
+title-401 = Nicht angemeldet
+title-403 = Nicht erlaubt
+title-404 = Nicht gefunden
+title-409 = Konflikt
+title-422 = Ungültige Eingabe
+title-500 = Interner Fehler
+title-503 = Dienst nicht verfügbar
+
+## Ablehnungen
+
+validation_failed = Einige Felder sind ungültig; siehe die Angaben zu den einzelnen Feldern.
+invalid_body = Der Inhalt der Anfrage konnte nicht gelesen werden: { $reason }
+mandate_not_found = Dieses Mandat existiert nicht, oder Sie sind keine Partei dieses Mandats.
+enterprise_not_found = Dieses Unternehmen existiert nicht, oder Sie handeln nicht in seinem Namen.
+role_not_found = Diese Rolle existiert für dieses Unternehmen nicht.
+not_found = Unter dieser Adresse gibt es nichts.
+unauthenticated = Melden Sie sich zuerst an: Diese Anfrage erfordert ein gültiges Bearer-Token.
+no_role_for_enterprise = Sie haben keine gültige Rolle für das Unternehmen { $enterprise }.
+role_does_not_allow = Ihre Rolle erlaubt dies für den Bereich { $domain } nicht.
+not_a_party = Sie können dies nur für ein Mandat tun, bei dem Sie (oder die Partei, für die Sie handeln) Vollmachtgeber oder Bevollmächtigter sind.
+creator_cannot_reject = Sie haben diesen Vorschlag selbst gemacht: Ziehen Sie ihn zurück, statt ihn abzulehnen.
+only_initiator_withdraws = Nur die Partei, die diesen Vorschlag gemacht hat, kann ihn zurückziehen; Sie können ihn ablehnen.
+authentication_level_too_low = Zum Unterzeichnen müssen Sie sich auf sicherere Weise anmelden (mindestens { $required }).
+stale_version = Dieses Mandat wurde inzwischen geändert: Die aktuelle Version ist { $current }. Laden Sie es neu und versuchen Sie es erneut.
+invalid_transition = Dies ist nicht möglich für ein Mandat, das { $status ->
+    [pending] auf eine Unterschrift wartet
+    [active] aktiv ist
+    [rejected] abgelehnt wurde
+    [withdrawn] zurückgezogen wurde
+    [lapsed] verfallen ist
+    [stopped] beendet wurde
+   *[expired] abgelaufen ist
+}.
+already_signed = Sie haben diese Version bereits unterzeichnet.
+acceptance_window_passed = Die Frist zum Unterzeichnen dieses Mandats ist abgelaufen; es ist verfallen. Erstellen Sie ein neues.
+nothing_to_sign = Bei diesem Mandat wartet nichts auf Ihre Unterschrift.
+no_proposal = Keine Änderung dieses Mandats wartet auf eine Unterschrift.
+proposal_pending = Eine Änderung dieses Mandats wartet bereits auf eine Unterschrift; sie muss zuerst unterzeichnet, abgelehnt oder zurückgezogen werden.
+pending_cannot_be_modified = Ein Mandat, das auf seine Unterschriften wartet, kann nicht geändert werden: Ziehen Sie es zurück und erstellen Sie ein neues.
+transfer_pending = Eine Übertragung dieses Mandats wartet bereits auf Unterschriften.
+transfer_void = Das zu übertragende Mandat ist beendet; diese Übertragung kann nicht mehr wirksam werden.
+exclusive_conflict = Für diesen Vollmachtgeber kann jeweils nur ein Bevollmächtigter den Typ { $type } innehaben, und im selben Zeitraum ist bereits ein anderes Mandat dieses Typs wirksam.
+exclusive_conflict-named = Für diesen Vollmachtgeber kann jeweils nur ein Bevollmächtigter den Typ { $type } innehaben; das Mandat { $mandate } hat ihn im selben Zeitraum inne.
+idempotency_key_reused = Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet.
+concurrent_change = Jemand anderes hat dies im selben Moment geändert. Laden Sie neu und versuchen Sie es erneut.
+store_unavailable = Der Dienst kann seine Datenbank zurzeit nicht erreichen. Versuchen Sie es gleich noch einmal.
+internal_error = Bei uns ist ein Fehler aufgetreten. Geben Sie diese Referenz an, wenn Sie uns kontaktieren: { $request_id }.
+
+## Feldfehler
+
+invalid_date = { $value } ist kein Datum im Format YYYY-MM-DD.
+invalid_party_number = Diese Nummer ist ungültig: { $reason }
+party-not_digits = sie darf nur Ziffern, Punkte, Bindestriche und Leerzeichen enthalten.
+party-wrong_length = sie hat die falsche Anzahl Ziffern (11 für eine Person, 10 für ein Unternehmen).
+party-wrong_check_digits = ihre Prüfziffern stimmen nicht; prüfen Sie sie auf Tippfehler.
+party-impossible_date = das darin enthaltene Geburtsdatum ist unmöglich.
+party-wrong_first_digit = eine Unternehmensnummer beginnt mit 0 oder 1.
+party-leading_zero_lost = wahrscheinlich ist eine führende Null verloren gegangen (Tabellenkalkulationen tun das); schreiben Sie die Nummer mit allen Ziffern.
+party-not_a_person = hier wird die Nationalregisternummer einer Person (11 Ziffern) erwartet.
+party-not_an_enterprise = hier wird eine Unternehmensnummer (10 Ziffern) erwartet.
+required = Dieses Feld ist erforderlich.
+types_empty = Wählen Sie mindestens einen Mandatstyp.
+type_repeated = Der Typ { $type } ist zweimal angegeben.
+unknown_type = Der Bereich { $domain } hat keinen Mandatstyp { $type }.
+type_retired = Der Mandatstyp { $type } wird nicht mehr angeboten.
+unknown_domain = Es gibt keinen Bereich { $domain }.
+same_party = Vollmachtgeber und Bevollmächtigter müssen verschiedene Parteien sein.
+already_mandatee = Diese Partei ist bereits Bevollmächtigter dieses Mandats.
+party_kind_not_allowed = Beim Typ { $type } kann auf dieser Seite { $kind ->
+    [person] keine Person
+   *[enterprise] kein Unternehmen
+} stehen.
+start_in_past = Ein Mandat kann nicht in der Vergangenheit beginnen (heute ist der { $today }).
+end_before_start = Das Enddatum liegt vor dem Anfangsdatum.
+end_in_past = Das Enddatum kann nicht in der Vergangenheit liegen (heute ist der { $today }); beenden Sie stattdessen das Mandat.
+unlimited_not_allowed = Der Typ { $type } erfordert ein Enddatum.
+period_too_long = Der Typ { $type } erlaubt höchstens { $max_days } Tage.
+reference_too_long = Die Referenz darf höchstens { $max } Zeichen lang sein.
+invalid_language = { $value } ist keine der Sprachen nl, fr, de, en.
+invalid_email = Dies ist keine gültige E-Mail-Adresse.
+no_change = Dies sind die aktuellen Bedingungen: Es würde sich nichts ändern.
+version_required = Geben Sie an, welche Version Sie ändern: Senden Sie If-Match mit dem ETag oder version im Inhalt der Anfrage.
+invalid_value = { $value } ist hier kein zulässiger Wert.
+invalid_cursor = Dieser Seitencursor ist ungültig; beginnen Sie erneut mit der ersten Seite.
+role_kind_not_assignable = Gesetzliche Vertreter stammen aus dem Unternehmensregister und können hier nicht zugewiesen werden.

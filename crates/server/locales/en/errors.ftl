@@ -1,0 +1,89 @@
+# Messages of refusals and errors, by stable code. Arguments are written { $name }.
+
+## Titles of problem answers, by HTTP status
+
+title-401 = Not signed in
+title-403 = Not allowed
+title-404 = Not found
+title-409 = Conflict
+title-422 = Invalid input
+title-500 = Internal error
+title-503 = Service unavailable
+
+## Refusals
+
+validation_failed = Some fields are invalid; see the details per field.
+invalid_body = The request body could not be read: { $reason }
+mandate_not_found = This mandate does not exist, or you are not one of its parties.
+enterprise_not_found = This enterprise does not exist, or you do not act for it.
+role_not_found = This role does not exist for this enterprise.
+not_found = There is nothing at this address.
+unauthenticated = Sign in first: this request needs a valid bearer token.
+no_role_for_enterprise = You have no role in force for enterprise { $enterprise }.
+role_does_not_allow = Your role does not allow this for the domain { $domain }.
+not_a_party = You can only do this for a mandate of which you (or the party you act for) are the mandator or the mandatee.
+creator_cannot_reject = You made this proposal yourself: withdraw it instead of rejecting it.
+only_initiator_withdraws = Only the party that made this proposal can withdraw it; you can reject it.
+authentication_level_too_low = Signing needs a stronger way of signing in (at least { $required }).
+stale_version = This mandate has changed in the meantime: the current version is { $current }. Reload it and try again.
+invalid_transition = This is not possible for a mandate that is { $status ->
+    [pending] waiting for a signature
+    [active] active
+    [rejected] rejected
+    [withdrawn] withdrawn
+    [lapsed] lapsed
+    [stopped] stopped
+   *[expired] expired
+}.
+already_signed = You have already signed this version.
+acceptance_window_passed = The time to sign this mandate has passed; it has lapsed. Create a new one.
+nothing_to_sign = There is nothing waiting for your signature on this mandate.
+no_proposal = No change of this mandate is waiting for a signature.
+proposal_pending = A change of this mandate is already waiting for a signature; it must be signed, rejected or withdrawn first.
+pending_cannot_be_modified = A mandate that waits for its signatures cannot be changed: withdraw it and create a new one.
+transfer_pending = A transfer of this mandate is already waiting for signatures.
+transfer_void = The mandate to be transferred has ended; this transfer can no longer take effect.
+exclusive_conflict = Only one mandatee at a time can hold the type { $type } for this mandator, and another mandate for it is in force in the same period.
+exclusive_conflict-named = Only one mandatee at a time can hold the type { $type } for this mandator; mandate { $mandate } holds it in the same period.
+idempotency_key_reused = This Idempotency-Key was already used for a different request.
+concurrent_change = Someone else changed this at the same moment. Reload and try again.
+store_unavailable = The service cannot reach its database right now. Try again in a moment.
+internal_error = Something went wrong on our side. Quote this reference if you contact us: { $request_id }.
+
+## Field errors
+
+invalid_date = { $value } is not a date written as YYYY-MM-DD.
+invalid_party_number = This number is not valid: { $reason }
+party-not_digits = it may contain only digits, dots, dashes and spaces.
+party-wrong_length = it has the wrong number of digits (11 for a person, 10 for an enterprise).
+party-wrong_check_digits = its check digits do not match; check for a typing error.
+party-impossible_date = the birth date in it is impossible.
+party-wrong_first_digit = an enterprise number starts with 0 or 1.
+party-leading_zero_lost = a leading zero was probably lost (spreadsheets do that); write the number with all its digits.
+party-not_a_person = a person's national number (11 digits) is expected here.
+party-not_an_enterprise = an enterprise number (10 digits) is expected here.
+required = This field is required.
+types_empty = Choose at least one mandate type.
+type_repeated = The type { $type } is listed twice.
+unknown_type = The domain { $domain } has no mandate type { $type }.
+type_retired = The mandate type { $type } is no longer offered.
+unknown_domain = There is no domain { $domain }.
+same_party = The mandator and the mandatee must be different parties.
+already_mandatee = This party already is the mandatee of this mandate.
+party_kind_not_allowed = The type { $type } cannot have { $kind ->
+    [person] a person
+   *[enterprise] an enterprise
+} on this side.
+start_in_past = A mandate cannot start in the past (today is { $today }).
+end_before_start = The end date comes before the start date.
+end_in_past = The end date cannot be in the past (today is { $today }); stop the mandate instead.
+unlimited_not_allowed = The type { $type } needs an end date.
+period_too_long = The type { $type } allows at most { $max_days } days.
+reference_too_long = The reference can have at most { $max } characters.
+invalid_language = { $value } is not one of the languages nl, fr, de, en.
+invalid_email = This is not a valid e-mail address.
+no_change = These are the current terms: nothing would change.
+version_required = Say which version you change: send If-Match with the ETag, or version in the body.
+invalid_value = { $value } is not an accepted value here.
+invalid_cursor = This page cursor is not valid; start again from the first page.
+role_kind_not_assignable = Legal representatives come from the enterprise register and cannot be assigned here.

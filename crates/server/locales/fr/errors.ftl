@@ -1,0 +1,89 @@
+# Messages de refus et d'erreur, par code stable. Les arguments s'écrivent { $name }.
+
+## Titres des réponses de problème, par statut HTTP
+
+title-401 = Non connecté
+title-403 = Non autorisé
+title-404 = Introuvable
+title-409 = Conflit
+title-422 = Données non valides
+title-500 = Erreur interne
+title-503 = Service indisponible
+
+## Refus
+
+validation_failed = Certains champs ne sont pas valides ; voyez le détail par champ.
+invalid_body = Le contenu de la demande n'a pas pu être lu : { $reason }
+mandate_not_found = Ce mandat n'existe pas, ou vous n'en êtes pas une des parties.
+enterprise_not_found = Cette entreprise n'existe pas, ou vous n'agissez pas pour elle.
+role_not_found = Ce rôle n'existe pas pour cette entreprise.
+not_found = Il n'y a rien à cette adresse.
+unauthenticated = Connectez-vous d'abord : cette demande nécessite un jeton d'accès (bearer token) valide.
+no_role_for_enterprise = Vous n'avez aucun rôle en vigueur pour l'entreprise { $enterprise }.
+role_does_not_allow = Votre rôle ne le permet pas pour le domaine { $domain }.
+not_a_party = Vous ne pouvez le faire que pour un mandat dont vous (ou la partie pour laquelle vous agissez) êtes le mandant ou le mandataire.
+creator_cannot_reject = Vous avez fait cette proposition vous-même : retirez-la au lieu de la refuser.
+only_initiator_withdraws = Seule la partie qui a fait cette proposition peut la retirer ; vous pouvez la refuser.
+authentication_level_too_low = Pour signer, vous devez vous connecter de manière plus sûre (au moins { $required }).
+stale_version = Ce mandat a été modifié entre-temps : la version actuelle est { $current }. Rechargez-le et réessayez.
+invalid_transition = Ce n'est pas possible pour un mandat { $status ->
+    [pending] en attente de signature
+    [active] actif
+    [rejected] refusé
+    [withdrawn] retiré
+    [lapsed] caduc
+    [stopped] arrêté
+   *[expired] expiré
+}.
+already_signed = Vous avez déjà signé cette version.
+acceptance_window_passed = Le délai pour signer ce mandat est dépassé ; il est devenu caduc. Créez-en un nouveau.
+nothing_to_sign = Rien n'attend votre signature pour ce mandat.
+no_proposal = Aucune modification de ce mandat n'attend de signature.
+proposal_pending = Une modification de ce mandat attend déjà une signature ; elle doit d'abord être signée, refusée ou retirée.
+pending_cannot_be_modified = Un mandat en attente de ses signatures ne peut pas être modifié : retirez-le et créez-en un nouveau.
+transfer_pending = Un transfert de ce mandat attend déjà des signatures.
+transfer_void = Le mandat à transférer a pris fin ; ce transfert ne peut plus avoir lieu.
+exclusive_conflict = Pour ce mandant, un seul mandataire à la fois peut détenir le type { $type }, et un autre mandat de ce type est déjà en vigueur pendant la même période.
+exclusive_conflict-named = Pour ce mandant, un seul mandataire à la fois peut détenir le type { $type } ; le mandat { $mandate } le détient pendant la même période.
+idempotency_key_reused = Cette Idempotency-Key a déjà été utilisée pour une autre demande.
+concurrent_change = Quelqu'un d'autre a modifié ceci au même moment. Rechargez et réessayez.
+store_unavailable = Le service ne peut pas joindre sa base de données pour le moment. Réessayez dans un instant.
+internal_error = Une erreur s'est produite de notre côté. Mentionnez cette référence si vous nous contactez : { $request_id }.
+
+## Erreurs de champ
+
+invalid_date = { $value } n'est pas une date au format YYYY-MM-DD.
+invalid_party_number = Ce numéro n'est pas valide : { $reason }
+party-not_digits = il ne peut contenir que des chiffres, des points, des tirets et des espaces.
+party-wrong_length = il n'a pas le bon nombre de chiffres (11 pour une personne, 10 pour une entreprise).
+party-wrong_check_digits = ses chiffres de contrôle ne correspondent pas ; vérifiez qu'il n'y a pas de faute de frappe.
+party-impossible_date = la date de naissance qu'il contient est impossible.
+party-wrong_first_digit = un numéro d'entreprise commence par 0 ou 1.
+party-leading_zero_lost = un zéro initial a probablement été perdu (les tableurs le font) ; écrivez le numéro avec tous ses chiffres.
+party-not_a_person = le numéro de registre national d'une personne (11 chiffres) est attendu ici.
+party-not_an_enterprise = un numéro d'entreprise (10 chiffres) est attendu ici.
+required = Ce champ est obligatoire.
+types_empty = Choisissez au moins un type de mandat.
+type_repeated = Le type { $type } figure deux fois dans la liste.
+unknown_type = Le domaine { $domain } n'a pas de type de mandat { $type }.
+type_retired = Le type de mandat { $type } n'est plus proposé.
+unknown_domain = Le domaine { $domain } n'existe pas.
+same_party = Le mandant et le mandataire doivent être des parties différentes.
+already_mandatee = Cette partie est déjà le mandataire de ce mandat.
+party_kind_not_allowed = Le type { $type } ne peut pas avoir { $kind ->
+    [person] une personne
+   *[enterprise] une entreprise
+} de ce côté.
+start_in_past = Un mandat ne peut pas commencer dans le passé (nous sommes le { $today }).
+end_before_start = La date de fin précède la date de début.
+end_in_past = La date de fin ne peut pas être dans le passé (nous sommes le { $today }) ; arrêtez plutôt le mandat.
+unlimited_not_allowed = Le type { $type } exige une date de fin.
+period_too_long = Le type { $type } permet au maximum { $max_days } jours.
+reference_too_long = La référence peut contenir au maximum { $max } caractères.
+invalid_language = { $value } ne fait pas partie des langues nl, fr, de, en.
+invalid_email = Cette adresse e-mail n'est pas valide.
+no_change = Ce sont les conditions actuelles : rien ne changerait.
+version_required = Indiquez quelle version vous modifiez : envoyez If-Match avec l'ETag, ou version dans le contenu de la demande.
+invalid_value = { $value } n'est pas une valeur acceptée ici.
+invalid_cursor = Ce curseur de page n'est pas valide ; recommencez à partir de la première page.
+role_kind_not_assignable = Les représentants légaux proviennent du registre des entreprises et ne peuvent pas être attribués ici.

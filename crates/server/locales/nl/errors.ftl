@@ -1,0 +1,89 @@
+# Meldingen bij weigeringen en fouten, per vaste code. Argumenten worden geschreven als { $name }.
+
+## Titels van probleemantwoorden, per HTTP-status
+
+title-401 = Niet aangemeld
+title-403 = Niet toegestaan
+title-404 = Niet gevonden
+title-409 = Conflict
+title-422 = Ongeldige invoer
+title-500 = Interne fout
+title-503 = Dienst niet beschikbaar
+
+## Weigeringen
+
+validation_failed = Sommige velden zijn ongeldig; zie de details per veld.
+invalid_body = De inhoud van het verzoek kon niet worden gelezen: { $reason }
+mandate_not_found = Dit mandaat bestaat niet, of u bent er geen partij in.
+enterprise_not_found = Deze onderneming bestaat niet, of u treedt er niet voor op.
+role_not_found = Deze rol bestaat niet voor deze onderneming.
+not_found = Er is niets op dit adres.
+unauthenticated = Meld u eerst aan: voor dit verzoek is een geldig bearer-token nodig.
+no_role_for_enterprise = U hebt geen geldige rol voor onderneming { $enterprise }.
+role_does_not_allow = Uw rol laat dit niet toe voor het domein { $domain }.
+not_a_party = U kunt dit alleen doen voor een mandaat waarvan u (of de partij voor wie u optreedt) de mandaatgever of de mandaatnemer bent.
+creator_cannot_reject = U hebt dit voorstel zelf gedaan: trek het in in plaats van het te weigeren.
+only_initiator_withdraws = Alleen de partij die dit voorstel heeft gedaan, kan het intrekken; u kunt het weigeren.
+authentication_level_too_low = Om te ondertekenen moet u zich op een veiligere manier aanmelden (minstens { $required }).
+stale_version = Dit mandaat is intussen gewijzigd: de huidige versie is { $current }. Laad het opnieuw en probeer het nog eens.
+invalid_transition = Dit is niet mogelijk voor een mandaat dat { $status ->
+    [pending] op een handtekening wacht
+    [active] actief is
+    [rejected] geweigerd is
+    [withdrawn] ingetrokken is
+    [lapsed] vervallen is
+    [stopped] stopgezet is
+   *[expired] verlopen is
+}.
+already_signed = U hebt deze versie al ondertekend.
+acceptance_window_passed = De termijn om dit mandaat te ondertekenen is voorbij; het is vervallen. Maak een nieuw mandaat aan.
+nothing_to_sign = Bij dit mandaat wacht niets op uw handtekening.
+no_proposal = Er wacht geen wijziging van dit mandaat op een handtekening.
+proposal_pending = Er wacht al een wijziging van dit mandaat op een handtekening; die moet eerst ondertekend, geweigerd of ingetrokken worden.
+pending_cannot_be_modified = Een mandaat dat op zijn handtekeningen wacht, kan niet worden gewijzigd: trek het in en maak een nieuw mandaat aan.
+transfer_pending = Er wacht al een overdracht van dit mandaat op handtekeningen.
+transfer_void = Het mandaat dat zou worden overgedragen, is beëindigd; deze overdracht kan niet meer plaatsvinden.
+exclusive_conflict = Voor deze mandaatgever kan maar één mandaatnemer tegelijk het type { $type } hebben, en in dezelfde periode is er al een ander mandaat van dat type van kracht.
+exclusive_conflict-named = Voor deze mandaatgever kan maar één mandaatnemer tegelijk het type { $type } hebben; mandaat { $mandate } heeft het al in dezelfde periode.
+idempotency_key_reused = Deze Idempotency-Key is al gebruikt voor een ander verzoek.
+concurrent_change = Iemand anders heeft dit op hetzelfde moment gewijzigd. Laad opnieuw en probeer het nog eens.
+store_unavailable = De dienst kan zijn databank momenteel niet bereiken. Probeer het zo dadelijk opnieuw.
+internal_error = Er is bij ons iets misgegaan. Vermeld deze referentie als u contact met ons opneemt: { $request_id }.
+
+## Fouten in velden
+
+invalid_date = { $value } is geen datum in de vorm YYYY-MM-DD.
+invalid_party_number = Dit nummer is niet geldig: { $reason }
+party-not_digits = het mag alleen cijfers, punten, streepjes en spaties bevatten.
+party-wrong_length = het heeft niet het juiste aantal cijfers (11 voor een persoon, 10 voor een onderneming).
+party-wrong_check_digits = de controlecijfers kloppen niet; kijk na of u geen tikfout hebt gemaakt.
+party-impossible_date = de geboortedatum erin is onmogelijk.
+party-wrong_first_digit = een ondernemingsnummer begint met 0 of 1.
+party-leading_zero_lost = waarschijnlijk is een nul vooraan weggevallen (rekenbladen doen dat); schrijf het nummer met al zijn cijfers.
+party-not_a_person = hier wordt het rijksregisternummer van een persoon (11 cijfers) verwacht.
+party-not_an_enterprise = hier wordt een ondernemingsnummer (10 cijfers) verwacht.
+required = Dit veld is verplicht.
+types_empty = Kies minstens één mandaattype.
+type_repeated = Het type { $type } staat er twee keer in.
+unknown_type = Het domein { $domain } heeft geen mandaattype { $type }.
+type_retired = Het mandaattype { $type } wordt niet meer aangeboden.
+unknown_domain = Er bestaat geen domein { $domain }.
+same_party = De mandaatgever en de mandaatnemer moeten verschillende partijen zijn.
+already_mandatee = Deze partij is al de mandaatnemer van dit mandaat.
+party_kind_not_allowed = Bij het type { $type } kan aan deze kant geen { $kind ->
+    [person] persoon
+   *[enterprise] onderneming
+} staan.
+start_in_past = Een mandaat kan niet in het verleden beginnen (vandaag is het { $today }).
+end_before_start = De einddatum ligt vóór de begindatum.
+end_in_past = De einddatum kan niet in het verleden liggen (vandaag is het { $today }); zet het mandaat in plaats daarvan stop.
+unlimited_not_allowed = Het type { $type } vereist een einddatum.
+period_too_long = Het type { $type } laat hoogstens { $max_days } dagen toe.
+reference_too_long = De referentie mag hoogstens { $max } tekens bevatten.
+invalid_language = { $value } is geen van de talen nl, fr, de, en.
+invalid_email = Dit is geen geldig e-mailadres.
+no_change = Dit zijn de huidige voorwaarden: er zou niets veranderen.
+version_required = Geef aan welke versie u wijzigt: stuur If-Match met de ETag, of version in de inhoud van het verzoek.
+invalid_value = { $value } is hier geen aanvaarde waarde.
+invalid_cursor = Deze paginacursor is niet geldig; begin opnieuw bij de eerste pagina.
+role_kind_not_assignable = Wettelijke vertegenwoordigers komen uit het ondernemingsregister en kunnen hier niet worden toegewezen.

@@ -1,0 +1,89 @@
+//! Request parts the API reads the same way everywhere: JSON bodies, `Act-For`,
+//! `Idempotency-Key`.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use mandates_domain::{DomainError, FieldError, Kbo};
+use serde::de::DeserializeOwned;
+use sha2::Digest;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// A JSON body (an empty body reads as `{}`), with a fingerprint of the request for
+/// idempotency. Syntax errors are 400, values of the wrong shape 422.
+pub struct JsonBody<T> {
+    pub value: T,
+    pub fingerprint: String,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let head = format!("{} {}", req.method(), req.uri().path());
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::Body(StatusCode::BAD_REQUEST, e.body_text()))?;
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        let value = serde_json::from_slice(text).map_err(|e| {
+            let status = match e.classify() {
+                serde_json::error::Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            ApiError::Body(status, e.to_string())
+        })?;
+        let mut hash = sha2::Sha256::new();
+        hash.update(head.as_bytes());
+        hash.update([0]);
+        hash.update(text);
+        let fingerprint = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(JsonBody { value, fingerprint })
+    }
+}
+
+/// The enterprise the caller acts for (`Act-For` header); absent: in their own name.
+pub struct ActFor(pub Option<Kbo>);
+
+impl FromRequestParts<AppState> for ActFor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("act-for") else {
+            return Ok(ActFor(None));
+        };
+        let text = value.to_str().unwrap_or_default();
+        Kbo::parse(text).map(|k| ActFor(Some(k))).map_err(|e| {
+            DomainError::field(
+                FieldError::new("Act-For", "invalid_party_number").arg("reason", e.code()),
+            )
+            .into()
+        })
+    }
+}
+
+/// The client's `Idempotency-Key`, if any.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequestParts<AppState> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => match v.to_str() {
+                Ok(k) if !k.is_empty() && k.len() <= 255 => Ok(IdempotencyKey(Some(k.to_owned()))),
+                _ => Err(DomainError::field(
+                    FieldError::new("Idempotency-Key", "invalid_value").arg("value", "…"),
+                )
+                .into()),
+            },
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The REST API v1, its OpenAPI document, health checks and the demo issuer's routes.
+
+pub mod catalog;
+pub mod demo;
+pub mod enterprises;
+pub mod extract;
+pub mod mandates;
+pub mod views;
+pub mod write;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiError, request_context};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mandates API",
+        description = "Mandates (powers of attorney) for e-government services: create, sign, modify, stop and transfer them, and manage who acts for an enterprise. Errors are application/problem+json (RFC 9457) with a stable `code` and a message in the language of Accept-Language (nl, fr, de, en).",
+        version = "1"
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "mandates", description = "Mandates and their lifecycle"),
+        (name = "enterprises", description = "Who acts for an enterprise"),
+        (name = "catalog", description = "Domains and mandate types"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The service is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "Up")))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The service can serve: its store answers.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, description = "Ready"), (status = 503, description = "The store is unreachable")))]
+async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    state
+        .store()
+        .ping()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok("ready")
+}
+
+async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+/// The routes with their OpenAPI description, registered together.
+pub fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(catalog::get_catalog))
+        .routes(routes!(mandates::create_mandate, mandates::list_mandates))
+        .routes(routes!(mandates::get_mandate, mandates::modify_mandate))
+        .routes(routes!(mandates::mandate_history))
+        .routes(routes!(mandates::sign_mandate))
+        .routes(routes!(mandates::reject_mandate))
+        .routes(routes!(mandates::withdraw_mandate))
+        .routes(routes!(mandates::stop_mandate))
+        .routes(routes!(mandates::transfer_mandate))
+        .routes(routes!(enterprises::list_roles, enterprises::assign_role))
+        .routes(routes!(enterprises::end_role))
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().into_openapi()
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = documented().split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    api.route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { (StatusCode::OK, Json(doc.as_ref().clone())) }
+        }),
+    )
+    .route("/demo/token", post(demo::token))
+    .route("/demo/identities", get(demo::identities))
+    .route(
+        "/demo/.well-known/openid-configuration",
+        get(demo::discovery),
+    )
+    .route("/demo/jwks.json", get(demo::jwks))
+    .fallback(no_route)
+    .layer(axum::middleware::from_fn(request_context))
+    .with_state(state)
+}

@@ -1,0 +1,116 @@
+//! Every change goes through here: one write transaction, the `Idempotency-Key` checked
+//! under the write lock and the answer remembered in the same transaction.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mandates_domain::Kbo;
+use mandates_store::StoredResponse;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::views::{MandateView, RoleView};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::service::{self, mandates, roles};
+
+/// A change asked by a caller.
+pub enum Change {
+    Create(mandates_domain::mandate::Draft),
+    Act(Uuid, mandates::Action),
+    AssignRole(roles::RoleDraft),
+    EndRole(Uuid),
+}
+
+/// Header that tells the client the answer is the one remembered for its key.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+fn respond(status: u16, body: &str, replayed: bool) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_owned(),
+    )
+        .into_response();
+    let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    if let Some(version) = value["version"].as_u64()
+        && let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\""))
+    {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    if status == StatusCode::CREATED
+        && let Some(id) = value["id"].as_str()
+        && value.get("status").is_some()
+        && let Ok(location) = HeaderValue::from_str(&format!("/api/v1/mandates/{id}"))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    if replayed {
+        response
+            .headers_mut()
+            .insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Runs a change once: a retry with the same key gets the first answer and changes nothing.
+pub async fn perform(
+    state: &AppState,
+    principal: &Principal,
+    act_for: Option<&Kbo>,
+    key: Option<&str>,
+    fingerprint: &str,
+    change: Change,
+) -> Result<Response, ApiError> {
+    let now = state.clock().now();
+    let actor = service::actor(state.store(), principal, act_for, now).await?;
+    let scope = format!("{}|{}", actor.person, actor.party);
+    let mut tx = state.store().begin().await?;
+    if let Some(key) = key
+        && let Some(first) = tx.remembered(&scope, key).await?
+    {
+        if first.fingerprint != fingerprint {
+            return Err(ApiError::KeyReused);
+        }
+        return Ok(respond(first.status, &first.body, true));
+    }
+    let catalog = state.catalog();
+    let policy = state.policy();
+    let (status, body) = match change {
+        Change::Create(draft) => {
+            let (m, _) = mandates::create(&mut tx, &actor, &draft, catalog, &policy, now).await?;
+            (
+                201,
+                serde_json::to_string(&MandateView::of(&m, &actor.party, now)),
+            )
+        }
+        Change::Act(id, action) => {
+            let created = matches!(action, mandates::Action::Transfer { .. });
+            let (m, _) = mandates::act(&mut tx, &actor, id, &action, catalog, &policy, now).await?;
+            let status = if created { 201 } else { 200 };
+            (
+                status,
+                serde_json::to_string(&MandateView::of(&m, &actor.party, now)),
+            )
+        }
+        Change::AssignRole(draft) => {
+            let (r, _) = roles::assign(&mut tx, &actor, &draft, catalog, now).await?;
+            (201, serde_json::to_string(&RoleView::of(&r, now)))
+        }
+        Change::EndRole(id) => {
+            let (r, _) = roles::end(&mut tx, &actor, id, now).await?;
+            (200, serde_json::to_string(&RoleView::of(&r, now)))
+        }
+    };
+    let body = body.map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Some(key) = key {
+        let remembered = StoredResponse {
+            fingerprint: fingerprint.to_owned(),
+            status,
+            body: body.clone(),
+        };
+        tx.remember(&scope, key, &remembered, now).await?;
+    }
+    tx.commit().await?;
+    Ok(respond(status, &body, false))
+}

@@ -1,0 +1,229 @@
+//! Bearer tokens of people, from the configured OpenID Connect issuer (or the demo issuer,
+//! through the same checks). The discovery document and signing keys are fetched and cached.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant as MonoInstant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use mandates_domain::Insz;
+use mandates_domain::access::AuthContext;
+use serde_json::Value;
+use tokio::sync::RwLock;
+
+use crate::AppState;
+use crate::config::AuthConfig;
+use crate::error::ApiError;
+
+/// The person a valid token speaks for, and how they authenticated.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub person: Insz,
+    pub auth: AuthContext,
+}
+
+/// Why a token was refused (logged, never shown in detail).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("no bearer token")]
+    Missing,
+    #[error("token refused: {0}")]
+    Invalid(String),
+    #[error("signing keys unavailable: {0}")]
+    Keys(String),
+}
+
+enum Keys {
+    /// Keys known in-process (the demo issuer).
+    Fixed(JwkSet),
+    /// Keys fetched from the issuer's `jwks_uri`.
+    Remote {
+        http: reqwest::Client,
+        cache: RwLock<Option<(JwkSet, MonoInstant)>>,
+        ttl: Duration,
+    },
+}
+
+/// Checks people's access tokens: signature, issuer, audience, expiry and kind.
+pub struct Verifier {
+    issuer: String,
+    audience: String,
+    claim: String,
+    keys: Keys,
+}
+
+const ALGORITHMS: [Algorithm; 6] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::PS256,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+impl Verifier {
+    /// A verifier for a remote issuer; keys are fetched when first needed.
+    pub fn remote(issuer: &str, config: &AuthConfig) -> Self {
+        Verifier {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            audience: config.audience.clone(),
+            claim: config.national_number_claim.clone(),
+            keys: Keys::Remote {
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .unwrap_or_default(),
+                cache: RwLock::new(None),
+                ttl: Duration::from_secs(config.jwks_cache_seconds),
+            },
+        }
+    }
+
+    /// A verifier whose keys are known in-process.
+    pub fn fixed(issuer: &str, config: &AuthConfig, keys: JwkSet) -> Self {
+        Verifier {
+            issuer: issuer.to_owned(),
+            audience: config.audience.clone(),
+            claim: config.national_number_claim.clone(),
+            keys: Keys::Fixed(keys),
+        }
+    }
+
+    async fn fetch_keys(&self, http: &reqwest::Client) -> Result<JwkSet, AuthError> {
+        let keys_err = |e: reqwest::Error| AuthError::Keys(e.to_string());
+        let discovery: Value = http
+            .get(format!("{}/.well-known/openid-configuration", self.issuer))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(keys_err)?
+            .json()
+            .await
+            .map_err(keys_err)?;
+        if discovery["issuer"]
+            .as_str()
+            .map(|s| s.trim_end_matches('/'))
+            != Some(self.issuer.as_str())
+        {
+            return Err(AuthError::Keys(
+                "discovery document names another issuer".into(),
+            ));
+        }
+        let Some(jwks_uri) = discovery["jwks_uri"].as_str() else {
+            return Err(AuthError::Keys("discovery document has no jwks_uri".into()));
+        };
+        http.get(jwks_uri)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(keys_err)?
+            .json()
+            .await
+            .map_err(keys_err)
+    }
+
+    /// The key set, refreshed when stale or when `kid` is unknown.
+    async fn keys_for(&self, kid: Option<&str>) -> Result<Arc<JwkSet>, AuthError> {
+        match &self.keys {
+            Keys::Fixed(set) => Ok(Arc::new(set.clone())),
+            Keys::Remote { http, cache, ttl } => {
+                if let Some((set, fetched)) = cache.read().await.as_ref() {
+                    let knows_kid = kid.is_none_or(|k| set.find(k).is_some());
+                    // An unknown kid refetches, at most every 30 s (key rotation).
+                    if fetched.elapsed() < *ttl
+                        && (knows_kid || fetched.elapsed() < Duration::from_secs(30))
+                    {
+                        return Ok(Arc::new(set.clone()));
+                    }
+                }
+                let set = self.fetch_keys(http).await?;
+                *cache.write().await = Some((set.clone(), MonoInstant::now()));
+                Ok(Arc::new(set))
+            }
+        }
+    }
+
+    /// Checks a token and returns the person it speaks for.
+    pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let invalid = |m: &str| AuthError::Invalid(m.to_owned());
+        let header = decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        if !ALGORITHMS.contains(&header.alg) {
+            return Err(invalid("algorithm not accepted"));
+        }
+        if let Some(typ) = &header.typ {
+            let typ = typ.to_ascii_lowercase();
+            if !matches!(typ.as_str(), "jwt" | "at+jwt" | "application/at+jwt") {
+                return Err(invalid("not an access token"));
+            }
+        }
+        let keys = self.keys_for(header.kid.as_deref()).await?;
+        let jwk = match &header.kid {
+            Some(kid) => keys.find(kid),
+            None => keys.keys.first(),
+        }
+        .ok_or_else(|| invalid("unknown signing key"))?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.leeway = 30;
+        let claims = decode::<Value>(token, &key, &validation)
+            .map_err(|e| AuthError::Invalid(e.to_string()))?
+            .claims;
+        // Exchanged "acting for" tokens and service tokens never manage mandates.
+        if claims.get("act").is_some() || claims.get("token_kind").is_some_and(|k| k != "person") {
+            return Err(invalid("not a person's token"));
+        }
+        let number = claims[self.claim.as_str()]
+            .as_str()
+            .ok_or_else(|| invalid("no national number claim"))?;
+        let person =
+            Insz::parse(number).map_err(|_| invalid("national number claim is not valid"))?;
+        let amr = match &claims["amr"] {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(Principal {
+            person,
+            auth: AuthContext {
+                acr: claims["acr"].as_str().map(str::to_owned),
+                amr,
+            },
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim);
+        let Some(token) = token else {
+            return Err(ApiError::Unauthenticated(AuthError::Missing));
+        };
+        match state.verifier().verify(token).await {
+            Ok(p) => Ok(p),
+            Err(AuthError::Keys(reason)) => Err(ApiError::Unavailable(format!(
+                "identity provider keys: {reason}"
+            ))),
+            Err(e) => Err(ApiError::Unauthenticated(e)),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Server configuration: defaults, then a TOML file, then `MANDATES_*` environment variables.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: String,
+    /// `sqlite://PATH` or `postgres://...`; default: an SQLite file in the working directory.
+    pub database_url: Option<String>,
+    /// Run with the built-in demo issuer and demo data (loopback only).
+    pub demo: bool,
+    /// In demo mode, fill an empty database with demo identities and mandates.
+    pub demo_data: bool,
+    /// A catalog file replacing the shipped one.
+    pub catalog: Option<PathBuf>,
+    pub auth: AuthConfig,
+}
+
+/// How bearer tokens are checked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// The OpenID Connect issuer whose tokens are accepted (its discovery document is read).
+    pub issuer: Option<String>,
+    /// The audience a person's access token must carry.
+    pub audience: String,
+    /// The claim that carries the person's national number.
+    pub national_number_claim: String,
+    /// Authentication levels (`acr` values) from weakest to strongest.
+    pub acr_levels: Vec<String>,
+    /// The weakest `acr` accepted for a signature; none: any.
+    pub min_signing_acr: Option<String>,
+    /// How long fetched signing keys are kept, in seconds.
+    pub jwks_cache_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            database_url: None,
+            demo: false,
+            demo_data: true,
+            catalog: None,
+            auth: AuthConfig::default(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            issuer: None,
+            audience: "mandates".into(),
+            national_number_claim: "sub".into(),
+            acr_levels: vec![
+                "http://eidas.europa.eu/LoA/low".into(),
+                "http://eidas.europa.eu/LoA/substantial".into(),
+                "http://eidas.europa.eu/LoA/high".into(),
+            ],
+            min_signing_acr: None,
+            jwks_cache_seconds: 600,
+        }
+    }
+}
+
+impl Config {
+    /// The database URL in force: the configured one, or the embedded default file.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None if self.demo => "sqlite://mandates-demo.db".into(),
+            None => "sqlite://mandates.db".into(),
+        }
+    }
+}

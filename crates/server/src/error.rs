@@ -1,0 +1,210 @@
+//! One error type, two faces: a refusal of the rules or a failure, rendered as
+//! `application/problem+json` in the request's language with the request id.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use mandates_domain::error::ErrorKind;
+use mandates_domain::{DomainError, FieldError};
+use mandates_store::StoreError;
+use serde_json::{Map, Value, json};
+
+use crate::auth::AuthError;
+use crate::i18n;
+
+/// Everything a handler can answer instead of success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("refused: {0}")]
+    Domain(#[from] DomainError),
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(AuthError),
+    #[error("no such route")]
+    NoRoute,
+    #[error("unreadable body: {1}")]
+    Body(StatusCode, String),
+    #[error("concurrent change")]
+    Concurrent,
+    #[error("idempotency key reused")]
+    KeyReused,
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => ApiError::Concurrent,
+            e if e.is_unavailable() => ApiError::Unavailable(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// What the renderer needs; travels in the response extensions to the middleware, which
+/// knows the request's language and id.
+#[derive(Debug, Clone)]
+struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    args: Vec<(&'static str, String)>,
+    fields: Vec<FieldError>,
+}
+
+impl ApiError {
+    fn problem(&self) -> Problem {
+        let simple = |status, code| Problem {
+            status,
+            code,
+            args: Vec::new(),
+            fields: Vec::new(),
+        };
+        match self {
+            ApiError::Domain(e) => Problem {
+                status: match e.kind {
+                    ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorKind::NotFound => StatusCode::NOT_FOUND,
+                    ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+                    ErrorKind::Conflict => StatusCode::CONFLICT,
+                },
+                code: e.code,
+                args: e.args.clone(),
+                fields: e.fields.clone(),
+            },
+            ApiError::Unauthenticated(_) => simple(StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::NoRoute => simple(StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Body(status, reason) => Problem {
+                args: vec![("reason", reason.clone())],
+                ..simple(*status, "invalid_body")
+            },
+            ApiError::Concurrent => simple(StatusCode::CONFLICT, "concurrent_change"),
+            ApiError::KeyReused => {
+                simple(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
+            ApiError::Unavailable(_) => {
+                simple(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
+            }
+            ApiError::Internal(_) => simple(StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
+            ApiError::Unavailable(detail) => tracing::warn!(error = %detail, "store unavailable"),
+            ApiError::Unauthenticated(reason) => tracing::debug!(reason = %reason, "token refused"),
+            _ => {}
+        }
+        let problem = self.problem();
+        let mut response = problem.status.into_response();
+        if problem.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response.extensions_mut().insert(problem);
+        response
+    }
+}
+
+/// The header that carries the id of a request, generated when the client sends none.
+pub const REQUEST_ID: &str = "x-request-id";
+
+fn field_message(lang: mandates_domain::Lang, f: &FieldError) -> String {
+    if f.code == "invalid_party_number" {
+        let reason = f
+            .args
+            .iter()
+            .find(|(k, _)| *k == "reason")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        let why = i18n::message(lang, &format!("party-{reason}"), &[]);
+        return i18n::message(lang, f.code, &[("reason", why)]);
+    }
+    i18n::message(lang, f.code, &f.args)
+}
+
+fn problem_body(p: &Problem, lang: mandates_domain::Lang, request_id: &str) -> Value {
+    let mut args = p.args.clone();
+    args.push(("request_id", request_id.to_owned()));
+    let message_id =
+        if p.code == "exclusive_conflict" && p.args.iter().any(|(k, _)| *k == "mandate") {
+            "exclusive_conflict-named"
+        } else {
+            p.code
+        };
+    let params: Map<String, Value> = p
+        .args
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
+        .collect();
+    let mut body = json!({
+        "type": format!("urn:mandates:problem:{}", p.code),
+        "title": i18n::message(lang, &format!("title-{}", p.status.as_u16()), &[]),
+        "status": p.status.as_u16(),
+        "code": p.code,
+        "detail": i18n::message(lang, message_id, &args),
+        "request_id": request_id,
+    });
+    if !params.is_empty() {
+        body["params"] = Value::Object(params);
+    }
+    if !p.fields.is_empty() {
+        body["errors"] = p
+            .fields
+            .iter()
+            .map(|f| json!({"field": f.field, "code": f.code, "message": field_message(lang, f)}))
+            .collect();
+    }
+    body
+}
+
+/// Gives every request an id, and renders problems in the request's language.
+pub async fn request_context(request: Request, next: Next) -> Response {
+    let lang = i18n::request_lang(request.headers());
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path());
+    let mut response = {
+        let _enter = span.enter();
+        tracing::debug!("started");
+        drop(_enter);
+        tracing::Instrument::instrument(next.run(request), span.clone()).await
+    };
+    if let Some(problem) = response.extensions_mut().remove::<Problem>() {
+        if problem.status.is_server_error() {
+            let _enter = span.enter();
+            tracing::error!(status = problem.status.as_u16(), "answered with an error");
+        }
+        let body = problem_body(&problem, lang, &request_id);
+        let mut rendered = (problem.status, axum::Json(body)).into_response();
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                rendered.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        rendered.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response = rendered;
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.code()),
+    );
+    response
+}

@@ -1,0 +1,138 @@
+//! The state every handler shares, and the start-up that builds it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use mandates_domain::catalog::Catalog;
+use mandates_store::{Store, StoreError};
+
+use crate::auth::Verifier;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::demo::DemoIssuer;
+use crate::service::mandates::Policy;
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    store: Store,
+    catalog: Catalog,
+    verifier: Verifier,
+    demo: Option<DemoIssuer>,
+    clock: Clock,
+    config: Config,
+}
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl AppState {
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+    pub fn catalog(&self) -> &Catalog {
+        &self.0.catalog
+    }
+    pub fn verifier(&self) -> &Verifier {
+        &self.0.verifier
+    }
+    pub fn demo(&self) -> Option<&DemoIssuer> {
+        self.0.demo.as_ref()
+    }
+    pub fn clock(&self) -> &Clock {
+        &self.0.clock
+    }
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+    pub fn policy(&self) -> Policy<'_> {
+        Policy {
+            acr_levels: &self.0.config.auth.acr_levels,
+            min_signing_acr: self.0.config.auth.min_signing_acr.as_deref(),
+        }
+    }
+}
+
+/// Checks that demo mode binds to loopback only.
+pub fn check_bind(config: &Config) -> Result<SocketAddr, StartupError> {
+    let addr: SocketAddr = config.bind.parse().map_err(|_| {
+        StartupError::Refused(format!("bind address {:?} is not IP:PORT", config.bind))
+    })?;
+    if config.demo && !addr.ip().is_loopback() {
+        return Err(StartupError::Refused(format!(
+            "demo mode only listens on a loopback address (127.0.0.1 or ::1), not {addr}"
+        )));
+    }
+    Ok(addr)
+}
+
+/// Builds the state over a migrated store: the database's mode must match the
+/// configuration, the catalog is synchronised, demo data seeded in demo mode.
+/// `public_base` is the address the server is reached at (the demo issuer's name).
+pub async fn build(
+    config: Config,
+    store: Store,
+    clock: Clock,
+    public_base: &str,
+) -> Result<AppState, StartupError> {
+    let now = clock.now();
+    let wanted = if config.demo { "demo" } else { "production" };
+    let mut tx = store.begin().await?;
+    let mode = tx.init_meta("mode", wanted).await?;
+    tx.commit().await?;
+    if mode != wanted {
+        return Err(StartupError::Refused(if config.demo {
+            "demo mode runs only on a database created in demo mode; this one was created without it".into()
+        } else {
+            "this database was created in demo mode; it cannot be used without --demo".into()
+        }));
+    }
+    let file_catalog = match &config.catalog {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| StartupError::Refused(format!("catalog {}: {e}", path.display())))?;
+            Catalog::from_toml(&text)
+                .map_err(|e| StartupError::Refused(format!("catalog {}: {e}", path.display())))?
+        }
+        None => Catalog::default_catalog().map_err(|e| StartupError::Refused(e.to_string()))?,
+    };
+    let catalog = crate::service::catalog::sync(&store, file_catalog, now).await?;
+    let (verifier, demo) = if config.demo {
+        let issuer = format!("{}/demo", public_base.trim_end_matches('/'));
+        let demo =
+            DemoIssuer::generate(&issuer, &config.auth.audience).map_err(StartupError::Refused)?;
+        if config.demo_data {
+            crate::demo::seed(&store, &catalog, now)
+                .await
+                .map_err(|e| StartupError::Refused(format!("demo data: {e}")))?;
+        }
+        (
+            Verifier::fixed(&issuer, &config.auth, demo.jwks().clone()),
+            Some(demo),
+        )
+    } else {
+        let Some(issuer) = &config.auth.issuer else {
+            return Err(StartupError::Refused(
+                "no identity provider: set auth.issuer (MANDATES_AUTH__ISSUER), or run with --demo"
+                    .into(),
+            ));
+        };
+        (Verifier::remote(issuer, &config.auth), None)
+    };
+    Ok(AppState(Arc::new(Inner {
+        store,
+        catalog,
+        verifier,
+        demo,
+        clock,
+        config,
+    })))
+}
