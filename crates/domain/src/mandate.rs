@@ -557,11 +557,15 @@ impl Mandate {
         };
         let mandator = parse_party("mandator", &draft.mandator, &mut errors);
         let mandatee = parse_party("mandatee", &draft.mandatee, &mut errors);
-        if let (Some(a), Some(b)) = (&mandator, &mandatee) {
-            if a == b {
-                errors.push(FieldError::new("mandatee", "same_party"));
-            }
+        if let (Some(a), Some(b)) = (&mandator, &mandatee)
+            && a == b
+        {
+            errors.push(FieldError::new("mandatee", "same_party"));
+        }
+        if let Some(a) = &mandator {
             check_kinds(&types, Side::Mandator, a, &mut errors);
+        }
+        if let Some(b) = &mandatee {
             check_kinds(&types, Side::Mandatee, b, &mut errors);
         }
         let valid_from = match &draft.valid_from {

@@ -54,6 +54,9 @@ pub struct Verifier {
     keys: Keys,
 }
 
+/// Clock difference tolerated between the identity provider and us.
+const LEEWAY_SECONDS: i64 = 30;
+
 const ALGORITHMS: [Algorithm; 6] = [
     Algorithm::RS256,
     Algorithm::RS384,
@@ -146,7 +149,12 @@ impl Verifier {
     }
 
     /// Checks a token and returns the person it speaks for.
-    pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+    /// Expiry is judged at `now`, the request's moment.
+    pub async fn verify(
+        &self,
+        token: &str,
+        now: mandates_domain::time::Instant,
+    ) -> Result<Principal, AuthError> {
         let invalid = |m: &str| AuthError::Invalid(m.to_owned());
         let header = decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
         if !ALGORITHMS.contains(&header.alg) {
@@ -169,10 +177,24 @@ impl Verifier {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        validation.leeway = 30;
+        // Expiry is checked below against the request's clock, not the host's.
+        validation.validate_exp = false;
         let claims = decode::<Value>(token, &key, &validation)
             .map_err(|e| AuthError::Invalid(e.to_string()))?
             .claims;
+        let now = now.timestamp();
+        let Some(exp) = claims["exp"].as_i64() else {
+            return Err(invalid("no expiry"));
+        };
+        if exp + LEEWAY_SECONDS < now {
+            return Err(invalid("expired"));
+        }
+        if claims["nbf"]
+            .as_i64()
+            .is_some_and(|nbf| nbf - LEEWAY_SECONDS > now)
+        {
+            return Err(invalid("not valid yet"));
+        }
         // Exchanged "acting for" tokens and service tokens never manage mandates.
         if claims.get("act").is_some() || claims.get("token_kind").is_some_and(|k| k != "person") {
             return Err(invalid("not a person's token"));
@@ -218,7 +240,7 @@ impl FromRequestParts<AppState> for Principal {
         let Some(token) = token else {
             return Err(ApiError::Unauthenticated(AuthError::Missing));
         };
-        match state.verifier().verify(token).await {
+        match state.verifier().verify(token, state.clock().now()).await {
             Ok(p) => Ok(p),
             Err(AuthError::Keys(reason)) => Err(ApiError::Unavailable(format!(
                 "identity provider keys: {reason}"

@@ -191,6 +191,16 @@ impl Store {
 }
 
 impl WriteTx {
+    /// Undoes the transaction now and releases the write lock. (A transaction dropped
+    /// without commit is rolled back too, but only when its connection is next used.)
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,

@@ -4,7 +4,9 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mandates_domain::Kbo;
-use mandates_store::StoredResponse;
+use mandates_domain::access::Actor;
+use mandates_domain::time::Instant;
+use mandates_store::{StoredResponse, WriteTx};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -66,19 +68,66 @@ pub async fn perform(
     let actor = service::actor(state.store(), principal, act_for, now).await?;
     let scope = format!("{}|{}", actor.person, actor.party);
     let mut tx = state.store().begin().await?;
+    let outcome = apply(
+        &mut tx,
+        state,
+        &actor,
+        &scope,
+        key,
+        fingerprint,
+        change,
+        now,
+    )
+    .await;
+    match outcome {
+        Ok(Applied::Replayed(first)) => {
+            tx.rollback().await?;
+            Ok(respond(first.status, &first.body, true))
+        }
+        Ok(Applied::Done(status, body)) => {
+            tx.commit().await?;
+            Ok(respond(status, &body, false))
+        }
+        Err(e) => {
+            // Release the write lock at once; the refusal changed nothing.
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+enum Applied {
+    Replayed(StoredResponse),
+    Done(u16, String),
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one request, passed once"
+)]
+async fn apply(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &Actor,
+    scope: &str,
+    key: Option<&str>,
+    fingerprint: &str,
+    change: Change,
+    now: Instant,
+) -> Result<Applied, ApiError> {
     if let Some(key) = key
-        && let Some(first) = tx.remembered(&scope, key).await?
+        && let Some(first) = tx.remembered(scope, key).await?
     {
         if first.fingerprint != fingerprint {
             return Err(ApiError::KeyReused);
         }
-        return Ok(respond(first.status, &first.body, true));
+        return Ok(Applied::Replayed(first));
     }
     let catalog = state.catalog();
     let policy = state.policy();
     let (status, body) = match change {
         Change::Create(draft) => {
-            let (m, _) = mandates::create(&mut tx, &actor, &draft, catalog, &policy, now).await?;
+            let (m, _) = mandates::create(tx, actor, &draft, catalog, &policy, now).await?;
             (
                 201,
                 serde_json::to_string(&MandateView::of(&m, &actor.party, now)),
@@ -86,7 +135,7 @@ pub async fn perform(
         }
         Change::Act(id, action) => {
             let created = matches!(action, mandates::Action::Transfer { .. });
-            let (m, _) = mandates::act(&mut tx, &actor, id, &action, catalog, &policy, now).await?;
+            let (m, _) = mandates::act(tx, actor, id, &action, catalog, &policy, now).await?;
             let status = if created { 201 } else { 200 };
             (
                 status,
@@ -94,11 +143,11 @@ pub async fn perform(
             )
         }
         Change::AssignRole(draft) => {
-            let (r, _) = roles::assign(&mut tx, &actor, &draft, catalog, now).await?;
+            let (r, _) = roles::assign(tx, actor, &draft, catalog, now).await?;
             (201, serde_json::to_string(&RoleView::of(&r, now)))
         }
         Change::EndRole(id) => {
-            let (r, _) = roles::end(&mut tx, &actor, id, now).await?;
+            let (r, _) = roles::end(tx, actor, id, now).await?;
             (200, serde_json::to_string(&RoleView::of(&r, now)))
         }
     };
@@ -109,8 +158,7 @@ pub async fn perform(
             status,
             body: body.clone(),
         };
-        tx.remember(&scope, key, &remembered, now).await?;
+        tx.remember(scope, key, &remembered, now).await?;
     }
-    tx.commit().await?;
-    Ok(respond(status, &body, false))
+    Ok(Applied::Done(status, body))
 }

@@ -160,7 +160,7 @@ pub async fn end(
     };
     let mut role = found.value;
     actor.require_assign(role.kind, role.domain.as_deref().unwrap_or_default())?;
-    if role.ended_at.is_some() || !role.valid_until.is_none_or(|u| brussels_date(now) <= u) {
+    if role.ended_at.is_some() || role.valid_until.is_some_and(|u| brussels_date(now) > u) {
         return Err(DomainError::conflict("invalid_transition")
             .arg("status", "expired")
             .into());

@@ -1,0 +1,192 @@
+//! Bearer tokens: from a real issuer over HTTP (discovery and keys fetched), of the right
+//! audience, unexpired; and how the signer authenticated is kept with the signature.
+
+use axum::http::Method;
+use mandates_server::clock::Clock;
+use mandates_server::config::Config;
+use serde_json::json;
+
+use crate::on_both_stores;
+use crate::support::*;
+
+async fn requests_without_a_valid_token_are_401(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let none = app
+        .request(Method::GET, "/api/v1/mandates", &[], None)
+        .await
+        .refused(401, "unauthenticated");
+    assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+    app.request(
+        Method::GET,
+        "/api/v1/mandates",
+        &[("authorization", "Bearer not.a.token")],
+        None,
+    )
+    .await
+    .refused(401, "unauthenticated");
+    // A token of another issuer (another key) is refused.
+    let Some(other) = TestApp::new(Backend::Sqlite).await else {
+        return;
+    };
+    let foreign = format!("Bearer {}", other.token(ANN).await);
+    app.request(
+        Method::GET,
+        "/api/v1/mandates",
+        &[("authorization", foreign.as_str())],
+        None,
+    )
+    .await
+    .refused(401, "unauthenticated");
+    // A token is refused once it expired, by the service's clock.
+    let ann = app.person(ANN).await;
+    ann.get("/api/v1/mandates").await.expect(200);
+    app.clock.advance(chrono::Duration::minutes(61));
+    ann.get("/api/v1/mandates")
+        .await
+        .refused(401, "unauthenticated");
+}
+
+async fn the_way_of_signing_in_is_kept_and_can_be_required(backend: Backend) {
+    let substantial = "http://eidas.europa.eu/LoA/substantial";
+    let Some(app) = TestApp::with_config(backend, |c| {
+        c.auth.min_signing_acr = Some(substantial.into())
+    })
+    .await
+    else {
+        return;
+    };
+    let token = |acr: &'static str| {
+        let app = &app;
+        async move {
+            let resp = app
+                .request(
+                    Method::POST,
+                    "/demo/token",
+                    &[],
+                    Some(json!({"sub": ANN, "acr": acr})),
+                )
+                .await
+                .expect(200);
+            format!(
+                "Bearer {}",
+                resp.body["access_token"].as_str().unwrap_or_default()
+            )
+        }
+    };
+    let low = token("http://eidas.europa.eu/LoA/low").await;
+    let resp = app
+        .request(
+            Method::POST,
+            "/api/v1/mandates",
+            &[("authorization", low.as_str())],
+            Some(tax_return(ANN, BOB)),
+        )
+        .await
+        .refused(403, "authentication_level_too_low");
+    assert!(
+        resp.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(substantial)
+    );
+    let high = token("http://eidas.europa.eu/LoA/high").await;
+    let created = app
+        .request(
+            Method::POST,
+            "/api/v1/mandates",
+            &[("authorization", high.as_str())],
+            Some(tax_return(ANN, BOB)),
+        )
+        .await
+        .expect(201);
+    assert_eq!(
+        created.body["signatures"][0]["acr"],
+        "http://eidas.europa.eu/LoA/high"
+    );
+    assert_eq!(created.body["signatures"][0]["amr"], json!(["demo"]));
+}
+
+/// An issuer served over real HTTP on an ephemeral loopback port.
+async fn serve_issuer() -> Option<(String, TestStore, tokio::task::JoinHandle<()>)> {
+    let db = TestStore::new(Backend::Sqlite).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
+    let base = format!("http://{}", listener.local_addr().ok()?);
+    let config = Config {
+        demo: true,
+        demo_data: false,
+        ..Config::default()
+    };
+    let state = mandates_server::build(config, db.store.clone(), Clock::System, &base)
+        .await
+        .ok()?;
+    let router = mandates_server::api::router(state);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Some((base, db, task))
+}
+
+async fn tokens_of_a_configured_issuer_are_checked_with_its_published_keys(backend: Backend) {
+    let Some((base, _issuer_db, task)) = serve_issuer().await else {
+        return;
+    };
+    let issuer = format!("{base}/demo");
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{issuer}/token"))
+        .json(&json!({"sub": BOB}))
+        .send()
+        .await
+        .expect("issuer answers")
+        .json()
+        .await
+        .expect("token");
+    let bearer = format!(
+        "Bearer {}",
+        token["access_token"].as_str().unwrap_or_default()
+    );
+    let Some(app) = TestApp::with_config(backend, |c| {
+        c.demo = false;
+        c.auth.issuer = Some(issuer.clone());
+    })
+    .await
+    else {
+        return;
+    };
+    app.clock.set(chrono::Utc::now());
+    let resp = app.request(Method::POST, "/api/v1/mandates", &[("authorization", bearer.as_str())], Some(json!({"domain": "ehealth", "types": ["ehealth.consent"], "mandator": BOB, "mandatee": ANN}))).await.expect(201);
+    assert_eq!(resp.body["signatures"][0]["signed_by"], BOB);
+    // The demo routes do not exist outside demo mode.
+    app.request(Method::POST, "/demo/token", &[], Some(json!({"sub": ANN})))
+        .await
+        .refused(404, "not_found");
+    // The same token for an API of another audience is refused.
+    let Some(other) = TestApp::with_config(backend, |c| {
+        c.demo = false;
+        c.auth.issuer = Some(issuer.clone());
+        c.auth.audience = "another-api".into();
+    })
+    .await
+    else {
+        return;
+    };
+    other.clock.set(chrono::Utc::now());
+    other
+        .request(
+            Method::GET,
+            "/api/v1/mandates",
+            &[("authorization", bearer.as_str())],
+            None,
+        )
+        .await
+        .refused(401, "unauthenticated");
+    task.abort();
+}
+
+on_both_stores!(
+    requests_without_a_valid_token_are_401,
+    the_way_of_signing_in_is_kept_and_can_be_required,
+    tokens_of_a_configured_issuer_are_checked_with_its_published_keys,
+);

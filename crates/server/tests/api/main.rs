@@ -1,0 +1,12 @@
+//! The API as a user meets it, on SQLite and on PostgreSQL.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod auth;
+mod concurrency;
+mod idempotency;
+mod lifecycle;
+mod openapi;
+mod refusals;
+mod store;

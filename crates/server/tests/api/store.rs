@@ -1,0 +1,231 @@
+//! The store's own promises, on both backends: a gapless event sequence in commit order,
+//! optimistic row versions, migrations that can run again, the database's mode.
+
+use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::catalog::Catalog;
+use mandates_domain::mandate::{Draft, Mandate};
+use mandates_domain::{Insz, Lang};
+use mandates_server::clock::Clock;
+use mandates_server::config::Config;
+use mandates_store::StoreError;
+
+use crate::on_both_stores;
+use crate::support::*;
+
+async fn the_event_sequence_is_gapless_under_concurrent_writers(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let before = app.db.store.last_seq().await.unwrap_or_default();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let router = app.router.clone();
+        let token = app.token(if i % 2 == 0 { ANN } else { BOB }).await;
+        let (from, to) = if i % 2 == 0 { (ANN, BOB) } else { (BOB, ANN) };
+        tasks.spawn(async move {
+            use tower::ServiceExt;
+            let body = serde_json::json!({"domain": "ehealth", "types": ["ehealth.consent"], "mandator": from, "mandatee": to}).to_string();
+            let request = axum::http::Request::post("/api/v1/mandates")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .expect("request");
+            router.oneshot(request).await.expect("response").status().as_u16()
+        });
+    }
+    let statuses = tasks.join_all().await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let other = app.db.reconnect().await;
+    let events = other.events_after(before, 1000).await.expect("events");
+    assert_eq!(events.len(), 24, "created + signed for each");
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.seq, before + 1 + i as i64, "gapless and in order");
+    }
+    assert!(
+        events
+            .windows(2)
+            .all(|w| w[0].at <= w[1].at || w[0].subject != w[1].subject)
+    );
+}
+
+async fn a_write_based_on_a_stale_row_is_a_conflict(backend: Backend) {
+    let Some(db) = TestStore::new(backend).await else {
+        return;
+    };
+    let catalog = Catalog::default_catalog().expect("catalog");
+    let ann = Actor::myself(Insz::parse(ANN).expect("ann"), AuthContext::default());
+    let draft = Draft {
+        domain: "fin".into(),
+        types: vec!["fin.tax_on_web".into()],
+        mandator: ANN.into(),
+        mandatee: BOB.into(),
+        ..Draft::default()
+    };
+    let (mandate, _) =
+        Mandate::create(uuid::Uuid::new_v4(), &draft, &ann, &catalog, start()).expect("mandate");
+    let mut tx = db.store.begin().await.expect("tx");
+    tx.put_mandate(&mandate, None).await.expect("insert");
+    assert!(
+        matches!(
+            tx.put_mandate(&mandate, None).await,
+            Err(StoreError::Conflict)
+        ),
+        "inserted twice"
+    );
+    tx.put_mandate(&mandate, Some(1))
+        .await
+        .expect("update at row version 1");
+    assert!(
+        matches!(
+            tx.put_mandate(&mandate, Some(1)).await,
+            Err(StoreError::Conflict)
+        ),
+        "stale row version"
+    );
+    tx.commit().await.expect("commit");
+    let stored = db
+        .store
+        .mandate(mandate.id)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(stored, mandate);
+    // Migrations run again without harm.
+    db.store.migrate().await.expect("migrations again");
+    assert!(Lang::parse("nl").is_some());
+}
+
+async fn a_database_keeps_the_mode_it_was_created_in(backend: Backend) {
+    let Some(db) = TestStore::new(backend).await else {
+        return;
+    };
+    let demo = Config {
+        demo: true,
+        demo_data: true,
+        ..Config::default()
+    };
+    let state = mandates_server::build(
+        demo.clone(),
+        db.store.clone(),
+        Clock::manual(start()),
+        "http://localhost",
+    )
+    .await;
+    assert!(state.is_ok());
+    let production = Config {
+        auth: mandates_server::config::AuthConfig {
+            issuer: Some("https://idp.example".into()),
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    let refused = mandates_server::build(
+        production,
+        db.store.clone(),
+        Clock::manual(start()),
+        "http://localhost",
+    )
+    .await;
+    assert!(
+        refused
+            .err()
+            .is_some_and(|e| e.to_string().contains("created in demo mode"))
+    );
+    // And the other way round.
+    let Some(other) = TestStore::new(backend).await else {
+        return;
+    };
+    let production = Config {
+        auth: mandates_server::config::AuthConfig {
+            issuer: Some("https://idp.example".into()),
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    assert!(
+        mandates_server::build(
+            production,
+            other.store.clone(),
+            Clock::manual(start()),
+            "http://localhost"
+        )
+        .await
+        .is_ok()
+    );
+    let refused = mandates_server::build(
+        demo,
+        other.store.clone(),
+        Clock::manual(start()),
+        "http://localhost",
+    )
+    .await;
+    assert!(refused.err().is_some_and(|e| {
+        e.to_string()
+            .contains("only on a database created in demo mode")
+    }));
+}
+
+async fn demo_data_has_every_state(backend: Backend) {
+    let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
+        return;
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for (person, firm) in [
+        (ANN, None),
+        (BOB, None),
+        (CARL, Some(OFFICE)),
+        (EVA, Some(COMPANY)),
+        ("93030578965", Some(OTHER_OFFICE)),
+    ] {
+        let caller = match firm {
+            Some(f) => app.for_enterprise(person, f).await,
+            None => app.person(person).await,
+        };
+        let listed = caller
+            .get("/api/v1/mandates?limit=100")
+            .await
+            .expect(200)
+            .body;
+        for m in listed["items"].as_array().into_iter().flatten() {
+            seen.insert(m["status"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    let all: std::collections::BTreeSet<String> = [
+        "pending",
+        "active",
+        "rejected",
+        "withdrawn",
+        "lapsed",
+        "stopped",
+        "expired",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    assert_eq!(seen, all);
+}
+
+#[test]
+fn demo_mode_binds_to_loopback_only() {
+    let demo = |bind: &str| Config {
+        demo: true,
+        bind: bind.into(),
+        ..Config::default()
+    };
+    assert!(mandates_server::check_bind(&demo("127.0.0.1:8080")).is_ok());
+    assert!(mandates_server::check_bind(&demo("[::1]:8080")).is_ok());
+    assert!(mandates_server::check_bind(&demo("0.0.0.0:8080")).is_err());
+    assert!(mandates_server::check_bind(&demo("192.168.1.10:8080")).is_err());
+    let production = Config {
+        bind: "0.0.0.0:8080".into(),
+        ..Config::default()
+    };
+    assert!(mandates_server::check_bind(&production).is_ok());
+}
+
+on_both_stores!(
+    the_event_sequence_is_gapless_under_concurrent_writers,
+    a_write_based_on_a_stale_row_is_a_conflict,
+    a_database_keeps_the_mode_it_was_created_in,
+    demo_data_has_every_state,
+);

@@ -1,0 +1,427 @@
+//! The test application: the real router over a real store (a temporary SQLite file, or a
+//! fresh PostgreSQL schema dropped afterwards), called in-process, with a manual clock.
+
+#![allow(dead_code, reason = "each test binary uses a part of the support")]
+
+use std::io::Write;
+use std::sync::Once;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use mandates_domain::time::Instant;
+use mandates_server::clock::Clock;
+use mandates_server::config::Config;
+use mandates_store::Store;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// The stores every store test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The environment variable that names the PostgreSQL server of the tests.
+pub const POSTGRES_ENV: &str = "TEST_POSTGRES_URL";
+
+static SKIP_NOTICE: Once = Once::new();
+
+/// The PostgreSQL URL, or `None` after saying loudly that PostgreSQL tests are skipped.
+/// Under CI (`CI` set) a missing PostgreSQL is a failure, never a skip.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{POSTGRES_ENV} is not set: the PostgreSQL tests are mandatory in CI"
+            );
+            SKIP_NOTICE.call_once(|| {
+                // Written past the test harness's capture, so that a local run shows it.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n*** PostgreSQL tests SKIPPED: set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/postgres to run them ***\n"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// A store on a backend: a temporary SQLite file, or a new PostgreSQL schema.
+pub struct TestStore {
+    pub store: Store,
+    schema: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestStore {
+    pub async fn new(backend: Backend) -> Option<TestStore> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                let store = Store::connect(&url).await.expect("sqlite store");
+                store.migrate().await.expect("sqlite migrations");
+                Some(TestStore {
+                    store,
+                    schema: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let url = postgres_url()?;
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let store = Store::connect_in_schema(&url, Some(&schema))
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {POSTGRES_ENV} is unreachable: {e}"));
+                store.migrate().await.expect("postgres migrations");
+                Some(TestStore {
+                    store,
+                    schema: Some((url, schema)),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    /// A second connection to the same database (another process would do the same).
+    pub async fn reconnect(&self) -> Store {
+        match (&self.schema, &self._dir) {
+            (Some((url, schema)), _) => Store::connect_in_schema(url, Some(schema))
+                .await
+                .expect("reconnect"),
+            (None, Some(dir)) => Store::connect(&format!(
+                "sqlite://{}",
+                dir.path().join("test.db").display()
+            ))
+            .await
+            .expect("reconnect"),
+            _ => unreachable!("a test store is SQLite or PostgreSQL"),
+        }
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.schema.take() {
+            // Drop the schema on a thread of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    if let Ok(store) = Store::connect(&url).await {
+                        let _ = store.drop_schema(&schema).await;
+                        store.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// The start of every test's clock: a Monday morning in Brussels.
+pub fn start() -> Instant {
+    "2027-03-01T09:00:00Z".parse().expect("instant")
+}
+
+/// The application under test.
+pub struct TestApp {
+    pub router: Router,
+    pub clock: Clock,
+    pub db: TestStore,
+    pub config: Config,
+}
+
+/// An answer: status, headers and JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The stable code of a problem answer.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+
+    /// The field errors of a problem answer, as `(field, code)`.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or_default().to_owned(),
+                            e["code"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected answer: {:#}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts a problem with this status and code.
+    #[track_caller]
+    pub fn refused(self, status: u16, code: &str) -> Self {
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (status, code),
+            "unexpected answer: {:#}",
+            self.body
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        self
+    }
+}
+
+impl TestApp {
+    /// A demo-mode application without demo data (tokens from the demo issuer, through the
+    /// same checks as a real issuer's).
+    pub async fn new(backend: Backend) -> Option<TestApp> {
+        Self::with_config(backend, |_| {}).await
+    }
+
+    pub async fn with_config(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
+        let db = TestStore::new(backend).await?;
+        let mut config = Config {
+            demo: true,
+            demo_data: false,
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let clock = Clock::manual(start());
+        let state = mandates_server::build(
+            config.clone(),
+            db.store.clone(),
+            clock.clone(),
+            "http://localhost",
+        )
+        .await
+        .expect("application state");
+        Some(TestApp {
+            router: mandates_server::api::router(state),
+            clock,
+            db,
+            config,
+        })
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Resp {
+        let mut builder = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let body = match body {
+            Some(v) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .router
+            .clone()
+            .oneshot(builder.body(body).expect("request"))
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A token for a person from the demo issuer.
+    pub async fn token(&self, person: &str) -> String {
+        let resp = self
+            .request(
+                Method::POST,
+                "/demo/token",
+                &[],
+                Some(json!({"sub": person})),
+            )
+            .await
+            .expect(200);
+        resp.body["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// A person calling the API in their own name.
+    pub async fn person(&self, number: &str) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: self.token(number).await,
+            act_for: None,
+            number: number.to_owned(),
+        }
+    }
+
+    /// A person calling the API for an enterprise (`Act-For`).
+    pub async fn for_enterprise(&self, person: &str, enterprise: &str) -> Caller<'_> {
+        Caller {
+            act_for: Some(enterprise.to_owned()),
+            ..self.person(person).await
+        }
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        self.clock.advance(chrono::Duration::days(days));
+    }
+}
+
+/// Someone calling the API with a token.
+pub struct Caller<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+    pub act_for: Option<String>,
+    pub number: String,
+}
+
+impl Caller<'_> {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        extra: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Resp {
+        let auth = format!("Bearer {}", self.token);
+        let mut headers: Vec<(&str, &str)> = vec![("authorization", auth.as_str())];
+        if let Some(e) = &self.act_for {
+            headers.push(("act-for", e.as_str()));
+        }
+        headers.extend_from_slice(extra);
+        self.app.request(method, path, &headers, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(Method::GET, path, &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.send(Method::POST, path, &[], Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Resp {
+        self.send(Method::PATCH, path, &[], Some(body)).await
+    }
+
+    /// Creates a mandate and returns it (asserting 201).
+    pub async fn create(&self, body: Value) -> Value {
+        self.post("/api/v1/mandates", body).await.expect(201).body
+    }
+
+    pub async fn mandate(&self, id: &str) -> Resp {
+        self.get(&format!("/api/v1/mandates/{id}")).await
+    }
+
+    pub async fn action(&self, id: &str, action: &str, body: Value) -> Resp {
+        self.post(&format!("/api/v1/mandates/{id}/{action}"), body)
+            .await
+    }
+
+    pub async fn sign(&self, id: &str, version: u64) -> Resp {
+        self.action(id, "sign", json!({"version": version})).await
+    }
+
+    /// The kinds of events in a mandate's history.
+    pub async fn history(&self, id: &str) -> Vec<String> {
+        let resp = self
+            .get(&format!("/api/v1/mandates/{id}/history"))
+            .await
+            .expect(200);
+        resp.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+/// Generates one test per backend from an async test body taking a `Backend`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::support::Backend::Sqlite).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::support::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
+/// Demo numbers, valid.
+pub const ANN: &str = "85073003328";
+pub const BOB: &str = "90010112395";
+pub const CARL: &str = "78021545667";
+pub const DINA: &str = "05061207730";
+pub const EVA: &str = "62092301281";
+pub const OFFICE: &str = "0412345614";
+pub const OTHER_OFFICE: &str = "0876543270";
+pub const COMPANY: &str = "0203201340";
+
+/// A mandate from Ann to Bob for the income tax return, until the end of the year.
+pub fn tax_return(mandator: &str, mandatee: &str) -> Value {
+    json!({"domain": "fin", "types": ["fin.tax_on_web"], "mandator": mandator, "mandatee": mandatee, "valid_until": "2027-12-31"})
+}
