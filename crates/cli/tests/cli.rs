@@ -1,0 +1,112 @@
+//! The `mandates` binary as an operator runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mandates(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mandates"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MANDATES_DATABASE_URL")
+        .env("MANDATES_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().expect("dir");
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["catalog", "show", "--help"],
+        vec!["roles", "import", "--help"],
+    ] {
+        let out = mandates(dir.path(), &args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(text(&out.stdout).contains("Usage: mandates"), "{args:?}");
+    }
+}
+
+#[test]
+fn the_catalog_is_printed_in_a_language_and_as_json() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = mandates(dir.path(), &["catalog", "show", "--lang", "fr"]);
+    assert!(text(&out.stdout).contains("Déclaration à l'impôt des personnes physiques"));
+    let out = mandates(dir.path(), &["catalog", "show", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["domains"].as_array().map(Vec::len), Some(3));
+    let out = mandates(dir.path(), &["catalog", "show", "--lang", "es"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn migrate_creates_the_default_database_here() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = mandates(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join("mandates.db").exists());
+    assert!(
+        mandates(dir.path(), &["migrate"]).status.success(),
+        "migrating twice is harmless"
+    );
+}
+
+#[test]
+fn bad_configuration_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("bad.toml"), "bnd = \"127.0.0.1:1\"\n").expect("write");
+    let out = mandates(dir.path(), &["--config", "bad.toml", "migrate"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("bnd"), "{}", text(&out.stderr));
+    let out = mandates(dir.path(), &["serve", "--demo", "--bind", "0.0.0.0:0"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("loopback"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = mandates(dir.path(), &["--database", "mysql://x", "migrate"]);
+    assert!(
+        text(&out.stderr).contains("sqlite://PATH or postgres://"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn roles_import_checks_every_row_then_applies_a_full_snapshot() {
+    let dir = tempfile::tempdir().expect("dir");
+    let csv = dir.path().join("kbo.csv");
+    std::fs::write(&csv, "enterprise_number;national_number;valid_from;valid_until\n0203.201.340;62092301281;2020-01-01;\n0412345614;88112045693;2021-05-01;\n").expect("write");
+    let out = mandates(dir.path(), &["roles", "import", "kbo.csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("2 added, 0 updated, 0 unchanged, 0 ended"),
+        "{}",
+        text(&out.stdout)
+    );
+    // One representative left the register: the next snapshot ends that role.
+    std::fs::write(&csv, "enterprise_number,national_number,valid_from,valid_until\n0203201340,62092301281,2020-01-01,\n").expect("write");
+    let out = mandates(dir.path(), &["roles", "import", "kbo.csv"]);
+    assert!(
+        text(&out.stdout).contains("0 added, 0 updated, 1 unchanged, 1 ended"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A file with a bad row changes nothing and names the line.
+    std::fs::write(&csv, "enterprise_number,national_number,valid_from,valid_until\n0203201341,62092301281,2020-01-01,\n").expect("write");
+    let out = mandates(dir.path(), &["roles", "import", "kbo.csv"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("line 2: enterprise_number"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stderr).contains("nothing imported"));
+}
