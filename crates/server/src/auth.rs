@@ -95,16 +95,11 @@ impl Verifier {
     }
 
     async fn fetch_keys(&self, http: &reqwest::Client) -> Result<JwkSet, AuthError> {
-        let keys_err = |e: reqwest::Error| AuthError::Keys(e.to_string());
-        let discovery: Value = http
-            .get(format!("{}/.well-known/openid-configuration", self.issuer))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(keys_err)?
-            .json()
-            .await
-            .map_err(keys_err)?;
+        let discovery: Value = get_json(
+            http,
+            &format!("{}/.well-known/openid-configuration", self.issuer),
+        )
+        .await?;
         if discovery["issuer"]
             .as_str()
             .map(|s| s.trim_end_matches('/'))
@@ -117,14 +112,7 @@ impl Verifier {
         let Some(jwks_uri) = discovery["jwks_uri"].as_str() else {
             return Err(AuthError::Keys("discovery document has no jwks_uri".into()));
         };
-        http.get(jwks_uri)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(keys_err)?
-            .json()
-            .await
-            .map_err(keys_err)
+        get_json(http, jwks_uri).await
     }
 
     /// The key set, refreshed when stale or when `kid` is unknown.
@@ -219,6 +207,21 @@ impl Verifier {
             },
         })
     }
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+) -> Result<T, AuthError> {
+    let fail = |e: reqwest::Error| AuthError::Keys(format!("{url}: {e}"));
+    http.get(url)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(fail)?
+        .json()
+        .await
+        .map_err(fail)
 }
 
 impl FromRequestParts<AppState> for Principal {

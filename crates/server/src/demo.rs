@@ -183,6 +183,149 @@ fn role(
     })
 }
 
+/// Who acts in a demo story: a person in their own name, or for an enterprise.
+#[derive(Clone, Copy)]
+enum Who {
+    Person(&'static str),
+    For(&'static str, &'static str),
+}
+
+/// One demo mandate: created `days_ago`, then the actions that bring it to its state.
+struct Story {
+    types: &'static [&'static str],
+    mandator: &'static str,
+    mandatee: &'static str,
+    creator: Who,
+    days_ago: i64,
+    until: Option<NaiveDate>,
+    reference: &'static str,
+    then: Vec<(i64, Who, Action)>,
+}
+
+/// Demo mandates in every state.
+fn stories(now: Instant) -> Vec<Story> {
+    let in_days = |n: i64| Some(brussels_date(now + Duration::days(n)));
+    let sign = Action::Sign { version: 1 };
+    let manager = Who::For(OFFICE_MANAGER, ACCOUNTING_OFFICE);
+    let company = Who::For(COMPANY_REPRESENTATIVE, COMPANY);
+    let (a, b) = (Who::Person(CITIZEN_A), Who::Person(CITIZEN_B));
+    let story = |types, mandator, mandatee, creator, days_ago, until, reference, then| Story {
+        types,
+        mandator,
+        mandatee,
+        creator,
+        days_ago,
+        until,
+        reference,
+        then,
+    };
+    vec![
+        // Active: citizen A gives the accounting office the income tax return.
+        story(
+            &["fin.tax_on_web"],
+            CITIZEN_A,
+            ACCOUNTING_OFFICE,
+            manager,
+            20,
+            None,
+            "client 2024-017",
+            vec![(19, a, sign.clone())],
+        ),
+        // Active: the company gives the office its corporate tax and VAT returns.
+        story(
+            &["fin.biztax", "fin.intervat"],
+            COMPANY,
+            ACCOUNTING_OFFICE,
+            company,
+            60,
+            None,
+            "BV dossier 88",
+            vec![(59, manager, sign.clone())],
+        ),
+        // Pending: the office asks citizen B for access to MyMinfin.
+        story(
+            &["fin.myminfin_consult"],
+            CITIZEN_B,
+            ACCOUNTING_OFFICE,
+            manager,
+            2,
+            in_days(365),
+            "client 2025-102",
+            vec![],
+        ),
+        // Pending: citizen A asks citizen B to handle the renovation premium.
+        story(
+            &["vlaanderen.verbouwpremie"],
+            CITIZEN_A,
+            CITIZEN_B,
+            a,
+            1,
+            in_days(365),
+            "renovation",
+            vec![],
+        ),
+        // Rejected: citizen B refused an eHealth mandate from citizen A.
+        story(
+            &["ehealth.consent"],
+            CITIZEN_A,
+            CITIZEN_B,
+            a,
+            30,
+            None,
+            "",
+            vec![(29, b, Action::Reject)],
+        ),
+        // Withdrawn: citizen B took back a study grant mandate.
+        story(
+            &["vlaanderen.studietoelage"],
+            CITIZEN_B,
+            CITIZEN_A,
+            b,
+            40,
+            in_days(260),
+            "",
+            vec![(39, b, Action::Withdraw)],
+        ),
+        // Lapsed: nobody at the office signed the company's excise mandate in time.
+        story(
+            &["fin.excise"],
+            COMPANY,
+            ACCOUNTING_OFFICE,
+            company,
+            90,
+            in_days(900),
+            "excise",
+            vec![],
+        ),
+        // Stopped: citizen A ended the tax disputes mandate of citizen B.
+        story(
+            &["fin.tax_disputes"],
+            CITIZEN_A,
+            CITIZEN_B,
+            a,
+            100,
+            in_days(600),
+            "appeal 2024",
+            vec![(99, b, sign.clone()), (10, a, Action::Stop)],
+        ),
+        // Expired: the company's UBO register mandate to the second office ran out.
+        story(
+            &["fin.ubo_register"],
+            COMPANY,
+            SECOND_OFFICE,
+            company,
+            380,
+            in_days(-31),
+            "UBO 2025",
+            vec![(
+                379,
+                Who::For(SECOND_OFFICE_REPRESENTATIVE, SECOND_OFFICE),
+                sign,
+            )],
+        ),
+    ]
+}
+
 /// Fills an empty demo database: the roster of three enterprises and mandates in every
 /// state. Does nothing when mandates exist already.
 pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), ApiError> {
@@ -270,275 +413,62 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
         acr: Some("demo".into()),
         amr: vec!["demo".into()],
     };
-    let me = |n: &str| insz(n).map(|p| Actor::myself(p, auth.clone()));
-    let for_firm = |person: &str, firm: &str, at: Instant| -> Result<Actor, ApiError> {
-        Ok(Actor::for_enterprise(
-            insz(person)?,
-            auth.clone(),
-            kbo(firm)?,
-            roster.to_vec(),
-            at,
-        )?)
-    };
     let policy = Policy {
         acr_levels: &[],
         min_signing_acr: None,
     };
-    let draft = |types: &[&str],
-                 mandator: &str,
-                 mandatee: &str,
-                 from: Instant,
-                 until: Option<NaiveDate>,
-                 reference: &str| Draft {
-        domain: types[0].split('.').next().unwrap_or_default().to_owned(),
-        types: types.iter().map(|t| (*t).to_owned()).collect(),
-        mandator: mandator.to_owned(),
-        mandatee: mandatee.to_owned(),
-        valid_from: Some(brussels_date(from).to_string()),
-        valid_until: until.map(|u| u.to_string()),
-        reference: Some(reference.to_owned()),
-        language: Some("nl".into()),
-        email: None,
-    };
-    let days = |n: i64| now - Duration::days(n);
-    let sign = |version| Action::Sign { version };
-
-    // Active: citizen A gives the accounting office the income tax return.
-    let office_manager = for_firm(OFFICE_MANAGER, ACCOUNTING_OFFICE, days(20))?;
-    let (m, _) = create(
-        &mut tx,
-        &office_manager,
-        &draft(
-            &["fin.tax_on_web"],
-            CITIZEN_A,
-            ACCOUNTING_OFFICE,
-            days(20),
-            None,
-            "client 2024-017",
-        ),
-        catalog,
-        &policy,
-        days(20),
-    )
-    .await?;
-    act(
-        &mut tx,
-        &me(CITIZEN_A)?,
-        m.id,
-        &sign(1),
-        catalog,
-        &policy,
-        days(19),
-    )
-    .await?;
-
-    // Active: the company gives the office its corporate tax and VAT returns.
-    let company = for_firm(COMPANY_REPRESENTATIVE, COMPANY, days(60))?;
-    let (m, _) = create(
-        &mut tx,
-        &company,
-        &draft(
-            &["fin.biztax", "fin.intervat"],
-            COMPANY,
-            ACCOUNTING_OFFICE,
-            days(60),
-            None,
-            "BV dossier 88",
-        ),
-        catalog,
-        &policy,
-        days(60),
-    )
-    .await?;
-    act(
-        &mut tx,
-        &for_firm(OFFICE_MANAGER, ACCOUNTING_OFFICE, days(59))?,
-        m.id,
-        &sign(1),
-        catalog,
-        &policy,
-        days(59),
-    )
-    .await?;
-
-    // Pending: the office asks citizen B for access to MyMinfin.
-    let until = brussels_date(now + Duration::days(365));
-    create(
-        &mut tx,
-        &for_firm(OFFICE_MANAGER, ACCOUNTING_OFFICE, days(2))?,
-        &draft(
-            &["fin.myminfin_consult"],
-            CITIZEN_B,
-            ACCOUNTING_OFFICE,
-            days(2),
-            Some(until),
-            "client 2025-102",
-        ),
-        catalog,
-        &policy,
-        days(2),
-    )
-    .await?;
-
-    // Pending: citizen A asks citizen B to handle the renovation premium.
-    create(
-        &mut tx,
-        &me(CITIZEN_A)?,
-        &draft(
-            &["vlaanderen.verbouwpremie"],
-            CITIZEN_A,
-            CITIZEN_B,
-            days(1),
-            Some(until),
-            "renovation",
-        ),
-        catalog,
-        &policy,
-        days(1),
-    )
-    .await?;
-
-    // Rejected: citizen B refused an eHealth mandate from citizen A.
-    let (m, _) = create(
-        &mut tx,
-        &me(CITIZEN_A)?,
-        &draft(
-            &["ehealth.consent"],
-            CITIZEN_A,
-            CITIZEN_B,
-            days(30),
-            None,
-            "",
-        ),
-        catalog,
-        &policy,
-        days(30),
-    )
-    .await?;
-    act(
-        &mut tx,
-        &me(CITIZEN_B)?,
-        m.id,
-        &Action::Reject,
-        catalog,
-        &policy,
-        days(29),
-    )
-    .await?;
-
-    // Withdrawn: citizen B took back a study grant mandate.
-    let (m, _) = create(
-        &mut tx,
-        &me(CITIZEN_B)?,
-        &draft(
-            &["vlaanderen.studietoelage"],
-            CITIZEN_B,
-            CITIZEN_A,
-            days(40),
-            Some(brussels_date(days(40) + Duration::days(300))),
-            "",
-        ),
-        catalog,
-        &policy,
-        days(40),
-    )
-    .await?;
-    act(
-        &mut tx,
-        &me(CITIZEN_B)?,
-        m.id,
-        &Action::Withdraw,
-        catalog,
-        &policy,
-        days(39),
-    )
-    .await?;
-
-    // Lapsed: nobody at the office signed the company's excise mandate in time.
-    create(
-        &mut tx,
-        &company,
-        &draft(
-            &["fin.excise"],
-            COMPANY,
-            ACCOUNTING_OFFICE,
-            days(90),
-            Some(brussels_date(days(90) + Duration::days(1000))),
-            "excise",
-        ),
-        catalog,
-        &policy,
-        days(90),
-    )
-    .await?;
-
-    // Stopped: citizen A ended the tax disputes mandate of citizen B.
-    let (m, _) = create(
-        &mut tx,
-        &me(CITIZEN_A)?,
-        &draft(
-            &["fin.tax_disputes"],
-            CITIZEN_A,
-            CITIZEN_B,
-            days(100),
-            Some(brussels_date(days(100) + Duration::days(700))),
-            "appeal 2024",
-        ),
-        catalog,
-        &policy,
-        days(100),
-    )
-    .await?;
-    act(
-        &mut tx,
-        &me(CITIZEN_B)?,
-        m.id,
-        &sign(1),
-        catalog,
-        &policy,
-        days(99),
-    )
-    .await?;
-    act(
-        &mut tx,
-        &me(CITIZEN_A)?,
-        m.id,
-        &Action::Stop,
-        catalog,
-        &policy,
-        days(10),
-    )
-    .await?;
-
-    // Expired: the company's UBO register mandate to the second office ran out.
-    let company_then = for_firm(COMPANY_REPRESENTATIVE, COMPANY, days(380))?;
-    let (m, _) = create(
-        &mut tx,
-        &company_then,
-        &draft(
-            &["fin.ubo_register"],
-            COMPANY,
-            SECOND_OFFICE,
-            days(380),
-            Some(brussels_date(days(31))),
-            "UBO 2025",
-        ),
-        catalog,
-        &policy,
-        days(380),
-    )
-    .await?;
-    act(
-        &mut tx,
-        &for_firm(SECOND_OFFICE_REPRESENTATIVE, SECOND_OFFICE, days(379))?,
-        m.id,
-        &sign(1),
-        catalog,
-        &policy,
-        days(379),
-    )
-    .await?;
-
+    for story in stories(now) {
+        let actor = |who: Who, at: Instant| -> Result<Actor, ApiError> {
+            match who {
+                Who::Person(p) => Ok(Actor::myself(insz(p)?, auth.clone())),
+                Who::For(p, firm) => Ok(Actor::for_enterprise(
+                    insz(p)?,
+                    auth.clone(),
+                    kbo(firm)?,
+                    roster.to_vec(),
+                    at,
+                )?),
+            }
+        };
+        let at = now - Duration::days(story.days_ago);
+        let draft = Draft {
+            domain: story.types[0]
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            types: story.types.iter().map(|t| (*t).to_owned()).collect(),
+            mandator: story.mandator.to_owned(),
+            mandatee: story.mandatee.to_owned(),
+            valid_from: Some(brussels_date(at).to_string()),
+            valid_until: story.until.map(|u| u.to_string()),
+            reference: Some(story.reference.to_owned()),
+            language: Some("nl".into()),
+            email: None,
+        };
+        let (m, _) = create(
+            &mut tx,
+            &actor(story.creator, at)?,
+            &draft,
+            catalog,
+            &policy,
+            at,
+        )
+        .await?;
+        for (days_ago, who, action) in story.then {
+            let at = now - Duration::days(days_ago);
+            act(
+                &mut tx,
+                &actor(who, at)?,
+                m.id,
+                &action,
+                catalog,
+                &policy,
+                at,
+            )
+            .await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -10,6 +10,16 @@ use crate::codec::{from_json, to_json};
 use crate::mandates::Versioned;
 use crate::{Result, Store, StoreError, WriteTx};
 
+/// Reads a role row with its row version.
+macro_rules! versioned {
+    ($row:expr) => {
+        Ok::<_, crate::StoreError>(Versioned {
+            value: from_json(&$row.try_get::<String, _>("doc")?)?,
+            row_version: $row.try_get("row_version")?,
+        })
+    };
+}
+
 impl Store {
     /// Every role, past and present, of an enterprise.
     pub async fn roles_of_enterprise(&self, enterprise: &Kbo) -> Result<Vec<EnterpriseRole>> {
@@ -45,14 +55,7 @@ impl WriteTx {
                 .bind(enterprise.as_str())
                 .fetch_all(&mut *c)
                 .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Versioned {
-                        value: from_json(&r.try_get::<String, _>("doc")?)?,
-                        row_version: r.try_get("row_version")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(|r| versioned!(r)).collect()
         })
     }
 
@@ -99,14 +102,7 @@ impl WriteTx {
                 .bind(kind.as_str())
                 .fetch_all(&mut *c)
                 .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Versioned {
-                        value: from_json(&r.try_get::<String, _>("doc")?)?,
-                        row_version: r.try_get("row_version")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(|r| versioned!(r)).collect()
         })
     }
 }
