@@ -84,6 +84,11 @@ impl Verifier {
         }
     }
 
+    /// A verifier that trusts no issuer: every token is refused.
+    pub fn refusing(config: &AuthConfig) -> Self {
+        Self::fixed("", config, JwkSet { keys: Vec::new() })
+    }
+
     /// A verifier whose keys are known in-process.
     pub fn fixed(issuer: &str, config: &AuthConfig, keys: JwkSet) -> Self {
         Verifier {
