@@ -1,6 +1,7 @@
 //! Who may do what: the decisions that the API and the pages share.
 
 use crate::error::DomainError;
+use crate::mandate::Terms;
 use crate::roles::{EnterpriseRole, RoleKind};
 use crate::time::Instant;
 use crate::{Insz, Party};
@@ -73,12 +74,17 @@ impl Actor {
         }
     }
 
-    /// May this actor see the party's mandates of a domain (managers, and executors read-only)?
-    pub fn may_read(&self, domain: &str) -> bool {
+    /// May this actor see a mandate of the party? Managers see all of their domain;
+    /// executors see, read-only, the mandates they may use: those the enterprise holds as
+    /// mandatee for a type of their role.
+    pub fn may_read(&self, terms: &Terms) -> bool {
         self.is_self()
             || self.roles.iter().any(|r| {
-                r.manages(domain)
-                    || (r.kind == RoleKind::Executor && r.domain.as_deref() == Some(domain))
+                r.manages(&terms.domain)
+                    || (r.kind == RoleKind::Executor
+                        && r.domain.as_deref() == Some(terms.domain.as_str())
+                        && terms.mandatee == self.party
+                        && r.types.iter().any(|t| terms.types.contains(t)))
             })
     }
 

@@ -42,6 +42,7 @@ no_proposal = Keine Änderung dieses Mandats wartet auf eine Unterschrift.
 proposal_pending = Eine Änderung dieses Mandats wartet bereits auf eine Unterschrift; sie muss zuerst unterzeichnet, abgelehnt oder zurückgezogen werden.
 pending_cannot_be_modified = Ein Mandat, das auf seine Unterschriften wartet, kann nicht geändert werden: Ziehen Sie es zurück und erstellen Sie ein neues.
 transfer_pending = Eine Übertragung dieses Mandats wartet bereits auf Unterschriften.
+role_already_ended = Diese Rolle ist bereits beendet.
 transfer_void = Das zu übertragende Mandat ist beendet; diese Übertragung kann nicht mehr wirksam werden.
 exclusive_conflict = Für diesen Vollmachtgeber kann jeweils nur ein Bevollmächtigter den Typ { $type } innehaben, und im selben Zeitraum ist bereits ein anderes Mandat dieses Typs wirksam.
 exclusive_conflict-named = Für diesen Vollmachtgeber kann jeweils nur ein Bevollmächtigter den Typ { $type } innehaben; das Mandat { $mandate } hat ihn im selben Zeitraum inne.

@@ -42,6 +42,7 @@ no_proposal = No change of this mandate is waiting for a signature.
 proposal_pending = A change of this mandate is already waiting for a signature; it must be signed, rejected or withdrawn first.
 pending_cannot_be_modified = A mandate that waits for its signatures cannot be changed: withdraw it and create a new one.
 transfer_pending = A transfer of this mandate is already waiting for signatures.
+role_already_ended = This role has already ended.
 transfer_void = The mandate to be transferred has ended; this transfer can no longer take effect.
 exclusive_conflict = Only one mandatee at a time can hold the type { $type } for this mandator, and another mandate for it is in force in the same period.
 exclusive_conflict-named = Only one mandatee at a time can hold the type { $type } for this mandator; mandate { $mandate } holds it in the same period.

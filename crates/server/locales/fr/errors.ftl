@@ -42,6 +42,7 @@ no_proposal = Aucune modification de ce mandat n'attend de signature.
 proposal_pending = Une modification de ce mandat attend déjà une signature ; elle doit d'abord être signée, refusée ou retirée.
 pending_cannot_be_modified = Un mandat en attente de ses signatures ne peut pas être modifié : retirez-le et créez-en un nouveau.
 transfer_pending = Un transfert de ce mandat attend déjà des signatures.
+role_already_ended = Ce rôle a déjà pris fin.
 transfer_void = Le mandat à transférer a pris fin ; ce transfert ne peut plus avoir lieu.
 exclusive_conflict = Pour ce mandant, un seul mandataire à la fois peut détenir le type { $type }, et un autre mandat de ce type est déjà en vigueur pendant la même période.
 exclusive_conflict-named = Pour ce mandant, un seul mandataire à la fois peut détenir le type { $type } ; le mandat { $mandate } le détient pendant la même période.

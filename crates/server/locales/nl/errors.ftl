@@ -42,6 +42,7 @@ no_proposal = Er wacht geen wijziging van dit mandaat op een handtekening.
 proposal_pending = Er wacht al een wijziging van dit mandaat op een handtekening; die moet eerst ondertekend, geweigerd of ingetrokken worden.
 pending_cannot_be_modified = Een mandaat dat op zijn handtekeningen wacht, kan niet worden gewijzigd: trek het in en maak een nieuw mandaat aan.
 transfer_pending = Er wacht al een overdracht van dit mandaat op handtekeningen.
+role_already_ended = Deze rol is al beëindigd.
 transfer_void = Het mandaat dat zou worden overgedragen, is beëindigd; deze overdracht kan niet meer plaatsvinden.
 exclusive_conflict = Voor deze mandaatgever kan maar één mandaatnemer tegelijk het type { $type } hebben, en in dezelfde periode is er al een ander mandaat van dat type van kracht.
 exclusive_conflict-named = Voor deze mandaatgever kan maar één mandaatnemer tegelijk het type { $type } hebben; mandaat { $mandate } heeft het al in dezelfde periode.

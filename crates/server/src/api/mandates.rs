@@ -215,7 +215,7 @@ pub async fn list_mandates(
     let items = page
         .items
         .iter()
-        .filter(|m| actor.may_read(&m.terms.domain))
+        .filter(|m| actor.may_read(&m.terms))
         .map(|m| MandateView::of(m, &actor.party, now))
         .collect();
     Ok(Json(MandatePage {
@@ -234,9 +234,7 @@ async fn visible(
     let actor = crate::service::actor(state.store(), principal, act_for, now).await?;
     let id = mandate_id(id)?;
     match state.store().mandate(id).await? {
-        Some(m) if m.visible_to(&actor.party) && actor.may_read(&m.terms.domain) => {
-            Ok((m, actor.party))
-        }
+        Some(m) if m.visible_to(&actor.party) && actor.may_read(&m.terms) => Ok((m, actor.party)),
         _ => Err(DomainError::mandate_not_found().into()),
     }
 }

@@ -75,7 +75,7 @@ async fn load_visible(
 ) -> Result<(Mandate, i64), ApiError> {
     let found = tx.mandate(id).await?;
     match found {
-        Some(v) if v.value.visible_to(&actor.party) && actor.may_read(&v.value.terms.domain) => {
+        Some(v) if v.value.visible_to(&actor.party) && actor.may_read(&v.value.terms) => {
             Ok((v.value, v.row_version))
         }
         _ => Err(DomainError::mandate_not_found().into()),

@@ -161,9 +161,7 @@ pub async fn end(
     let mut role = found.value;
     actor.require_assign(role.kind, role.domain.as_deref().unwrap_or_default())?;
     if role.ended_at.is_some() || role.valid_until.is_some_and(|u| brussels_date(now) > u) {
-        return Err(DomainError::conflict("invalid_transition")
-            .arg("status", "expired")
-            .into());
+        return Err(DomainError::conflict("role_already_ended").into());
     }
     role.ended_at = Some(now);
     tx.put_role(&role, Some(found.row_version)).await?;

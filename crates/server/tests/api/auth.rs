@@ -155,6 +155,11 @@ async fn tokens_of_a_configured_issuer_are_checked_with_its_published_keys(backe
     else {
         return;
     };
+    // The issuer signs with the host's clock: the service under test follows it.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "tokens of a real issuer carry real time"
+    )]
     app.clock.set(chrono::Utc::now());
     let resp = app.request(Method::POST, "/api/v1/mandates", &[("authorization", bearer.as_str())], Some(json!({"domain": "ehealth", "types": ["ehealth.consent"], "mandator": BOB, "mandatee": ANN}))).await.expect(201);
     assert_eq!(resp.body["signatures"][0]["signed_by"], BOB);
@@ -172,6 +177,10 @@ async fn tokens_of_a_configured_issuer_are_checked_with_its_published_keys(backe
     else {
         return;
     };
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "tokens of a real issuer carry real time"
+    )]
     other.clock.set(chrono::Utc::now());
     other
         .request(
