@@ -335,61 +335,54 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
     let long_ago = now - Duration::days(400);
     let since = brussels_date(long_ago);
     let roster = [
-        role(
+        (
             ACCOUNTING_OFFICE,
             OFFICE_REPRESENTATIVE,
             RoleKind::LegalRepresentative,
             None,
-            &[],
-            since,
-            long_ago,
-        )?,
-        role(
+            &[][..],
+        ),
+        (
             ACCOUNTING_OFFICE,
             OFFICE_MANAGER,
             RoleKind::Manager,
             Some("fin"),
             &[],
-            since,
-            long_ago,
-        )?,
-        role(
+        ),
+        (
             ACCOUNTING_OFFICE,
             OFFICE_EXECUTOR_1,
             RoleKind::Executor,
             Some("fin"),
             &["fin.tax_on_web"],
-            since,
-            long_ago,
-        )?,
-        role(
+        ),
+        (
             ACCOUNTING_OFFICE,
             OFFICE_EXECUTOR_2,
             RoleKind::Executor,
             Some("fin"),
             &["fin.biztax", "fin.intervat"],
-            since,
-            long_ago,
-        )?,
-        role(
+        ),
+        (
             COMPANY,
             COMPANY_REPRESENTATIVE,
             RoleKind::LegalRepresentative,
             None,
             &[],
-            since,
-            long_ago,
-        )?,
-        role(
+        ),
+        (
             SECOND_OFFICE,
             SECOND_OFFICE_REPRESENTATIVE,
             RoleKind::LegalRepresentative,
             None,
             &[],
-            since,
-            long_ago,
-        )?,
-    ];
+        ),
+    ]
+    .into_iter()
+    .map(|(firm, person, kind, domain, types)| {
+        role(firm, person, kind, domain, types, since, long_ago)
+    })
+    .collect::<Result<Vec<_>, _>>()?;
     let mut tx = store.begin().await?;
     for r in &roster {
         tx.put_role(r, None).await?;
