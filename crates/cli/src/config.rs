@@ -26,10 +26,21 @@ pub fn load(
         }
         figment = figment.merge(Toml::file(file));
     }
-    figment = figment.merge(Env::prefixed("MANDATES_").split("__").ignore(&["LOG"]));
+    figment = figment.merge(
+        Env::prefixed("MANDATES_")
+            .split("__")
+            .ignore(&["LOG", "DATABASE_URL_FILE"]),
+    );
     let mut config: Config = figment
         .extract()
         .map_err(|e| format!("configuration: {e}"))?;
+    // A URL holding a password can come from a file (a mounted secret).
+    if let Some(path) = std::env::var_os("MANDATES_DATABASE_URL_FILE") {
+        let path = Path::new(&path);
+        let url = std::fs::read_to_string(path)
+            .map_err(|e| format!("MANDATES_DATABASE_URL_FILE {}: {e}", path.display()))?;
+        config.database_url = Some(url.trim().to_owned());
+    }
     if let Some(url) = database {
         config.database_url = Some(url);
     }

@@ -63,6 +63,21 @@ fn migrate_creates_the_default_database_here() {
 }
 
 #[test]
+fn the_database_url_can_come_from_a_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("db-url"), "sqlite://from-secret.db\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_mandates"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env_remove("MANDATES_DATABASE_URL")
+        .env("MANDATES_DATABASE_URL_FILE", dir.path().join("db-url"))
+        .output()
+        .expect("the binary runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join("from-secret.db").exists());
+}
+
+#[test]
 fn bad_configuration_is_refused_with_the_reason() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("bad.toml"), "bnd = \"127.0.0.1:1\"\n").expect("write");

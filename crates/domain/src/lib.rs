@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod catalog;
+pub mod check;
 pub mod error;
 pub mod lang;
 pub mod mandate;

@@ -693,9 +693,11 @@ impl Mandate {
             .is_some_and(|e| e.terms.types.contains(type_code))
     }
 
-    /// Whether the party may see this mandate: its parties and whoever asked for it.
+    /// Whether the party may see this mandate: its parties, and whoever asked for it (a
+    /// transfer's former mandatee) while it waits for signatures.
     pub fn visible_to(&self, party: &Party) -> bool {
-        self.terms.side_of(party).is_some() || self.initiator == *party
+        self.terms.side_of(party).is_some()
+            || (self.initiator == *party && self.status == BaseStatus::Pending)
     }
 
     fn side_of_actor(&self, actor: &Actor) -> Result<Side, DomainError> {
@@ -1027,11 +1029,6 @@ impl Mandate {
         {
             errors.push(FieldError::new("valid_until", "end_in_past").arg("today", today));
         }
-        if let (Some(from), Some(until)) = (valid_from, valid_until) {
-            check_period(&types, from, until, &mut errors);
-        }
-        check_kinds(&types, Side::Mandator, &self.terms.mandator, &mut errors);
-        check_kinds(&types, Side::Mandatee, &self.terms.mandatee, &mut errors);
         errors.into_result()?;
         let (Some(valid_from), Some(valid_until)) = (valid_from, valid_until) else {
             return Err(DomainError::invalid(FieldErrors::default()));
@@ -1045,7 +1042,18 @@ impl Mandate {
         if new_terms == self.terms {
             return Err(DomainError::field(FieldError::new("terms", "no_change")));
         }
-        if self.terms.is_widened_by(&new_terms) {
+        let widened = self.terms.is_widened_by(&new_terms);
+        // The catalog's limits bind what is granted anew; a partial stop is always possible.
+        let mut errors = FieldErrors::default();
+        if widened {
+            check_period(&types, valid_from, valid_until, &mut errors);
+            check_kinds(&types, Side::Mandator, &self.terms.mandator, &mut errors);
+            check_kinds(&types, Side::Mandatee, &self.terms.mandatee, &mut errors);
+        } else if valid_until.is_some_and(|u| u < valid_from) {
+            errors.push(FieldError::new("valid_until", "end_before_start"));
+        }
+        errors.into_result()?;
+        if widened {
             if self.live_proposal(now).is_some() {
                 return Err(DomainError::conflict("proposal_pending"));
             }

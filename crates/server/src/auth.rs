@@ -70,7 +70,7 @@ impl Verifier {
     /// A verifier for a remote issuer; keys are fetched when first needed.
     pub fn remote(issuer: &str, config: &AuthConfig) -> Self {
         Verifier {
-            issuer: issuer.trim_end_matches('/').to_owned(),
+            issuer: issuer.to_owned(),
             audience: config.audience.clone(),
             claim: config.national_number_claim.clone(),
             keys: Keys::Remote {
@@ -102,14 +102,13 @@ impl Verifier {
     async fn fetch_keys(&self, http: &reqwest::Client) -> Result<JwkSet, AuthError> {
         let discovery: Value = get_json(
             http,
-            &format!("{}/.well-known/openid-configuration", self.issuer),
+            &format!(
+                "{}/.well-known/openid-configuration",
+                self.issuer.trim_end_matches('/')
+            ),
         )
         .await?;
-        if discovery["issuer"]
-            .as_str()
-            .map(|s| s.trim_end_matches('/'))
-            != Some(self.issuer.as_str())
-        {
+        if discovery["issuer"].as_str() != Some(self.issuer.as_str()) {
             return Err(AuthError::Keys(
                 "discovery document names another issuer".into(),
             ));
@@ -134,9 +133,20 @@ impl Verifier {
                         return Ok(Arc::new(set.clone()));
                     }
                 }
-                let set = self.fetch_keys(http).await?;
-                *cache.write().await = Some((set.clone(), MonoInstant::now()));
-                Ok(Arc::new(set))
+                match self.fetch_keys(http).await {
+                    Ok(set) => {
+                        *cache.write().await = Some((set.clone(), MonoInstant::now()));
+                        Ok(Arc::new(set))
+                    }
+                    // The provider is unreachable: the keys known so far still verify tokens.
+                    Err(e) => match cache.read().await.as_ref() {
+                        Some((set, _)) => {
+                            tracing::warn!(error = %e, "identity provider keys could not be refreshed; using the known ones");
+                            Ok(Arc::new(set.clone()))
+                        }
+                        None => Err(e),
+                    },
+                }
             }
         }
     }
@@ -189,6 +199,9 @@ impl Verifier {
             return Err(invalid("not valid yet"));
         }
         // Exchanged "acting for" tokens and service tokens never manage mandates.
+        if claims.get("nonce").is_some() || claims.get("at_hash").is_some() {
+            return Err(invalid("an ID token is not an access token"));
+        }
         if claims.get("act").is_some() || claims.get("token_kind").is_some_and(|k| k != "person") {
             return Err(invalid("not a person's token"));
         }
@@ -250,9 +263,7 @@ impl FromRequestParts<AppState> for Principal {
         };
         match state.verifier().verify(token, state.clock().now()).await {
             Ok(p) => Ok(p),
-            Err(AuthError::Keys(reason)) => Err(ApiError::Unavailable(format!(
-                "identity provider keys: {reason}"
-            ))),
+            Err(AuthError::Keys(reason)) => Err(ApiError::IdentityProvider(reason)),
             Err(e) => Err(ApiError::Unauthenticated(e)),
         }
     }

@@ -1,11 +1,7 @@
 //! Demo mode: a throwaway token issuer (checked through the same path as a real one),
 //! demo identities and demo data in every state.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDate};
-use ed25519_dalek::SigningKey;
-use ed25519_dalek::pkcs8::EncodePrivateKey;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use mandates_domain::access::{Actor, AuthContext};
@@ -16,7 +12,6 @@ use mandates_domain::time::{Instant, brussels_date};
 use mandates_domain::{Insz, Kbo};
 use mandates_store::Store;
 use serde::Serialize;
-use sha2::Digest;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -37,21 +32,13 @@ pub struct DemoIssuer {
 impl DemoIssuer {
     /// A new issuer with a fresh random key.
     pub fn generate(issuer: &str, audience: &str) -> Result<Self, String> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| e.to_string())?;
-        let signing = SigningKey::from_bytes(&seed);
-        let der = signing.to_pkcs8_der().map_err(|e| e.to_string())?;
-        let x = URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
-        let digest = sha2::Sha256::digest(x.as_bytes());
-        let kid = URL_SAFE_NO_PAD.encode(&digest[..12]);
-        let jwks: JwkSet = serde_json::from_value(serde_json::json!({
-            "keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"}]
-        }))
-        .map_err(|e| e.to_string())?;
+        let (kid, der, jwk) = crate::tokens::generate_ed25519()?;
+        let jwks: JwkSet = serde_json::from_value(serde_json::json!({ "keys": [jwk] }))
+            .map_err(|e| e.to_string())?;
         Ok(DemoIssuer {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
-            key: EncodingKey::from_ed_der(der.as_bytes()),
+            key: EncodingKey::from_ed_der(&der),
             kid,
             jwks,
         })

@@ -22,6 +22,8 @@ pub enum ApiError {
     Unauthenticated(AuthError),
     #[error("no such route")]
     NoRoute,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("unreadable body: {1}")]
     Body(StatusCode, String),
     #[error("concurrent change")]
@@ -30,6 +32,8 @@ pub enum ApiError {
     KeyReused,
     #[error("unavailable: {0}")]
     Unavailable(String),
+    #[error("identity provider unavailable: {0}")]
+    IdentityProvider(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -76,6 +80,9 @@ impl ApiError {
             },
             ApiError::Unauthenticated(_) => simple(StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::NoRoute => simple(StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => {
+                simple(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+            }
             ApiError::Body(status, reason) => Problem {
                 args: vec![("reason", reason.clone())],
                 ..simple(*status, "invalid_body")
@@ -87,6 +94,10 @@ impl ApiError {
             ApiError::Unavailable(_) => {
                 simple(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }
+            ApiError::IdentityProvider(_) => simple(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "identity_provider_unavailable",
+            ),
             ApiError::Internal(_) => simple(StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -97,6 +108,9 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
             ApiError::Unavailable(detail) => tracing::warn!(error = %detail, "store unavailable"),
+            ApiError::IdentityProvider(detail) => {
+                tracing::warn!(error = %detail, "identity provider unavailable")
+            }
             ApiError::Unauthenticated(reason) => tracing::debug!(reason = %reason, "token refused"),
             _ => {}
         }

@@ -75,6 +75,12 @@ mod tests {
             "today",
             "max",
             "max_days",
+            "side",
+            "from",
+            "at",
+            "on",
+            "wanted",
+            "applied",
         ];
         let args: HashMap<Cow<'static, str>, FluentValue> = names
             .iter()

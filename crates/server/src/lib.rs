@@ -1,6 +1,7 @@
 //! The HTTP server of mandates: the REST API v1 with its OpenAPI document, bearer-token
 //! authentication, the demo issuer, and the application services they share.
 
+pub mod access_log;
 pub mod api;
 pub mod auth;
 pub mod clock;
@@ -8,7 +9,9 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod index;
 pub mod service;
 mod state;
+pub mod tokens;
 
 pub use state::{AppState, StartupError, build, check_bind};

@@ -6,11 +6,14 @@ use std::sync::Arc;
 use mandates_domain::catalog::Catalog;
 use mandates_store::{Store, StoreError};
 
+use crate::access_log::AccessLog;
 use crate::auth::Verifier;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::demo::DemoIssuer;
+use crate::index::Index;
 use crate::service::mandates::Policy;
+use crate::tokens::ServiceTokens;
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -18,6 +21,9 @@ pub struct AppState(Arc<Inner>);
 
 struct Inner {
     store: Store,
+    index: Arc<Index>,
+    tokens: ServiceTokens,
+    access_log: AccessLog,
     catalog: Catalog,
     verifier: Verifier,
     demo: Option<DemoIssuer>,
@@ -38,6 +44,28 @@ impl AppState {
     pub fn store(&self) -> &Store {
         &self.0.store
     }
+    pub fn index(&self) -> &Index {
+        &self.0.index
+    }
+    pub fn tokens(&self) -> &ServiceTokens {
+        &self.0.tokens
+    }
+    pub fn access_log(&self) -> &AccessLog {
+        &self.0.access_log
+    }
+
+    /// Brings the index up to the store's last event (after a write of this instance).
+    pub async fn catch_up(&self) {
+        if let Err(e) = self.0.index.sync(&self.0.store).await {
+            tracing::warn!(error = %e, "index could not catch up");
+        }
+    }
+
+    /// Finishes what is in flight: the queued access log entries are written.
+    pub async fn shutdown(&self) {
+        self.0.access_log.flush().await;
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.0.catalog
     }
@@ -84,6 +112,14 @@ pub async fn build(
     public_base: &str,
 ) -> Result<AppState, StartupError> {
     let now = clock.now();
+    if let Some(min) = &config.auth.min_signing_acr
+        && !config.auth.acr_levels.contains(min)
+    {
+        return Err(StartupError::Refused(format!(
+            "auth.min_signing_acr {min:?} is not one of auth.acr_levels {:?}",
+            config.auth.acr_levels
+        )));
+    }
     let wanted = if config.demo { "demo" } else { "production" };
     let mut tx = store.begin().await?;
     let mode = tx.init_meta("mode", wanted).await?;
@@ -114,6 +150,9 @@ pub async fn build(
                 .await
                 .map_err(|e| StartupError::Refused(format!("demo data: {e}")))?;
         }
+        crate::service::clients::add_demo_clients(&store, &catalog, now)
+            .await
+            .map_err(|e| StartupError::Refused(format!("demo clients: {e}")))?;
         (
             Verifier::fixed(&issuer, &config.auth, demo.jwks().clone()),
             Some(demo),
@@ -129,7 +168,21 @@ pub async fn build(
             }
         }
     };
+    let index = Arc::new(Index::new(&catalog));
+    index.build(&store).await?;
+    let stats = index.stats();
+    tracing::info!(
+        grants = stats.grants,
+        applied = stats.applied,
+        "index built"
+    );
+    crate::index::follow(index.clone(), store.clone());
+    let tokens = ServiceTokens::load(&store, public_base.trim_end_matches('/'), now).await?;
+    let access_log = AccessLog::start(store.clone());
     Ok(AppState(Arc::new(Inner {
+        index,
+        tokens,
+        access_log,
         store,
         catalog,
         verifier,

@@ -166,6 +166,31 @@ impl Store {
         Ok(WriteTx { inner })
     }
 
+    /// Begins a transaction that does not take the event lock: for writes outside the
+    /// event log (the access log).
+    pub async fn begin_unlocked(&self) -> Result<WriteTx> {
+        let inner = match &self.backend {
+            Backend::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(WriteTx { inner })
+    }
+
+    /// Notifications of new events from other writers (PostgreSQL only; `None` on SQLite,
+    /// where a single process writes).
+    pub async fn listen_events(&self) -> Result<Option<EventNotifications>> {
+        match &self.backend {
+            Backend::Sqlite { .. } => Ok(None),
+            Backend::Postgres(pool) => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+                listener.listen("mandates_events").await?;
+                Ok(Some(EventNotifications(listener)))
+            }
+        }
+    }
+
     /// Closes the connections.
     pub async fn close(&self) {
         match &self.backend {
@@ -186,6 +211,17 @@ impl Store {
             )))
             .await?;
         }
+        Ok(())
+    }
+}
+
+/// A stream of "new events were committed" signals.
+pub struct EventNotifications(sqlx::postgres::PgListener);
+
+impl EventNotifications {
+    /// Waits for the next signal (reconnecting after a lost connection).
+    pub async fn next(&mut self) -> Result<()> {
+        self.0.recv().await?;
         Ok(())
     }
 }

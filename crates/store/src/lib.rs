@@ -5,7 +5,9 @@
 //! gapless and in commit order, and a rule checked inside the transaction (a version, an
 //! exclusive type, an idempotency key) cannot be raced by another writer.
 
+mod access_log;
 mod backend;
+mod clients;
 mod codec;
 mod events;
 mod idempotency;
@@ -13,7 +15,9 @@ mod mandates;
 mod meta;
 mod roles;
 
-pub use backend::{Store, WriteTx};
+pub use access_log::AccessEntry;
+pub use backend::{EventNotifications, Store, WriteTx};
+pub use clients::{Client, SigningKey};
 pub use events::{NewEvent, StoredEvent};
 pub use idempotency::StoredResponse;
 pub use mandates::{MandateQuery, Page, RoleFilter, Versioned};
@@ -37,15 +41,23 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the database could not be reached (as opposed to a failed statement).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             StoreError::Database(
                 sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Tls(_)
-            )
-        )
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                let code = e.code().unwrap_or_default();
+                // PostgreSQL: connection exceptions (08…), shutting down or starting (57P0…);
+                // SQLite: busy (5) or locked (6) past the busy timeout.
+                code.starts_with("08") || code.starts_with("57P0") || code == "5" || code == "6"
+            }
+            _ => false,
+        }
     }
 }
 

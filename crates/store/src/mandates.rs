@@ -48,7 +48,7 @@ fn decode(doc: &str) -> Result<Mandate> {
 }
 
 const LIST_SQL: &str = "SELECT doc FROM mandates \
-     WHERE (mandator = $1 OR mandatee = $1 OR initiator = $1) \
+     WHERE (mandator = $1 OR mandatee = $1 OR (initiator = $1 AND base_status = 'pending')) \
        AND (CAST($2 AS TEXT) IS NULL OR ($2 = 'mandator' AND mandator = $1) OR ($2 = 'mandatee' AND mandatee = $1)) \
        AND (CAST($3 AS TEXT) IS NULL OR domain = $3) \
        AND (CAST($4 AS TEXT) IS NULL \
@@ -103,6 +103,45 @@ impl Store {
             None
         };
         Ok(Page { items, next })
+    }
+}
+
+impl Store {
+    /// Every mandate, in pages ordered by id (to build the index).
+    pub async fn mandates_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<Mandate>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT doc FROM mandates WHERE (CAST($1 AS TEXT) IS NULL OR id > $1) ORDER BY id LIMIT $2")
+                .bind(after.map(|a| a.to_string()))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| decode(&r.try_get::<String, _>("doc")?)).collect()
+        })
+    }
+
+    /// The mandator's mandates to any of these mandatees (for answers from history).
+    pub async fn mandates_from_to(
+        &self,
+        mandator: &Party,
+        mandatees: &[String],
+    ) -> Result<Vec<Mandate>> {
+        let mut found = Vec::new();
+        for mandatee in mandatees {
+            let docs: Vec<String> = on_pool!(self, pool => {
+                sqlx::query("SELECT doc FROM mandates WHERE mandator = $1 AND mandatee = $2")
+                    .bind(mandator.as_str())
+                    .bind(mandatee)
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>("doc"))
+                    .collect::<std::result::Result<_, _>>()?
+            });
+            for d in docs {
+                found.push(decode(&d)?);
+            }
+        }
+        Ok(found)
     }
 }
 

@@ -32,6 +32,16 @@ impl Store {
         })
     }
 
+    /// Every role of every enterprise (to build the index).
+    pub async fn all_roles(&self) -> Result<Vec<EnterpriseRole>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT doc FROM roles ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| from_json(&r.try_get::<String, _>("doc")?)).collect()
+        })
+    }
+
     /// Every role, past and present, of a person.
     pub async fn roles_of_person(&self, person: &Insz) -> Result<Vec<EnterpriseRole>> {
         on_pool!(self, pool => {
@@ -56,6 +66,17 @@ impl WriteTx {
                 .fetch_all(&mut *c)
                 .await?;
             rows.iter().map(|r| versioned!(r)).collect()
+        })
+    }
+
+    /// Every role of a person, read inside the transaction.
+    pub async fn roles_of_person(&mut self, person: &Insz) -> Result<Vec<EnterpriseRole>> {
+        on_tx!(self, c => {
+            let rows = sqlx::query("SELECT doc FROM roles WHERE person = $1 ORDER BY id")
+                .bind(person.as_str())
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter().map(|r| from_json(&r.try_get::<String, _>("doc")?)).collect()
         })
     }
 

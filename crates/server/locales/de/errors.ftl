@@ -2,9 +2,11 @@
 
 ## Titel von Problemantworten, nach HTTP-Status
 
+title-400 = Ungültige Anfrage
 title-401 = Nicht angemeldet
 title-403 = Nicht erlaubt
 title-404 = Nicht gefunden
+title-405 = Methode nicht erlaubt
 title-409 = Konflikt
 title-422 = Ungültige Eingabe
 title-500 = Interner Fehler
@@ -18,6 +20,7 @@ mandate_not_found = Dieses Mandat existiert nicht, oder Sie sind keine Partei di
 enterprise_not_found = Dieses Unternehmen existiert nicht, oder Sie handeln nicht in seinem Namen.
 role_not_found = Diese Rolle existiert für dieses Unternehmen nicht.
 not_found = Unter dieser Adresse gibt es nichts.
+method_not_allowed = Diese Adresse nimmt diese Methode nicht an.
 unauthenticated = Melden Sie sich zuerst an: Diese Anfrage erfordert ein gültiges Bearer-Token.
 no_role_for_enterprise = Sie haben keine gültige Rolle für das Unternehmen { $enterprise }.
 role_does_not_allow = Ihre Rolle erlaubt dies für den Bereich { $domain } nicht.
@@ -48,6 +51,7 @@ exclusive_conflict = Für diesen Vollmachtgeber kann jeweils nur ein Bevollmäch
 exclusive_conflict-named = Für diesen Vollmachtgeber kann jeweils nur ein Bevollmächtigter den Typ { $type } innehaben; das Mandat { $mandate } hat ihn im selben Zeitraum inne.
 idempotency_key_reused = Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet.
 concurrent_change = Jemand anderes hat dies im selben Moment geändert. Laden Sie neu und versuchen Sie es erneut.
+identity_provider_unavailable = Die Anmeldung kann gerade nicht geprüft werden: der Identitätsanbieter antwortet nicht. Versuchen Sie es gleich noch einmal.
 store_unavailable = Der Dienst kann seine Datenbank zurzeit nicht erreichen. Versuchen Sie es gleich noch einmal.
 internal_error = Bei uns ist ein Fehler aufgetreten. Geben Sie diese Referenz an, wenn Sie uns kontaktieren: { $request_id }.
 
@@ -88,3 +92,19 @@ version_required = Geben Sie an, welche Version Sie ändern: Senden Sie If-Match
 invalid_value = { $value } ist hier kein zulässiger Wert.
 invalid_cursor = Dieser Seitencursor ist ungültig; beginnen Sie erneut mit der ersten Seite.
 role_kind_not_assignable = Gesetzliche Vertreter stammen aus dem Unternehmensregister und können hier nicht zugewiesen werden.
+
+## Gründe einer negativen Prüfung
+
+check-no_mandate = Kein Mandat erlaubt dieser Person, für diesen Vollmachtgeber bei diesem Typ zu handeln.
+check-pending_signature = Mandat { $mandate } wartet auf die Unterschrift des { $side ->
+    [mandator] Vollmachtgebers
+   *[mandatee] Bevollmächtigten
+}.
+check-not_yet_in_force = Mandat { $mandate } ist ab dem { $from } wirksam.
+check-stopped = Mandat { $mandate } wurde am { $at } beendet.
+check-expired = Mandat { $mandate } ist am { $on } abgelaufen.
+check-no_executor_role = Mandat { $mandate } liegt bei Unternehmen { $enterprise }, und diese Person hat dort keine Ausführungsrolle für diesen Typ.
+min_consistency_not_reached = Diese Instanz hat Ereignis { $wanted } noch nicht gesehen; sie steht bei { $applied }. Versuchen Sie es gleich noch einmal.
+invalid_instant = { $value } ist kein Zeitpunkt im Format RFC 3339 (z. B. 2027-03-01T09:00:00Z).
+too_many_checks = Eine Anfrage enthält höchstens { $max } Prüfungen.
+client_type_not_allowed = Diese Anwendung darf nicht nach dem Typ { $type } fragen.

@@ -2,9 +2,11 @@
 
 ## Titles of problem answers, by HTTP status
 
+title-400 = Bad request
 title-401 = Not signed in
 title-403 = Not allowed
 title-404 = Not found
+title-405 = Method not allowed
 title-409 = Conflict
 title-422 = Invalid input
 title-500 = Internal error
@@ -18,6 +20,7 @@ mandate_not_found = This mandate does not exist, or you are not one of its parti
 enterprise_not_found = This enterprise does not exist, or you do not act for it.
 role_not_found = This role does not exist for this enterprise.
 not_found = There is nothing at this address.
+method_not_allowed = This address does not accept this method.
 unauthenticated = Sign in first: this request needs a valid bearer token.
 no_role_for_enterprise = You have no role in force for enterprise { $enterprise }.
 role_does_not_allow = Your role does not allow this for the domain { $domain }.
@@ -48,6 +51,7 @@ exclusive_conflict = Only one mandatee at a time can hold the type { $type } for
 exclusive_conflict-named = Only one mandatee at a time can hold the type { $type } for this mandator; mandate { $mandate } holds it in the same period.
 idempotency_key_reused = This Idempotency-Key was already used for a different request.
 concurrent_change = Someone else changed this at the same moment. Reload and try again.
+identity_provider_unavailable = Sign-in cannot be checked right now: the identity provider does not answer. Try again in a moment.
 store_unavailable = The service cannot reach its database right now. Try again in a moment.
 internal_error = Something went wrong on our side. Quote this reference if you contact us: { $request_id }.
 
@@ -88,3 +92,19 @@ version_required = Say which version you change: send If-Match with the ETag, or
 invalid_value = { $value } is not an accepted value here.
 invalid_cursor = This page cursor is not valid; start again from the first page.
 role_kind_not_assignable = Legal representatives come from the enterprise register and cannot be assigned here.
+
+## Reasons of a check that says no
+
+check-no_mandate = No mandate allows this person to act for this mandator for this type.
+check-pending_signature = Mandate { $mandate } waits for the signature of the { $side ->
+    [mandator] mandator
+   *[mandatee] mandatee
+}.
+check-not_yet_in_force = Mandate { $mandate } is in force from { $from } on.
+check-stopped = Mandate { $mandate } was stopped at { $at }.
+check-expired = Mandate { $mandate } ended on { $on }.
+check-no_executor_role = Mandate { $mandate } is held by enterprise { $enterprise }, and this person has no executor role for this type there.
+min_consistency_not_reached = This instance has not yet seen event { $wanted }; it is at { $applied }. Try again in a moment.
+invalid_instant = { $value } is not an instant written as RFC 3339 (e.g. 2027-03-01T09:00:00Z).
+too_many_checks = At most { $max } checks fit in one request.
+client_type_not_allowed = This application may not ask about the type { $type }.

@@ -2,9 +2,11 @@
 
 ## Titres des réponses de problème, par statut HTTP
 
+title-400 = Requête incorrecte
 title-401 = Non connecté
 title-403 = Non autorisé
 title-404 = Introuvable
+title-405 = Méthode non autorisée
 title-409 = Conflit
 title-422 = Données non valides
 title-500 = Erreur interne
@@ -18,6 +20,7 @@ mandate_not_found = Ce mandat n'existe pas, ou vous n'en êtes pas une des parti
 enterprise_not_found = Cette entreprise n'existe pas, ou vous n'agissez pas pour elle.
 role_not_found = Ce rôle n'existe pas pour cette entreprise.
 not_found = Il n'y a rien à cette adresse.
+method_not_allowed = Cette adresse n'accepte pas cette méthode.
 unauthenticated = Connectez-vous d'abord : cette demande nécessite un jeton d'accès (bearer token) valide.
 no_role_for_enterprise = Vous n'avez aucun rôle en vigueur pour l'entreprise { $enterprise }.
 role_does_not_allow = Votre rôle ne le permet pas pour le domaine { $domain }.
@@ -48,6 +51,7 @@ exclusive_conflict = Pour ce mandant, un seul mandataire à la fois peut déteni
 exclusive_conflict-named = Pour ce mandant, un seul mandataire à la fois peut détenir le type { $type } ; le mandat { $mandate } le détient pendant la même période.
 idempotency_key_reused = Cette Idempotency-Key a déjà été utilisée pour une autre demande.
 concurrent_change = Quelqu'un d'autre a modifié ceci au même moment. Rechargez et réessayez.
+identity_provider_unavailable = La connexion ne peut pas être vérifiée pour l'instant : le fournisseur d'identité ne répond pas. Réessayez dans un instant.
 store_unavailable = Le service ne peut pas joindre sa base de données pour le moment. Réessayez dans un instant.
 internal_error = Une erreur s'est produite de notre côté. Mentionnez cette référence si vous nous contactez : { $request_id }.
 
@@ -88,3 +92,19 @@ version_required = Indiquez quelle version vous modifiez : envoyez If-Match avec
 invalid_value = { $value } n'est pas une valeur acceptée ici.
 invalid_cursor = Ce curseur de page n'est pas valide ; recommencez à partir de la première page.
 role_kind_not_assignable = Les représentants légaux proviennent du registre des entreprises et ne peuvent pas être attribués ici.
+
+## Raisons d'un contrôle négatif
+
+check-no_mandate = Aucun mandat ne permet à cette personne d'agir pour ce mandant pour ce type.
+check-pending_signature = Le mandat { $mandate } attend la signature du { $side ->
+    [mandator] mandant
+   *[mandatee] mandataire
+}.
+check-not_yet_in_force = Le mandat { $mandate } est en vigueur à partir du { $from }.
+check-stopped = Le mandat { $mandate } a été arrêté le { $at }.
+check-expired = Le mandat { $mandate } a pris fin le { $on }.
+check-no_executor_role = Le mandat { $mandate } est détenu par l'entreprise { $enterprise }, où cette personne n'a pas de rôle d'exécutant pour ce type.
+min_consistency_not_reached = Cette instance n'a pas encore vu l'événement { $wanted } ; elle en est à { $applied }. Réessayez dans un instant.
+invalid_instant = { $value } n'est pas un instant au format RFC 3339 (p. ex. 2027-03-01T09:00:00Z).
+too_many_checks = Une requête contient au plus { $max } contrôles.
+client_type_not_allowed = Cette application ne peut pas demander le type { $type }.

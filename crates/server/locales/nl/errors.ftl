@@ -2,9 +2,11 @@
 
 ## Titels van probleemantwoorden, per HTTP-status
 
+title-400 = Ongeldig verzoek
 title-401 = Niet aangemeld
 title-403 = Niet toegestaan
 title-404 = Niet gevonden
+title-405 = Methode niet toegestaan
 title-409 = Conflict
 title-422 = Ongeldige invoer
 title-500 = Interne fout
@@ -18,6 +20,7 @@ mandate_not_found = Dit mandaat bestaat niet, of u bent er geen partij in.
 enterprise_not_found = Deze onderneming bestaat niet, of u treedt er niet voor op.
 role_not_found = Deze rol bestaat niet voor deze onderneming.
 not_found = Er is niets op dit adres.
+method_not_allowed = Dit adres aanvaardt deze methode niet.
 unauthenticated = Meld u eerst aan: voor dit verzoek is een geldig bearer-token nodig.
 no_role_for_enterprise = U hebt geen geldige rol voor onderneming { $enterprise }.
 role_does_not_allow = Uw rol laat dit niet toe voor het domein { $domain }.
@@ -48,6 +51,7 @@ exclusive_conflict = Voor deze mandaatgever kan maar één mandaatnemer tegelijk
 exclusive_conflict-named = Voor deze mandaatgever kan maar één mandaatnemer tegelijk het type { $type } hebben; mandaat { $mandate } heeft het al in dezelfde periode.
 idempotency_key_reused = Deze Idempotency-Key is al gebruikt voor een ander verzoek.
 concurrent_change = Iemand anders heeft dit op hetzelfde moment gewijzigd. Laad opnieuw en probeer het nog eens.
+identity_provider_unavailable = De aanmelding kan nu niet gecontroleerd worden: de identiteitsprovider antwoordt niet. Probeer het zo dadelijk opnieuw.
 store_unavailable = De dienst kan zijn databank momenteel niet bereiken. Probeer het zo dadelijk opnieuw.
 internal_error = Er is bij ons iets misgegaan. Vermeld deze referentie als u contact met ons opneemt: { $request_id }.
 
@@ -88,3 +92,19 @@ version_required = Geef aan welke versie u wijzigt: stuur If-Match met de ETag, 
 invalid_value = { $value } is hier geen aanvaarde waarde.
 invalid_cursor = Deze paginacursor is niet geldig; begin opnieuw bij de eerste pagina.
 role_kind_not_assignable = Wettelijke vertegenwoordigers komen uit het ondernemingsregister en kunnen hier niet worden toegewezen.
+
+## Redenen waarom een controle nee zegt
+
+check-no_mandate = Geen enkel mandaat laat deze persoon toe voor deze mandaatgever op te treden voor dit type.
+check-pending_signature = Mandaat { $mandate } wacht op de handtekening van de { $side ->
+    [mandator] mandaatgever
+   *[mandatee] mandaatnemer
+}.
+check-not_yet_in_force = Mandaat { $mandate } is van kracht vanaf { $from }.
+check-stopped = Mandaat { $mandate } werd stopgezet op { $at }.
+check-expired = Mandaat { $mandate } is afgelopen op { $on }.
+check-no_executor_role = Mandaat { $mandate } is in handen van onderneming { $enterprise }, en deze persoon heeft daar geen uitvoerdersrol voor dit type.
+min_consistency_not_reached = Deze instantie heeft gebeurtenis { $wanted } nog niet gezien; ze is aan { $applied }. Probeer het zo dadelijk opnieuw.
+invalid_instant = { $value } is geen tijdstip in RFC 3339 (bv. 2027-03-01T09:00:00Z).
+too_many_checks = Er passen hoogstens { $max } controles in één verzoek.
+client_type_not_allowed = Deze toepassing mag niet vragen naar het type { $type }.

@@ -87,3 +87,20 @@ impl FromRequestParts<AppState> for IdempotencyKey {
         }
     }
 }
+
+/// Query parameters; ones that cannot be read are a problem answer, not plain text.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryParams(q.0))
+            .map_err(|e| ApiError::Body(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))
+    }
+}

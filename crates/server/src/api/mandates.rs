@@ -2,7 +2,7 @@
 //! transfer.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::extract::{ActFor, IdempotencyKey, JsonBody};
+use crate::api::extract::{ActFor, IdempotencyKey, JsonBody, QueryParams};
 use crate::api::views::{EventView, History, MandatePage, MandateView};
 use crate::api::write::{Change, perform};
 use crate::auth::Principal;
@@ -174,7 +174,7 @@ pub async fn list_mandates(
     State(state): State<AppState>,
     principal: Principal,
     ActFor(act_for): ActFor,
-    Query(params): Query<ListParams>,
+    QueryParams(params): QueryParams<ListParams>,
 ) -> Result<Json<MandatePage>, ApiError> {
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), &principal, act_for.as_ref(), now).await?;

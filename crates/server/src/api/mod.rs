@@ -76,6 +76,10 @@ async fn no_route() -> ApiError {
     ApiError::NoRoute
 }
 
+async fn wrong_method() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
 /// The routes with their OpenAPI description, registered together.
 pub fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -118,6 +122,7 @@ pub fn router(state: AppState) -> Router {
     )
     .route("/demo/jwks.json", get(demo::jwks))
     .fallback(no_route)
+    .method_not_allowed_fallback(wrong_method)
     .layer(axum::middleware::from_fn(request_context))
     .with_state(state)
 }

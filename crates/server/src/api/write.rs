@@ -4,8 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mandates_domain::Kbo;
-use mandates_domain::access::Actor;
-use mandates_domain::time::Instant;
+use mandates_domain::mandate::Mandate;
 use mandates_store::{StoredResponse, WriteTx};
 use uuid::Uuid;
 
@@ -22,6 +21,10 @@ pub enum Change {
     AssignRole(roles::RoleDraft),
     EndRole(Uuid),
 }
+
+/// Header with the event sequence number of a change: pass it as `min_consistency` to get
+/// answers at least that fresh.
+pub const CONSISTENCY: &str = "consistency-token";
 
 /// Header that tells the client the answer is the one remembered for its key.
 pub const REPLAYED: &str = "idempotent-replayed";
@@ -64,29 +67,22 @@ pub async fn perform(
     fingerprint: &str,
     change: Change,
 ) -> Result<Response, ApiError> {
-    let now = state.clock().now();
-    let actor = service::actor(state.store(), principal, act_for, now).await?;
-    let scope = format!("{}|{}", actor.person, actor.party);
     let mut tx = state.store().begin().await?;
-    let outcome = apply(
-        &mut tx,
-        state,
-        &actor,
-        &scope,
-        key,
-        fingerprint,
-        change,
-        now,
-    )
-    .await;
+    let outcome = apply(&mut tx, state, principal, act_for, key, fingerprint, change).await;
     match outcome {
         Ok(Applied::Replayed(first)) => {
             tx.rollback().await?;
             Ok(respond(first.status, &first.body, true))
         }
-        Ok(Applied::Done(status, body)) => {
+        Ok(Applied::Done(status, body, seq)) => {
             tx.commit().await?;
-            Ok(respond(status, &body, false))
+            // The next check through this instance sees the change.
+            state.catch_up().await;
+            let mut response = respond(status, &body, false);
+            response
+                .headers_mut()
+                .insert(CONSISTENCY, HeaderValue::from(seq));
+            Ok(response)
         }
         Err(e) => {
             // Release the write lock at once; the refusal changed nothing.
@@ -98,23 +94,28 @@ pub async fn perform(
 
 enum Applied {
     Replayed(StoredResponse),
-    Done(u16, String),
+    /// The answer and the event sequence number of the change.
+    Done(u16, String, i64),
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the parts of one request, passed once"
-)]
+/// Decides and writes under the write lock: the moment and the caller's roles are read
+/// there, so that a deadline or a role ended by an earlier writer is judged as committed.
 async fn apply(
     tx: &mut WriteTx,
     state: &AppState,
-    actor: &Actor,
-    scope: &str,
+    principal: &Principal,
+    act_for: Option<&Kbo>,
     key: Option<&str>,
     fingerprint: &str,
     change: Change,
-    now: Instant,
 ) -> Result<Applied, ApiError> {
+    let now = state.clock().now();
+    let roles = match act_for {
+        Some(_) => tx.roles_of_person(&principal.person).await?,
+        None => Vec::new(),
+    };
+    let actor = &service::actor_with(principal, act_for, roles, now)?;
+    let scope = &format!("{}|{}", actor.person, actor.party);
     if let Some(key) = key
         && let Some(first) = tx.remembered(scope, key).await?
     {
@@ -125,30 +126,24 @@ async fn apply(
     }
     let catalog = state.catalog();
     let policy = state.policy();
-    let (status, body) = match change {
+    let mandate = |m: &Mandate| serde_json::to_string(&MandateView::of(m, &actor.party, now));
+    let (status, body, seq) = match change {
         Change::Create(draft) => {
-            let (m, _) = mandates::create(tx, actor, &draft, catalog, &policy, now).await?;
-            (
-                201,
-                serde_json::to_string(&MandateView::of(&m, &actor.party, now)),
-            )
+            let (m, seq) = mandates::create(tx, actor, &draft, catalog, &policy, now).await?;
+            (201, mandate(&m), seq)
         }
         Change::Act(id, action) => {
             let created = matches!(action, mandates::Action::Transfer { .. });
-            let (m, _) = mandates::act(tx, actor, id, &action, catalog, &policy, now).await?;
-            let status = if created { 201 } else { 200 };
-            (
-                status,
-                serde_json::to_string(&MandateView::of(&m, &actor.party, now)),
-            )
+            let (m, seq) = mandates::act(tx, actor, id, &action, catalog, &policy, now).await?;
+            (if created { 201 } else { 200 }, mandate(&m), seq)
         }
         Change::AssignRole(draft) => {
-            let (r, _) = roles::assign(tx, actor, &draft, catalog, now).await?;
-            (201, serde_json::to_string(&RoleView::of(&r, now)))
+            let (r, seq) = roles::assign(tx, actor, &draft, catalog, now).await?;
+            (201, serde_json::to_string(&RoleView::of(&r, now)), seq)
         }
         Change::EndRole(id) => {
-            let (r, _) = roles::end(tx, actor, id, now).await?;
-            (200, serde_json::to_string(&RoleView::of(&r, now)))
+            let (r, seq) = roles::end(tx, actor, id, now).await?;
+            (200, serde_json::to_string(&RoleView::of(&r, now)), seq)
         }
     };
     let body = body.map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -160,5 +155,5 @@ async fn apply(
         };
         tx.remember(scope, key, &remembered, now).await?;
     }
-    Ok(Applied::Done(status, body))
+    Ok(Applied::Done(status, body, seq))
 }

@@ -144,7 +144,15 @@ pub async fn act(
                     ))
                     .into());
                 };
-                log.extend(mandate.modify(actor, *based_on, change, catalog, now)?);
+                let events = mandate.modify(actor, *based_on, change, catalog, now)?;
+                // A transfer asked for the old terms must not bring back what was just stopped.
+                if events
+                    .iter()
+                    .any(|e| e.kind == mandates_domain::mandate::EventKind::Narrowed)
+                {
+                    void_transfer(tx, &mandate, now, &mut writes, &mut log).await?;
+                }
+                log.extend(events);
                 super::require_signing_level(actor, policy.acr_levels, policy.min_signing_acr)?;
             }
             if !notes.is_empty() {

@@ -2,6 +2,7 @@
 //! the domain's rules inside one write transaction of the store.
 
 pub mod catalog;
+pub mod clients;
 pub mod mandates;
 pub mod roles;
 
@@ -21,21 +22,32 @@ pub async fn actor(
     act_for: Option<&Kbo>,
     now: Instant,
 ) -> Result<Actor, ApiError> {
+    let roles = match act_for {
+        Some(_) => store.roles_of_person(&principal.person).await?,
+        None => Vec::new(),
+    };
+    Ok(actor_with(principal, act_for, roles, now)?)
+}
+
+/// Who acts, given the person's roles as just read.
+pub fn actor_with(
+    principal: &Principal,
+    act_for: Option<&Kbo>,
+    roles: Vec<mandates_domain::roles::EnterpriseRole>,
+    now: Instant,
+) -> Result<Actor, DomainError> {
     match act_for {
         None => Ok(Actor::myself(
             principal.person.clone(),
             principal.auth.clone(),
         )),
-        Some(enterprise) => {
-            let roles = store.roles_of_person(&principal.person).await?;
-            Ok(Actor::for_enterprise(
-                principal.person.clone(),
-                principal.auth.clone(),
-                enterprise.clone(),
-                roles,
-                now,
-            )?)
-        }
+        Some(enterprise) => Actor::for_enterprise(
+            principal.person.clone(),
+            principal.auth.clone(),
+            enterprise.clone(),
+            roles,
+            now,
+        ),
     }
 }
 

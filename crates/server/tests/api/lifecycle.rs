@@ -333,6 +333,8 @@ async fn a_transfer_asked_by_the_mandatee_needs_both_new_signatures(backend: Bac
         "active"
     );
     assert_eq!(bob.mandate(&id).await.expect(200).body["status"], "stopped");
+    // Bob asked for it but is no party of it: once signed, it is none of his business.
+    bob.mandate(&new_id).await.refused(404, "mandate_not_found");
 }
 
 async fn a_stop_voids_a_waiting_transfer(backend: Backend) {
@@ -364,6 +366,40 @@ async fn a_stop_voids_a_waiting_transfer(backend: Backend) {
     assert_eq!(
         carl.history(&new_id).await.last().map(String::as_str),
         Some("transfer_voided")
+    );
+}
+
+async fn a_narrowing_voids_a_waiting_transfer(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let id = active(&app).await;
+    let (ann, carl) = (app.person(ANN).await, app.person(CARL).await);
+    let new = ann
+        .action(&id, "transfer", json!({"mandatee": CARL}))
+        .await
+        .expect(201)
+        .body;
+    let new_id = new["id"].as_str().unwrap_or_default().to_owned();
+    let narrowed = ann
+        .patch(
+            &format!("/api/v1/mandates/{id}"),
+            json!({"version": 1, "types": ["fin.tax_on_web"]}),
+        )
+        .await
+        .expect(200);
+    assert!(
+        narrowed
+            .header("consistency-token")
+            .is_some_and(|t| t.parse::<i64>().is_ok())
+    );
+    // The transfer asked for the wider terms: signing it now would undo the partial stop.
+    carl.sign(&new_id, 1)
+        .await
+        .refused(409, "invalid_transition");
+    assert_eq!(
+        carl.mandate(&new_id).await.expect(200).body["status"],
+        "withdrawn"
     );
 }
 
@@ -471,5 +507,6 @@ on_both_stores!(
     a_transfer_asked_by_the_mandatee_needs_both_new_signatures,
     a_stop_voids_a_waiting_transfer,
     notes_belong_to_each_party,
+    a_narrowing_voids_a_waiting_transfer,
     listing_filters_and_pages,
 );

@@ -257,6 +257,19 @@ async fn bodies_that_cannot_be_read(backend: Backend) {
             .contains("invalid type")
     );
     ann.get("/api/v2/whatever").await.refused(404, "not_found");
+    ann.send(Method::PUT, "/api/v1/mandates", &[], Some(json!({})))
+        .await
+        .refused(405, "method_not_allowed");
+    let bad = ann
+        .get("/api/v1/mandates?limit=many")
+        .await
+        .refused(422, "invalid_body");
+    assert!(
+        bad.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("limit")
+    );
 }
 
 on_both_stores!(

@@ -207,6 +207,30 @@ async fn demo_data_has_every_state(backend: Backend) {
     assert_eq!(seen, all);
 }
 
+#[tokio::test]
+async fn a_signing_level_outside_the_known_levels_is_refused_at_start() {
+    let Some(db) = TestStore::new(Backend::Sqlite).await else {
+        return;
+    };
+    let mut config = Config {
+        demo: true,
+        ..Config::default()
+    };
+    config.auth.min_signing_acr = Some("substantial".into());
+    let refused = mandates_server::build(
+        config,
+        db.store.clone(),
+        Clock::manual(start()),
+        "http://localhost",
+    )
+    .await;
+    assert!(
+        refused
+            .err()
+            .is_some_and(|e| e.to_string().contains("min_signing_acr"))
+    );
+}
+
 #[test]
 fn demo_mode_binds_to_loopback_only() {
     let demo = |bind: &str| Config {

@@ -1,0 +1,538 @@
+//! The in-memory index that answers checks for "now": every grant (mandatee, mandator,
+//! type) of pending, active and stopped mandates, and every person's enterprise roles.
+//! It follows the event log: built from the store at start-up, then kept current by
+//! reloading what each new event touched. Its answers mean what [`decide`] means.
+//!
+//! [`decide`]: mandates_domain::check::decide
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::NaiveDate;
+use mandates_domain::catalog::Catalog;
+use mandates_domain::check::{Decision, Grant, Refusal, more_telling};
+use mandates_domain::mandate::{BaseStatus, Mandate, Side};
+use mandates_domain::roles::{EnterpriseRole, RoleKind};
+use mandates_domain::time::{Instant, end_of_day, start_of_day};
+use mandates_domain::{Insz, Kbo, Party};
+use mandates_store::{Store, StoreError};
+use uuid::Uuid;
+
+type Fast = foldhash::fast::RandomState;
+
+/// A party as a number: its digits, with a high bit for enterprises.
+pub fn party_code(p: &Party) -> u64 {
+    match p {
+        Party::Person(i) => digits(i.as_str()),
+        Party::Enterprise(k) => ENTERPRISE | digits(k.as_str()),
+    }
+}
+
+const ENTERPRISE: u64 = 1 << 62;
+const NEVER: i64 = i64::MAX;
+
+fn digits(s: &str) -> u64 {
+    s.bytes().fold(0, |acc, b| acc * 10 + u64::from(b - b'0'))
+}
+
+fn kbo_of(code: u64) -> Option<Kbo> {
+    Kbo::parse(&format!("{:010}", code & !ENTERPRISE)).ok()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    mandatee: u64,
+    mandator: u64,
+    type_id: u32,
+}
+
+const PENDING: u8 = 0;
+const ACTIVE: u8 = 1;
+
+/// One grant, stored inline: 64 bytes.
+#[derive(Clone, Copy)]
+struct Entry {
+    mandate: [u64; 2],
+    /// First instant of the period, and first instant after it (`NEVER`: unlimited).
+    start: i64,
+    end: i64,
+    /// When it was stopped (`NEVER`: not stopped).
+    closed: i64,
+    /// While pending: the deadline for the missing signature.
+    lapses: i64,
+    from_day: i32,
+    /// The last day (days since 0001-01-01), or `i32::MAX` for unlimited.
+    until_day: i32,
+    status: u8,
+    /// While pending: the side whose signature is missing.
+    missing: u8,
+}
+
+fn micros(t: Instant) -> i64 {
+    t.timestamp_micros()
+}
+
+fn day_number(d: NaiveDate) -> i32 {
+    chrono::Datelike::num_days_from_ce(&d)
+}
+
+fn date_of(n: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(n)
+}
+
+impl Entry {
+    fn id(&self) -> Uuid {
+        Uuid::from_u64_pair(self.mandate[0], self.mandate[1])
+    }
+
+    /// What this grant says at `now`: allowed, a refusal, or nothing.
+    fn judge(&self, now: i64) -> Option<Result<(), Refusal>> {
+        let mandate = self.id();
+        if self.status == PENDING {
+            return (now < self.lapses).then(|| {
+                let missing = if self.missing == 0 {
+                    Side::Mandator
+                } else {
+                    Side::Mandatee
+                };
+                Err(Refusal::PendingSignature { mandate, missing })
+            });
+        }
+        if self.closed <= now {
+            let at = chrono::DateTime::from_timestamp_micros(self.closed).unwrap_or_default();
+            return Some(Err(Refusal::Stopped { mandate, at }));
+        }
+        if now < self.start {
+            let from = date_of(self.from_day).unwrap_or_default();
+            return Some(Err(Refusal::NotYetInForce { mandate, from }));
+        }
+        if now >= self.end {
+            return date_of(self.until_day).map(|on| Err(Refusal::Expired { mandate, on }));
+        }
+        Some(Ok(()))
+    }
+
+    fn of(m: &Mandate) -> Option<Entry> {
+        let status = match m.status {
+            BaseStatus::Pending => PENDING,
+            BaseStatus::Active | BaseStatus::Stopped => ACTIVE,
+            BaseStatus::Rejected | BaseStatus::Withdrawn => return None,
+        };
+        let missing = if m
+            .signatures
+            .iter()
+            .any(|s| s.side == Side::Mandator && s.version == m.version)
+        {
+            1
+        } else {
+            0
+        };
+        let (start, end) = m.terms.period();
+        Some(Entry {
+            mandate: m.id.as_u64_pair().into(),
+            start: micros(start),
+            end: end.map_or(NEVER, micros),
+            closed: if m.status == BaseStatus::Stopped {
+                m.closed_at.map_or(NEVER, micros)
+            } else {
+                NEVER
+            },
+            lapses: m.lapses_at.map_or(NEVER, micros),
+            from_day: day_number(m.terms.valid_from),
+            until_day: m.terms.valid_until.map_or(i32::MAX, day_number),
+            status,
+            missing,
+        })
+    }
+}
+
+/// A role of a person for an enterprise, as the index keeps it.
+#[derive(Clone)]
+struct RoleEntry {
+    enterprise: u64,
+    executor: bool,
+    types: Box<[u32]>,
+    from: i64,
+    until: i64,
+    ended: i64,
+}
+
+impl RoleEntry {
+    fn of(r: &EnterpriseRole, types: &HashMap<String, u32, Fast>) -> RoleEntry {
+        RoleEntry {
+            enterprise: ENTERPRISE | digits(r.enterprise.as_str()),
+            executor: r.kind == RoleKind::Executor,
+            types: r
+                .types
+                .iter()
+                .filter_map(|t| types.get(t).copied())
+                .collect(),
+            from: micros(start_of_day(r.valid_from)).max(micros(r.assigned_at)),
+            until: r.valid_until.map_or(NEVER, |u| micros(end_of_day(u))),
+            ended: r.ended_at.map_or(NEVER, micros),
+        }
+    }
+
+    fn executes(&self, type_id: u32, now: i64) -> bool {
+        self.executor
+            && self.from <= now
+            && now < self.until
+            && now < self.ended
+            && self.types.contains(&type_id)
+    }
+}
+
+#[derive(Default)]
+struct Data {
+    types: HashMap<String, u32, Fast>,
+    /// The type ids of each domain, to find a mandate's grants when its types change.
+    domain_types: HashMap<String, Vec<u32>, Fast>,
+    grants: HashMap<Key, Entry, Fast>,
+    /// Further grants of a key held by another mandate (rare: an old stopped one and a new one).
+    more: HashMap<Key, Vec<Entry>, Fast>,
+    roles: HashMap<u64, Vec<RoleEntry>, Fast>,
+}
+
+impl Data {
+    fn new(catalog: &Catalog) -> Data {
+        let mut data = Data::default();
+        for domain in &catalog.domains {
+            let mut ids = Vec::new();
+            for t in &domain.types {
+                let id = data.types.len() as u32;
+                data.types.insert(t.code.clone(), id);
+                ids.push(id);
+            }
+            data.domain_types.insert(domain.code.clone(), ids);
+        }
+        data
+    }
+
+    fn remove(&mut self, key: Key, id: [u64; 2]) {
+        if let Some(e) = self.grants.get(&key)
+            && e.mandate == id
+        {
+            match self.more.get_mut(&key).and_then(Vec::pop) {
+                Some(next) => {
+                    self.grants.insert(key, next);
+                }
+                None => {
+                    self.grants.remove(&key);
+                }
+            }
+        } else if let Some(list) = self.more.get_mut(&key) {
+            list.retain(|e| e.mandate != id);
+        }
+        if self.more.get(&key).is_some_and(Vec::is_empty) {
+            self.more.remove(&key);
+        }
+    }
+
+    fn insert(&mut self, key: Key, entry: Entry) {
+        match self.grants.get(&key) {
+            Some(existing) if existing.mandate != entry.mandate => {
+                self.more.entry(key).or_default().push(entry)
+            }
+            _ => {
+                self.grants.insert(key, entry);
+            }
+        }
+    }
+
+    /// Replaces what the index knows of one mandate.
+    fn put_mandate(&mut self, m: &Mandate) {
+        let mandatee = party_code(&m.terms.mandatee);
+        let mandator = party_code(&m.terms.mandator);
+        let id: [u64; 2] = m.id.as_u64_pair().into();
+        let domain_types = self
+            .domain_types
+            .get(&m.terms.domain)
+            .cloned()
+            .unwrap_or_default();
+        for type_id in domain_types {
+            self.remove(
+                Key {
+                    mandatee,
+                    mandator,
+                    type_id,
+                },
+                id,
+            );
+        }
+        if let Some(entry) = Entry::of(m) {
+            for code in &m.terms.types {
+                if let Some(&type_id) = self.types.get(code) {
+                    self.insert(
+                        Key {
+                            mandatee,
+                            mandator,
+                            type_id,
+                        },
+                        entry,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Replaces what the index knows of an enterprise's roster.
+    fn put_roster(&mut self, enterprise: &Kbo, roles: &[EnterpriseRole]) {
+        let code = ENTERPRISE | digits(enterprise.as_str());
+        for r in roles {
+            let person = digits(r.person.as_str());
+            if let Some(list) = self.roles.get_mut(&person) {
+                list.retain(|e| e.enterprise != code);
+            }
+        }
+        for r in roles {
+            let entry = RoleEntry::of(r, &self.types);
+            self.roles
+                .entry(digits(r.person.as_str()))
+                .or_default()
+                .push(entry);
+        }
+    }
+
+    fn grants_of(&self, key: &Key) -> impl Iterator<Item = &Entry> {
+        self.grants
+            .get(key)
+            .into_iter()
+            .chain(self.more.get(key).into_iter().flatten())
+    }
+
+    fn decide(&self, actor: u64, mandator: u64, type_id: u32, now: i64) -> Decision {
+        let mut refusal = Refusal::NoMandate;
+        for e in self.grants_of(&Key {
+            mandatee: actor,
+            mandator,
+            type_id,
+        }) {
+            match e.judge(now) {
+                Some(Ok(())) => {
+                    return Decision::Allowed(Grant {
+                        mandate: e.id(),
+                        via_enterprise: None,
+                        valid_until: date_of(e.until_day),
+                    });
+                }
+                Some(Err(r)) => refusal = more_telling(refusal, r),
+                None => {}
+            }
+        }
+        let Some(roles) = self.roles.get(&actor) else {
+            return Decision::Denied(refusal);
+        };
+        let mut seen: BTreeSet<u64> = BTreeSet::new();
+        for role in roles {
+            if !seen.insert(role.enterprise) {
+                continue;
+            }
+            let executes = roles
+                .iter()
+                .any(|r| r.enterprise == role.enterprise && r.executes(type_id, now));
+            for e in self.grants_of(&Key {
+                mandatee: role.enterprise,
+                mandator,
+                type_id,
+            }) {
+                match e.judge(now) {
+                    Some(Ok(())) if executes => {
+                        return Decision::Allowed(Grant {
+                            mandate: e.id(),
+                            via_enterprise: kbo_of(role.enterprise),
+                            valid_until: date_of(e.until_day),
+                        });
+                    }
+                    Some(Ok(())) => {
+                        if let Some(enterprise) = kbo_of(role.enterprise) {
+                            refusal = more_telling(
+                                refusal,
+                                Refusal::NoExecutorRole {
+                                    mandate: e.id(),
+                                    enterprise,
+                                },
+                            );
+                        }
+                    }
+                    Some(Err(r)) => refusal = more_telling(refusal, r),
+                    None => {}
+                }
+            }
+        }
+        Decision::Denied(refusal)
+    }
+}
+
+/// The index, shared by all requests of an instance.
+pub struct Index {
+    data: RwLock<Data>,
+    applied: AtomicI64,
+    sync: tokio::sync::Mutex<()>,
+}
+
+/// Sizes, for logs and benchmarks.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct IndexStats {
+    pub grants: usize,
+    pub people_with_roles: usize,
+    pub applied: i64,
+}
+
+impl Index {
+    /// An empty index for a catalog.
+    pub fn new(catalog: &Catalog) -> Index {
+        Index {
+            data: RwLock::new(Data::new(catalog)),
+            applied: AtomicI64::new(0),
+            sync: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The event sequence number the index reflects.
+    pub fn applied(&self) -> i64 {
+        self.applied.load(Ordering::Acquire)
+    }
+
+    pub fn stats(&self) -> IndexStats {
+        let data = self.data.read().unwrap_or_else(|e| e.into_inner());
+        IndexStats {
+            grants: data.grants.len() + data.more.values().map(Vec::len).sum::<usize>(),
+            people_with_roles: data.roles.len(),
+            applied: self.applied(),
+        }
+    }
+
+    /// The type id of a code, if the catalog knows it.
+    pub fn type_id(&self, code: &str) -> Option<u32> {
+        self.data
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .types
+            .get(code)
+            .copied()
+    }
+
+    /// The answer for now, from memory.
+    pub fn check(&self, actor: &Insz, mandator: &Party, type_id: u32, now: Instant) -> Decision {
+        let data = self.data.read().unwrap_or_else(|e| e.into_inner());
+        data.decide(
+            digits(actor.as_str()),
+            party_code(mandator),
+            type_id,
+            micros(now),
+        )
+    }
+
+    /// Loads everything from the store: the state as of the store's last event.
+    pub async fn build(&self, store: &Store) -> Result<(), StoreError> {
+        let _guard = self.sync.lock().await;
+        let seq = store.last_seq().await?;
+        let roles = store.all_roles().await?;
+        let mut by_enterprise: HashMap<Kbo, Vec<EnterpriseRole>> = HashMap::new();
+        for r in roles {
+            by_enterprise
+                .entry(r.enterprise.clone())
+                .or_default()
+                .push(r);
+        }
+        {
+            let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+            for (enterprise, roles) in &by_enterprise {
+                data.put_roster(enterprise, roles);
+            }
+        }
+        let mut after = None;
+        loop {
+            let page = store.mandates_after(after, 10_000).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+            for m in &page {
+                data.put_mandate(m);
+            }
+        }
+        self.applied.store(seq, Ordering::Release);
+        Ok(())
+    }
+
+    /// Applies the events committed since the last sync; returns the sequence reached.
+    pub async fn sync(&self, store: &Store) -> Result<i64, StoreError> {
+        let _guard = self.sync.lock().await;
+        loop {
+            let from = self.applied();
+            let events = store.events_after(from, 5_000).await?;
+            let Some(last) = events.last().map(|e| e.seq) else {
+                return Ok(from);
+            };
+            let mut mandates = BTreeSet::new();
+            let mut enterprises = BTreeSet::new();
+            for e in &events {
+                match e.stream.as_str() {
+                    "mandate" => {
+                        if let Ok(id) = Uuid::parse_str(&e.subject) {
+                            mandates.insert(id);
+                        }
+                    }
+                    "role" => {
+                        if let Ok(k) = Kbo::parse(&e.subject) {
+                            enterprises.insert(k);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let mut docs = Vec::with_capacity(mandates.len());
+            for id in mandates {
+                if let Some(m) = store.mandate(id).await? {
+                    docs.push(m);
+                }
+            }
+            let mut rosters = Vec::with_capacity(enterprises.len());
+            for k in enterprises {
+                let roles = store.roles_of_enterprise(&k).await?;
+                rosters.push((k, roles));
+            }
+            {
+                let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+                for m in &docs {
+                    data.put_mandate(m);
+                }
+                for (k, roles) in &rosters {
+                    data.put_roster(k, roles);
+                }
+            }
+            self.applied.store(last, Ordering::Release);
+        }
+    }
+}
+
+/// Keeps an index current: on every notification of new events (PostgreSQL), and every
+/// half second whatever happens (a lost notification, SQLite).
+pub fn follow(index: std::sync::Arc<Index>, store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut notifications = match store.listen_events().await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for new events; polling only");
+                None
+            }
+        };
+        loop {
+            match notifications.as_mut() {
+                Some(n) => {
+                    let waited =
+                        tokio::time::timeout(std::time::Duration::from_millis(500), n.next()).await;
+                    if let Ok(Err(e)) = waited {
+                        tracing::warn!(error = %e, "event notifications interrupted");
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                }
+                None => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            }
+            if let Err(e) = index.sync(&store).await {
+                tracing::warn!(error = %e, "index could not follow the event log");
+            }
+        }
+    })
+}

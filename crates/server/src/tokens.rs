@@ -1,0 +1,263 @@
+//! The service's own tokens: short-lived tokens of business applications (OAuth client
+//! credentials) and, later, exchanged "acting for" tokens. Signed with Ed25519 keys kept
+//! in the store, so that every instance verifies what any instance issued; a new key is
+//! made when the newest is old, and older keys stay published until their tokens expire.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::Duration;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
+use mandates_domain::time::Instant;
+use mandates_store::{Client, SigningKey, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+
+use crate::auth::AuthError;
+
+/// The audience of business applications' tokens.
+pub const BUSINESS_AUDIENCE: &str = "mandates-business";
+/// How long a client token is valid.
+pub const CLIENT_TOKEN_SECONDS: i64 = 300;
+/// A new signing key is made when the newest is older than this.
+const ROTATE_AFTER_DAYS: i64 = 30;
+/// At most this many verified tokens are remembered.
+const CACHE_LIMIT: usize = 50_000;
+
+/// A new Ed25519 key: its id, its PKCS#8 DER (secret) and its public JWK.
+pub fn generate_ed25519() -> Result<(String, Vec<u8>, serde_json::Value), String> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| e.to_string())?;
+    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let der = signing.to_pkcs8_der().map_err(|e| e.to_string())?;
+    let x = URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
+    let digest = sha2::Sha256::digest(x.as_bytes());
+    let kid = URL_SAFE_NO_PAD.encode(&digest[..12]);
+    let jwk = serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"});
+    Ok((kid, der.as_bytes().to_vec(), jwk))
+}
+
+/// A business application, as its token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientPrincipal {
+    pub client_id: String,
+    pub name: String,
+    pub domain: String,
+    /// Empty: every type of the domain.
+    pub types: Vec<String>,
+}
+
+impl ClientPrincipal {
+    /// Whether the client may ask about a type.
+    pub fn covers(&self, type_code: &str) -> bool {
+        type_code.split_once('.').map(|(d, _)| d) == Some(self.domain.as_str())
+            && (self.types.is_empty() || self.types.iter().any(|t| t == type_code))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ClientClaims {
+    iss: String,
+    aud: String,
+    sub: String,
+    iat: i64,
+    exp: i64,
+    token_kind: String,
+    client_name: String,
+    domain: String,
+    #[serde(default)]
+    types: Vec<String>,
+}
+
+struct LoadedKey {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    jwk: serde_json::Value,
+}
+
+fn load_key(k: &SigningKey) -> Option<LoadedKey> {
+    let der = STANDARD.decode(&k.private_der).ok()?;
+    let jwk = serde_json::from_value(k.public_jwk.clone()).ok()?;
+    Some(LoadedKey {
+        kid: k.kid.clone(),
+        encoding: EncodingKey::from_ed_der(&der),
+        decoding: DecodingKey::from_jwk(&jwk).ok()?,
+        jwk: k.public_jwk.clone(),
+    })
+}
+
+/// The service's signing keys and a cache of verified client tokens.
+pub struct ServiceTokens {
+    issuer: String,
+    /// Newest first.
+    keys: RwLock<Vec<LoadedKey>>,
+    verified: RwLock<HashMap<String, (ClientPrincipal, i64)>>,
+}
+
+impl ServiceTokens {
+    /// Loads the keys from the store, making a new one when there is none or the newest is old.
+    pub async fn load(
+        store: &Store,
+        issuer: &str,
+        now: Instant,
+    ) -> Result<ServiceTokens, StoreError> {
+        let tokens = ServiceTokens {
+            issuer: issuer.to_owned(),
+            keys: RwLock::new(Vec::new()),
+            verified: RwLock::new(HashMap::new()),
+        };
+        let stored = store.signing_keys().await?;
+        let fresh = stored
+            .first()
+            .is_some_and(|k| now - k.created_at < Duration::days(ROTATE_AFTER_DAYS));
+        if !fresh {
+            let (kid, der, jwk) = generate_ed25519().map_err(StoreError::Corrupt)?;
+            let mut tx = store.begin_unlocked().await?;
+            tx.add_signing_key(&SigningKey {
+                kid,
+                private_der: STANDARD.encode(der),
+                public_jwk: jwk,
+                created_at: now,
+            })
+            .await?;
+            tx.commit().await?;
+            tracing::info!("made a new token signing key");
+        }
+        tokens.reload(store).await?;
+        Ok(tokens)
+    }
+
+    /// Rereads the keys (another instance may have made a new one).
+    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let keys: Vec<LoadedKey> = store
+            .signing_keys()
+            .await?
+            .iter()
+            .filter_map(load_key)
+            .collect();
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+        Ok(())
+    }
+
+    /// The public keys, for `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> serde_json::Value {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        serde_json::json!({ "keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, String> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let key = keys.first().ok_or("no signing key")?;
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(key.kid.clone());
+        header.typ = Some("at+jwt".into());
+        encode(&header, claims, &key.encoding).map_err(|e| e.to_string())
+    }
+
+    /// A client-credentials token for a business application.
+    pub fn issue_client_token(&self, client: &Client, now: Instant) -> Result<String, String> {
+        self.sign(&ClientClaims {
+            iss: self.issuer.clone(),
+            aud: BUSINESS_AUDIENCE.into(),
+            sub: client.id.clone(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + CLIENT_TOKEN_SECONDS,
+            token_kind: "client".into(),
+            client_name: client.name.clone(),
+            domain: client.domain.clone(),
+            types: client.types.clone(),
+        })
+    }
+
+    fn decoding_key(&self, kid: &str) -> Option<DecodingKey> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        keys.iter()
+            .find(|k| k.kid == kid)
+            .map(|k| k.decoding.clone())
+    }
+
+    /// Checks a business application's token; a verified token is remembered until it expires.
+    pub async fn verify_client(
+        &self,
+        store: &Store,
+        token: &str,
+        now: Instant,
+    ) -> Result<ClientPrincipal, AuthError> {
+        let now_s = now.timestamp();
+        if let Some((principal, exp)) = self
+            .verified
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(token)
+            && now_s < *exp
+        {
+            return Ok(principal.clone());
+        }
+        let invalid = |m: &str| AuthError::Invalid(m.to_owned());
+        let header = decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let kid = header.kid.ok_or_else(|| invalid("no key id"))?;
+        let key = match self.decoding_key(&kid) {
+            Some(k) => k,
+            None => {
+                self.reload(store)
+                    .await
+                    .map_err(|e| AuthError::Keys(e.to_string()))?;
+                self.decoding_key(&kid)
+                    .ok_or_else(|| invalid("unknown signing key"))?
+            }
+        };
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[BUSINESS_AUDIENCE]);
+        validation.validate_exp = false;
+        let claims = decode::<ClientClaims>(token, &key, &validation)
+            .map_err(|e| AuthError::Invalid(e.to_string()))?
+            .claims;
+        if claims.token_kind != "client" {
+            return Err(invalid("not a client token"));
+        }
+        if claims.exp <= now_s {
+            return Err(invalid("expired"));
+        }
+        let principal = ClientPrincipal {
+            client_id: claims.sub,
+            name: claims.client_name,
+            domain: claims.domain,
+            types: claims.types,
+        };
+        let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_LIMIT {
+            cache.retain(|_, (_, exp)| now_s < *exp);
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+        }
+        cache.insert(token.to_owned(), (principal.clone(), claims.exp));
+        Ok(principal)
+    }
+}
+
+/// The stored form of a client secret.
+pub fn hash_secret(secret: &str) -> String {
+    sha2::Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new random client secret.
+pub fn new_secret() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}

@@ -1,0 +1,100 @@
+//! The access log: every check and list answer, readable by the mandators concerned.
+
+use mandates_domain::time::Instant;
+use sqlx::Row;
+
+use crate::backend::on_pool;
+use crate::codec::{instant, micros};
+use crate::{Result, Store};
+
+/// One answer given to a business application.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccessEntry {
+    pub id: String,
+    pub at: Instant,
+    pub client_id: String,
+    /// The application's name.
+    pub client: String,
+    pub domain: String,
+    /// `check` or `list`.
+    pub kind: String,
+    /// The person who wanted to act.
+    pub actor: String,
+    /// For whom (absent for a list answer that named nobody).
+    pub mandator: Option<String>,
+    pub type_code: Option<String>,
+    pub allowed: bool,
+    pub reason: Option<String>,
+    pub mandate_id: Option<String>,
+}
+
+impl Store {
+    /// Writes entries in one transaction; entries already written (same id) are skipped.
+    pub async fn append_access_log(&self, entries: &[AccessEntry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_unlocked().await?;
+        for e in entries {
+            crate::backend::on_tx!(tx, c => {
+                sqlx::query(
+                    "INSERT INTO access_log (id, at, client_id, client, domain, kind, actor, mandator, type_code, allowed, reason, mandate_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&e.id)
+                .bind(micros(e.at))
+                .bind(&e.client_id)
+                .bind(&e.client)
+                .bind(&e.domain)
+                .bind(&e.kind)
+                .bind(&e.actor)
+                .bind(&e.mandator)
+                .bind(&e.type_code)
+                .bind(i64::from(e.allowed))
+                .bind(&e.reason)
+                .bind(&e.mandate_id)
+                .execute(&mut *c)
+                .await?;
+            });
+        }
+        tx.commit().await
+    }
+
+    /// Who checked what about a mandator, newest first.
+    pub async fn access_log_of(
+        &self,
+        mandator: &str,
+        before: Option<Instant>,
+        limit: i64,
+    ) -> Result<Vec<AccessEntry>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, at, client_id, client, domain, kind, actor, mandator, type_code, allowed, reason, mandate_id FROM access_log \
+                 WHERE mandator = $1 AND (CAST($2 AS BIGINT) IS NULL OR at < $2) ORDER BY at DESC, id DESC LIMIT $3",
+            )
+            .bind(mandator)
+            .bind(before.map(micros))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(AccessEntry {
+                        id: r.try_get("id")?,
+                        at: instant(r.try_get("at")?)?,
+                        client_id: r.try_get("client_id")?,
+                        client: r.try_get("client")?,
+                        domain: r.try_get("domain")?,
+                        kind: r.try_get("kind")?,
+                        actor: r.try_get("actor")?,
+                        mandator: r.try_get("mandator")?,
+                        type_code: r.try_get("type_code")?,
+                        allowed: r.try_get::<i64, _>("allowed")? != 0,
+                        reason: r.try_get("reason")?,
+                        mandate_id: r.try_get("mandate_id")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
