@@ -60,11 +60,13 @@ pub async fn run(config: Config) -> Result<(), String> {
             "A token: curl -s -X POST {base}/demo/token -H 'content-type: application/json' -d '{{\"sub\":\"85073003328\"}}'"
         );
     }
-    let app = mandates_server::api::router(state);
+    let app = mandates_server::api::router(state.clone());
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string());
+    // Nothing queued for the access log is lost on a clean shutdown.
+    state.shutdown().await;
     store.close().await;
     result
 }

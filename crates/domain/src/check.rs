@@ -140,7 +140,9 @@ fn refusal_of(m: &Mandate, type_code: &str, t: Instant) -> Option<Refusal> {
             }
         }
         _ => {
-            let waiting = m.lapses_at.is_some_and(|l| t < l)
+            // Signed into force later, it was waiting at `t`; never signed, until it lapsed.
+            let before_deadline = activated.is_some() || m.lapses_at.is_some_and(|l| t < l);
+            let waiting = before_deadline
                 && m.closed_at.is_none_or(|c| c > t)
                 && m.terms.types.contains(type_code);
             if !waiting {

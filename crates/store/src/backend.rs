@@ -206,7 +206,10 @@ impl Store {
     pub async fn drop_schema(&self, schema: &str) -> Result<()> {
         if let Backend::Postgres(pool) = &self.backend {
             let quoted = format!("\"{}\"", schema.replace('"', ""));
-            pool.execute(AssertSqlSafe(format!(
+            // Never wait forever for a connection that still works in the schema.
+            let mut conn = pool.acquire().await?;
+            conn.execute("SET lock_timeout = '10s'").await?;
+            conn.execute(AssertSqlSafe(format!(
                 "DROP SCHEMA IF EXISTS {quoted} CASCADE"
             )))
             .await?;

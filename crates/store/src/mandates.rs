@@ -119,6 +119,18 @@ impl Store {
         })
     }
 
+    /// The active mandates a party holds as mandatee in a domain (to list for whom it acts).
+    pub async fn active_mandates_to(&self, mandatee: &Party, domain: &str) -> Result<Vec<Mandate>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query("SELECT doc FROM mandates WHERE mandatee = $1 AND domain = $2 AND base_status = 'active' ORDER BY mandator, id")
+                .bind(mandatee.as_str())
+                .bind(domain)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| decode(&r.try_get::<String, _>("doc")?)).collect()
+        })
+    }
+
     /// The mandator's mandates to any of these mandatees (for answers from history).
     pub async fn mandates_from_to(
         &self,

@@ -1,10 +1,12 @@
 //! The REST API v1, its OpenAPI document, health checks and the demo issuer's routes.
 
+pub mod business;
 pub mod catalog;
 pub mod demo;
 pub mod enterprises;
 pub mod extract;
 pub mod mandates;
+pub mod me;
 pub mod views;
 pub mod write;
 
@@ -32,6 +34,7 @@ use crate::error::{ApiError, request_context};
         (name = "mandates", description = "Mandates and their lifecycle"),
         (name = "enterprises", description = "Who acts for an enterprise"),
         (name = "catalog", description = "Domains and mandate types"),
+        (name = "business", description = "For government applications: checks and lists, with a client token"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -42,6 +45,16 @@ struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "client",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A business application's token from POST /oauth/token (client credentials)"))
+                    .build(),
+            ),
+        );
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
@@ -96,6 +109,10 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(mandates::transfer_mandate))
         .routes(routes!(enterprises::list_roles, enterprises::assign_role))
         .routes(routes!(enterprises::end_role))
+        .routes(routes!(me::access_log))
+        .routes(routes!(business::check))
+        .routes(routes!(business::check_batch))
+        .routes(routes!(business::search_mandators))
 }
 
 /// The OpenAPI document of the API.
@@ -114,6 +131,8 @@ pub fn router(state: AppState) -> Router {
             async move { (StatusCode::OK, Json(doc.as_ref().clone())) }
         }),
     )
+    .route("/oauth/token", post(business::oauth_token))
+    .route("/.well-known/jwks.json", get(business::jwks))
     .route("/demo/token", post(demo::token))
     .route("/demo/identities", get(demo::identities))
     .route(

@@ -9,6 +9,7 @@
 mod support;
 
 mod auth;
+mod business;
 mod concurrency;
 mod idempotency;
 mod lifecycle;

@@ -317,6 +317,63 @@ impl TestApp {
         }
     }
 
+    /// A second instance of the service on the same database (as another server would be).
+    pub async fn twin(&self) -> Router {
+        let store = self.db.reconnect().await;
+        let state = mandates_server::build(
+            self.config.clone(),
+            store,
+            self.clock.clone(),
+            "http://localhost",
+        )
+        .await
+        .expect("second instance");
+        mandates_server::api::router(state)
+    }
+
+    /// A business application's token (the demo client of a domain).
+    pub async fn client_token(&self, domain: &str) -> String {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "grant_type=client_credentials&client_id=demo-{domain}&client_secret=demo-secret"
+            )))
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::OK);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).expect("json");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// Asks a check as the demo application of the type's domain.
+    pub async fn check(&self, actor: &str, mandator: &str, type_code: &str) -> Value {
+        let domain = type_code.split('.').next().unwrap_or_default();
+        let auth = format!("Bearer {}", self.client_token(domain).await);
+        let body = json!({"actor": actor, "mandator": mandator, "type": type_code});
+        self.request(
+            Method::POST,
+            "/api/v1/checks",
+            &[("authorization", auth.as_str()), ("accept-language", "en")],
+            Some(body),
+        )
+        .await
+        .expect(200)
+        .body
+    }
+
     pub fn advance_days(&self, days: i64) {
         self.clock.advance(chrono::Duration::days(days));
     }
@@ -398,11 +455,13 @@ macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
-                #[tokio::test]
+                // Several workers: background tasks (the index follower, the access log
+                // writer) go on while a test's end drops its database.
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
                     super::$name($crate::support::Backend::Sqlite).await;
                 }
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     super::$name($crate::support::Backend::Postgres).await;
                 }

@@ -1,0 +1,499 @@
+//! The business API: checks (every decision path, history), lists, domain isolation,
+//! freshness across instances, and the access log that mandators read.
+
+use axum::http::Method;
+use serde_json::{Value, json};
+
+use crate::on_both_stores;
+use crate::support::*;
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap_or_default().to_owned()
+}
+
+fn reason(answer: &Value) -> &str {
+    answer["reason"]["code"].as_str().unwrap_or_default()
+}
+
+/// Ann gives Bob her tax return until the end of 2027; Bob signs. Returns the mandate id.
+async fn ann_to_bob(app: &TestApp) -> String {
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let m = id(&ann.create(tax_return(ANN, BOB)).await);
+    bob.sign(&m, 1).await.expect(200);
+    m
+}
+
+async fn a_direct_mandate_allows_and_says_until_when(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let m = ann_to_bob(&app).await;
+    let yes = app.check(BOB, ANN, "fin.tax_on_web").await;
+    assert_eq!(yes["allowed"], true);
+    assert_eq!(yes["mandate_id"].as_str(), Some(m.as_str()));
+    assert_eq!(yes["valid_until"], "2027-12-31");
+    assert!(yes.get("via_enterprise").is_none());
+    // The other way round, or another type, is not allowed.
+    let no = app.check(ANN, BOB, "fin.tax_on_web").await;
+    assert_eq!(
+        (no["allowed"].as_bool(), reason(&no)),
+        (Some(false), "no_mandate")
+    );
+    assert_eq!(
+        reason(&app.check(BOB, ANN, "fin.biztax").await),
+        "no_mandate"
+    );
+    assert!(app.check(BOB, ANN, "fin.tax_on_web").await["consistency"].as_i64() > Some(0));
+}
+
+async fn every_reason_for_no(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob, carl) = (
+        app.person(ANN).await,
+        app.person(BOB).await,
+        app.person(CARL).await,
+    );
+    // Pending: the mandatee's signature is missing.
+    let pending = id(&ann.create(tax_return(ANN, BOB)).await);
+    let no = app.check(BOB, ANN, "fin.tax_on_web").await;
+    assert_eq!(
+        (reason(&no), no["mandate_id"].as_str()),
+        ("pending_signature", Some(pending.as_str()))
+    );
+    assert!(
+        no["reason"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("mandatee")
+    );
+    // Not yet in force: signed, but starting next month.
+    let later = id(&ann
+        .create(json!({"domain": "fin", "types": ["fin.myminfin_consult"], "mandator": ANN, "mandatee": CARL, "valid_from": "2027-04-01", "valid_until": "2027-12-31"}))
+        .await);
+    carl.sign(&later, 1).await.expect(200);
+    let no = app.check(CARL, ANN, "fin.myminfin_consult").await;
+    assert_eq!(reason(&no), "not_yet_in_force");
+    assert!(
+        no["reason"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("2027-04-01")
+    );
+    // Stopped.
+    bob.sign(&pending, 1).await.expect(200);
+    assert_eq!(app.check(BOB, ANN, "fin.tax_on_web").await["allowed"], true);
+    ann.action(&pending, "stop", json!({})).await.expect(200);
+    assert_eq!(
+        reason(&app.check(BOB, ANN, "fin.tax_on_web").await),
+        "stopped"
+    );
+    // Expired: after the last day, in Brussels time.
+    app.clock
+        .set("2028-01-01T00:00:00Z".parse().unwrap_or_default());
+    assert_eq!(
+        reason(&app.check(CARL, ANN, "fin.myminfin_consult").await),
+        "expired"
+    );
+}
+
+async fn an_executor_acts_through_the_enterprise(backend: Backend) {
+    let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
+        return;
+    };
+    // Demo data: citizen A (ANN) gave the accounting office her tax return; DINA executes it.
+    let yes = app.check(DINA, ANN, "fin.tax_on_web").await;
+    assert_eq!(
+        (yes["allowed"].as_bool(), yes["via_enterprise"].as_str()),
+        (Some(true), Some(OFFICE))
+    );
+    // The office's other executor executes other types only.
+    let no = app.check("75041212353", ANN, "fin.tax_on_web").await;
+    assert_eq!(
+        (reason(&no), no["mandate_id"].clone()),
+        ("no_executor_role", yes["mandate_id"].clone())
+    );
+    // When the executor role ends, the answer changes at once.
+    let carl = app.for_enterprise(CARL, OFFICE).await;
+    let roster = carl
+        .get(&format!("/api/v1/enterprises/{OFFICE}/roles"))
+        .await
+        .expect(200)
+        .body;
+    let role = roster["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["person"] == DINA)
+        .map(id)
+        .unwrap_or_default();
+    carl.post(
+        &format!("/api/v1/enterprises/{OFFICE}/roles/{role}/end"),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        reason(&app.check(DINA, ANN, "fin.tax_on_web").await),
+        "no_executor_role"
+    );
+}
+
+async fn past_moments_are_answered_from_history(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let created = app.clock.now();
+    let m = id(&app.person(ANN).await.create(tax_return(ANN, BOB)).await);
+    app.clock.advance(chrono::Duration::hours(1));
+    let signed = app.clock.now();
+    app.person(BOB).await.sign(&m, 1).await.expect(200);
+    app.clock.advance(chrono::Duration::days(10));
+    let stopped = app.clock.now();
+    app.person(ANN)
+        .await
+        .action(&m, "stop", json!({}))
+        .await
+        .expect(200);
+    app.clock.advance(chrono::Duration::days(1));
+    let token = format!("Bearer {}", app.client_token("fin").await);
+    let at = |t: chrono::DateTime<chrono::Utc>| json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web", "at": t.to_rfc3339()});
+    let ask = |body: Value| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            app.request(
+                Method::POST,
+                "/api/v1/checks",
+                &[("authorization", token.as_str())],
+                Some(body),
+            )
+            .await
+            .expect(200)
+            .body
+        }
+    };
+    assert_eq!(
+        reason(&ask(at(created + chrono::Duration::minutes(5))).await),
+        "pending_signature"
+    );
+    assert_eq!(
+        ask(at(signed + chrono::Duration::days(2))).await["allowed"],
+        true
+    );
+    assert_eq!(
+        ask(at(stopped - chrono::Duration::seconds(1))).await["allowed"],
+        true
+    );
+    assert_eq!(reason(&ask(at(stopped)).await), "stopped");
+    assert_eq!(
+        reason(&ask(at(created - chrono::Duration::days(1))).await),
+        "no_mandate"
+    );
+    // Now, from the index, agrees with history just now.
+    assert_eq!(
+        reason(&app.check(BOB, ANN, "fin.tax_on_web").await),
+        "stopped"
+    );
+}
+
+async fn applications_see_their_own_domain_only(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    ann_to_bob(&app).await;
+    let ehealth = format!("Bearer {}", app.client_token("ehealth").await);
+    let asked = app
+        .request(
+            Method::POST,
+            "/api/v1/checks",
+            &[("authorization", ehealth.as_str())],
+            Some(json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web"})),
+        )
+        .await
+        .refused(422, "validation_failed");
+    assert_eq!(
+        asked.field_errors(),
+        [("type".to_owned(), "client_type_not_allowed".to_owned())]
+    );
+    // A type that does not exist gets the very same answer.
+    let unknown = app
+        .request(
+            Method::POST,
+            "/api/v1/checks",
+            &[("authorization", ehealth.as_str())],
+            Some(json!({"actor": BOB, "mandator": ANN, "type": "fin.nothing"})),
+        )
+        .await
+        .refused(422, "validation_failed");
+    assert_eq!(unknown.field_errors(), asked.field_errors());
+    let listed = app
+        .request(
+            Method::POST,
+            "/api/v1/mandators/search",
+            &[("authorization", ehealth.as_str())],
+            Some(json!({"actor": BOB})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(listed.body["items"], json!([]));
+    // A person's token is no business token, and a business token manages no mandate.
+    let person = format!("Bearer {}", app.token(BOB).await);
+    app.request(
+        Method::POST,
+        "/api/v1/checks",
+        &[("authorization", person.as_str())],
+        Some(json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web"})),
+    )
+    .await
+    .refused(401, "unauthenticated");
+    app.request(
+        Method::GET,
+        "/api/v1/mandates",
+        &[("authorization", ehealth.as_str())],
+        None,
+    )
+    .await
+    .refused(401, "unauthenticated");
+    // Wrong client credentials.
+    let form = |body: &str| {
+        axum::http::Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", "Basic ZGVtby1maW46bm9wZQ==")
+            .body(axum::body::Body::from(body.to_owned()))
+            .expect("request")
+    };
+    let wrong =
+        tower::ServiceExt::oneshot(app.router.clone(), form("grant_type=client_credentials"))
+            .await
+            .expect("response");
+    assert_eq!(wrong.status().as_u16(), 401, "demo-fin with a wrong secret");
+    let grant = tower::ServiceExt::oneshot(app.router.clone(), form("grant_type=password"))
+        .await
+        .expect("response");
+    assert_eq!(grant.status().as_u16(), 400);
+}
+
+async fn batches_and_lists(backend: Backend) {
+    let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
+        return;
+    };
+    let token = format!("Bearer {}", app.client_token("fin").await);
+    let checks = json!({"checks": [
+        {"actor": DINA, "mandator": ANN, "type": "fin.tax_on_web"},
+        {"actor": DINA, "mandator": COMPANY, "type": "fin.biztax"},
+        {"actor": "75041212353", "mandator": COMPANY, "type": "fin.biztax"},
+    ]});
+    let answers = app
+        .request(
+            Method::POST,
+            "/api/v1/checks/batch",
+            &[("authorization", token.as_str())],
+            Some(checks),
+        )
+        .await
+        .expect(200)
+        .body;
+    let allowed: Vec<_> = answers["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["allowed"].clone())
+        .collect();
+    assert_eq!(allowed, [json!(true), json!(false), json!(true)]);
+    let too_many = json!({"checks": vec![json!({"actor": DINA, "mandator": ANN, "type": "fin.tax_on_web"}); 1001]});
+    app.request(
+        Method::POST,
+        "/api/v1/checks/batch",
+        &[("authorization", token.as_str())],
+        Some(too_many),
+    )
+    .await
+    .refused(422, "validation_failed");
+    let bad = json!({"checks": [{"actor": DINA, "mandator": ANN, "type": "fin.tax_on_web"}, {"actor": "123", "mandator": ANN}]});
+    let refused = app
+        .request(
+            Method::POST,
+            "/api/v1/checks/batch",
+            &[("authorization", token.as_str())],
+            Some(bad),
+        )
+        .await
+        .refused(422, "validation_failed");
+    assert_eq!(
+        refused.field_errors(),
+        [
+            ("checks[1].type".to_owned(), "required".to_owned()),
+            (
+                "checks[1].actor".to_owned(),
+                "invalid_party_number".to_owned()
+            )
+        ]
+    );
+    let listed = app
+        .request(
+            Method::POST,
+            "/api/v1/mandators/search",
+            &[("authorization", token.as_str())],
+            Some(json!({"actor": "75041212353"})),
+        )
+        .await
+        .expect(200)
+        .body;
+    let items = listed["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{listed:#}");
+    assert_eq!(
+        (
+            items[0]["mandator"].as_str(),
+            items[0]["via_enterprise"].as_str()
+        ),
+        (Some(COMPANY), Some(OFFICE))
+    );
+    assert_eq!(items[0]["types"], json!(["fin.biztax", "fin.intervat"]));
+}
+
+async fn mandators_read_who_checked_them(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    ann_to_bob(&app).await;
+    app.check(BOB, ANN, "fin.tax_on_web").await;
+    app.check(CARL, ANN, "fin.tax_on_web").await;
+    app.check(ANN, BOB, "fin.tax_on_web").await;
+    let log = app
+        .person(ANN)
+        .await
+        .get("/api/v1/me/access-log")
+        .await
+        .expect(200)
+        .body;
+    let seen: Vec<(String, bool)> = log["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or_default().to_owned(),
+                e["allowed"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    // Written in the background: every answer is there once the queue is flushed.
+    assert_eq!(seen.len(), 2, "{log:#}");
+    assert!(seen.contains(&(BOB.to_owned(), true)) && seen.contains(&(CARL.to_owned(), false)));
+    assert_eq!(log["items"][0]["client"], "Demo application (fin)");
+    let bobs = app
+        .person(BOB)
+        .await
+        .get("/api/v1/me/access-log")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(bobs["items"].as_array().map(Vec::len), Some(1));
+}
+
+async fn a_second_instance_sees_a_stop_within_a_second(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let m = ann_to_bob(&app).await;
+    let twin = app.twin().await;
+    let token = format!("Bearer {}", app.client_token("fin").await);
+    let ask = || async {
+        let request = axum::http::Request::post("/api/v1/checks")
+            .header("authorization", token.as_str())
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web"}).to_string(),
+            ))
+            .expect("request");
+        let response = tower::ServiceExt::oneshot(twin.clone(), request)
+            .await
+            .expect("response");
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        serde_json::from_slice::<Value>(&bytes).expect("json")
+    };
+    assert_eq!(ask().await["allowed"], true);
+    let stopped = app
+        .person(ANN)
+        .await
+        .action(&m, "stop", json!({}))
+        .await
+        .expect(200);
+    let wanted: i64 = stopped
+        .header("consistency-token")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
+    let started = std::time::Instant::now();
+    loop {
+        let answer = ask().await;
+        if answer["allowed"] == false {
+            assert_eq!(reason(&answer), "stopped");
+            assert!(answer["consistency"].as_i64() >= Some(wanted));
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "the second instance still allows after a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+async fn an_answer_is_at_least_as_fresh_as_asked(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let twin = app.twin().await;
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let m = id(&ann.create(tax_return(ANN, BOB)).await);
+    let signed = bob.sign(&m, 1).await.expect(200);
+    let wanted: i64 = signed
+        .header("consistency-token")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
+    let token = format!("Bearer {}", app.client_token("fin").await);
+    let body =
+        json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web", "min_consistency": wanted});
+    let request = axum::http::Request::post("/api/v1/checks")
+        .header("authorization", token.as_str())
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    // Asked at once, the twin catches up before it answers.
+    let response = tower::ServiceExt::oneshot(twin, request)
+        .await
+        .expect("response");
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let answer: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(answer["allowed"], true, "{answer:#}");
+    assert!(answer["consistency"].as_i64() >= Some(wanted));
+    let future = json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web", "min_consistency": wanted + 1000});
+    app.request(
+        Method::POST,
+        "/api/v1/checks",
+        &[("authorization", token.as_str())],
+        Some(future),
+    )
+    .await
+    .refused(409, "min_consistency_not_reached");
+}
+
+on_both_stores!(
+    a_direct_mandate_allows_and_says_until_when,
+    every_reason_for_no,
+    an_executor_acts_through_the_enterprise,
+    past_moments_are_answered_from_history,
+    applications_see_their_own_domain_only,
+    batches_and_lists,
+    mandators_read_who_checked_them,
+    a_second_instance_sees_a_stop_within_a_second,
+    an_answer_is_at_least_as_fresh_as_asked,
+);
