@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod agreement;
 mod auth;
 mod business;
 mod concurrency;
