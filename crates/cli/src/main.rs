@@ -1,6 +1,7 @@
 //! `mandates`: the system of record for e-government mandates.
 
 mod catalog_cmd;
+mod clients_cmd;
 mod config;
 mod roles_cmd;
 mod serve;
@@ -35,6 +36,11 @@ enum Command {
     Catalog {
         #[command(subcommand)]
         command: catalog_cmd::CatalogCommand,
+    },
+    /// The business applications (clients of one domain) that ask checks.
+    Clients {
+        #[command(subcommand)]
+        command: clients_cmd::ClientsCommand,
     },
     /// The roster of enterprise roles.
     Roles {
@@ -81,6 +87,10 @@ fn main() -> ExitCode {
             Command::Catalog { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
                 catalog_cmd::run(&config, command)
+            }
+            Command::Clients { command } => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                clients_cmd::run(&config, command).await
             }
             Command::Roles { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
