@@ -37,7 +37,8 @@ pub enum ClientsCommand {
 fn catalog(config: &Config) -> Result<Catalog, String> {
     match &config.catalog {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             Catalog::from_toml(&text).map_err(|e| e.to_string())
         }
         None => Catalog::default_catalog().map_err(|e| e.to_string()),
@@ -46,22 +47,44 @@ fn catalog(config: &Config) -> Result<Catalog, String> {
 
 pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), String> {
     let store = open_store(config).await?;
-    #[expect(clippy::disallowed_methods, reason = "a command's edge reads the clock once")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a command's edge reads the clock once"
+    )]
     let now = chrono::Utc::now();
     let result = match command {
-        ClientsCommand::Add { domain, name, types, id } => {
+        ClientsCommand::Add {
+            domain,
+            name,
+            types,
+            id,
+        } => {
             let catalog = catalog(config)?;
-            let new = NewClient { id: id.as_deref(), name: &name, domain: &domain, types: &types, secret: None };
-            let (client, secret) = clients::add(&store, &catalog, &new, now).await.map_err(|e| e.to_string())?;
+            let new = NewClient {
+                id: id.as_deref(),
+                name: &name,
+                domain: &domain,
+                types: &types,
+                secret: None,
+            };
+            let (client, secret) = clients::add(&store, &catalog, &new, now)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("client_id:     {}", client.id);
             println!("client_secret: {secret}");
-            println!("(the secret is shown only now; get tokens at POST /oauth/token with grant_type=client_credentials)");
+            println!(
+                "(the secret is shown only now; get tokens at POST /oauth/token with grant_type=client_credentials)"
+            );
             Ok(())
         }
         ClientsCommand::List => {
             let all = store.clients().await.map_err(|e| e.to_string())?;
             for c in all {
-                let types = if c.types.is_empty() { "all types".to_owned() } else { c.types.join(",") };
+                let types = if c.types.is_empty() {
+                    "all types".to_owned()
+                } else {
+                    c.types.join(",")
+                };
                 let state = match c.revoked_at {
                     Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M UTC")),
                     None => "active".to_owned(),
@@ -72,7 +95,10 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), String>
         }
         ClientsCommand::Revoke { id } => {
             let mut tx = store.begin_unlocked().await.map_err(|e| e.to_string())?;
-            let done = tx.revoke_client(&id, now).await.map_err(|e| e.to_string())?;
+            let done = tx
+                .revoke_client(&id, now)
+                .await
+                .map_err(|e| e.to_string())?;
             tx.commit().await.map_err(|e| e.to_string())?;
             if done {
                 println!("client {id} revoked");

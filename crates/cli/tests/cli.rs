@@ -102,20 +102,47 @@ fn bad_configuration_is_refused_with_the_reason() {
 #[test]
 fn clients_are_added_listed_and_revoked() {
     let dir = tempfile::tempdir().expect("dir");
-    let out = mandates(dir.path(), &["clients", "add", "--domain", "fin", "--name", "MyMinfin", "--id", "myminfin"]);
+    let out = mandates(
+        dir.path(),
+        &[
+            "clients", "add", "--domain", "fin", "--name", "MyMinfin", "--id", "myminfin",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let printed = text(&out.stdout);
     assert!(printed.contains("client_id:     myminfin"), "{printed}");
-    let secret = printed.lines().find_map(|l| l.strip_prefix("client_secret: ")).unwrap_or_default();
+    let secret = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret: "))
+        .unwrap_or_default();
     assert!(secret.len() >= 40, "a long random secret: {secret}");
-    let out = mandates(dir.path(), &["clients", "add", "--domain", "tax", "--name", "X"]);
+    let out = mandates(
+        dir.path(),
+        &["clients", "add", "--domain", "tax", "--name", "X"],
+    );
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("no domain \"tax\""), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no domain \"tax\""),
+        "{}",
+        text(&out.stderr)
+    );
     let out = mandates(dir.path(), &["clients", "list"]);
-    assert!(text(&out.stdout).contains("myminfin\tfin\tall types\tactive\tMyMinfin"), "{}", text(&out.stdout));
-    assert!(mandates(dir.path(), &["clients", "revoke", "myminfin"]).status.success());
+    assert!(
+        text(&out.stdout).contains("myminfin\tfin\tall types\tactive\tMyMinfin"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        mandates(dir.path(), &["clients", "revoke", "myminfin"])
+            .status
+            .success()
+    );
     assert!(text(&mandates(dir.path(), &["clients", "list"]).stdout).contains("revoked"));
-    assert!(!mandates(dir.path(), &["clients", "revoke", "myminfin"]).status.success());
+    assert!(
+        !mandates(dir.path(), &["clients", "revoke", "myminfin"])
+            .status
+            .success()
+    );
 }
 
 #[test]

@@ -179,6 +179,30 @@ impl ServiceTokens {
         })
     }
 
+    /// An exchanged token (RFC 8693): "`actor` acting for `mandator`", for the client that
+    /// asked (its audience), expiring within minutes and never after the mandate.
+    pub fn issue_acting_for(
+        &self,
+        grant: &ActingFor,
+        now: Instant,
+    ) -> Result<(String, i64), String> {
+        let exp = (now.timestamp() + ACTING_FOR_SECONDS)
+            .min(grant.until.map_or(i64::MAX, |u| u.timestamp()));
+        let claims = serde_json::json!({
+            "iss": self.issuer,
+            "aud": grant.client_id,
+            "sub": grant.mandator,
+            "act": { "sub": grant.actor },
+            "iat": now.timestamp(),
+            "exp": exp,
+            "token_kind": "acting_for",
+            "client_id": grant.client_id,
+            "mandates": grant.mandates,
+            "types": grant.types,
+        });
+        Ok((self.sign(&claims)?, exp - now.timestamp()))
+    }
+
     fn decoding_key(&self, kid: &str) -> Option<DecodingKey> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
         keys.iter()
@@ -245,6 +269,22 @@ impl ServiceTokens {
         cache.insert(token.to_owned(), (principal.clone(), claims.exp));
         Ok(principal)
     }
+}
+
+/// How long an exchanged token is valid at most.
+pub const ACTING_FOR_SECONDS: i64 = 300;
+
+/// What an exchanged token says.
+#[derive(Debug, Clone)]
+pub struct ActingFor {
+    pub client_id: String,
+    pub actor: String,
+    pub mandator: String,
+    pub types: Vec<String>,
+    /// The granting mandates (one per type, often the same).
+    pub mandates: Vec<String>,
+    /// The end of the shortest granting mandate.
+    pub until: Option<Instant>,
 }
 
 /// The stored form of a client secret.

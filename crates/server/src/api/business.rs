@@ -149,7 +149,7 @@ fn reason_message(refusal: &Refusal, lang: Lang) -> String {
     i18n::message(lang, &id, &args)
 }
 
-fn answer(decision: &Decision, consistency: i64, lang: Lang) -> CheckAnswer {
+pub(crate) fn answer(decision: &Decision, consistency: i64, lang: Lang) -> CheckAnswer {
     match decision {
         Decision::Allowed(g) => CheckAnswer {
             allowed: true,
@@ -174,15 +174,15 @@ fn answer(decision: &Decision, consistency: i64, lang: Lang) -> CheckAnswer {
 }
 
 /// A check whose input was read.
-struct Question {
-    actor: Insz,
-    mandator: Party,
-    type_code: String,
-    type_id: Option<u32>,
-    at: Option<Instant>,
+pub(crate) struct Question {
+    pub actor: Insz,
+    pub mandator: Party,
+    pub type_code: String,
+    pub type_id: Option<u32>,
+    pub at: Option<Instant>,
 }
 
-fn read_question(
+pub(crate) fn read_question(
     req: &CheckRequest,
     client: &ClientPrincipal,
     prefix: &str,
@@ -235,7 +235,7 @@ fn read_question(
 }
 
 /// Makes sure the index has seen `wanted`, catching up once if needed.
-async fn ensure_fresh(state: &AppState, wanted: Option<i64>) -> Result<(), ApiError> {
+pub(crate) async fn ensure_fresh(state: &AppState, wanted: Option<i64>) -> Result<(), ApiError> {
     let Some(wanted) = wanted else { return Ok(()) };
     if state.index().applied() < wanted {
         state.catch_up().await;
@@ -251,7 +251,7 @@ async fn ensure_fresh(state: &AppState, wanted: Option<i64>) -> Result<(), ApiEr
 }
 
 /// Answers one question: for now (and later) from the index, for the past from history.
-async fn evaluate(
+pub(crate) async fn evaluate(
     state: &AppState,
     q: &Question,
     client: &ClientPrincipal,
@@ -290,7 +290,7 @@ async fn evaluate(
     }
 }
 
-fn record(
+pub(crate) fn record(
     state: &AppState,
     client: &ClientPrincipal,
     kind: &str,
@@ -541,7 +541,19 @@ pub struct TokenRequest {
     pub grant_type: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// Token exchange: the person's access token from the identity provider.
+    pub subject_token: Option<String>,
+    pub subject_token_type: Option<String>,
+    /// Token exchange: for whom the person wants to act.
+    pub mandator: Option<String>,
+    /// Token exchange: the mandate types, comma-separated (or space-separated in `scope`).
+    pub types: Option<String>,
+    pub scope: Option<String>,
 }
+
+/// The grant type of RFC 8693.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// An OAuth error answer (RFC 6749 §5.2).
 fn oauth_error(
@@ -571,11 +583,12 @@ pub async fn oauth_token(
             ));
         }
     };
-    if form.grant_type.as_deref() != Some("client_credentials") {
+    let grant = form.grant_type.as_deref();
+    if grant != Some("client_credentials") && grant != Some(TOKEN_EXCHANGE) {
         return Ok(oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
-            "grant_type must be client_credentials",
+            "grant_type must be client_credentials or urn:ietf:params:oauth:grant-type:token-exchange",
         ));
     }
     let basic = crate::auth::basic_credentials(&headers);
@@ -598,6 +611,9 @@ pub async fn oauth_token(
             "unknown client, wrong secret, or revoked",
         ));
     };
+    if grant == Some(TOKEN_EXCHANGE) {
+        return exchange(&state, &client, &form, i18n::request_lang(&headers)).await;
+    }
     let token = state
         .tokens()
         .issue_client_token(&client, state.clock().now())
@@ -608,6 +624,120 @@ pub async fn oauth_token(
             "access_token": token,
             "token_type": "Bearer",
             "expires_in": crate::tokens::CLIENT_TOKEN_SECONDS,
+        })),
+    ))
+}
+
+/// RFC 8693: the client presents a person's token and asks for a token that says "this
+/// person acting for that mandator" for some types; given only when the check allows each.
+async fn exchange(
+    state: &AppState,
+    client: &mandates_store::Client,
+    form: &TokenRequest,
+    lang: Lang,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let bad = |m: &str| Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", m));
+    let (Some(subject_token), Some(mandator)) = (&form.subject_token, &form.mandator) else {
+        return bad("subject_token and mandator are required");
+    };
+    if form
+        .subject_token_type
+        .as_deref()
+        .is_some_and(|t| t != ACCESS_TOKEN_TYPE)
+    {
+        return bad("subject_token_type must be urn:ietf:params:oauth:token-type:access_token");
+    }
+    let types: Vec<String> = form
+        .types
+        .as_deref()
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .map(str::to_owned)
+                .collect::<Vec<String>>()
+        })
+        .or_else(|| {
+            form.scope.as_deref().map(|s| {
+                s.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<String>>()
+            })
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t: &String| !t.is_empty())
+        .collect();
+    if types.is_empty() {
+        return bad("name the mandate types in types (comma-separated) or scope");
+    }
+    let now = state.clock().now();
+    let Ok(person) = state.verifier().verify(subject_token, now).await else {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the subject_token is not a valid access token of a person",
+        ));
+    };
+    let principal = ClientPrincipal {
+        client_id: client.id.clone(),
+        name: client.name.clone(),
+        domain: client.domain.clone(),
+        types: client.types.clone(),
+    };
+    let mut mandates = Vec::new();
+    let mut until: Option<Instant> = None;
+    for t in &types {
+        let request = CheckRequest {
+            actor: Some(person.person.to_string()),
+            mandator: Some(mandator.clone()),
+            type_code: Some(t.clone()),
+            at: None,
+            min_consistency: None,
+        };
+        let mut errors = FieldErrors::default();
+        let Some(q) = read_question(&request, &principal, "", state, &mut errors) else {
+            return bad(&format!("the mandator or the type {t} is not accepted"));
+        };
+        let (decision, _) = evaluate(state, &q, &principal, now).await?;
+        record(state, &principal, "exchange", &q, &decision, now);
+        match decision {
+            Decision::Allowed(g) => {
+                mandates.push(g.mandate.to_string());
+                if let Some(end) = g.valid_until.map(mandates_domain::time::end_of_day) {
+                    until = Some(until.map_or(end, |u| u.min(end)));
+                }
+            }
+            Decision::Denied(r) => {
+                return Ok(oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    &reason_message(&r, lang),
+                ));
+            }
+        }
+    }
+    mandates.dedup();
+    let grant = crate::tokens::ActingFor {
+        client_id: client.id.clone(),
+        actor: person.person.to_string(),
+        mandator: Party::parse(mandator)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        types,
+        mandates,
+        until,
+    };
+    let (token, expires_in) = state
+        .tokens()
+        .issue_acting_for(&grant, now)
+        .map_err(ApiError::Internal)?;
+    Ok((
+        StatusCode::OK,
+        Json(serde_json::json!({
+            "access_token": token,
+            "issued_token_type": ACCESS_TOKEN_TYPE,
+            "token_type": "Bearer",
+            "expires_in": expires_in,
         })),
     ))
 }

@@ -1,5 +1,6 @@
 //! The REST API v1, its OpenAPI document, health checks and the demo issuer's routes.
 
+pub mod authzen;
 pub mod business;
 pub mod catalog;
 pub mod demo;
@@ -113,6 +114,8 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(business::check))
         .routes(routes!(business::check_batch))
         .routes(routes!(business::search_mandators))
+        .routes(routes!(authzen::evaluation))
+        .routes(routes!(authzen::evaluations))
 }
 
 /// The OpenAPI document of the API.

@@ -486,7 +486,166 @@ async fn an_answer_is_at_least_as_fresh_as_asked(backend: Backend) {
     .refused(409, "min_consistency_not_reached");
 }
 
+async fn authzen_evaluations_give_the_same_decisions(backend: Backend) {
+    let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
+        return;
+    };
+    let token = format!("Bearer {}", app.client_token("fin").await);
+    let one = json!({"subject": {"type": "person", "id": DINA}, "resource": {"type": "party", "id": ANN}, "action": {"name": "fin.tax_on_web"}});
+    let yes = app
+        .request(
+            Method::POST,
+            "/access/v1/evaluation",
+            &[("authorization", token.as_str())],
+            Some(one),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        (
+            yes["decision"].as_bool(),
+            yes["context"]["via_enterprise"].as_str()
+        ),
+        (Some(true), Some(OFFICE))
+    );
+    let many = json!({
+        "subject": {"type": "person", "id": DINA},
+        "action": {"name": "fin.tax_on_web"},
+        "evaluations": [
+            {"resource": {"type": "party", "id": ANN}},
+            {"resource": {"type": "party", "id": BOB}},
+            {"resource": {"type": "party", "id": COMPANY}, "action": {"name": "fin.biztax"}}
+        ]
+    });
+    let answers = app
+        .request(
+            Method::POST,
+            "/access/v1/evaluations",
+            &[("authorization", token.as_str()), ("accept-language", "fr")],
+            Some(many),
+        )
+        .await
+        .expect(200)
+        .body;
+    let decisions: Vec<_> = answers["evaluations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["decision"].clone())
+        .collect();
+    assert_eq!(decisions, [json!(true), json!(false), json!(false)]);
+    assert_eq!(answers["evaluations"][1]["context"]["reason"], "no_mandate");
+    assert!(
+        answers["evaluations"][1]["context"]["reason_user"]["fr"]
+            .as_str()
+            .is_some_and(|m| m.contains("mandat"))
+    );
+}
+
+fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap_or_default();
+    serde_json::from_slice(&bytes).unwrap_or_default()
+}
+
+async fn a_token_exchange_says_who_acts_for_whom(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let m = ann_to_bob(&app).await;
+    let bob_token = app.token(BOB).await;
+    let exchange = |subject: &str, mandator: &str, types: &str| {
+        axum::http::Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", "Basic ZGVtby1maW46ZGVtby1zZWNyZXQ=")
+            .body(axum::body::Body::from(format!(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token={subject}&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&mandator={mandator}&types={types}"
+            )))
+            .expect("request")
+    };
+    let send = |request: axum::http::Request<axum::body::Body>| async {
+        let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+            .await
+            .expect("response");
+        let status = response.status().as_u16();
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        (
+            status,
+            serde_json::from_slice::<Value>(&bytes).unwrap_or_default(),
+        )
+    };
+    let (status, body) = send(exchange(&bob_token, ANN, "fin.tax_on_web")).await;
+    assert_eq!(status, 200, "{body:#}");
+    let token = body["access_token"].as_str().unwrap_or_default().to_owned();
+    let c = claims(&token);
+    assert_eq!(
+        (c["sub"].as_str(), c["act"]["sub"].as_str()),
+        (Some(ANN), Some(BOB))
+    );
+    assert_eq!(c["mandates"], json!([m]));
+    assert_eq!(c["types"], json!(["fin.tax_on_web"]));
+    assert_eq!(c["aud"], "demo-fin");
+    let lifetime = c["exp"].as_i64().unwrap_or_default() - c["iat"].as_i64().unwrap_or_default();
+    assert!(lifetime > 0 && lifetime <= 300, "{lifetime}");
+    // Not allowed: no token.
+    let (status, body) = send(exchange(&bob_token, ANN, "fin.biztax")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, _) = send(exchange(&app.token(CARL).await, ANN, "fin.tax_on_web")).await;
+    assert_eq!(status, 400);
+    // The exchanged token opens neither the person API nor the business API.
+    let bearer = format!("Bearer {token}");
+    app.request(
+        Method::GET,
+        "/api/v1/mandates",
+        &[("authorization", bearer.as_str())],
+        None,
+    )
+    .await
+    .refused(401, "unauthenticated");
+    app.request(
+        Method::POST,
+        "/api/v1/checks",
+        &[("authorization", bearer.as_str())],
+        Some(json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web"})),
+    )
+    .await
+    .refused(401, "unauthenticated");
+    // Its key is published.
+    let jwks = app
+        .request(Method::GET, "/.well-known/jwks.json", &[], None)
+        .await
+        .expect(200)
+        .body;
+    let kid = serde_json::from_slice::<Value>(&{
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap_or_default())
+            .unwrap_or_default()
+    })
+    .unwrap_or_default()["kid"]
+        .clone();
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|k| k["kid"] == kid)
+    );
+}
+
 on_both_stores!(
+    authzen_evaluations_give_the_same_decisions,
+    a_token_exchange_says_who_acts_for_whom,
     a_direct_mandate_allows_and_says_until_when,
     every_reason_for_no,
     an_executor_acts_through_the_enterprise,
