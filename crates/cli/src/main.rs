@@ -1,5 +1,6 @@
 //! `mandates`: the system of record for e-government mandates.
 
+mod bench_cmd;
 mod catalog_cmd;
 mod clients_cmd;
 mod config;
@@ -37,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: catalog_cmd::CatalogCommand,
     },
+    /// Benchmark helpers.
+    Bench {
+        #[command(subcommand)]
+        command: bench_cmd::BenchCommand,
+    },
     /// The business applications (clients of one domain) that ask checks.
     Clients {
         #[command(subcommand)]
@@ -57,6 +63,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -87,6 +94,10 @@ fn main() -> ExitCode {
             Command::Catalog { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
                 catalog_cmd::run(&config, command)
+            }
+            Command::Bench { command } => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                bench_cmd::run(&config, command).await
             }
             Command::Clients { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;

@@ -82,9 +82,28 @@ pub enum Decision {
     Denied(Refusal),
 }
 
-/// Keeps the most telling of two refusals.
+/// Keeps the most telling of two refusals; between equally telling ones, the one about the
+/// smallest mandate id, so that every way of asking names the same mandate.
 pub fn more_telling(a: Refusal, b: Refusal) -> Refusal {
-    if b.rank() < a.rank() { b } else { a }
+    if (b.rank(), b.mandate()) < (a.rank(), a.mandate()) {
+        b
+    } else {
+        a
+    }
+}
+
+/// Keeps the better of two grants: a direct one before one through an enterprise, then the
+/// smallest mandate id.
+pub fn better_grant(a: Option<Grant>, b: Grant) -> Grant {
+    match a {
+        Some(a)
+            if (a.via_enterprise.is_some(), a.mandate)
+                <= (b.via_enterprise.is_some(), b.mandate) =>
+        {
+            a
+        }
+        _ => b,
+    }
 }
 
 /// Whether the person is an executor of the enterprise for the type at `t`.
@@ -142,9 +161,11 @@ fn refusal_of(m: &Mandate, type_code: &str, t: Instant) -> Option<Refusal> {
         _ => {
             // Signed into force later, it was waiting at `t`; never signed, until it lapsed.
             let before_deadline = activated.is_some() || m.lapses_at.is_some_and(|l| t < l);
+            // While it waited, its terms were those it was signed with.
+            let terms = m.history.first().map_or(&m.terms, |h| &h.terms);
             let waiting = before_deadline
                 && m.closed_at.is_none_or(|c| c > t)
-                && m.terms.types.contains(type_code);
+                && terms.types.contains(type_code);
             if !waiting {
                 return None;
             }
@@ -172,7 +193,7 @@ pub fn decide(
     mandates: &[Mandate],
     roles: &[EnterpriseRole],
 ) -> Decision {
-    let mut best_via: Option<Grant> = None;
+    let mut best: Option<Grant> = None;
     let mut refusal = Refusal::NoMandate;
     for m in mandates.iter().filter(|m| m.terms.mandator == *mandator) {
         let Some(entry) = m
@@ -184,22 +205,17 @@ pub fn decide(
             }
             continue;
         };
+        let grant = |via_enterprise| Grant {
+            mandate: m.id,
+            via_enterprise,
+            valid_until: entry.terms.valid_until,
+        };
         match &m.terms.mandatee {
-            Party::Person(p) if p == actor => {
-                return Decision::Allowed(Grant {
-                    mandate: m.id,
-                    via_enterprise: None,
-                    valid_until: entry.terms.valid_until,
-                });
-            }
+            Party::Person(p) if p == actor => best = Some(better_grant(best, grant(None))),
             Party::Person(_) => {}
             Party::Enterprise(e) => {
                 if is_executor(roles, actor, e, type_code, t) {
-                    best_via.get_or_insert(Grant {
-                        mandate: m.id,
-                        via_enterprise: Some(e.clone()),
-                        valid_until: entry.terms.valid_until,
-                    });
+                    best = Some(better_grant(best, grant(Some(e.clone()))));
                 } else {
                     refusal = more_telling(
                         refusal,
@@ -212,7 +228,7 @@ pub fn decide(
             }
         }
     }
-    match best_via {
+    match best {
         Some(grant) => Decision::Allowed(grant),
         None => Decision::Denied(refusal),
     }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::NaiveDate;
 use mandates_domain::catalog::Catalog;
-use mandates_domain::check::{Decision, Grant, Refusal, more_telling};
+use mandates_domain::check::{Decision, Grant, Refusal, better_grant, more_telling};
 use mandates_domain::mandate::{BaseStatus, Mandate, Side};
 use mandates_domain::roles::{EnterpriseRole, RoleKind};
 use mandates_domain::time::{Instant, end_of_day, start_of_day};
@@ -302,6 +302,7 @@ impl Data {
     }
 
     fn decide(&self, actor: u64, mandator: u64, type_id: u32, now: i64) -> Decision {
+        let mut best: Option<Grant> = None;
         let mut refusal = Refusal::NoMandate;
         for e in self.grants_of(&Key {
             mandatee: actor,
@@ -310,15 +311,19 @@ impl Data {
         }) {
             match e.judge(now) {
                 Some(Ok(())) => {
-                    return Decision::Allowed(Grant {
+                    let grant = Grant {
                         mandate: e.id(),
                         via_enterprise: None,
                         valid_until: date_of(e.until_day),
-                    });
+                    };
+                    best = Some(better_grant(best, grant));
                 }
                 Some(Err(r)) => refusal = more_telling(refusal, r),
                 None => {}
             }
+        }
+        if let Some(grant) = best {
+            return Decision::Allowed(grant);
         }
         let Some(roles) = self.roles.get(&actor) else {
             return Decision::Denied(refusal);
@@ -336,31 +341,33 @@ impl Data {
                 mandator,
                 type_id,
             }) {
-                match e.judge(now) {
-                    Some(Ok(())) if executes => {
-                        return Decision::Allowed(Grant {
+                match (e.judge(now), kbo_of(role.enterprise)) {
+                    (Some(Ok(())), Some(enterprise)) if executes => {
+                        let grant = Grant {
                             mandate: e.id(),
-                            via_enterprise: kbo_of(role.enterprise),
+                            via_enterprise: Some(enterprise),
                             valid_until: date_of(e.until_day),
-                        });
+                        };
+                        best = Some(better_grant(best, grant));
                     }
-                    Some(Ok(())) => {
-                        if let Some(enterprise) = kbo_of(role.enterprise) {
-                            refusal = more_telling(
-                                refusal,
-                                Refusal::NoExecutorRole {
-                                    mandate: e.id(),
-                                    enterprise,
-                                },
-                            );
-                        }
+                    (Some(Ok(())), Some(enterprise)) => {
+                        refusal = more_telling(
+                            refusal,
+                            Refusal::NoExecutorRole {
+                                mandate: e.id(),
+                                enterprise,
+                            },
+                        );
                     }
-                    Some(Err(r)) => refusal = more_telling(refusal, r),
-                    None => {}
+                    (Some(Err(r)), _) => refusal = more_telling(refusal, r),
+                    _ => {}
                 }
             }
         }
-        Decision::Denied(refusal)
+        match best {
+            Some(grant) => Decision::Allowed(grant),
+            None => Decision::Denied(refusal),
+        }
     }
 }
 
@@ -411,6 +418,22 @@ impl Index {
             .types
             .get(code)
             .copied()
+    }
+
+    /// Puts one mandate in the index (as a sync does after an event).
+    pub fn insert(&self, m: &Mandate) {
+        self.data
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .put_mandate(m);
+    }
+
+    /// Puts an enterprise's roster in the index.
+    pub fn insert_roster(&self, enterprise: &Kbo, roles: &[EnterpriseRole]) {
+        self.data
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .put_roster(enterprise, roles);
     }
 
     /// The answer for now, from memory.

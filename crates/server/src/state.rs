@@ -169,11 +169,13 @@ pub async fn build(
         }
     };
     let index = Arc::new(Index::new(&catalog));
+    let building = std::time::Instant::now();
     index.build(&store).await?;
     let stats = index.stats();
     tracing::info!(
         grants = stats.grants,
         applied = stats.applied,
+        millis = building.elapsed().as_millis() as u64,
         "index built"
     );
     crate::index::follow(index.clone(), store.clone());

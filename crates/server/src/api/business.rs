@@ -260,7 +260,9 @@ pub(crate) async fn evaluate(
     match q.at {
         Some(t) if t < now => {
             let consistency = state.store().last_seq().await?;
-            let roles = state.store().roles_of_person(&q.actor).await?;
+            // Only the roles the person had been given by then say anything about then.
+            let mut roles = state.store().roles_of_person(&q.actor).await?;
+            roles.retain(|r| r.assigned_at <= t);
             let mut mandatees: BTreeSet<String> =
                 roles.iter().map(|r| r.enterprise.to_string()).collect();
             mandatees.insert(q.actor.to_string());

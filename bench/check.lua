@@ -1,0 +1,40 @@
+-- wrk script: POST the sample check questions in turn, with a business client's token.
+-- Environment: TOKEN (bearer token), QUESTIONS (JSON lines), BATCH (questions per request,
+-- 0 or unset: one question per request to /api/v1/checks).
+
+local bodies = {}
+local counter = 0
+
+function init(args)
+  local token = os.getenv("TOKEN")
+  local batch = tonumber(os.getenv("BATCH") or "0")
+  local lines = {}
+  for line in io.lines(os.getenv("QUESTIONS")) do
+    lines[#lines + 1] = line
+  end
+  if batch > 0 then
+    for start = 1, #lines - batch + 1, batch do
+      bodies[#bodies + 1] = '{"checks":[' .. table.concat(lines, ",", start, start + batch - 1) .. ']}'
+    end
+    wrk.path = "/api/v1/checks/batch"
+  else
+    bodies = lines
+    wrk.path = "/api/v1/checks"
+  end
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. token
+  counter = math.random(#bodies)
+end
+
+function request()
+  counter = counter % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[counter])
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT rps=%.1f p50=%d p99=%d p999=%d errors=%d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end

@@ -1,0 +1,9 @@
+-- wrk script: GET /healthz, with the same summary line as check.lua.
+wrk.path = "/healthz"
+
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT rps=%.1f p50=%d p99=%d p999=%d errors=%d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end

@@ -1,0 +1,315 @@
+//! `mandates bench seed`: a realistic synthetic population for benchmarks. Mandates are
+//! made by the domain's own rules (created, signed, some stopped or left pending, some
+//! expired) and written with their events; the database is marked as a demo database, so
+//! that it can never be mistaken for production data.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{Duration, Utc};
+use clap::Subcommand;
+use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::catalog::Catalog;
+use mandates_domain::mandate::{Draft, Event, Mandate};
+use mandates_domain::roles::{EnterpriseRole, RoleKind};
+use mandates_domain::time::{Instant, brussels_date};
+use mandates_domain::{Insz, Kbo, Party};
+use mandates_server::config::Config;
+use mandates_store::{NewEvent, Store};
+use uuid::Uuid;
+
+use crate::config::open_store;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Fill an empty database with N synthetic mandates: mostly citizens and companies with
+    /// one accounting office each, offices with hundreds of clients and a few executors, and
+    /// a mix of states (80 % active, 8 % pending, 5 % stopped, 4 % expired, 3 % withdrawn).
+    /// Writes sample check questions (JSON lines) for the load benchmark.
+    Seed {
+        /// How many mandates.
+        #[arg(long)]
+        mandates: u64,
+        /// Where to write sample check questions.
+        #[arg(long, default_value = "bench/checks.jsonl")]
+        sample: PathBuf,
+        /// How many sample questions.
+        #[arg(long, default_value_t = 20_000)]
+        sample_size: u64,
+    },
+}
+
+/// A person's number from a counter: a valid INSZ born 1900–1999, unique up to 33 million.
+fn person(k: u64) -> Insz {
+    let day = 1 + k % 28;
+    let month = 1 + (k / 28) % 12;
+    let year = (k / 336) % 100;
+    let seq = 1 + (k / 33_600) % 997;
+    let nine = year * 10_000_000 + month * 100_000 + day * 1_000 + seq;
+    let text = format!("{nine:09}{:02}", 97 - nine % 97);
+    Insz::parse(&text).unwrap_or_else(|_| unreachable_number(&text))
+}
+
+/// An enterprise's number from a counter (`base` picks a range).
+fn enterprise(base: u64, k: u64) -> Kbo {
+    let eight = base + k;
+    let text = format!("{eight:08}{:02}", 97 - eight % 97);
+    Kbo::parse(&text).unwrap_or_else(|_| unreachable_number(&text))
+}
+
+fn unreachable_number(text: &str) -> ! {
+    panic!("synthetic number {text} is not valid: the generator is wrong")
+}
+
+const OFFICES: u64 = 10_000_000;
+const COMPANIES: u64 = 2_000_000;
+/// Person counters: mandators from 0, executors and managers from here.
+const STAFF: u64 = 12_000_000;
+
+fn actor(person: Insz, party: Party, roles: Vec<EnterpriseRole>) -> Actor {
+    Actor {
+        person,
+        party,
+        auth: AuthContext {
+            acr: Some("bench".into()),
+            amr: vec!["bench".into()],
+        },
+        roles,
+    }
+}
+
+fn representative(enterprise: &Kbo, person: &Insz, since: Instant) -> EnterpriseRole {
+    EnterpriseRole {
+        id: Uuid::nil(),
+        enterprise: enterprise.clone(),
+        person: person.clone(),
+        kind: RoleKind::LegalRepresentative,
+        domain: None,
+        types: Vec::new(),
+        valid_from: brussels_date(since),
+        valid_until: None,
+        ended_at: None,
+        assigned_at: since,
+    }
+}
+
+/// For a party: the actor who signs for it (itself, or a representative of the enterprise).
+fn signer(party: &Party, k: u64, since: Instant) -> Actor {
+    match party {
+        Party::Person(p) => Actor::myself(p.clone(), AuthContext::default()),
+        Party::Enterprise(e) => {
+            let rep = person(STAFF + 5_000_000 + k % 1_000_000);
+            let role = representative(e, &rep, since);
+            actor(rep, party.clone(), vec![role])
+        }
+    }
+}
+
+struct Made {
+    mandate: Mandate,
+    events: Vec<Event>,
+    /// A question a business application would ask about it.
+    question: serde_json::Value,
+}
+
+fn make(i: u64, offices: u64, catalog: &Catalog, now: Instant) -> Result<Made, String> {
+    let company = i.is_multiple_of(5);
+    let (mandator, types): (Party, &[&str]) = if company {
+        (
+            Party::Enterprise(enterprise(COMPANIES, i)),
+            &["fin.biztax", "fin.intervat"],
+        )
+    } else {
+        (Party::Person(person(i)), &["fin.tax_on_web"])
+    };
+    let office = i % offices;
+    let to_office = i % 100 < 85;
+    let mandatee = if to_office {
+        Party::Enterprise(enterprise(OFFICES, office))
+    } else {
+        Party::Person(person(STAFF + 8_000_000 + i % 1_000_000))
+    };
+    let state = i % 100;
+    let expired = (93..97).contains(&state);
+    let created = if expired {
+        now - Duration::days(500)
+    } else {
+        now - Duration::days(1 + (i % 300) as i64)
+    };
+    let draft = Draft {
+        domain: "fin".into(),
+        types: types.iter().map(|t| (*t).to_owned()).collect(),
+        mandator: mandator.to_string(),
+        mandatee: mandatee.to_string(),
+        valid_from: Some(brussels_date(created).to_string()),
+        valid_until: expired.then(|| brussels_date(now - Duration::days(30)).to_string()),
+        reference: Some(format!("client {i}")),
+        language: Some("nl".into()),
+        email: None,
+    };
+    let by_mandator = signer(&mandator, i, created - Duration::days(1000));
+    let by_mandatee = signer(&mandatee, i, created - Duration::days(1000));
+    let id = Uuid::from_u64_pair(0x6d61_6e64_6174_6573, i);
+    let (mut m, mut events) =
+        Mandate::create(id, &draft, &by_mandator, catalog, created).map_err(|e| e.to_string())?;
+    let signed = created + Duration::hours(2);
+    if state < 80 || (88..97).contains(&state) {
+        let (_, e) = m
+            .sign(&by_mandatee, 1, &[], catalog, signed)
+            .map_err(|e| e.to_string())?;
+        events.extend(e);
+    }
+    if (88..93).contains(&state) {
+        events.extend(
+            m.stop(&by_mandator, signed + Duration::hours(1))
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    if state >= 97 {
+        events.extend(
+            m.withdraw(&by_mandator, signed)
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    let type_code = types[(i % types.len() as u64) as usize];
+    let asker = match &mandatee {
+        // The office's executor for this type.
+        Party::Enterprise(_) => {
+            person(STAFF + office * 3 + if type_code == "fin.tax_on_web" { 0 } else { 1 })
+        }
+        Party::Person(p) => p.clone(),
+    };
+    let question = serde_json::json!({"actor": asker.to_string(), "mandator": mandator.to_string(), "type": type_code});
+    Ok(Made {
+        mandate: m,
+        events,
+        question,
+    })
+}
+
+fn roster(offices: u64, since: Instant) -> Vec<EnterpriseRole> {
+    let mut roles = Vec::new();
+    for o in 0..offices {
+        let office = enterprise(OFFICES, o);
+        let staff = |n: u64| person(STAFF + o * 3 + n);
+        let role = |p: Insz, kind, types: &[&str]| EnterpriseRole {
+            id: Uuid::nil(),
+            enterprise: office.clone(),
+            person: p,
+            kind,
+            domain: Some("fin".into()),
+            types: types.iter().map(|t| (*t).to_owned()).collect(),
+            valid_from: brussels_date(since),
+            valid_until: None,
+            ended_at: None,
+            assigned_at: since,
+        };
+        roles.push(role(staff(0), RoleKind::Executor, &["fin.tax_on_web"]));
+        roles.push(role(
+            staff(1),
+            RoleKind::Executor,
+            &["fin.biztax", "fin.intervat"],
+        ));
+        roles.push(role(staff(2), RoleKind::Manager, &[]));
+    }
+    for (n, r) in roles.iter_mut().enumerate() {
+        r.id = Uuid::from_u64_pair(0x726f_6c65, n as u64);
+    }
+    roles
+}
+
+pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
+    let BenchCommand::Seed {
+        mandates,
+        sample,
+        sample_size,
+    } = command;
+    if mandates > STAFF {
+        return Err(format!("at most {STAFF} mandates"));
+    }
+    let store = open_store(config).await?;
+    seed(&store, mandates, &sample, sample_size).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn seed(
+    store: &Store,
+    count: u64,
+    sample: &std::path::Path,
+    sample_size: u64,
+) -> Result<(), String> {
+    let err = |e: mandates_store::StoreError| e.to_string();
+    if store.last_seq().await.map_err(err)? > 0 {
+        return Err("the database is not empty: seed a new one".into());
+    }
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a command's edge reads the clock once"
+    )]
+    let now = Utc::now();
+    let catalog = Catalog::default_catalog().map_err(|e| e.to_string())?;
+    let mut tx = store.begin().await.map_err(err)?;
+    tx.init_meta("mode", "demo").await.map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    let offices = (count / 300).max(1);
+    let since = now - Duration::days(2000);
+    let started = std::time::Instant::now();
+    let mut tx = store.begin().await.map_err(err)?;
+    for r in roster(offices, since) {
+        tx.put_role(&r, None).await.map_err(err)?;
+    }
+    tx.append(&[NewEvent {
+        stream: "role",
+        subject: "bench".into(),
+        kind: "role_imported".into(),
+        at: since,
+        person: None,
+        party: None,
+        auth: serde_json::Value::Null,
+        version: 0,
+        detail: serde_json::json!({ "synthetic_offices": offices }),
+    }])
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    if let Some(dir) = sample.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut questions = std::io::BufWriter::new(
+        std::fs::File::create(sample).map_err(|e| format!("{}: {e}", sample.display()))?,
+    );
+    let every = (count / sample_size.max(1)).max(1);
+    const BATCH: u64 = 5_000;
+    let mut i = 0;
+    while i < count {
+        let end = (i + BATCH).min(count);
+        let mut tx = store.begin().await.map_err(err)?;
+        let mut events = Vec::new();
+        for k in i..end {
+            let made = make(k, offices, &catalog, now)?;
+            tx.put_mandate(&made.mandate, None).await.map_err(err)?;
+            events.extend(made.events.iter().map(NewEvent::from));
+            // Spread over all kinds and states, not every n-th.
+            if (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32).is_multiple_of(every) {
+                writeln!(questions, "{}", made.question).map_err(|e| e.to_string())?;
+            }
+        }
+        tx.append(&events).await.map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        i = end;
+        if i % 100_000 == 0 || i == count {
+            eprintln!(
+                "{i} mandates ({:.0} per second)",
+                i as f64 / started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    questions.flush().map_err(|e| e.to_string())?;
+    println!(
+        "seeded {count} mandates, {offices} accounting offices, in {:.1} s; sample questions in {}",
+        started.elapsed().as_secs_f64(),
+        sample.display()
+    );
+    Ok(())
+}
