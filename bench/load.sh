@@ -4,6 +4,8 @@
 #
 #   bench/load.sh MANDATES [ROUNDS] [SECONDS]
 #
+# With BENCH_DIR set, the seeded database is kept there and reused by the next run.
+#
 # Seeds a fresh SQLite database with MANDATES synthetic mandates (mandates bench seed), starts
 # the server on it, reports the index build time and resident memory, then runs wrk (64
 # connections, 2 threads) and prints one line per run and the medians.
@@ -14,16 +16,26 @@ mandates="${1:?how many mandates}"
 rounds="${2:-5}"
 seconds="${3:-10}"
 port=18700
-work="$(mktemp -d /tmp/mandates-bench.XXXXXX)"
+work="${BENCH_DIR:-$(mktemp -d /tmp/mandates-bench.XXXXXX)}"
+mkdir -p "$work"
 bin=target/release/mandates
 
 cargo build --release -p mandates-cli >/dev/null
-echo "seeding $mandates mandates in $work"
-"$bin" --database "sqlite://$work/m.db" bench seed --mandates "$mandates" --sample "$work/checks.jsonl" 2>/dev/null
+if [ -f "$work/m.db" ] && [ -n "${BENCH_DIR:-}" ]; then
+    echo "reusing the seeded database in $work"
+else
+    echo "seeding $mandates mandates in $work"
+    "$bin" --database "sqlite://$work/m.db" bench seed --mandates "$mandates" --sample "$work/checks.jsonl" 2>/dev/null
+fi
 
 MANDATES_DEMO_DATA=false MANDATES_LOG=info "$bin" --database "sqlite://$work/m.db" serve --demo --bind "127.0.0.1:$port" 2>"$work/serve.log" &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+cleanup() {
+    kill "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
+    if [ -z "${BENCH_DIR:-}" ]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
 for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
     sleep 0.5
