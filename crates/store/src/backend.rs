@@ -78,7 +78,10 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // SQLite's default page cache is 2 MiB; 64 MiB keeps the hot pages of the
+                // mandates and the access log at hand.
+                .pragma("cache_size", "-65536");
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(options.clone())
