@@ -29,20 +29,9 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("{s:?} is not one of nl, fr, de, en"))
 }
 
-fn load(config: &Config) -> Result<Catalog, String> {
-    match &config.catalog {
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Catalog::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
-        }
-        None => Catalog::default_catalog().map_err(|e| e.to_string()),
-    }
-}
-
 pub fn run(config: &Config, command: CatalogCommand) -> Result<(), String> {
     let CatalogCommand::Show { format, lang } = command;
-    let catalog = load(config)?;
+    let catalog = config.load_catalog()?;
     match format {
         Format::Json => {
             println!(

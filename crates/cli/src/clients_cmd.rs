@@ -1,7 +1,6 @@
 //! `mandates clients ...`: the business applications allowed to ask checks.
 
 use clap::Subcommand;
-use mandates_domain::catalog::Catalog;
 use mandates_server::config::Config;
 use mandates_server::service::clients::{self, NewClient};
 
@@ -34,17 +33,6 @@ pub enum ClientsCommand {
     },
 }
 
-fn catalog(config: &Config) -> Result<Catalog, String> {
-    match &config.catalog {
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Catalog::from_toml(&text).map_err(|e| e.to_string())
-        }
-        None => Catalog::default_catalog().map_err(|e| e.to_string()),
-    }
-}
-
 pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), String> {
     let store = open_store(config).await?;
     #[expect(
@@ -59,7 +47,7 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), String>
             types,
             id,
         } => {
-            let catalog = catalog(config)?;
+            let catalog = config.load_catalog()?;
             let new = NewClient {
                 id: id.as_deref(),
                 name: &name,

@@ -70,6 +70,19 @@ impl Default for AuthConfig {
 }
 
 impl Config {
+    /// The catalog in force: the configured file, else the shipped one.
+    pub fn load_catalog(&self) -> Result<mandates_domain::catalog::Catalog, String> {
+        use mandates_domain::catalog::Catalog;
+        match &self.catalog {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("catalog {}: {e}", path.display()))?;
+                Catalog::from_toml(&text).map_err(|e| format!("catalog {}: {e}", path.display()))
+            }
+            None => Catalog::default_catalog().map_err(|e| e.to_string()),
+        }
+    }
+
     /// The database URL in force: the configured one, or the embedded default file.
     pub fn database_url(&self) -> String {
         match &self.database_url {

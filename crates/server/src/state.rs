@@ -131,15 +131,7 @@ pub async fn build(
             "this database was created in demo mode; it cannot be used without --demo".into()
         }));
     }
-    let file_catalog = match &config.catalog {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| StartupError::Refused(format!("catalog {}: {e}", path.display())))?;
-            Catalog::from_toml(&text)
-                .map_err(|e| StartupError::Refused(format!("catalog {}: {e}", path.display())))?
-        }
-        None => Catalog::default_catalog().map_err(|e| StartupError::Refused(e.to_string()))?,
-    };
+    let file_catalog = config.load_catalog().map_err(StartupError::Refused)?;
     let catalog = crate::service::catalog::sync(&store, file_catalog, now).await?;
     let (verifier, demo) = if config.demo {
         let issuer = format!("{}/demo", public_base.trim_end_matches('/'));

@@ -52,6 +52,17 @@ pub struct ClientPrincipal {
     pub types: Vec<String>,
 }
 
+impl From<&Client> for ClientPrincipal {
+    fn from(c: &Client) -> Self {
+        ClientPrincipal {
+            client_id: c.id.clone(),
+            name: c.name.clone(),
+            domain: c.domain.clone(),
+            types: c.types.clone(),
+        }
+    }
+}
+
 impl ClientPrincipal {
     /// Whether the client may ask about a type.
     pub fn covers(&self, type_code: &str) -> bool {

@@ -305,19 +305,31 @@ pub(crate) fn record(
         Decision::Denied(r) => (false, Some(r.code().to_owned()), r.mandate()),
     };
     state.access_log().record(AccessEntry {
+        mandator: Some(q.mandator.to_string()),
+        type_code: Some(q.type_code.clone()),
+        allowed,
+        reason,
+        mandate_id: mandate.map(|m| m.to_string()),
+        ..access_entry(client, kind, &q.actor, now)
+    });
+}
+
+/// An access log entry of an application's answer about a person, yet without its outcome.
+fn access_entry(client: &ClientPrincipal, kind: &str, actor: &Insz, now: Instant) -> AccessEntry {
+    AccessEntry {
         id: Uuid::new_v4().to_string(),
         at: now,
         client_id: client.client_id.clone(),
         client: client.name.clone(),
         domain: client.domain.clone(),
         kind: kind.to_owned(),
-        actor: q.actor.to_string(),
-        mandator: Some(q.mandator.to_string()),
-        type_code: Some(q.type_code.clone()),
-        allowed,
-        reason,
-        mandate_id: mandate.map(|m| m.to_string()),
-    });
+        actor: actor.to_string(),
+        mandator: None,
+        type_code: None,
+        allowed: false,
+        reason: None,
+        mandate_id: None,
+    }
 }
 
 /// May this person act for that mandator for this type, now or at `at`?
@@ -516,18 +528,11 @@ pub async fn search_mandators(
         .flatten();
     for item in &page {
         state.access_log().record(AccessEntry {
-            id: Uuid::new_v4().to_string(),
-            at: now,
-            client_id: client.client_id.clone(),
-            client: client.name.clone(),
-            domain: client.domain.clone(),
-            kind: "list".into(),
-            actor: actor.to_string(),
             mandator: Some(item.mandator.clone()),
             type_code: Some(item.types.join(",")),
             allowed: true,
-            reason: None,
             mandate_id: Some(item.mandate_id.to_string()),
+            ..access_entry(&client, "list", &actor, now)
         });
     }
     Ok(Json(SearchAnswer {
@@ -680,12 +685,7 @@ async fn exchange(
             "the subject_token is not a valid access token of a person",
         ));
     };
-    let principal = ClientPrincipal {
-        client_id: client.id.clone(),
-        name: client.name.clone(),
-        domain: client.domain.clone(),
-        types: client.types.clone(),
-    };
+    let principal = ClientPrincipal::from(client);
     let mut mandates = Vec::new();
     let mut until: Option<Instant> = None;
     for t in &types {
