@@ -1110,20 +1110,12 @@ async fn the_index_agrees_with_history_in_a_random_play(backend: Backend) {
 
 /// Asks one check as the fin application, for now (`None`) or for an instant.
 async fn check_at(app: &TestApp, q: &Value, at: Option<Instant>) -> Value {
-    let token = format!("Bearer {}", app.client_token("fin").await);
+    let fin = app.application("fin").await;
     let mut body = q.clone();
     if let Some(at) = at {
         body["at"] = json!(at.to_rfc3339_opts(SecondsFormat::Micros, true));
     }
-    app.request(
-        Method::POST,
-        "/api/v1/checks",
-        &[("authorization", token.as_str())],
-        Some(body),
-    )
-    .await
-    .expect(200)
-    .body
+    fin.post("/api/v1/checks", body).await.expect(200).body
 }
 
 /// BOB asks the office and CARL (the office's manager, no executor) for his tax disputes;

@@ -157,22 +157,11 @@ async fn past_moments_are_answered_from_history(backend: Backend) {
         .await
         .expect(200);
     app.clock.advance(chrono::Duration::days(1));
-    let token = format!("Bearer {}", app.client_token("fin").await);
+    let fin = app.application("fin").await;
     let at = |t: chrono::DateTime<chrono::Utc>| json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web", "at": t.to_rfc3339()});
     let ask = |body: Value| {
-        let token = token.clone();
-        let app = &app;
-        async move {
-            app.request(
-                Method::POST,
-                "/api/v1/checks",
-                &[("authorization", token.as_str())],
-                Some(body),
-            )
-            .await
-            .expect(200)
-            .body
-        }
+        let fin = &fin;
+        async move { fin.post("/api/v1/checks", body).await.expect(200).body }
     };
     assert_eq!(
         reason(&ask(at(created + chrono::Duration::minutes(5))).await),
@@ -279,19 +268,14 @@ async fn batches_and_lists(backend: Backend) {
     let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
         return;
     };
-    let token = format!("Bearer {}", app.client_token("fin").await);
+    let fin = app.application("fin").await;
     let checks = json!({"checks": [
         {"actor": DINA, "mandator": ANN, "type": "fin.tax_on_web"},
         {"actor": DINA, "mandator": COMPANY, "type": "fin.biztax"},
         {"actor": "75041212353", "mandator": COMPANY, "type": "fin.biztax"},
     ]});
-    let answers = app
-        .request(
-            Method::POST,
-            "/api/v1/checks/batch",
-            &[("authorization", token.as_str())],
-            Some(checks),
-        )
+    let answers = fin
+        .post("/api/v1/checks/batch", checks)
         .await
         .expect(200)
         .body;
@@ -303,22 +287,12 @@ async fn batches_and_lists(backend: Backend) {
         .collect();
     assert_eq!(allowed, [json!(true), json!(false), json!(true)]);
     let too_many = json!({"checks": vec![json!({"actor": DINA, "mandator": ANN, "type": "fin.tax_on_web"}); 1001]});
-    app.request(
-        Method::POST,
-        "/api/v1/checks/batch",
-        &[("authorization", token.as_str())],
-        Some(too_many),
-    )
-    .await
-    .refused(422, "validation_failed");
+    fin.post("/api/v1/checks/batch", too_many)
+        .await
+        .refused(422, "validation_failed");
     let bad = json!({"checks": [{"actor": DINA, "mandator": ANN, "type": "fin.tax_on_web"}, {"actor": "123", "mandator": ANN}]});
-    let refused = app
-        .request(
-            Method::POST,
-            "/api/v1/checks/batch",
-            &[("authorization", token.as_str())],
-            Some(bad),
-        )
+    let refused = fin
+        .post("/api/v1/checks/batch", bad)
         .await
         .refused(422, "validation_failed");
     assert_eq!(
@@ -331,13 +305,8 @@ async fn batches_and_lists(backend: Backend) {
             )
         ]
     );
-    let listed = app
-        .request(
-            Method::POST,
-            "/api/v1/mandators/search",
-            &[("authorization", token.as_str())],
-            Some(json!({"actor": "75041212353"})),
-        )
+    let listed = fin
+        .post("/api/v1/mandators/search", json!({"actor": "75041212353"}))
         .await
         .expect(200)
         .body;
@@ -476,29 +445,21 @@ async fn an_answer_is_at_least_as_fresh_as_asked(backend: Backend) {
     assert_eq!(answer["allowed"], true, "{answer:#}");
     assert!(answer["consistency"].as_i64() >= Some(wanted));
     let future = json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web", "min_consistency": wanted + 1000});
-    app.request(
-        Method::POST,
-        "/api/v1/checks",
-        &[("authorization", token.as_str())],
-        Some(future),
-    )
-    .await
-    .refused(409, "min_consistency_not_reached");
+    app.application("fin")
+        .await
+        .post("/api/v1/checks", future)
+        .await
+        .refused(409, "min_consistency_not_reached");
 }
 
 async fn authzen_evaluations_give_the_same_decisions(backend: Backend) {
     let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
         return;
     };
-    let token = format!("Bearer {}", app.client_token("fin").await);
+    let fin = app.application("fin").await;
     let one = json!({"subject": {"type": "person", "id": DINA}, "resource": {"type": "party", "id": ANN}, "action": {"name": "fin.tax_on_web"}});
-    let yes = app
-        .request(
-            Method::POST,
-            "/access/v1/evaluation",
-            &[("authorization", token.as_str())],
-            Some(one),
-        )
+    let yes = fin
+        .post("/access/v1/evaluation", one)
         .await
         .expect(200)
         .body;
@@ -518,11 +479,11 @@ async fn authzen_evaluations_give_the_same_decisions(backend: Backend) {
             {"resource": {"type": "party", "id": COMPANY}, "action": {"name": "fin.biztax"}}
         ]
     });
-    let answers = app
-        .request(
+    let answers = fin
+        .send(
             Method::POST,
             "/access/v1/evaluations",
-            &[("authorization", token.as_str()), ("accept-language", "fr")],
+            &[("accept-language", "fr")],
             Some(many),
         )
         .await

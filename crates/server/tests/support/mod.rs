@@ -358,6 +358,16 @@ impl TestApp {
         body["access_token"].as_str().expect("token").to_owned()
     }
 
+    /// The demo application of a domain, calling the API with its token.
+    pub async fn application(&self, domain: &str) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: self.client_token(domain).await,
+            act_for: None,
+            number: format!("demo-{domain}"),
+        }
+    }
+
     /// Asks a check as the demo application of the type's domain.
     pub async fn check(&self, actor: &str, mandator: &str, type_code: &str) -> Value {
         let domain = type_code.split('.').next().unwrap_or_default();
