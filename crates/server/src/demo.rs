@@ -376,17 +376,7 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
     }
     let events: Vec<_> = roster
         .iter()
-        .map(|r| mandates_store::NewEvent {
-            stream: "role",
-            subject: r.enterprise.to_string(),
-            kind: "role_imported".into(),
-            at: long_ago,
-            person: None,
-            party: Some(r.enterprise.to_string()),
-            auth: serde_json::Value::Null,
-            version: 0,
-            detail: serde_json::to_value(r).unwrap_or_default(),
-        })
+        .map(|r| crate::service::roles::role_event("role_imported", r, None, long_ago))
         .collect();
     tx.append(&events).await?;
     let auth = AuthContext {

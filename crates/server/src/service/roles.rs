@@ -23,7 +23,13 @@ pub struct RoleDraft {
     pub valid_until: Option<String>,
 }
 
-fn role_event(kind: &str, role: &EnterpriseRole, actor: Option<&Actor>, now: Instant) -> NewEvent {
+/// The event that records a change of a role.
+pub(crate) fn role_event(
+    kind: &str,
+    role: &EnterpriseRole,
+    actor: Option<&Actor>,
+    now: Instant,
+) -> NewEvent {
     NewEvent {
         stream: "role",
         subject: role.enterprise.to_string(),
