@@ -280,24 +280,37 @@ async fn seed(
         std::fs::File::create(sample).map_err(|e| format!("{}: {e}", sample.display()))?,
     );
     let every = (count / sample_size.max(1)).max(1);
-    const BATCH: u64 = 5_000;
+    const BATCH: u64 = 10_000;
+    let catalog = std::sync::Arc::new(catalog);
+    // The next batch is made on another thread while this one is written.
+    let make_batch = |from: u64| {
+        let catalog = catalog.clone();
+        tokio::task::spawn_blocking(move || {
+            (from..(from + BATCH).min(count))
+                .map(|k| make(k, offices, &catalog, now).map(|made| (k, made)))
+                .collect::<Result<Vec<_>, String>>()
+        })
+    };
+    let mut next = make_batch(0);
     let mut i = 0;
     while i < count {
-        let end = (i + BATCH).min(count);
-        let mut tx = store.begin().await.map_err(err)?;
+        let batch = next.await.map_err(|e| e.to_string())??;
+        i = (i + BATCH).min(count);
+        next = make_batch(i);
+        let mut mandates = Vec::with_capacity(batch.len());
         let mut events = Vec::new();
-        for k in i..end {
-            let made = make(k, offices, &catalog, now)?;
-            tx.put_mandate(&made.mandate, None).await.map_err(err)?;
+        for (k, made) in batch {
             events.extend(made.events.iter().map(NewEvent::from));
             // Spread over all kinds and states, not every n-th.
             if (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32).is_multiple_of(every) {
                 writeln!(questions, "{}", made.question).map_err(|e| e.to_string())?;
             }
+            mandates.push(made.mandate);
         }
+        let mut tx = store.begin().await.map_err(err)?;
+        tx.put_new_mandates(&mandates).await.map_err(err)?;
         tx.append(&events).await.map_err(err)?;
         tx.commit().await.map_err(err)?;
-        i = end;
         if i % 100_000 == 0 || i == count {
             eprintln!(
                 "{i} mandates ({:.0} per second)",

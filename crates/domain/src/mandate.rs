@@ -38,6 +38,12 @@ impl Side {
             Side::Mandatee => "mandatee",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Side> {
+        [Side::Mandator, Side::Mandatee]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
 }
 
 /// What both parties sign: domain, types, parties and period.
@@ -143,6 +149,18 @@ impl BaseStatus {
             BaseStatus::Stopped => "stopped",
         }
     }
+
+    pub fn parse(s: &str) -> Option<BaseStatus> {
+        [
+            BaseStatus::Pending,
+            BaseStatus::Active,
+            BaseStatus::Rejected,
+            BaseStatus::Withdrawn,
+            BaseStatus::Stopped,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
 }
 
 /// The status of a mandate at a moment.
@@ -233,6 +251,22 @@ pub struct Mandate {
     pub transfer_of: Option<Uuid>,
     pub mandator_notes: Notes,
     pub mandatee_notes: Notes,
+}
+
+/// A mandate as a check for "now" sees it: the terms in force, the base status and the
+/// instants that change the answer. Small enough to keep millions in memory, and stored
+/// beside each mandate's document so that they can be read without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub id: Uuid,
+    pub terms: Terms,
+    pub status: BaseStatus,
+    /// When it was rejected, withdrawn or stopped.
+    pub closed_at: Option<Instant>,
+    /// While pending: the deadline for the missing signature.
+    pub lapses_at: Option<Instant>,
+    /// While pending: the side whose signature is missing.
+    pub awaiting: Option<Side>,
 }
 
 /// What happened to a mandate: an immutable record of who did what, for whom, when and how.
@@ -650,6 +684,30 @@ impl Mandate {
             serde_json::json!({"side": side}),
         );
         Ok((mandate, vec![created, signed]))
+    }
+
+    /// What a check for "now" needs of this mandate.
+    pub fn standing(&self) -> Standing {
+        let awaiting = (self.status == BaseStatus::Pending).then(|| {
+            let signed = |side| {
+                self.signatures
+                    .iter()
+                    .any(|s| s.side == side && s.version == self.version)
+            };
+            if signed(Side::Mandator) {
+                Side::Mandatee
+            } else {
+                Side::Mandator
+            }
+        });
+        Standing {
+            id: self.id,
+            terms: self.terms.clone(),
+            status: self.status,
+            closed_at: self.closed_at,
+            lapses_at: self.lapses_at,
+            awaiting,
+        }
     }
 
     /// The status at an instant.

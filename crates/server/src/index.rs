@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use chrono::NaiveDate;
 use mandates_domain::catalog::Catalog;
 use mandates_domain::check::{Decision, Grant, Refusal, better_grant, more_telling};
-use mandates_domain::mandate::{BaseStatus, Mandate, Side};
+use mandates_domain::mandate::{BaseStatus, Mandate, Side, Standing};
 use mandates_domain::roles::{EnterpriseRole, RoleKind};
 use mandates_domain::time::{Instant, end_of_day, start_of_day};
 use mandates_domain::{Insz, Kbo, Party};
@@ -113,20 +113,11 @@ impl Entry {
         Some(Ok(()))
     }
 
-    fn of(m: &Mandate) -> Option<Entry> {
+    fn of(m: &Standing) -> Option<Entry> {
         let status = match m.status {
             BaseStatus::Pending => PENDING,
             BaseStatus::Active | BaseStatus::Stopped => ACTIVE,
             BaseStatus::Rejected | BaseStatus::Withdrawn => return None,
-        };
-        let missing = if m
-            .signatures
-            .iter()
-            .any(|s| s.side == Side::Mandator && s.version == m.version)
-        {
-            1
-        } else {
-            0
         };
         let (start, end) = m.terms.period();
         Some(Entry {
@@ -142,7 +133,7 @@ impl Entry {
             from_day: day_number(m.terms.valid_from),
             until_day: m.terms.valid_until.map_or(i32::MAX, day_number),
             status,
-            missing,
+            missing: u8::from(m.awaiting == Some(Side::Mandatee)),
         })
     }
 }
@@ -241,7 +232,7 @@ impl Data {
     }
 
     /// Replaces what the index knows of one mandate.
-    fn put_mandate(&mut self, m: &Mandate) {
+    fn put_mandate(&mut self, m: &Standing) {
         let mandatee = party_code(&m.terms.mandatee);
         let mandator = party_code(&m.terms.mandator);
         let id: [u64; 2] = m.id.as_u64_pair().into();
@@ -425,7 +416,7 @@ impl Index {
         self.data
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .put_mandate(m);
+            .put_mandate(&m.standing());
     }
 
     /// Puts an enterprise's roster in the index.
@@ -465,16 +456,14 @@ impl Index {
                 data.put_roster(enterprise, roles);
             }
         }
-        let mut after = None;
-        loop {
-            let page = store.mandates_after(after, 10_000).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
-            for m in &page {
-                data.put_mandate(m);
-            }
-        }
+        store
+            .for_each_standing(10_000, |batch| {
+                let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+                for m in &batch {
+                    data.put_mandate(m);
+                }
+            })
+            .await?;
         self.applied.store(seq, Ordering::Release);
         Ok(())
     }
@@ -519,7 +508,7 @@ impl Index {
             {
                 let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
                 for m in &docs {
-                    data.put_mandate(m);
+                    data.put_mandate(&m.standing());
                 }
                 for (k, roles) in &rosters {
                     data.put_roster(k, roles);

@@ -134,6 +134,13 @@ impl Store {
             }
             Backend::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
+        let filled = self.fill_standing_columns().await?;
+        if filled > 0 {
+            tracing::info!(
+                mandates = filled,
+                "standing columns filled in from documents"
+            );
+        }
         Ok(())
     }
 

@@ -1,13 +1,17 @@
 //! Current state of mandates: one row each, its document beside the columns we search on.
 
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use mandates_domain::Party;
-use mandates_domain::mandate::{Mandate, Status};
+use mandates_domain::mandate::{BaseStatus, Mandate, Side, Standing, Status, Terms};
 use mandates_domain::time::Instant;
 use sqlx::Row;
 use uuid::Uuid;
 
 use crate::backend::{on_pool, on_tx};
-use crate::codec::{from_json, micros, to_json};
+use crate::codec::{from_json, instant, micros, to_json};
 use crate::{Result, Store, StoreError, WriteTx};
 
 /// A value with the row version it was read at.
@@ -107,18 +111,6 @@ impl Store {
 }
 
 impl Store {
-    /// Every mandate, in pages ordered by id (to build the index).
-    pub async fn mandates_after(&self, after: Option<Uuid>, limit: i64) -> Result<Vec<Mandate>> {
-        on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT doc FROM mandates WHERE (CAST($1 AS TEXT) IS NULL OR id > $1) ORDER BY id LIMIT $2")
-                .bind(after.map(|a| a.to_string()))
-                .bind(limit)
-                .fetch_all(pool)
-                .await?;
-            rows.iter().map(|r| decode(&r.try_get::<String, _>("doc")?)).collect()
-        })
-    }
-
     /// The active mandates a party holds as mandatee in a domain (to list for whom it acts).
     pub async fn active_mandates_to(&self, mandatee: &Party, domain: &str) -> Result<Vec<Mandate>> {
         on_pool!(self, pool => {
@@ -189,47 +181,232 @@ impl WriteTx {
     /// Writes a mandate; `expected` is the row version it was read at (`None`: a new one).
     /// Another write in between is a [`StoreError::Conflict`].
     pub async fn put_mandate(&mut self, m: &Mandate, expected: Option<i64>) -> Result<()> {
-        let doc = to_json(m)?;
-        let (_, ends_at) = m.terms.period();
-        let id = m.id.to_string();
-        let affected = on_tx!(self, c => {
-            match expected {
-                None => sqlx::query(
-                    "INSERT INTO mandates (id, domain, mandator, mandatee, initiator, base_status, created_at, lapses_at, ends_at, row_version, doc) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(&id)
-                .bind(&m.terms.domain)
-                .bind(m.terms.mandator.as_str())
-                .bind(m.terms.mandatee.as_str())
-                .bind(m.initiator.as_str())
-                .bind(m.status.as_str())
-                .bind(micros(m.created_at))
-                .bind(m.lapses_at.map(micros))
-                .bind(ends_at.map(micros))
-                .bind(&doc)
-                .execute(&mut *c)
-                .await?
-                .rows_affected(),
-                Some(version) => sqlx::query(
-                    "UPDATE mandates SET base_status = $2, lapses_at = $3, ends_at = $4, doc = $5, row_version = row_version + 1 \
-                     WHERE id = $1 AND row_version = $6",
-                )
-                .bind(&id)
-                .bind(m.status.as_str())
-                .bind(m.lapses_at.map(micros))
-                .bind(ends_at.map(micros))
-                .bind(&doc)
-                .bind(version)
-                .execute(&mut *c)
-                .await?
-                .rows_affected(),
+        let affected = match expected {
+            None => self.insert_mandates(std::slice::from_ref(m)).await?,
+            Some(version) => {
+                let row = Columns::of(m)?;
+                on_tx!(self, c => {
+                    sqlx::query(
+                        "UPDATE mandates SET base_status = $2, lapses_at = $3, ends_at = $4, doc = $5, \
+                         types = $6, valid_from = $7, valid_until = $8, closed_at = $9, awaiting = $10, \
+                         row_version = row_version + 1 \
+                         WHERE id = $1 AND row_version = $11",
+                    )
+                    .bind(&row.id)
+                    .bind(m.status.as_str())
+                    .bind(m.lapses_at.map(micros))
+                    .bind(row.ends_at)
+                    .bind(&row.doc)
+                    .bind(&row.types)
+                    .bind(&row.valid_from)
+                    .bind(&row.valid_until)
+                    .bind(m.closed_at.map(micros))
+                    .bind(row.awaiting)
+                    .bind(version)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+                })
             }
-        });
+        };
         if affected == 1 {
             Ok(())
         } else {
             Err(StoreError::Conflict)
         }
     }
+
+    /// Writes new mandates, many rows per statement; one whose id exists already is a
+    /// [`StoreError::Conflict`] and nothing is written.
+    pub async fn put_new_mandates(&mut self, mandates: &[Mandate]) -> Result<()> {
+        if self.insert_mandates(mandates).await? == mandates.len() as u64 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    /// Inserts the mandates whose id is new; returns how many.
+    async fn insert_mandates(&mut self, mandates: &[Mandate]) -> Result<u64> {
+        let mut inserted = 0;
+        // 15 values a row: 1000 rows stay under both databases' limits on bound values.
+        for chunk in mandates.chunks(1000) {
+            let rows = chunk.iter().map(Columns::of).collect::<Result<Vec<_>>>()?;
+            inserted += on_tx!(self, c => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO mandates (id, domain, mandator, mandatee, initiator, base_status, created_at, lapses_at, ends_at, \
+                     row_version, doc, types, valid_from, valid_until, closed_at, awaiting) ",
+                );
+                insert.push_values(chunk.iter().zip(&rows), |mut b, (m, row)| {
+                    b.push_bind(&row.id)
+                        .push_bind(&m.terms.domain)
+                        .push_bind(m.terms.mandator.as_str())
+                        .push_bind(m.terms.mandatee.as_str())
+                        .push_bind(m.initiator.as_str())
+                        .push_bind(m.status.as_str())
+                        .push_bind(micros(m.created_at))
+                        .push_bind(m.lapses_at.map(micros))
+                        .push_bind(row.ends_at)
+                        .push("1")
+                        .push_bind(&row.doc)
+                        .push_bind(&row.types)
+                        .push_bind(&row.valid_from)
+                        .push_bind(&row.valid_until)
+                        .push_bind(m.closed_at.map(micros))
+                        .push_bind(row.awaiting);
+                });
+                insert.push(" ON CONFLICT (id) DO NOTHING");
+                insert.build().execute(&mut *c).await?.rows_affected()
+            });
+        }
+        Ok(inserted)
+    }
+}
+
+/// The columns of a mandate's row that are not plain copies of its fields.
+struct Columns {
+    id: String,
+    doc: String,
+    ends_at: Option<i64>,
+    types: String,
+    valid_from: String,
+    valid_until: Option<String>,
+    awaiting: Option<&'static str>,
+}
+
+impl Columns {
+    fn of(m: &Mandate) -> Result<Columns> {
+        let standing = m.standing();
+        Ok(Columns {
+            id: m.id.to_string(),
+            doc: to_json(m)?,
+            ends_at: m.terms.period().1.map(micros),
+            types: join_types(&m.terms.types),
+            valid_from: m.terms.valid_from.to_string(),
+            valid_until: m.terms.valid_until.map(|d| d.to_string()),
+            awaiting: standing.awaiting.map(Side::as_str),
+        })
+    }
+}
+
+fn join_types(types: &BTreeSet<String>) -> String {
+    types
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+const STANDING_SQL: &str = "SELECT id, domain, mandator, mandatee, base_status, types, valid_from, valid_until, closed_at, lapses_at, awaiting \
+     FROM mandates WHERE base_status IN ('pending', 'active', 'stopped')";
+
+impl Store {
+    /// The standing of every mandate that can answer a check (pending, active, stopped),
+    /// handed to `each` in batches as they are read.
+    pub async fn for_each_standing(
+        &self,
+        batch: usize,
+        mut each: impl FnMut(Vec<Standing>),
+    ) -> Result<u64> {
+        let mut count = 0;
+        let mut buffer = Vec::with_capacity(batch);
+        on_pool!(self, pool => {
+            let mut rows = sqlx::query(STANDING_SQL).fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                buffer.push(standing_of(
+                    row.try_get("id")?,
+                    row.try_get("domain")?,
+                    [row.try_get("mandator")?, row.try_get("mandatee")?],
+                    row.try_get("base_status")?,
+                    row.try_get::<Option<&str>, _>("types")?.unwrap_or_default(),
+                    [row.try_get("valid_from")?, row.try_get("valid_until")?],
+                    [row.try_get("closed_at")?, row.try_get("lapses_at")?],
+                    row.try_get("awaiting")?,
+                )?);
+                if buffer.len() == batch {
+                    count += buffer.len() as u64;
+                    each(std::mem::replace(&mut buffer, Vec::with_capacity(batch)));
+                }
+            }
+        });
+        count += buffer.len() as u64;
+        each(buffer);
+        Ok(count)
+    }
+
+    /// Fills the standing columns of rows written before they existed, from their documents.
+    pub(crate) async fn fill_standing_columns(&self) -> Result<u64> {
+        let mut filled = 0;
+        loop {
+            let docs: Vec<String> = on_pool!(self, pool => {
+                sqlx::query("SELECT doc FROM mandates WHERE types IS NULL LIMIT 1000")
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>("doc"))
+                    .collect::<std::result::Result<_, _>>()?
+            });
+            if docs.is_empty() {
+                return Ok(filled);
+            }
+            let mut tx = self.begin_unlocked().await?;
+            for doc in &docs {
+                let m = decode(doc)?;
+                let row = Columns::of(&m)?;
+                on_tx!(tx, c => {
+                    sqlx::query(
+                        "UPDATE mandates SET types = $2, valid_from = $3, valid_until = $4, closed_at = $5, awaiting = $6 WHERE id = $1",
+                    )
+                    .bind(&row.id)
+                    .bind(&row.types)
+                    .bind(&row.valid_from)
+                    .bind(&row.valid_until)
+                    .bind(m.closed_at.map(micros))
+                    .bind(row.awaiting)
+                    .execute(&mut *c)
+                    .await?;
+                });
+            }
+            tx.commit().await?;
+            filled += docs.len() as u64;
+        }
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "one argument a column")]
+fn standing_of(
+    id: &str,
+    domain: &str,
+    [mandator, mandatee]: [&str; 2],
+    status: &str,
+    types: &str,
+    [valid_from, valid_until]: [Option<&str>; 2],
+    [closed_at, lapses_at]: [Option<i64>; 2],
+    awaiting: Option<&str>,
+) -> Result<Standing> {
+    let corrupt =
+        |what: &str, value: &str| StoreError::Corrupt(format!("mandate {id}: {what} {value:?}"));
+    let party = |s: &str| Party::parse(s).map_err(|_| corrupt("party", s));
+    let date = |s: &str| s.parse::<NaiveDate>().map_err(|_| corrupt("date", s));
+    Ok(Standing {
+        id: Uuid::parse_str(id).map_err(|_| corrupt("id", id))?,
+        terms: Terms {
+            domain: domain.to_owned(),
+            types: types
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            mandator: party(mandator)?,
+            mandatee: party(mandatee)?,
+            valid_from: date(valid_from.unwrap_or_default())?,
+            valid_until: valid_until.map(date).transpose()?,
+        },
+        status: BaseStatus::parse(status).ok_or_else(|| corrupt("status", status))?,
+        closed_at: closed_at.map(instant).transpose()?,
+        lapses_at: lapses_at.map(instant).transpose()?,
+        awaiting: awaiting
+            .map(|a| Side::parse(a).ok_or_else(|| corrupt("awaiting", a)))
+            .transpose()?,
+    })
 }

@@ -105,6 +105,39 @@ impl TestStore {
     }
 }
 
+impl TestStore {
+    /// Runs SQL on the database behind the store, as an operator (or an older version of
+    /// the service) would.
+    pub async fn execute_raw(&self, sql: &str) {
+        use sqlx::Executor;
+        match (&self.schema, &self._dir) {
+            (Some((url, schema)), _) => {
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+                    .await
+                    .expect("connect");
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "SET search_path TO \"{schema}\""
+                )))
+                .await
+                .expect("search path");
+                conn.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .await
+                    .expect("raw SQL");
+            }
+            (None, Some(dir)) => {
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+                    .await
+                    .expect("connect");
+                conn.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .await
+                    .expect("raw SQL");
+            }
+            _ => unreachable!("a test store is SQLite or PostgreSQL"),
+        }
+    }
+}
+
 impl Drop for TestStore {
     fn drop(&mut self) {
         if let Some((url, schema)) = self.schema.take() {
