@@ -88,6 +88,12 @@ impl Actor {
             })
     }
 
+    /// May this actor read who checked the party's mandates? The person in their own name,
+    /// or who manages the enterprise's mandates; not its executors.
+    pub fn may_read_access_log(&self) -> bool {
+        self.is_self() || self.roles.iter().any(|r| r.kind != RoleKind::Executor)
+    }
+
     /// May this actor assign (or end) a role of this kind for this domain?
     /// Legal representatives assign managers and executors; a manager of a domain assigns
     /// managers and executors of that domain. Nobody assigns a legal representative here.

@@ -18,7 +18,29 @@ pub struct Config {
     pub demo_data: bool,
     /// A catalog file replacing the shipped one.
     pub catalog: Option<PathBuf>,
+    /// The address people use to reach the service (for the login's redirect address);
+    /// default: `http://` and the bind address.
+    pub public_url: Option<String>,
     pub auth: AuthConfig,
+    pub login: LoginConfig,
+}
+
+/// How people sign in to the web pages: OpenID Connect authorization code flow with PKCE.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoginConfig {
+    /// The OpenID Connect provider; none: no login (in demo mode, the demo sign-in page).
+    pub issuer: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// Scopes asked for besides `openid`.
+    pub scopes: Vec<String>,
+    /// The ID token claim that carries the person's national number.
+    pub national_number_claim: String,
+    /// A session ends after this many minutes without a request.
+    pub idle_minutes: u64,
+    /// A session ends this many hours after sign-in, whatever happens.
+    pub max_hours: u64,
 }
 
 /// How bearer tokens are checked.
@@ -47,7 +69,9 @@ impl Default for Config {
             demo: false,
             demo_data: true,
             catalog: None,
+            public_url: None,
             auth: AuthConfig::default(),
+            login: LoginConfig::default(),
         }
     }
 }
@@ -69,7 +93,29 @@ impl Default for AuthConfig {
     }
 }
 
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig {
+            issuer: None,
+            client_id: "mandates-web".into(),
+            client_secret: None,
+            scopes: vec!["profile".into(), "national_number".into()],
+            national_number_claim: "national_number".into(),
+            idle_minutes: 30,
+            max_hours: 12,
+        }
+    }
+}
+
 impl Config {
+    /// The address people reach the service at, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
     /// The catalog in force: the configured file, else the shipped one.
     pub fn load_catalog(&self) -> Result<mandates_domain::catalog::Catalog, String> {
         use mandates_domain::catalog::Catalog;

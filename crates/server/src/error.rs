@@ -103,9 +103,15 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        match &self {
+impl ApiError {
+    /// The HTTP status it answers with.
+    pub fn status(&self) -> StatusCode {
+        self.problem().status
+    }
+
+    /// Logs what operators must see (failures, not refusals).
+    pub fn log(&self) {
+        match self {
             ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
             ApiError::Unavailable(detail) => tracing::warn!(error = %detail, "store unavailable"),
             ApiError::IdentityProvider(detail) => {
@@ -114,6 +120,34 @@ impl IntoResponse for ApiError {
             ApiError::Unauthenticated(reason) => tracing::debug!(reason = %reason, "token refused"),
             _ => {}
         }
+    }
+
+    /// A title and a text for a page, in `lang`: what went wrong and, per field, why.
+    pub fn page_texts(&self, lang: mandates_domain::Lang, request_id: &str) -> (String, String) {
+        let p = self.problem();
+        let title = i18n::message(lang, &format!("title-{}", p.status.as_u16()), &[]);
+        let mut args = p.args.clone();
+        args.push(("request_id", request_id.to_owned()));
+        let mut text = i18n::message(lang, message_id(&p), &args);
+        for f in &p.fields {
+            text.push(' ');
+            text.push_str(&field_message(lang, f));
+        }
+        (title, text)
+    }
+}
+
+fn message_id(p: &Problem) -> &'static str {
+    if p.code == "exclusive_conflict" && p.args.iter().any(|(k, _)| *k == "mandate") {
+        "exclusive_conflict-named"
+    } else {
+        p.code
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.log();
         let problem = self.problem();
         let mut response = problem.status.into_response();
         if problem.status == StatusCode::UNAUTHORIZED {
@@ -129,7 +163,7 @@ impl IntoResponse for ApiError {
 /// The header that carries the id of a request, generated when the client sends none.
 pub const REQUEST_ID: &str = "x-request-id";
 
-fn field_message(lang: mandates_domain::Lang, f: &FieldError) -> String {
+pub fn field_message(lang: mandates_domain::Lang, f: &FieldError) -> String {
     if f.code == "invalid_party_number" {
         let reason = f
             .args
@@ -146,12 +180,6 @@ fn field_message(lang: mandates_domain::Lang, f: &FieldError) -> String {
 fn problem_body(p: &Problem, lang: mandates_domain::Lang, request_id: &str) -> Value {
     let mut args = p.args.clone();
     args.push(("request_id", request_id.to_owned()));
-    let message_id =
-        if p.code == "exclusive_conflict" && p.args.iter().any(|(k, _)| *k == "mandate") {
-            "exclusive_conflict-named"
-        } else {
-            p.code
-        };
     let params: Map<String, Value> = p
         .args
         .iter()
@@ -162,7 +190,7 @@ fn problem_body(p: &Problem, lang: mandates_domain::Lang, request_id: &str) -> V
         "title": i18n::message(lang, &format!("title-{}", p.status.as_u16()), &[]),
         "status": p.status.as_u16(),
         "code": p.code,
-        "detail": i18n::message(lang, message_id, &args),
+        "detail": i18n::message(lang, message_id(p), &args),
         "request_id": request_id,
     });
     if !params.is_empty() {
@@ -178,8 +206,12 @@ fn problem_body(p: &Problem, lang: mandates_domain::Lang, request_id: &str) -> V
     body
 }
 
+/// The id of a request, for handlers that show it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// Gives every request an id, and renders problems in the request's language.
-pub async fn request_context(request: Request, next: Next) -> Response {
+pub async fn request_context(mut request: Request, next: Next) -> Response {
     let lang = i18n::request_lang(request.headers());
     let request_id = request
         .headers()
@@ -188,6 +220,9 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
     let span = tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path());
     let mut response = {
         let _enter = span.enter();
@@ -216,9 +251,12 @@ pub async fn request_context(request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
-    response.headers_mut().insert(
-        header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(lang.code()),
-    );
+    // A page may have answered in the language its visitor chose.
+    if !response.headers().contains_key(header::CONTENT_LANGUAGE) {
+        response.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.code()),
+        );
+    }
     response
 }

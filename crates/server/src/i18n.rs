@@ -46,9 +46,16 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
 mod tests {
     use super::*;
 
+    /// The message ids of a language's files: the errors and the pages.
     fn ids(lang: &str) -> Vec<String> {
-        let path = format!("{}/locales/{lang}/errors.ftl", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let text: String = ["errors.ftl", "pages.ftl"]
+            .iter()
+            .map(|file| {
+                let path = format!("{}/locales/{lang}/{file}", env!("CARGO_MANIFEST_DIR"));
+                std::fs::read_to_string(path).unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         let mut ids: Vec<String> = text
             .lines()
             .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
@@ -81,6 +88,13 @@ mod tests {
             "on",
             "wanted",
             "applied",
+            "person",
+            "deadline",
+            "until",
+            "other",
+            "step",
+            "types",
+            "period",
         ];
         let args: HashMap<Cow<'static, str>, FluentValue> = names
             .iter()
@@ -94,7 +108,7 @@ mod tests {
     #[test]
     fn every_message_exists_in_all_four_languages() {
         let english = ids("en");
-        assert!(english.len() > 50);
+        assert!(english.len() > 250);
         for lang in Lang::ALL {
             assert_eq!(ids(lang.code()), english, "message ids of {lang:?}");
             for id in &english {

@@ -1,5 +1,6 @@
-//! The HTTP server of mandates: the REST API v1 with its OpenAPI document, bearer-token
-//! authentication, the demo issuer, and the application services they share.
+//! The HTTP server of mandates: the self-service web pages, the REST API v1 with its
+//! OpenAPI document, bearer-token authentication, the demo issuer, and the application
+//! services they share.
 
 pub mod access_log;
 pub mod api;
@@ -13,5 +14,6 @@ pub mod index;
 pub mod service;
 mod state;
 pub mod tokens;
+pub mod web;
 
 pub use state::{AppState, StartupError, build, check_bind};

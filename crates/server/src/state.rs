@@ -29,6 +29,7 @@ struct Inner {
     demo: Option<DemoIssuer>,
     clock: Clock,
     config: Config,
+    login: crate::web::login::Login,
 }
 
 /// Why the server cannot start.
@@ -74,6 +75,9 @@ impl AppState {
     }
     pub fn demo(&self) -> Option<&DemoIssuer> {
         self.0.demo.as_ref()
+    }
+    pub fn login(&self) -> &crate::web::login::Login {
+        &self.0.login
     }
     pub fn clock(&self) -> &Clock {
         &self.0.clock
@@ -183,5 +187,6 @@ pub async fn build(
         demo,
         clock,
         config,
+        login: crate::web::login::Login::default(),
     })))
 }

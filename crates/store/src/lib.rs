@@ -14,6 +14,7 @@ mod idempotency;
 mod mandates;
 mod meta;
 mod roles;
+mod sessions;
 
 pub use access_log::AccessEntry;
 pub use backend::{EventNotifications, Store, WriteTx};
@@ -21,6 +22,7 @@ pub use clients::{Client, SigningKey};
 pub use events::{NewEvent, StoredEvent};
 pub use idempotency::StoredResponse;
 pub use mandates::{MandateQuery, Page, RoleFilter, Versioned};
+pub use sessions::StoredSession;
 
 /// A store failure. Its text is for operators, never for the client.
 #[derive(Debug, thiserror::Error)]

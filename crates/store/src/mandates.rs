@@ -10,7 +10,7 @@ use mandates_domain::time::Instant;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::backend::{on_pool, on_tx};
+use crate::backend::{Backend, on_pool, on_tx};
 use crate::codec::{from_json, instant, micros, to_json};
 use crate::{Result, Store, StoreError, WriteTx};
 
@@ -35,6 +35,8 @@ pub struct MandateQuery {
     pub role: Option<RoleFilter>,
     pub status: Option<Status>,
     pub domain: Option<String>,
+    /// Only mandates with this party on the other side.
+    pub counterpart: Option<Party>,
     /// Continue after this `(created_at, id)`.
     pub after: Option<(Instant, Uuid)>,
     pub limit: u32,
@@ -62,6 +64,7 @@ const LIST_SQL: &str = "SELECT doc FROM mandates \
             OR ($4 = 'expired' AND base_status = 'active' AND ends_at <= $5) \
             OR ($4 IN ('rejected', 'withdrawn', 'stopped') AND base_status = $4)) \
        AND (CAST($6 AS BIGINT) IS NULL OR created_at < $6 OR (created_at = $6 AND id < $7)) \
+       AND (CAST($9 AS TEXT) IS NULL OR mandator = $9 OR mandatee = $9) \
      ORDER BY created_at DESC, id DESC LIMIT $8";
 
 impl Store {
@@ -93,6 +96,7 @@ impl Store {
                 .bind(q.after.map(|(t, _)| micros(t)))
                 .bind(q.after.map(|(_, id)| id.to_string()))
                 .bind(limit + 1)
+                .bind(q.counterpart.as_ref().map(|p| p.as_str()))
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -297,6 +301,13 @@ fn join_types(types: &BTreeSet<String>) -> String {
         .join(",")
 }
 
+/// A page of standings after a rowid: the last rowid, and one line each, `|`-separated.
+const SQLITE_STANDING_PAGE: &str = "SELECT max(rowid) AS last, group_concat(line, char(10)) AS page FROM ( \
+       SELECT rowid, id || '|' || domain || '|' || mandator || '|' || mandatee || '|' || base_status || '|' || \
+              COALESCE(types, '') || '|' || COALESCE(valid_from, '') || '|' || COALESCE(valid_until, '') || '|' || \
+              COALESCE(closed_at, '') || '|' || COALESCE(lapses_at, '') || '|' || COALESCE(awaiting, '') AS line \
+       FROM mandates WHERE rowid > $1 AND base_status IN ('pending', 'active', 'stopped') ORDER BY rowid LIMIT $2)";
+
 const STANDING_SQL: &str = "SELECT id, domain, mandator, mandatee, base_status, types, valid_from, valid_until, closed_at, lapses_at, awaiting \
      FROM mandates WHERE base_status IN ('pending', 'active', 'stopped')";
 
@@ -309,28 +320,53 @@ impl Store {
         mut each: impl FnMut(Vec<Standing>),
     ) -> Result<u64> {
         let mut count = 0;
-        let mut buffer = Vec::with_capacity(batch);
-        on_pool!(self, pool => {
-            let mut rows = sqlx::query(STANDING_SQL).fetch(pool);
-            while let Some(row) = rows.try_next().await? {
-                buffer.push(standing_of(
-                    row.try_get("id")?,
-                    row.try_get("domain")?,
-                    [row.try_get("mandator")?, row.try_get("mandatee")?],
-                    row.try_get("base_status")?,
-                    row.try_get::<Option<&str>, _>("types")?.unwrap_or_default(),
-                    [row.try_get("valid_from")?, row.try_get("valid_until")?],
-                    [row.try_get("closed_at")?, row.try_get("lapses_at")?],
-                    row.try_get("awaiting")?,
-                )?);
-                if buffer.len() == batch {
-                    count += buffer.len() as u64;
-                    each(std::mem::replace(&mut buffer, Vec::with_capacity(batch)));
+        match &self.backend {
+            // SQLite hands rows one by one from its own thread: a page of mandates travels
+            // as one row of text lines, in table order.
+            Backend::Sqlite { read, .. } => {
+                let mut after: i64 = 0;
+                loop {
+                    let row = sqlx::query(SQLITE_STANDING_PAGE)
+                        .bind(after)
+                        .bind(i64::try_from(batch).unwrap_or(i64::MAX))
+                        .fetch_one(read)
+                        .await?;
+                    let Some(last) = row.try_get::<Option<i64>, _>("last")? else {
+                        break;
+                    };
+                    after = last;
+                    let page: String = row.try_get("page")?;
+                    let standings = page
+                        .split('\n')
+                        .map(standing_of_line)
+                        .collect::<Result<Vec<_>>>()?;
+                    count += standings.len() as u64;
+                    each(standings);
                 }
             }
-        });
-        count += buffer.len() as u64;
-        each(buffer);
+            Backend::Postgres(pool) => {
+                let mut buffer = Vec::with_capacity(batch);
+                let mut rows = sqlx::query(STANDING_SQL).fetch(pool);
+                while let Some(row) = rows.try_next().await? {
+                    buffer.push(standing_of(
+                        row.try_get("id")?,
+                        row.try_get("domain")?,
+                        [row.try_get("mandator")?, row.try_get("mandatee")?],
+                        row.try_get("base_status")?,
+                        row.try_get::<Option<&str>, _>("types")?.unwrap_or_default(),
+                        [row.try_get("valid_from")?, row.try_get("valid_until")?],
+                        [row.try_get("closed_at")?, row.try_get("lapses_at")?],
+                        row.try_get("awaiting")?,
+                    )?);
+                    if buffer.len() == batch {
+                        count += buffer.len() as u64;
+                        each(std::mem::replace(&mut buffer, Vec::with_capacity(batch)));
+                    }
+                }
+                count += buffer.len() as u64;
+                each(buffer);
+            }
+        }
         Ok(count)
     }
 
@@ -371,6 +407,48 @@ impl Store {
             filled += docs.len() as u64;
         }
     }
+}
+
+/// A standing from a line of [`SQLITE_STANDING_PAGE`].
+fn standing_of_line(line: &str) -> Result<Standing> {
+    let f: Vec<&str> = line.split('|').collect();
+    let [
+        id,
+        domain,
+        mandator,
+        mandatee,
+        status,
+        types,
+        from,
+        until,
+        closed,
+        lapses,
+        awaiting,
+    ] = f[..]
+    else {
+        return Err(StoreError::Corrupt(format!("standing line {line:?}")));
+    };
+    fn text(s: &str) -> Option<&str> {
+        (!s.is_empty()).then_some(s)
+    }
+    let number = |s: &str| -> Result<Option<i64>> {
+        (!s.is_empty())
+            .then(|| {
+                s.parse::<i64>()
+                    .map_err(|_| StoreError::Corrupt(format!("instant {s:?}")))
+            })
+            .transpose()
+    };
+    standing_of(
+        id,
+        domain,
+        [mandator, mandatee],
+        status,
+        types,
+        [text(from), text(until)],
+        [number(closed)?, number(lapses)?],
+        text(awaiting),
+    )
 }
 
 #[expect(clippy::too_many_arguments, reason = "one argument a column")]

@@ -108,3 +108,11 @@ min_consistency_not_reached = Diese Instanz hat Ereignis { $wanted } noch nicht 
 invalid_instant = { $value } ist kein Zeitpunkt im Format RFC 3339 (z. B. 2027-03-01T09:00:00Z).
 too_many_checks = Eine Anfrage enthält höchstens { $max } Prüfungen.
 client_type_not_allowed = Diese Anwendung darf nicht nach dem Typ { $type } fragen.
+
+## Seiten
+
+login_expired = Die Anmeldung hat zu lange gedauert oder wurde anderswo gestartet. Melden Sie sich erneut an.
+login_cancelled = Die Anmeldung wurde beim Identitätsanbieter abgebrochen.
+login_no_national_number = Der Identitätsanbieter hat keine gültige Nationalregisternummer übermittelt; mit diesem Konto können Sie diesen Dienst nicht nutzen.
+act_for_enterprise_first = Wählen Sie zuerst oben auf der Seite, für welches Unternehmen Sie handeln.
+invalid_filter = Dieser Suchfilter ist ungültig.

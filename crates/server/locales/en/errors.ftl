@@ -108,3 +108,11 @@ min_consistency_not_reached = This instance has not yet seen event { $wanted }; 
 invalid_instant = { $value } is not an instant written as RFC 3339 (e.g. 2027-03-01T09:00:00Z).
 too_many_checks = At most { $max } checks fit in one request.
 client_type_not_allowed = This application may not ask about the type { $type }.
+
+## Pages
+
+login_expired = The sign-in took too long or was started elsewhere. Sign in again.
+login_cancelled = The sign-in was cancelled at the identity provider.
+login_no_national_number = The identity provider did not give a valid national number; you cannot use this service with this account.
+act_for_enterprise_first = Choose first, at the top of the page, for which enterprise you act.
+invalid_filter = This search filter is not valid.

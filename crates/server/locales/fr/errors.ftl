@@ -108,3 +108,11 @@ min_consistency_not_reached = Cette instance n'a pas encore vu l'événement { $
 invalid_instant = { $value } n'est pas un instant au format RFC 3339 (p. ex. 2027-03-01T09:00:00Z).
 too_many_checks = Une requête contient au plus { $max } contrôles.
 client_type_not_allowed = Cette application ne peut pas demander le type { $type }.
+
+## Pages
+
+login_expired = La connexion a pris trop de temps ou a été lancée ailleurs. Reconnectez-vous.
+login_cancelled = La connexion a été annulée auprès du fournisseur d'identité.
+login_no_national_number = Le fournisseur d'identité n'a pas transmis de numéro de registre national valide ; vous ne pouvez pas utiliser ce service avec ce compte.
+act_for_enterprise_first = Choisissez d'abord, en haut de la page, pour quelle entreprise vous agissez.
+invalid_filter = Ce filtre de recherche n'est pas valide.

@@ -108,3 +108,11 @@ min_consistency_not_reached = Deze instantie heeft gebeurtenis { $wanted } nog n
 invalid_instant = { $value } is geen tijdstip in RFC 3339 (bv. 2027-03-01T09:00:00Z).
 too_many_checks = Er passen hoogstens { $max } controles in één verzoek.
 client_type_not_allowed = Deze toepassing mag niet vragen naar het type { $type }.
+
+## Pagina's
+
+login_expired = De aanmelding duurde te lang of werd elders gestart. Meld u opnieuw aan.
+login_cancelled = De aanmelding werd geannuleerd bij de identiteitsprovider.
+login_no_national_number = De identiteitsprovider heeft geen geldig rijksregisternummer doorgegeven; met deze account kunt u deze dienst niet gebruiken.
+act_for_enterprise_first = Kies eerst, bovenaan de pagina, voor welke onderneming u optreedt.
+invalid_filter = Deze zoekfilter is niet geldig.

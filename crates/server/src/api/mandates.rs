@@ -208,6 +208,7 @@ pub async fn list_mandates(
         role,
         status,
         domain: params.domain,
+        counterpart: None,
         after,
         limit: params.limit.unwrap_or(50),
     };

@@ -81,12 +81,7 @@ pub async fn access_log(
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), &principal, act_for.as_ref(), now).await?;
     // An enterprise's log is for those who manage its mandates, not its executors.
-    if !actor.is_self()
-        && !actor
-            .roles
-            .iter()
-            .any(|r| r.kind != mandates_domain::roles::RoleKind::Executor)
-    {
+    if !actor.may_read_access_log() {
         return Err(DomainError::forbidden("role_does_not_allow")
             .arg("domain", "*")
             .into());

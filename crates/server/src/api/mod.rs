@@ -13,6 +13,7 @@ pub mod write;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use utoipa::OpenApi;
@@ -86,10 +87,6 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
     Ok("ready")
 }
 
-async fn no_route() -> ApiError {
-    ApiError::NoRoute
-}
-
 async fn wrong_method() -> ApiError {
     ApiError::MethodNotAllowed
 }
@@ -126,6 +123,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = documented().split_for_parts();
+    let pages = crate::web::not_found_router(state.clone());
     let doc = std::sync::Arc::new(doc);
     api.route(
         "/api/openapi.json",
@@ -143,7 +141,21 @@ pub fn router(state: AppState) -> Router {
         get(demo::discovery),
     )
     .route("/demo/jwks.json", get(demo::jwks))
-    .fallback(no_route)
+    .merge(crate::web::router(state.clone()))
+    .fallback(move |request: axum::extract::Request| {
+        let pages = pages.clone();
+        async move {
+            if crate::web::wants_page(request.headers(), request.uri().path()) {
+                use tower::ServiceExt;
+                match pages.oneshot(request).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                }
+            } else {
+                ApiError::NoRoute.into_response()
+            }
+        }
+    })
     .method_not_allowed_fallback(wrong_method)
     .layer(axum::middleware::from_fn(request_context))
     .with_state(state)

@@ -67,22 +67,57 @@ pub async fn perform(
     fingerprint: &str,
     change: Change,
 ) -> Result<Response, ApiError> {
+    let done = perform_change(state, principal, act_for, key, fingerprint, change).await?;
+    let mut response = respond(done.status, &done.body, done.replayed);
+    if let Some(seq) = done.seq {
+        response
+            .headers_mut()
+            .insert(CONSISTENCY, HeaderValue::from(seq));
+    }
+    Ok(response)
+}
+
+/// The answer of a change: its status and JSON body, as the API gives them.
+pub struct Performed {
+    pub status: u16,
+    pub body: String,
+    /// The first answer, given again for a repeated key.
+    pub replayed: bool,
+    /// The event sequence number of the change (not for a replayed one).
+    pub seq: Option<i64>,
+}
+
+/// Runs a change once, for the API and the pages alike.
+pub async fn perform_change(
+    state: &AppState,
+    principal: &Principal,
+    act_for: Option<&Kbo>,
+    key: Option<&str>,
+    fingerprint: &str,
+    change: Change,
+) -> Result<Performed, ApiError> {
     let mut tx = state.store().begin().await?;
     let outcome = apply(&mut tx, state, principal, act_for, key, fingerprint, change).await;
     match outcome {
         Ok(Applied::Replayed(first)) => {
             tx.rollback().await?;
-            Ok(respond(first.status, &first.body, true))
+            Ok(Performed {
+                status: first.status,
+                body: first.body,
+                replayed: true,
+                seq: None,
+            })
         }
         Ok(Applied::Done(status, body, seq)) => {
             tx.commit().await?;
             // The next check through this instance sees the change.
             state.catch_up().await;
-            let mut response = respond(status, &body, false);
-            response
-                .headers_mut()
-                .insert(CONSISTENCY, HeaderValue::from(seq));
-            Ok(response)
+            Ok(Performed {
+                status,
+                body,
+                replayed: false,
+                seq: Some(seq),
+            })
         }
         Err(e) => {
             // Release the write lock at once; the refusal changed nothing.

@@ -1,0 +1,198 @@
+//! The pages around an enterprise and the checks: its roster for those who manage it, who
+//! checked a mandator's mandates, and the mandates an executor may use.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use mandates_domain::Party;
+use mandates_domain::mandate::Status;
+use mandates_domain::roles::RoleKind;
+
+use super::format;
+use super::mandates::{Row, row_of};
+use super::page::{Chrome, Tr, render};
+use super::visit::{PageError, Visit};
+use crate::AppState;
+use mandates_domain::DomainError;
+
+/// A role on the roster.
+pub struct RoleRow {
+    pub person: String,
+    pub kind: String,
+    pub domain: String,
+    pub types: String,
+    pub period: String,
+    pub in_force: bool,
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+pub struct EnterprisePage {
+    c: Chrome,
+    enterprise: String,
+    roles: Vec<RoleRow>,
+}
+
+/// The roster of the enterprise one acts for: managers and executors per type.
+pub async fn roster(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+) -> Result<Response, PageError> {
+    let user = visit.user()?;
+    let t = Tr(visit.lang);
+    let Some(enterprise) = user.acting_for() else {
+        return Err(PageError::Api(
+            DomainError::forbidden("act_for_enterprise_first").into(),
+        ));
+    };
+    let now = state.clock().now();
+    let roles = state
+        .store()
+        .roles_of_enterprise(enterprise)
+        .await?
+        .into_iter()
+        .map(|r| RoleRow {
+            person: format::party(&Party::Person(r.person.clone())),
+            kind: t.t(&format!("role-{}", r.kind.as_str())),
+            domain: r
+                .domain
+                .as_deref()
+                .map(|d| {
+                    state
+                        .catalog()
+                        .domain(d)
+                        .map_or_else(|| d.to_owned(), |x| x.name.get(visit.lang).to_owned())
+                })
+                .unwrap_or_else(|| t.t("role-all-domains")),
+            types: r
+                .types
+                .iter()
+                .map(|c| {
+                    state
+                        .catalog()
+                        .mandate_type(c)
+                        .map_or_else(|| c.clone(), |x| x.name.get(visit.lang).to_owned())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            period: match r.valid_until {
+                Some(u) => t.t2(
+                    "period-limited",
+                    ("from", &format::date(r.valid_from)),
+                    ("until", &format::date(u)),
+                ),
+                None => t.t1("period-unlimited", "from", &format::date(r.valid_from)),
+            },
+            in_force: r.in_force_at(now),
+        })
+        .collect();
+    let number = format::number(enterprise.as_str());
+    Ok(render(&EnterprisePage {
+        c: visit.chrome(&state, t.t1("enterprise-title", "enterprise", &number)),
+        enterprise: number,
+        roles,
+    }))
+}
+
+/// A check as the mandator reads it.
+pub struct CheckRow {
+    pub at: String,
+    pub client: String,
+    pub actor: String,
+    pub what: String,
+    pub answer: String,
+}
+
+#[derive(Template)]
+#[template(path = "access_log.html")]
+pub struct AccessLogPage {
+    c: Chrome,
+    rows: Vec<CheckRow>,
+}
+
+/// Who checked what about the party one acts for.
+pub async fn access_log(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+) -> Result<Response, PageError> {
+    let user = visit.user()?;
+    let t = Tr(visit.lang);
+    if !user.actor.may_read_access_log() {
+        return Err(PageError::Api(
+            DomainError::forbidden("role_does_not_allow")
+                .arg("domain", "*")
+                .into(),
+        ));
+    }
+    state.access_log().flush().await;
+    let rows = state
+        .store()
+        .access_log_of(user.actor.party.as_str(), None, 200)
+        .await?
+        .into_iter()
+        .map(|e| CheckRow {
+            at: format::instant(e.at),
+            client: e.client,
+            actor: format::number(&e.actor),
+            what: e
+                .type_code
+                .as_deref()
+                .map(|c| {
+                    state
+                        .catalog()
+                        .mandate_type(c)
+                        .map_or_else(|| c.to_owned(), |x| x.name.get(visit.lang).to_owned())
+                })
+                .unwrap_or_else(|| t.t("access-list")),
+            answer: if e.allowed {
+                t.t("access-allowed")
+            } else {
+                t.t("access-refused")
+            },
+        })
+        .collect();
+    Ok(render(&AccessLogPage {
+        c: visit.chrome(&state, t.t("access-title")),
+        rows,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "executor.html")]
+pub struct ExecutorPage {
+    c: Chrome,
+    rows: Vec<Row>,
+}
+
+/// The mandates the person may use now as an executor of an enterprise.
+pub async fn executor(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+) -> Result<Response, PageError> {
+    let user = visit.user()?;
+    let t = Tr(visit.lang);
+    let now = state.clock().now();
+    let mut rows = Vec::new();
+    for role in user.roles.iter().filter(|r| r.kind == RoleKind::Executor) {
+        let Some(domain) = role.domain.as_deref() else {
+            continue;
+        };
+        let enterprise = Party::Enterprise(role.enterprise.clone());
+        for m in state
+            .store()
+            .active_mandates_to(&enterprise, domain)
+            .await?
+        {
+            let usable = m.status_at(now) == Status::Active
+                && m.in_force_at(now).is_some()
+                && role.types.iter().any(|ty| m.terms.types.contains(ty));
+            if usable {
+                rows.push(row_of(&state, t, &m, &enterprise, now));
+            }
+        }
+    }
+    Ok(render(&ExecutorPage {
+        c: visit.chrome(&state, t.t("executor-title")),
+        rows,
+    }))
+}

@@ -1,0 +1,508 @@
+//! Signing in and out, choosing whom one acts for, and the language. Sign-in is the OpenID
+//! Connect authorization code flow with PKCE, `state` and `nonce` against the configured
+//! provider; in demo mode without a provider, a demo sign-in page stands in for it.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use mandates_domain::{Insz, Kbo, Lang};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+};
+use serde::Deserialize;
+use tokio::sync::RwLock;
+
+use super::page::{Chrome, render};
+use super::session::{self, PendingLogin, SessionData};
+use super::visit::{LANG_COOKIE, PageError, Visit, constant_time_eq, local_path};
+use crate::AppState;
+use crate::demo::IDENTITIES;
+use crate::error::ApiError;
+
+/// What the service knows of the login provider, read from its discovery document once.
+pub struct Provider {
+    metadata: CoreProviderMetadata,
+    end_session: Option<String>,
+}
+
+/// The configured login provider, discovered when first needed.
+#[derive(Default)]
+pub struct Login {
+    provider: RwLock<Option<std::sync::Arc<Provider>>>,
+}
+
+fn http() -> Result<openidconnect::reqwest::Client, ApiError> {
+    openidconnect::reqwest::Client::builder()
+        // Following redirects would open the door to request forgery through the provider.
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| ApiError::IdentityProvider(e.to_string()))
+}
+
+impl Login {
+    async fn provider(&self, issuer: &str) -> Result<std::sync::Arc<Provider>, ApiError> {
+        if let Some(p) = self.provider.read().await.as_ref() {
+            return Ok(p.clone());
+        }
+        let unavailable = |e: String| ApiError::IdentityProvider(format!("{issuer}: {e}"));
+        let issuer_url =
+            IssuerUrl::new(issuer.to_owned()).map_err(|e| unavailable(e.to_string()))?;
+        let http = http()?;
+        let metadata = CoreProviderMetadata::discover_async(issuer_url, &http)
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        // The end-session endpoint is not part of the core metadata.
+        let raw: serde_json::Value = http
+            .get(format!(
+                "{}/.well-known/openid-configuration",
+                issuer.trim_end_matches('/')
+            ))
+            .send()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?
+            .json()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        let provider = std::sync::Arc::new(Provider {
+            metadata,
+            end_session: raw["end_session_endpoint"].as_str().map(str::to_owned),
+        });
+        *self.provider.write().await = Some(provider.clone());
+        Ok(provider)
+    }
+}
+
+fn redirect_uri(state: &AppState) -> String {
+    format!("{}/auth/callback", state.config().public_url())
+}
+
+#[derive(Deserialize)]
+pub struct ReturnTo {
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+/// Starts a sign-in: to the provider, or to the demo sign-in page.
+pub async fn start(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Query(q): Query<ReturnTo>,
+) -> Result<Response, PageError> {
+    let return_to = local_path(q.return_to.as_deref().unwrap_or("/"));
+    let config = &state.config().login;
+    let Some(issuer) = &config.issuer else {
+        if state.config().demo {
+            let target = format!(
+                "/sign-in?return_to={}",
+                super::visit::encode_component(&return_to)
+            );
+            return Ok(Redirect::to(&target).into_response());
+        }
+        return Err(PageError::Api(ApiError::IdentityProvider(
+            "no login provider configured (login.issuer)".into(),
+        )));
+    };
+    let provider = state.login().provider(issuer).await?;
+    let client = CoreClient::from_provider_metadata(
+        provider.metadata.clone(),
+        ClientId::new(config.client_id.clone()),
+        config.client_secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(
+        RedirectUrl::new(redirect_uri(&state)).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .add_extra_param("ui_locales", visit.lang.code());
+    for scope in &config.scopes {
+        request = request.add_scope(Scope::new(scope.clone()));
+    }
+    let (url, csrf, nonce) = request.url();
+    let data = SessionData {
+        pending: Some(PendingLogin {
+            state: csrf.secret().clone(),
+            nonce: nonce.secret().clone(),
+            verifier: verifier.secret().clone(),
+            return_to,
+        }),
+        ..SessionData::default()
+    };
+    let cookie = session::start(&state, visit.session.as_ref(), &data).await?;
+    let mut response = Redirect::to(url.as_str()).into_response();
+    set(&mut response, &cookie);
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// The provider sends the person back here with a code.
+pub async fn callback(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Query(q): Query<Callback>,
+) -> Result<Response, PageError> {
+    let refused =
+        |code: &'static str| PageError::Api(mandates_domain::DomainError::forbidden(code).into());
+    let Some(session) = &visit.session else {
+        return Err(refused("login_expired"));
+    };
+    let Some(pending) = session.data.pending.clone() else {
+        return Err(refused("login_expired"));
+    };
+    if q.error.is_some() {
+        return Err(refused("login_cancelled"));
+    }
+    let (Some(code), Some(returned_state)) = (q.code, q.state) else {
+        return Err(refused("login_expired"));
+    };
+    if !constant_time_eq(returned_state.as_bytes(), pending.state.as_bytes()) {
+        return Err(refused("login_expired"));
+    }
+    let config = &state.config().login;
+    let Some(issuer) = &config.issuer else {
+        return Err(refused("login_expired"));
+    };
+    let provider = state.login().provider(issuer).await?;
+    let client = CoreClient::from_provider_metadata(
+        provider.metadata.clone(),
+        ClientId::new(config.client_id.clone()),
+        config.client_secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(
+        RedirectUrl::new(redirect_uri(&state)).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    let http = http()?;
+    let failed = |e: String| PageError::Api(ApiError::IdentityProvider(e));
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|e| failed(e.to_string()))?
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
+        .request_async(&http)
+        .await
+        .map_err(|e| failed(format!("token request: {e}")))?;
+    let id_token = tokens
+        .id_token()
+        .ok_or_else(|| failed("no ID token in the answer".into()))?;
+    let claims = id_token
+        .claims(
+            &client.id_token_verifier(),
+            &Nonce::new(pending.nonce.clone()),
+        )
+        .map_err(|e| failed(format!("ID token refused: {e}")))?;
+    // The national number is a claim of the provider's own; the token is verified above.
+    let payload = id_token
+        .to_string()
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .unwrap_or_default();
+    let number = payload[config.national_number_claim.as_str()]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let Ok(person) = Insz::parse(&number) else {
+        return Err(refused("login_no_national_number"));
+    };
+    let data = SessionData {
+        person: Some(person.as_str().to_owned()),
+        acr: claims.auth_context_ref().map(|a| a.to_string()),
+        amr: claims
+            .auth_method_refs()
+            .map(|list| list.iter().map(|a| a.to_string()).collect())
+            .unwrap_or_default(),
+        acting_for: None,
+        id_token: Some(id_token.to_string()),
+        pending: None,
+    };
+    signed_in(&state, &visit, &person, data, &pending.return_to).await
+}
+
+/// Starts the signed-in session (a new secret) and goes on: to the choice of whom to act for
+/// when the person represents enterprises, else where they were going.
+async fn signed_in(
+    state: &AppState,
+    visit: &Visit,
+    person: &Insz,
+    data: SessionData,
+    return_to: &str,
+) -> Result<Response, PageError> {
+    let cookie = session::start(state, visit.session.as_ref(), &data).await?;
+    let now = state.clock().now();
+    let represents = state
+        .store()
+        .roles_of_person(person)
+        .await?
+        .iter()
+        .any(|r| r.in_force_at(now));
+    let target = if represents {
+        format!(
+            "/acting-as?return_to={}",
+            super::visit::encode_component(return_to)
+        )
+    } else {
+        return_to.to_owned()
+    };
+    let mut response = Redirect::to(&target).into_response();
+    set(&mut response, &cookie);
+    Ok(response)
+}
+
+fn set(response: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Ends the session here and, where the provider offers it, at the provider.
+pub async fn logout(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    visit.check_form(&form.csrf)?;
+    let mut target = "/".to_owned();
+    if let Some(session) = &visit.session {
+        session::end(&state, session).await?;
+        if let (Some(issuer), Some(id_token)) =
+            (&state.config().login.issuer, &session.data.id_token)
+            && let Ok(provider) = state.login().provider(issuer).await
+            && let Some(end) = &provider.end_session
+        {
+            let back = format!("{}/", state.config().public_url());
+            target = format!(
+                "{end}?id_token_hint={}&post_logout_redirect_uri={}&client_id={}",
+                super::visit::encode_component(id_token),
+                super::visit::encode_component(&back),
+                super::visit::encode_component(&state.config().login.client_id)
+            );
+        }
+    }
+    let mut response = Redirect::to(&target).into_response();
+    set(
+        &mut response,
+        &session::clear_cookie(&state, session::COOKIE),
+    );
+    Ok(response)
+}
+
+/// The demo sign-in page: the demo identities, and any valid national number.
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    c: Chrome,
+    identities: Vec<(String, String, String)>,
+    return_to: String,
+    error: Option<String>,
+    number: String,
+}
+
+fn demo_only(state: &AppState) -> Result<(), PageError> {
+    if state.config().demo && state.config().login.issuer.is_none() {
+        Ok(())
+    } else {
+        Err(PageError::Api(ApiError::NoRoute))
+    }
+}
+
+fn sign_in_page(
+    state: &AppState,
+    visit: &Visit,
+    return_to: String,
+    error: Option<String>,
+    number: String,
+) -> SignInPage {
+    let t = super::page::Tr(visit.lang);
+    SignInPage {
+        c: visit.chrome(state, t.t("sign-in-title")),
+        identities: IDENTITIES
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                (
+                    id.national_number.to_owned(),
+                    super::format::number(id.national_number),
+                    t.t(&format!("demo-identity-{i}")),
+                )
+            })
+            .collect(),
+        return_to,
+        error,
+        number,
+    }
+}
+
+pub async fn demo_page(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Query(q): Query<ReturnTo>,
+) -> Result<Response, PageError> {
+    demo_only(&state)?;
+    let return_to = local_path(q.return_to.as_deref().unwrap_or("/"));
+    Ok(render(&sign_in_page(
+        &state,
+        &visit,
+        return_to,
+        None,
+        String::new(),
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct DemoSignIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    national_number: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+pub async fn demo_sign_in(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Form(form): Form<DemoSignIn>,
+) -> Result<Response, PageError> {
+    demo_only(&state)?;
+    visit.check_form(&form.csrf)?;
+    let return_to = local_path(&form.return_to);
+    let person = match Insz::parse(&super::format::digits(&form.national_number)) {
+        Ok(p) => p,
+        Err(e) => {
+            let why = crate::i18n::message(visit.lang, &format!("party-{}", e.code()), &[]);
+            let text = crate::i18n::message(visit.lang, "invalid_party_number", &[("reason", why)]);
+            let page = sign_in_page(&state, &visit, return_to, Some(text), form.national_number);
+            return Ok(
+                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response(),
+            );
+        }
+    };
+    // The demo identities sign at the highest level, so that every action can be tried.
+    let data = SessionData {
+        person: Some(person.as_str().to_owned()),
+        acr: state.config().auth.acr_levels.last().cloned(),
+        amr: vec!["demo".into()],
+        ..SessionData::default()
+    };
+    signed_in(&state, &visit, &person, data, &return_to).await
+}
+
+/// The choice of whom to act for.
+#[derive(Template)]
+#[template(path = "acting_as.html")]
+pub struct ActingAsPage {
+    c: Chrome,
+    return_to: String,
+}
+
+pub async fn choose(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Query(q): Query<ReturnTo>,
+) -> Result<Response, PageError> {
+    visit.user()?;
+    let t = super::page::Tr(visit.lang);
+    Ok(render(&ActingAsPage {
+        c: visit.chrome(&state, t.t("acting-title")),
+        return_to: local_path(q.return_to.as_deref().unwrap_or("/")),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct Switch {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    party: String,
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+/// Acts from now on in one's own name or for an enterprise one has a role for.
+pub async fn switch(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Form(form): Form<Switch>,
+) -> Result<Response, PageError> {
+    visit.check_form(&form.csrf)?;
+    let user = visit.user()?;
+    let Some(mut session) = visit.session.clone() else {
+        return Err(PageError::SignIn("/".into()));
+    };
+    session.data.acting_for = if form.party == "self" {
+        None
+    } else {
+        let enterprise = Kbo::parse(&super::format::digits(&form.party)).map_err(|_| {
+            ApiError::from(
+                mandates_domain::DomainError::forbidden("no_role_for_enterprise")
+                    .arg("enterprise", &form.party),
+            )
+        })?;
+        // Refused when the person has no role for it now.
+        crate::service::actor_with(
+            &user.principal,
+            Some(&enterprise),
+            user.roles.clone(),
+            state.clock().now(),
+        )?;
+        Some(enterprise.as_str().to_owned())
+    };
+    session::save(&state, &session).await?;
+    // A page of one party's mandates makes no sense for the other: start at home.
+    let target = local_path(form.return_to.as_deref().unwrap_or("/"));
+    Ok(Redirect::to(&target).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+/// Keeps the visitor's choice of language.
+pub async fn language(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, PageError> {
+    visit.check_form(&form.csrf)?;
+    let lang = Lang::parse(&form.lang).unwrap_or(visit.lang);
+    let mut response = Redirect::to(&local_path(&form.return_to)).into_response();
+    // Kept for a year.
+    set(
+        &mut response,
+        &session::set_cookie(&state, LANG_COOKIE, lang.code(), Some(365 * 24 * 3600)),
+    );
+    Ok(response)
+}

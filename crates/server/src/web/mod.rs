@@ -1,0 +1,86 @@
+//! The self-service web pages: server-rendered HTML in four languages that works without
+//! JavaScript, signed in through OpenID Connect, with a session of its own. The pages use
+//! the same services as the API; the API never accepts the page session.
+
+mod enterprise;
+pub mod format;
+pub mod login;
+mod mandates;
+mod page;
+pub mod session;
+mod visit;
+
+use axum::Router;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+const STYLE: &str = include_str!("../../static/style.css");
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+/// The pages, with their request context.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(mandates::home))
+        .route("/mandates.csv", get(mandates::export_csv))
+        .route("/mandates/new", get(mandates::new_form))
+        .route("/mandates/review", post(mandates::review))
+        .route("/mandates/create", post(mandates::create))
+        .route("/mandates/{id}", get(mandates::show))
+        .route(
+            "/mandates/{id}/{action}",
+            get(mandates::confirm).post(mandates::act),
+        )
+        .route("/enterprise", get(enterprise::roster))
+        .route("/access-log", get(enterprise::access_log))
+        .route("/executor", get(enterprise::executor))
+        .route("/login", get(login::start))
+        .route("/auth/callback", get(login::callback))
+        .route("/logout", post(login::logout))
+        .route("/sign-in", get(login::demo_page).post(login::demo_sign_in))
+        .route("/acting-as", get(login::choose).post(login::switch))
+        .route("/language", post(login::language))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            visit::middleware,
+        ))
+        .route("/static/style.css", get(style))
+}
+
+/// The "not found" page for any address, in the visitor's language.
+pub fn not_found_router(state: AppState) -> Router {
+    Router::new()
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            visit::middleware,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> visit::PageError {
+    visit::PageError::Api(crate::error::ApiError::NoRoute)
+}
+
+/// Whether a request comes from a browser that wants a page rather than JSON.
+pub fn wants_page(headers: &HeaderMap, path: &str) -> bool {
+    !path.starts_with("/api/")
+        && !path.starts_with("/oauth/")
+        && !path.starts_with("/access/")
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+}

@@ -1,0 +1,151 @@
+//! The frame every page shares (language switch, whom one acts for, sign-out) and the
+//! translation of its texts.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use mandates_domain::Lang;
+
+use super::format;
+use super::visit::Visit;
+use crate::AppState;
+use crate::i18n;
+
+/// Texts in the page's language, from the message files.
+#[derive(Clone, Copy)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    /// The message `id`.
+    pub fn t(&self, id: &str) -> String {
+        i18n::message(self.0, id, &[])
+    }
+
+    /// The message `id` with one argument.
+    pub fn t1(&self, id: &str, name: &'static str, value: &str) -> String {
+        i18n::message(self.0, id, &[(name, value.to_owned())])
+    }
+
+    /// The message `id` with two arguments.
+    pub fn t2(
+        &self,
+        id: &str,
+        (n1, v1): (&'static str, &str),
+        (n2, v2): (&'static str, &str),
+    ) -> String {
+        i18n::message(self.0, id, &[(n1, v1.to_owned()), (n2, v2.to_owned())])
+    }
+}
+
+/// One choice of whom to act for.
+pub struct Choice {
+    /// `self` or an enterprise number.
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// What the frame shows of the signed-in person.
+pub struct Someone {
+    pub person: String,
+    /// Whom they act for now, in words.
+    pub acting: String,
+    pub choices: Vec<Choice>,
+    pub for_enterprise: bool,
+}
+
+/// The frame of every page.
+pub struct Chrome {
+    pub t: Tr,
+    pub lang: &'static str,
+    pub title: String,
+    pub csrf: String,
+    pub here: String,
+    pub user: Option<Someone>,
+    pub demo: bool,
+    pub languages: Vec<(&'static str, &'static str, bool)>,
+}
+
+impl Chrome {
+    pub fn new(visit: &Visit, state: &AppState, title: String) -> Chrome {
+        let t = Tr(visit.lang);
+        let user = visit.user.as_ref().map(|u| {
+            let person = format::party(&mandates_domain::Party::Person(u.principal.person.clone()));
+            let acting_for = u.acting_for();
+            let mut choices = vec![Choice {
+                value: "self".into(),
+                label: t.t("acting-self"),
+                selected: acting_for.is_none(),
+            }];
+            for k in u.enterprises() {
+                let number = format::number(k.as_str());
+                choices.push(Choice {
+                    selected: acting_for == Some(&k),
+                    label: t.t1("acting-enterprise", "enterprise", &number),
+                    value: k.as_str().to_owned(),
+                });
+            }
+            Someone {
+                acting: match acting_for {
+                    Some(k) => t.t1(
+                        "acting-enterprise",
+                        "enterprise",
+                        &format::number(k.as_str()),
+                    ),
+                    None => t.t("acting-self"),
+                },
+                person,
+                choices,
+                for_enterprise: acting_for.is_some(),
+            }
+        });
+        Chrome {
+            t,
+            lang: visit.lang.code(),
+            title,
+            csrf: visit.csrf.clone(),
+            here: visit.here.clone(),
+            user,
+            demo: state.config().demo,
+            languages: Lang::ALL
+                .iter()
+                .map(|l| (l.code(), language_name(*l), *l == visit.lang))
+                .collect(),
+        }
+    }
+}
+
+/// A language's name in that language.
+pub fn language_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Nl => "Nederlands",
+        Lang::Fr => "Français",
+        Lang::De => "Deutsch",
+        Lang::En => "English",
+    }
+}
+
+/// Renders a page; a template that fails is an internal error.
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "page could not be rendered");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A page that says what went wrong and what to do.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub c: Chrome,
+    pub text: String,
+}
+
+impl ErrorPage {
+    pub fn new(c: Chrome, text: String) -> ErrorPage {
+        ErrorPage { c, text }
+    }
+}

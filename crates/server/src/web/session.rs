@@ -1,0 +1,182 @@
+//! Server-side sessions of the web pages, kept in the application's own database. The
+//! cookie carries a random secret; the store keeps only its SHA-256. A session ends after
+//! a time without requests (idle) and a time after sign-in (absolute), and gets a new
+//! secret at sign-in.
+
+use axum::http::HeaderMap;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Duration;
+use mandates_domain::time::Instant;
+use mandates_store::StoredSession;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "mandates_session";
+
+/// What a session remembers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SessionData {
+    /// The signed-in person's national number; `None` while a sign-in is under way.
+    pub person: Option<String>,
+    pub acr: Option<String>,
+    #[serde(default)]
+    pub amr: Vec<String>,
+    /// The enterprise the person acts for; `None`: in their own name.
+    pub acting_for: Option<String>,
+    /// The provider's ID token, to end the provider's session at logout.
+    pub id_token: Option<String>,
+    /// A sign-in under way at the provider.
+    pub pending: Option<PendingLogin>,
+}
+
+/// What the callback of a sign-in must match.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub state: String,
+    pub nonce: String,
+    pub verifier: String,
+    pub return_to: String,
+}
+
+/// A session as loaded for a request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: String,
+    pub data: SessionData,
+    pub created_at: Instant,
+}
+
+/// A new random secret, URL-safe.
+pub fn random_secret() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn hash(secret: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure outside demo mode.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if !state.config().demo {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    c
+}
+
+/// The `Set-Cookie` value that removes a cookie.
+pub fn clear_cookie(state: &AppState, name: &str) -> String {
+    set_cookie(state, name, "", Some(0))
+}
+
+/// Loads the session named by the request's cookie, if it is still valid; touches it.
+pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, ApiError> {
+    let Some(secret) = cookie(headers, COOKIE).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let id_hash = hash(secret);
+    let Some(stored) = state.store().session(&id_hash).await? else {
+        return Ok(None);
+    };
+    let now = state.clock().now();
+    let login = &state.config().login;
+    let idle = Duration::minutes(i64::try_from(login.idle_minutes).unwrap_or(30));
+    let max = Duration::hours(i64::try_from(login.max_hours).unwrap_or(12));
+    if now - stored.last_seen_at >= idle || now - stored.created_at >= max {
+        state.store().delete_session(&id_hash).await?;
+        return Ok(None);
+    }
+    let data: SessionData = serde_json::from_str(&stored.data).unwrap_or_default();
+    // One write a minute at most keeps the idle clock honest without a write a request.
+    if now - stored.last_seen_at >= Duration::minutes(1) {
+        state
+            .store()
+            .put_session(
+                &id_hash,
+                &StoredSession {
+                    last_seen_at: now,
+                    ..stored.clone()
+                },
+            )
+            .await?;
+    }
+    Ok(Some(Session {
+        id_hash,
+        data,
+        created_at: stored.created_at,
+    }))
+}
+
+/// Starts a new session (a new secret: sign-in rotates it); returns its `Set-Cookie`.
+/// The previous session, if any, is forgotten.
+pub async fn start(
+    state: &AppState,
+    previous: Option<&Session>,
+    data: &SessionData,
+) -> Result<String, ApiError> {
+    if let Some(old) = previous {
+        state.store().delete_session(&old.id_hash).await?;
+    }
+    let secret = random_secret()?;
+    let now = state.clock().now();
+    state
+        .store()
+        .put_session(
+            &hash(&secret),
+            &StoredSession {
+                data: to_text(data)?,
+                created_at: now,
+                last_seen_at: now,
+            },
+        )
+        .await?;
+    Ok(set_cookie(state, COOKIE, &secret, None))
+}
+
+/// Saves a changed session under the same secret.
+pub async fn save(state: &AppState, session: &Session) -> Result<(), ApiError> {
+    state
+        .store()
+        .put_session(
+            &session.id_hash,
+            &StoredSession {
+                data: to_text(&session.data)?,
+                created_at: session.created_at,
+                last_seen_at: state.clock().now(),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ends a session.
+pub async fn end(state: &AppState, session: &Session) -> Result<(), ApiError> {
+    state.store().delete_session(&session.id_hash).await?;
+    Ok(())
+}
+
+fn to_text(data: &SessionData) -> Result<String, ApiError> {
+    serde_json::to_string(data).map_err(|e| ApiError::Internal(e.to_string()))
+}

@@ -1,0 +1,319 @@
+//! What every page request carries: its language, its anti-forgery token, the signed-in
+//! person with the party they act for, and the headers every page sends. Errors of page
+//! handlers are rendered here as pages in the visitor's language.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::roles::EnterpriseRole;
+use mandates_domain::{Insz, Kbo, Lang};
+
+use super::page::{Chrome, ErrorPage, render};
+use super::session::{self, Session, cookie, random_secret, set_cookie};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::i18n;
+
+/// The cookie that keeps the visitor's choice of language.
+pub const LANG_COOKIE: &str = "mandates_lang";
+/// The cookie of the anti-forgery token; every form repeats it in a hidden field.
+pub const CSRF_COOKIE: &str = "mandates_csrf";
+
+/// A page request.
+#[derive(Clone)]
+pub struct Visit {
+    pub lang: Lang,
+    pub csrf: String,
+    pub session: Option<Session>,
+    pub user: Option<User>,
+    /// The path and query of this page (to come back to after a switch).
+    pub here: String,
+    pub request_id: String,
+}
+
+/// A signed-in person and whom they act for, with their roles as read for this request.
+#[derive(Clone)]
+pub struct User {
+    pub principal: Principal,
+    pub actor: Actor,
+    /// Roles in force now, of every enterprise (to offer the choice of whom to act for).
+    pub roles: Vec<EnterpriseRole>,
+}
+
+impl User {
+    /// The enterprises the person may act for now.
+    pub fn enterprises(&self) -> Vec<Kbo> {
+        let mut list: Vec<Kbo> = self.roles.iter().map(|r| r.enterprise.clone()).collect();
+        list.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        list.dedup();
+        list
+    }
+
+    pub fn acting_for(&self) -> Option<&Kbo> {
+        self.actor.party.as_enterprise()
+    }
+}
+
+impl Visit {
+    /// The signed-in user, or a redirect to sign in and come back here.
+    pub fn user(&self) -> Result<&User, PageError> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| PageError::SignIn(self.here.clone()))
+    }
+
+    /// Refuses a form whose anti-forgery token is not this visitor's.
+    pub fn check_form(&self, token: &str) -> Result<(), PageError> {
+        if !token.is_empty() && constant_time_eq(token.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(PageError::Forgery)
+        }
+    }
+
+    /// The frame of a page.
+    pub fn chrome(&self, state: &AppState, title: String) -> Chrome {
+        Chrome::new(self, state, title)
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum PageError {
+    /// A refusal or a failure, shown as a page.
+    Api(ApiError),
+    /// Sign in first, then come back to this address.
+    SignIn(String),
+    /// A form without this visitor's anti-forgery token.
+    Forgery,
+}
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError::Api(e.into())
+    }
+}
+
+/// Travels from a handler's error to the middleware, which renders it.
+#[derive(Clone)]
+struct Failed(std::sync::Arc<std::sync::Mutex<Option<PageError>>>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            PageError::Api(e) => e.status(),
+            PageError::SignIn(_) => StatusCode::SEE_OTHER,
+            PageError::Forgery => StatusCode::FORBIDDEN,
+        };
+        let mut response = status.into_response();
+        response
+            .extensions_mut()
+            .insert(Failed(std::sync::Arc::new(std::sync::Mutex::new(Some(
+                self,
+            )))));
+        response
+    }
+}
+
+/// Reads the visitor's language, token, session and roles before a page handler; renders
+/// its errors as pages and adds the headers of every page after it.
+pub async fn middleware(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let lang = cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| i18n::request_lang(headers));
+    let here = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let known_token = cookie(headers, CSRF_COOKIE)
+        .filter(|t| {
+            t.len() >= 32
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned);
+    let mut visit = Visit {
+        lang,
+        csrf: known_token.clone().unwrap_or_default(),
+        session: None,
+        user: None,
+        here,
+        request_id: request
+            .extensions()
+            .get::<crate::error::RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default(),
+    };
+    let prepared = prepare(&state, &mut visit, request.headers(), known_token.is_none()).await;
+    let mut response = match prepared {
+        Ok(()) => {
+            request.extensions_mut().insert(visit.clone());
+            next.run(request).await
+        }
+        Err(e) => e.into_response(),
+    };
+    let failed = response
+        .extensions_mut()
+        .remove::<Failed>()
+        .and_then(|f| f.0.lock().ok().and_then(|mut e| e.take()));
+    if let Some(error) = failed {
+        response = error_response(&state, &visit, error);
+    }
+    if known_token.is_none() && !visit.csrf.is_empty() {
+        append_cookie(
+            &mut response,
+            &set_cookie(&state, CSRF_COOKIE, &visit.csrf, None),
+        );
+    }
+    secure(&mut response, &state);
+    response.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(visit.lang.code()),
+    );
+    response
+}
+
+async fn prepare(
+    state: &AppState,
+    visit: &mut Visit,
+    headers: &axum::http::HeaderMap,
+    new_token: bool,
+) -> Result<(), PageError> {
+    if new_token {
+        visit.csrf = random_secret()?;
+    }
+    visit.session = session::load(state, headers).await?;
+    let Some(data) = visit.session.as_ref().map(|s| &s.data) else {
+        return Ok(());
+    };
+    let Some(person) = data.person.as_deref().and_then(|p| Insz::parse(p).ok()) else {
+        return Ok(());
+    };
+    let principal = Principal {
+        person: person.clone(),
+        auth: AuthContext {
+            acr: data.acr.clone(),
+            amr: data.amr.clone(),
+        },
+    };
+    let now = state.clock().now();
+    let roles: Vec<EnterpriseRole> = state
+        .store()
+        .roles_of_person(&person)
+        .await?
+        .into_iter()
+        .filter(|r| r.in_force_at(now))
+        .collect();
+    let chosen = data.acting_for.as_deref().and_then(|k| Kbo::parse(k).ok());
+    // A role that ended since the choice was made: back to the person's own name.
+    let actor = chosen
+        .and_then(|k| crate::service::actor_with(&principal, Some(&k), roles.clone(), now).ok())
+        .unwrap_or_else(|| Actor::myself(person, principal.auth.clone()));
+    visit.user = Some(User {
+        principal,
+        actor,
+        roles,
+    });
+    Ok(())
+}
+
+fn error_response(state: &AppState, visit: &Visit, error: PageError) -> Response {
+    match error {
+        PageError::SignIn(return_to) => {
+            let target = format!("/login?return_to={}", encode_component(&return_to));
+            Redirect::to(&target).into_response()
+        }
+        PageError::Forgery => {
+            let page = ErrorPage::new(
+                visit.chrome(state, i18n::message(visit.lang, "page-forgery-title", &[])),
+                i18n::message(visit.lang, "page-forgery-text", &[]),
+            );
+            (StatusCode::FORBIDDEN, render(&page)).into_response()
+        }
+        PageError::Api(e) => {
+            e.log();
+            let status = e.status();
+            let (title, text) = e.page_texts(visit.lang, &visit.request_id);
+            let page = ErrorPage::new(visit.chrome(state, title), text);
+            (status, render(&page)).into_response()
+        }
+    }
+}
+
+fn append_cookie(response: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The headers every page sends: no script at all, no framing, no sniffing, no referrer
+/// leaving the service, no caching of personal pages. Forms post to the service only (and
+/// logout goes on to the identity provider).
+pub fn secure(response: &mut Response, state: &AppState) {
+    let provider = state
+        .config()
+        .login
+        .issuer
+        .as_deref()
+        .and_then(origin)
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'{provider}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// `scheme://host[:port]` of an address.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split('/').next()?;
+    (!host.is_empty() && !host.contains([' ', ';', '\''])).then(|| format!("{scheme}://{host}"))
+}
+
+/// Percent-encodes a query parameter's value.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A local address to come back to: only paths of this service, never another site.
+pub fn local_path(candidate: &str) -> String {
+    if candidate.starts_with('/') && !candidate.starts_with("//") && !candidate.contains('\\') {
+        candidate.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}

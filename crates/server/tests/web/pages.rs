@@ -1,0 +1,242 @@
+//! The pages' journeys: create, sign, stop; repeated forms; errors in the user's language;
+//! the choice of language and of whom one acts for.
+
+use crate::browser::{Browser, mandate_id};
+use crate::on_both_stores;
+use crate::support::*;
+
+fn draft<'a>(other: &'a str, once: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("once", once),
+        ("go", "sign"),
+        ("domain", "fin"),
+        ("side", "mandator"),
+        ("types", "fin.myminfin_consult"),
+        ("types", "fin.tax_disputes"),
+        ("other", other),
+        ("valid_from", "2027-03-15"),
+        ("valid_until", "2027-12-31"),
+        ("reference", "client 42"),
+    ]
+}
+
+async fn create_sign_and_stop_through_the_pages(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut ann = Browser::new(&app);
+    ann.sign_in(ANN).await;
+    let review = ann
+        .post("/mandates/review", &draft("90.01.01-123.95", ""))
+        .await;
+    assert_eq!(review.status, 200, "{}", review.html);
+    assert!(review.html.contains("90.01.01-123.95"));
+    assert!(review.html.contains("15/03/2027") && review.html.contains("31/12/2027"));
+    let created = ann.post("/mandates/create", &draft(BOB, "k1")).await;
+    assert_eq!(created.status, 303, "{}", created.html);
+    let id = mandate_id(created.location());
+    let api = app.person(ANN).await.mandate(&id).await.expect(200).body;
+    assert_eq!(api["status"], "pending");
+    assert_eq!(api["types"].as_array().map(Vec::len), Some(2));
+    assert_eq!(api["reference"], "client 42");
+
+    let mut bob = Browser::new(&app);
+    bob.sign_in(BOB).await;
+    let home = bob.get("/").await;
+    let mine = home.html.split("theirs-heading").next().unwrap_or_default();
+    assert!(mine.contains(&id), "waiting for Bob's signature");
+    let page = bob.get(&format!("/mandates/{id}")).await;
+    assert!(page.html.contains(&format!("/mandates/{id}/sign")));
+    assert!(
+        !page.html.contains(&format!("/mandates/{id}/stop")),
+        "not in force yet"
+    );
+    let signed = bob
+        .post(
+            &format!("/mandates/{id}/sign"),
+            &[("once", "b1"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.html);
+    assert_eq!(
+        app.person(ANN).await.mandate(&id).await.body["status"],
+        "active"
+    );
+
+    let stopped = ann
+        .post(&format!("/mandates/{id}/stop"), &[("once", "a2")])
+        .await;
+    assert_eq!(stopped.status, 303, "{}", stopped.html);
+    let api = app.person(BOB).await.mandate(&id).await.body;
+    assert_eq!(api["status"], "stopped");
+    // Created and signed by Ann, signed by Bob and in force, stopped: who, for whom, when.
+    let page = ann.get(&format!("/mandates/{id}")).await.html;
+    let history = page.rsplit("<caption>").next().unwrap_or_default();
+    assert_eq!(history.matches("<tr><td>").count(), 5, "{history}");
+    assert_eq!(
+        history.matches("90.01.01-123.95").count(),
+        2,
+        "Bob signed for himself"
+    );
+}
+
+async fn a_repeated_form_changes_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut ann = Browser::new(&app);
+    ann.sign_in(ANN).await;
+    let first = ann.post("/mandates/create", &draft(BOB, "same")).await;
+    let again = ann.post("/mandates/create", &draft(BOB, "same")).await;
+    assert_eq!(first.location(), again.location());
+    let listed = app.person(ANN).await.get("/api/v1/mandates").await.body;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+}
+
+async fn an_invalid_form_names_each_field_in_the_users_language(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut ann = Browser::new(&app);
+    ann.accept_language = Some("fr-BE,fr;q=0.9");
+    ann.sign_in(ANN).await;
+    let page = ann
+        .post(
+            "/mandates/review",
+            &[
+                ("domain", "fin"),
+                ("side", "mandator"),
+                ("other", "85.07.30-033.29"),
+                ("valid_from", "2027-01-10"),
+                ("valid_until", "2027-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.html.contains("<html lang=\"fr\">"));
+    for field in ["types", "other", "valid_until"] {
+        assert!(
+            page.html.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {}",
+            page.html
+        );
+        assert!(page.html.contains(&format!("href=\"#{field}\"")));
+    }
+    assert!(page.html.contains("aria-invalid=\"true\""));
+    // The message of the check digits, in French.
+    assert!(page.html.contains("chiffres de contrôle"), "{}", page.html);
+    let listed = app.person(ANN).await.get("/api/v1/mandates").await.body;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0));
+}
+
+async fn the_language_is_the_users_choice_then_the_browsers_then_dutch(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut plain = Browser::new(&app);
+    assert!(plain.get("/").await.html.contains("<html lang=\"nl\">"));
+    let mut b = Browser::new(&app);
+    b.accept_language = Some("de-BE,de;q=0.9,en;q=0.5");
+    let page = b.get("/").await;
+    assert!(page.html.contains("<html lang=\"de\">"));
+    assert_eq!(page.header("content-language"), "de");
+    let switched = b
+        .post(
+            "/language",
+            &[("lang", "fr"), ("return_to", "/mandates/new")],
+        )
+        .await;
+    assert_eq!(switched.status, 303);
+    assert_eq!(switched.location(), "/mandates/new");
+    assert!(b.get("/").await.html.contains("<html lang=\"fr\">"));
+    // Never a jump to another site.
+    let away = b
+        .post(
+            "/language",
+            &[("lang", "en"), ("return_to", "//elsewhere.example/")],
+        )
+        .await;
+    assert_eq!(away.location(), "/");
+}
+
+async fn unknown_addresses_get_a_page_for_people_and_json_for_programs(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    b.accept_language = Some("en");
+    let page = b.get("/no/such/page").await;
+    assert_eq!(page.status, 404);
+    assert!(page.header("content-type").starts_with("text/html"));
+    assert!(page.html.contains("href=\"/\""));
+    let api = app
+        .request(axum::http::Method::GET, "/api/v1/nothing", &[], None)
+        .await;
+    assert_eq!(api.status.as_u16(), 404);
+    assert_eq!(api.header("content-type"), Some("application/problem+json"));
+}
+
+async fn a_representative_chooses_whom_to_act_for(backend: Backend) {
+    let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
+        return;
+    };
+    let mut eva = Browser::new(&app);
+    let signed_in = eva.sign_in(EVA).await;
+    assert_eq!(signed_in.location(), "/acting-as?return_to=/");
+    let choose = eva.get("/acting-as?return_to=/").await;
+    assert!(choose.html.contains(&format!("value=\"{COMPANY}\"")));
+    let switched = eva.post("/acting-as", &[("party", COMPANY)]).await;
+    assert_eq!(switched.status, 303);
+    let home = eva.get("/").await;
+    assert!(home.html.contains("0203.201.340"));
+    assert!(home.html.contains("href=\"/enterprise\""));
+    assert_eq!(eva.get("/enterprise").await.status, 200);
+    // An enterprise the person has no role for is refused, and nothing changes.
+    let refused = eva.post("/acting-as", &[("party", OFFICE)]).await;
+    assert_eq!(refused.status, 403);
+    assert!(eva.get("/").await.html.contains("href=\"/enterprise\""));
+    eva.post("/acting-as", &[("party", "self")]).await;
+    assert!(!eva.get("/").await.html.contains("href=\"/enterprise\""));
+}
+
+async fn a_party_is_offered_only_what_the_rules_allow(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut ann = Browser::new(&app);
+    ann.sign_in(ANN).await;
+    let id = mandate_id(
+        ann.post("/mandates/create", &draft(BOB, "k"))
+            .await
+            .location(),
+    );
+    let page = ann.get(&format!("/mandates/{id}")).await.html;
+    assert!(page.contains(&format!("/mandates/{id}/withdraw")));
+    assert!(!page.contains(&format!("/mandates/{id}/sign\"")));
+    let mut bob = Browser::new(&app);
+    bob.sign_in(BOB).await;
+    let page = bob.get(&format!("/mandates/{id}")).await.html;
+    assert!(page.contains(&format!("/mandates/{id}/sign\"")));
+    assert!(page.contains(&format!("/mandates/{id}/reject\"")));
+    assert!(!page.contains(&format!("/mandates/{id}/withdraw\"")));
+    // Someone else learns nothing, not even that it exists.
+    let mut carl = Browser::new(&app);
+    carl.sign_in(CARL).await;
+    assert_eq!(carl.get(&format!("/mandates/{id}")).await.status, 404);
+    assert_eq!(
+        carl.post(&format!("/mandates/{id}/stop"), &[("once", "c")])
+            .await
+            .status,
+        404
+    );
+}
+
+on_both_stores!(
+    create_sign_and_stop_through_the_pages,
+    a_repeated_form_changes_once,
+    an_invalid_form_names_each_field_in_the_users_language,
+    the_language_is_the_users_choice_then_the_browsers_then_dutch,
+    unknown_addresses_get_a_page_for_people_and_json_for_programs,
+    a_representative_chooses_whom_to_act_for,
+    a_party_is_offered_only_what_the_rules_allow,
+);

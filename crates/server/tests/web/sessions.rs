@@ -1,0 +1,163 @@
+//! Sessions, anti-forgery and headers: what keeps a signed-in person safe.
+
+use chrono::Duration;
+
+use crate::browser::Browser;
+use crate::on_both_stores;
+use crate::support::*;
+
+async fn every_page_sends_strict_headers_and_cookies(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    let page = b.get("/").await;
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy");
+    for part in [
+        "default-src 'none'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(part), "{part} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"));
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+    assert_eq!(page.header("referrer-policy"), "same-origin");
+    assert_eq!(page.header("cache-control"), "no-store");
+    let cookie = page.header("set-cookie");
+    assert!(cookie.starts_with("mandates_csrf="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    // Demo mode runs on http://localhost; a Secure cookie would never come back.
+    assert!(!cookie.contains("Secure"));
+    let signed_in = b.sign_in(ANN).await;
+    let session = signed_in.header("set-cookie");
+    assert!(session.starts_with("mandates_session=") && session.contains("HttpOnly"));
+    assert!(session.contains("SameSite=Lax"));
+}
+
+async fn outside_demo_mode_cookies_are_secure_and_there_is_no_demo_sign_in(backend: Backend) {
+    let Some(app) = TestApp::with_config(backend, |c| c.demo = false).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    let page = b.get("/").await;
+    assert!(page.header("set-cookie").contains("Secure"));
+    assert_eq!(b.get("/sign-in").await.status, 404);
+}
+
+async fn sign_in_rotates_the_session_and_sign_out_ends_it(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    b.sign_in(ANN).await;
+    let first = b.cookies["mandates_session"].clone();
+    assert!(b.get("/").await.html.contains("85.07.30-033.28"));
+    b.sign_in(BOB).await;
+    let second = b.cookies["mandates_session"].clone();
+    assert_ne!(first, second, "a sign-in starts a new session");
+    // The first session is gone, not merely replaced in this browser.
+    let mut old = Browser::new(&app);
+    old.cookies.insert("mandates_session".into(), first);
+    assert!(!old.get("/").await.html.contains("85.07.30-033.28"));
+    let out = b.post("/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    assert!(!b.cookies.contains_key("mandates_session"));
+    let mut replay = Browser::new(&app);
+    replay.cookies.insert("mandates_session".into(), second);
+    assert_eq!(replay.get("/mandates/new").await.status, 303, "signed out");
+}
+
+async fn sessions_end_when_idle_and_after_their_lifetime(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    b.sign_in(ANN).await;
+    app.clock.advance(Duration::minutes(29));
+    assert_eq!(b.get("/mandates/new").await.status, 200, "still active");
+    app.clock.advance(Duration::minutes(31));
+    let page = b.get("/mandates/new").await;
+    assert_eq!(page.status, 303, "idle for 31 minutes");
+    assert_eq!(page.location(), "/login?return_to=/mandates/new");
+
+    b.sign_in(ANN).await;
+    // Busy all day long: the session still ends 12 hours after sign-in.
+    for _ in 0..35 {
+        app.clock.advance(Duration::minutes(20));
+        assert_eq!(b.get("/").await.status, 200);
+        assert!(b.get("/mandates/new").await.status == 200);
+    }
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(
+        b.get("/mandates/new").await.status,
+        303,
+        "12 hours after sign-in"
+    );
+}
+
+async fn a_form_without_the_visitors_token_changes_nothing(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    b.sign_in(ANN).await;
+    let forged = b
+        .post(
+            "/mandates/create",
+            &[
+                ("csrf", "a-token-from-another-site-aaaaaaaaaaaaaaaaaa"),
+                ("domain", "fin"),
+                ("side", "mandator"),
+                ("types", "fin.myminfin_consult"),
+                ("other", BOB),
+                ("valid_from", "2027-03-15"),
+                ("valid_until", "2027-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let ann = app.person(ANN).await;
+    let listed = ann.get("/api/v1/mandates").await.expect(200).body;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0));
+    // The switch of whom one acts for and sign-out are protected the same way.
+    assert_eq!(
+        b.post(
+            "/logout",
+            &[("csrf", "forged-forged-forged-forged-forged-00")]
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(b.get("/mandates/new").await.status, 200, "still signed in");
+}
+
+async fn the_api_never_accepts_the_page_session(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    b.sign_in(ANN).await;
+    let cookie = format!("mandates_session={}", b.cookies["mandates_session"]);
+    let resp = app
+        .request(
+            axum::http::Method::GET,
+            "/api/v1/mandates",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(resp.status.as_u16(), 401);
+}
+
+on_both_stores!(
+    every_page_sends_strict_headers_and_cookies,
+    outside_demo_mode_cookies_are_secure_and_there_is_no_demo_sign_in,
+    sign_in_rotates_the_session_and_sign_out_ends_it,
+    sessions_end_when_idle_and_after_their_lifetime,
+    a_form_without_the_visitors_token_changes_nothing,
+    the_api_never_accepts_the_page_session,
+);
