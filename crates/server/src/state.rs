@@ -177,7 +177,7 @@ pub async fn build(
     crate::index::follow(index.clone(), store.clone());
     let tokens = ServiceTokens::load(&store, public_base.trim_end_matches('/'), now).await?;
     let access_log = AccessLog::start(store.clone());
-    Ok(AppState(Arc::new(Inner {
+    let state = AppState(Arc::new(Inner {
         index,
         tokens,
         access_log,
@@ -188,5 +188,22 @@ pub async fn build(
         clock,
         config,
         login: crate::web::login::Login::default(),
-    })))
+    }));
+    keep_keys_fresh(&state);
+    Ok(state)
+}
+
+/// Every few minutes: a new token signing key when the newest is old, and the keys other
+/// instances made. Stops when the state is dropped.
+fn keep_keys_fresh(state: &AppState) {
+    let weak = Arc::downgrade(&state.0);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            let Some(inner) = weak.upgrade() else { break };
+            if let Err(e) = inner.tokens.refresh(&inner.store, inner.clock.now()).await {
+                tracing::warn!(error = %e, "token signing keys could not be refreshed");
+            }
+        }
+    });
 }

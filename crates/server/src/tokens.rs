@@ -26,6 +26,12 @@ pub const BUSINESS_AUDIENCE: &str = "mandates-business";
 pub const CLIENT_TOKEN_SECONDS: i64 = 300;
 /// A new signing key is made when the newest is older than this.
 const ROTATE_AFTER_DAYS: i64 = 30;
+/// A new key is published this long before it signs, so that every instance and every
+/// application that caches our key set knows it first.
+const PUBLISH_BEFORE_USE_MINUTES: i64 = 15;
+/// A key is no longer published (nor trusted) this long after a newer one was made: long
+/// after the last token it signed expired.
+const RETIRE_AFTER_DAYS: i64 = 7;
 /// At most this many verified tokens are remembered.
 const CACHE_LIMIT: usize = 50_000;
 
@@ -87,6 +93,7 @@ struct ClientClaims {
 
 struct LoadedKey {
     kid: String,
+    created_at: Instant,
     encoding: EncodingKey,
     decoding: DecodingKey,
     jwk: serde_json::Value,
@@ -97,6 +104,7 @@ fn load_key(k: &SigningKey) -> Option<LoadedKey> {
     let jwk = serde_json::from_value(k.public_jwk.clone()).ok()?;
     Some(LoadedKey {
         kid: k.kid.clone(),
+        created_at: k.created_at,
         encoding: EncodingKey::from_ed_der(&der),
         decoding: DecodingKey::from_jwk(&jwk).ok()?,
         jwk: k.public_jwk.clone(),
@@ -123,6 +131,13 @@ impl ServiceTokens {
             keys: RwLock::new(Vec::new()),
             verified: RwLock::new(HashMap::new()),
         };
+        tokens.refresh(store, now).await?;
+        Ok(tokens)
+    }
+
+    /// Makes a new key when the newest is old, then rereads the keys (another instance may
+    /// have made one). Run at start-up and periodically: keys rotate without a restart.
+    pub async fn refresh(&self, store: &Store, now: Instant) -> Result<(), StoreError> {
         let stored = store.signing_keys().await?;
         let fresh = stored
             .first()
@@ -140,18 +155,25 @@ impl ServiceTokens {
             tx.commit().await?;
             tracing::info!("made a new token signing key");
         }
-        tokens.reload(store).await?;
-        Ok(tokens)
+        self.reload(store, now).await
     }
 
-    /// Rereads the keys (another instance may have made a new one).
-    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
-        let keys: Vec<LoadedKey> = store
+    /// Rereads the keys: newest first, without those retired at `now`.
+    pub async fn reload(&self, store: &Store, now: Instant) -> Result<(), StoreError> {
+        let mut keys: Vec<LoadedKey> = store
             .signing_keys()
             .await?
             .iter()
             .filter_map(load_key)
             .collect();
+        keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
+        // A key is retired some time after the next one was made.
+        let mut newer: Option<Instant> = None;
+        keys.retain(|k| {
+            let keep = newer.is_none_or(|n| now - n < Duration::days(RETIRE_AFTER_DAYS));
+            newer = Some(k.created_at);
+            keep
+        });
         *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
         Ok(())
     }
@@ -166,9 +188,15 @@ impl ServiceTokens {
         &self.issuer
     }
 
-    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, String> {
+    /// Signs with the newest key that has been published long enough (the only key, on a
+    /// new installation).
+    fn sign<T: Serialize>(&self, claims: &T, now: Instant) -> Result<String, String> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        let key = keys.first().ok_or("no signing key")?;
+        let key = keys
+            .iter()
+            .find(|k| now - k.created_at >= Duration::minutes(PUBLISH_BEFORE_USE_MINUTES))
+            .or_else(|| keys.last())
+            .ok_or("no signing key")?;
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(key.kid.clone());
         header.typ = Some("at+jwt".into());
@@ -177,17 +205,20 @@ impl ServiceTokens {
 
     /// A client-credentials token for a business application.
     pub fn issue_client_token(&self, client: &Client, now: Instant) -> Result<String, String> {
-        self.sign(&ClientClaims {
-            iss: self.issuer.clone(),
-            aud: BUSINESS_AUDIENCE.into(),
-            sub: client.id.clone(),
-            iat: now.timestamp(),
-            exp: now.timestamp() + CLIENT_TOKEN_SECONDS,
-            token_kind: "client".into(),
-            client_name: client.name.clone(),
-            domain: client.domain.clone(),
-            types: client.types.clone(),
-        })
+        self.sign(
+            &ClientClaims {
+                iss: self.issuer.clone(),
+                aud: BUSINESS_AUDIENCE.into(),
+                sub: client.id.clone(),
+                iat: now.timestamp(),
+                exp: now.timestamp() + CLIENT_TOKEN_SECONDS,
+                token_kind: "client".into(),
+                client_name: client.name.clone(),
+                domain: client.domain.clone(),
+                types: client.types.clone(),
+            },
+            now,
+        )
     }
 
     /// An exchanged token (RFC 8693): "`actor` acting for `mandator`", for the client that
@@ -211,7 +242,7 @@ impl ServiceTokens {
             "mandates": grant.mandates,
             "types": grant.types,
         });
-        Ok((self.sign(&claims)?, exp - now.timestamp()))
+        Ok((self.sign(&claims, now)?, exp - now.timestamp()))
     }
 
     fn decoding_key(&self, kid: &str) -> Option<DecodingKey> {
@@ -244,7 +275,7 @@ impl ServiceTokens {
         let key = match self.decoding_key(&kid) {
             Some(k) => k,
             None => {
-                self.reload(store)
+                self.reload(store, now)
                     .await
                     .map_err(|e| AuthError::Keys(e.to_string()))?;
                 self.decoding_key(&kid)

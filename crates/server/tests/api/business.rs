@@ -604,7 +604,88 @@ async fn a_token_exchange_says_who_acts_for_whom(backend: Backend) {
     );
 }
 
+/// The key id a token was signed with.
+fn kid(token: &str) -> String {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .unwrap_or_default();
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    v["kid"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn published_kids(app: &TestApp) -> Vec<String> {
+    let jwks = app
+        .request(Method::GET, "/.well-known/jwks.json", &[], None)
+        .await
+        .expect(200)
+        .body;
+    jwks["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k["kid"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn signing_keys_rotate_without_downtime(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let refresh = || async {
+        app.state
+            .tokens()
+            .refresh(app.state.store(), app.clock.now())
+            .await
+            .expect("refresh keys");
+    };
+    let old = kid(&app.client_token("fin").await);
+    assert_eq!(published_kids(&app).await, vec![old.clone()]);
+    // A second instance on the same store, started before the rotation.
+    let twin = app.twin().await;
+    app.advance_days(31);
+    refresh().await;
+    let published = published_kids(&app).await;
+    assert_eq!(
+        published.len(),
+        2,
+        "the new key is published before it signs"
+    );
+    let new = published
+        .iter()
+        .find(|k| **k != old)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(kid(&app.client_token("fin").await), old);
+    app.clock.advance(chrono::Duration::minutes(16));
+    let token = app.client_token("fin").await;
+    assert_eq!(kid(&token), new, "signs with the new key once it is known");
+    // The other instance accepts it: an unknown key id makes it reread the keys.
+    let request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/checks")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web"}).to_string(),
+        ))
+        .expect("request");
+    let answer = tower::ServiceExt::oneshot(twin, request)
+        .await
+        .expect("response");
+    assert_eq!(answer.status(), axum::http::StatusCode::OK);
+    app.advance_days(8);
+    refresh().await;
+    assert_eq!(
+        published_kids(&app).await,
+        vec![new],
+        "the old key is retired"
+    );
+}
+
 on_both_stores!(
+    signing_keys_rotate_without_downtime,
     authzen_evaluations_give_the_same_decisions,
     a_token_exchange_says_who_acts_for_whom,
     a_direct_mandate_allows_and_says_until_when,

@@ -167,6 +167,7 @@ pub fn start() -> Instant {
 /// The application under test.
 pub struct TestApp {
     pub router: Router,
+    pub state: mandates_server::AppState,
     pub clock: Clock,
     pub db: TestStore,
     pub config: Config,
@@ -263,7 +264,8 @@ impl TestApp {
         .await
         .expect("application state");
         Some(TestApp {
-            router: mandates_server::api::router(state),
+            router: mandates_server::api::router(state.clone()),
+            state,
             clock,
             db,
             config,
