@@ -1,5 +1,15 @@
--- wrk script: GET /healthz, with the same summary line as check.lua.
-wrk.path = "/healthz"
+-- wrk script: GET /healthz, sent the same way as check.lua sends checks (a request formatted
+-- once, handed out by request()), with the same summary line.
+
+local requests = {}
+
+function init(args)
+  requests[1] = wrk.format("GET", "/healthz")
+end
+
+function request()
+  return requests[1]
+end
 
 done = function(summary, latency, requests)
   io.write(string.format("RESULT rps=%.1f p50=%d p99=%d p999=%d errors=%d\n",

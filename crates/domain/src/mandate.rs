@@ -686,20 +686,25 @@ impl Mandate {
         Ok((mandate, vec![created, signed]))
     }
 
+    /// The sides that have not signed the current version (of a pending mandate: whose
+    /// signature it waits for).
+    pub fn unsigned_sides(&self) -> Vec<Side> {
+        [Side::Mandator, Side::Mandatee]
+            .into_iter()
+            .filter(|side| {
+                !self
+                    .signatures
+                    .iter()
+                    .any(|s| s.side == *side && s.version == self.version)
+            })
+            .collect()
+    }
+
     /// What a check for "now" needs of this mandate.
     pub fn standing(&self) -> Standing {
-        let awaiting = (self.status == BaseStatus::Pending).then(|| {
-            let signed = |side| {
-                self.signatures
-                    .iter()
-                    .any(|s| s.side == side && s.version == self.version)
-            };
-            if signed(Side::Mandator) {
-                Side::Mandatee
-            } else {
-                Side::Mandator
-            }
-        });
+        let awaiting = (self.status == BaseStatus::Pending)
+            .then(|| self.unsigned_sides().first().copied())
+            .flatten();
         Standing {
             id: self.id,
             terms: self.terms.clone(),

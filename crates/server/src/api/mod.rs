@@ -87,8 +87,21 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
     Ok("ready")
 }
 
-async fn wrong_method() -> ApiError {
-    ApiError::MethodNotAllowed
+/// An error page for a browser, a problem document for a program.
+async fn page_or_problem(
+    pages: Router,
+    request: axum::extract::Request,
+    problem: ApiError,
+) -> axum::response::Response {
+    if crate::web::wants_page(request.headers(), request.uri().path()) {
+        use tower::ServiceExt;
+        match pages.oneshot(request).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        }
+    } else {
+        problem.into_response()
+    }
 }
 
 /// The routes with their OpenAPI description, registered together.
@@ -123,7 +136,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = documented().split_for_parts();
-    let pages = crate::web::not_found_router(state.clone());
+    let not_found = crate::web::not_found_router(state.clone());
+    let wrong_method = crate::web::wrong_method_router(state.clone());
     let doc = std::sync::Arc::new(doc);
     api.route(
         "/api/openapi.json",
@@ -143,20 +157,11 @@ pub fn router(state: AppState) -> Router {
     .route("/demo/jwks.json", get(demo::jwks))
     .merge(crate::web::router(state.clone()))
     .fallback(move |request: axum::extract::Request| {
-        let pages = pages.clone();
-        async move {
-            if crate::web::wants_page(request.headers(), request.uri().path()) {
-                use tower::ServiceExt;
-                match pages.oneshot(request).await {
-                    Ok(r) => r,
-                    Err(never) => match never {},
-                }
-            } else {
-                ApiError::NoRoute.into_response()
-            }
-        }
+        page_or_problem(not_found.clone(), request, ApiError::NoRoute)
     })
-    .method_not_allowed_fallback(wrong_method)
+    .method_not_allowed_fallback(move |request: axum::extract::Request| {
+        page_or_problem(wrong_method.clone(), request, ApiError::MethodNotAllowed)
+    })
     .layer(axum::middleware::from_fn(request_context))
     .with_state(state)
 }

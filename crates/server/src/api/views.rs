@@ -104,15 +104,7 @@ impl MandateView {
             None => None,
         };
         let awaiting = if status == mandates_domain::mandate::Status::Pending {
-            [Side::Mandator, Side::Mandatee]
-                .into_iter()
-                .filter(|s| {
-                    !m.signatures
-                        .iter()
-                        .any(|x| x.side == *s && x.version == m.version)
-                })
-                .map(Side::as_str)
-                .collect()
+            m.unsigned_sides().into_iter().map(Side::as_str).collect()
         } else {
             Vec::new()
         };

@@ -78,8 +78,33 @@ impl Login {
     }
 }
 
-fn redirect_uri(state: &AppState) -> String {
-    format!("{}/auth/callback", state.config().public_url())
+impl Provider {
+    /// The service as a client of the provider, coming back to `/auth/callback`.
+    fn client(
+        &self,
+        state: &AppState,
+    ) -> Result<
+        CoreClient<
+            openidconnect::EndpointSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointNotSet,
+            openidconnect::EndpointMaybeSet,
+            openidconnect::EndpointMaybeSet,
+        >,
+        ApiError,
+    > {
+        let config = &state.config().login;
+        let redirect = format!("{}/auth/callback", state.config().public_url());
+        Ok(CoreClient::from_provider_metadata(
+            self.metadata.clone(),
+            ClientId::new(config.client_id.clone()),
+            config.client_secret.clone().map(ClientSecret::new),
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(redirect).map_err(|e| ApiError::Internal(e.to_string()))?,
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -109,14 +134,7 @@ pub async fn start(
         )));
     };
     let provider = state.login().provider(issuer).await?;
-    let client = CoreClient::from_provider_metadata(
-        provider.metadata.clone(),
-        ClientId::new(config.client_id.clone()),
-        config.client_secret.clone().map(ClientSecret::new),
-    )
-    .set_redirect_uri(
-        RedirectUrl::new(redirect_uri(&state)).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
+    let client = provider.client(&state)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(
@@ -180,14 +198,7 @@ pub async fn callback(
         return Err(refused("login_expired"));
     };
     let provider = state.login().provider(issuer).await?;
-    let client = CoreClient::from_provider_metadata(
-        provider.metadata.clone(),
-        ClientId::new(config.client_id.clone()),
-        config.client_secret.clone().map(ClientSecret::new),
-    )
-    .set_redirect_uri(
-        RedirectUrl::new(redirect_uri(&state)).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
+    let client = provider.client(&state)?;
     let http = http()?;
     let failed = |e: String| PageError::Api(ApiError::IdentityProvider(e));
     let tokens = client

@@ -91,14 +91,7 @@ fn awaiting(m: &Mandate, now: Instant) -> Vec<Side> {
     if m.status_at(now) != Status::Pending {
         return Vec::new();
     }
-    [Side::Mandator, Side::Mandatee]
-        .into_iter()
-        .filter(|s| {
-            !m.signatures
-                .iter()
-                .any(|x| x.side == *s && x.version == m.version)
-        })
-        .collect()
+    m.unsigned_sides()
 }
 
 pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant) -> Row {
@@ -639,7 +632,7 @@ pub struct ConfirmPage {
     valid_until: String,
     /// For a transfer: the new mandatee's number.
     mandatee: String,
-    field_errors: Vec<(String, String)>,
+    errors: FieldMessages,
 }
 
 impl ConfirmPage {
@@ -693,7 +686,7 @@ fn confirm_page(
             .map(|d| d.to_string())
             .unwrap_or_default(),
         mandatee: String::new(),
-        field_errors: Vec::new(),
+        errors: FieldMessages::default(),
     })
 }
 
@@ -777,17 +770,14 @@ pub async fn act(
     .await;
     match done {
         Ok(p) => {
-            let target = serde_json::from_str::<serde_json::Value>(&p.body)
-                .ok()
-                .and_then(|v| v["id"].as_str().map(str::to_owned))
-                .unwrap_or_else(|| m.id.to_string());
+            let target = answered_id(&p.body).unwrap_or_else(|| m.id.to_string());
             Ok(Redirect::to(&format!("/mandates/{target}?done={action_name}")).into_response())
         }
         Err(e) if e.status().is_client_error() => {
             let mut page = confirm_page(&state, &visit, user, &m, &action_name)?;
             let (_, text) = e.page_texts(visit.lang, &visit.request_id);
             page.problem = text;
-            page.field_errors = field_errors(&e, visit.lang);
+            page.errors = FieldMessages(field_errors(&e, visit.lang));
             if let Some(u) = form.valid_until {
                 page.valid_until = u;
             }
@@ -801,6 +791,13 @@ pub async fn act(
         }
         Err(e) => Err(PageError::Api(e)),
     }
+}
+
+/// The id of the mandate a change answered with (for a transfer: the new one).
+fn answered_id(body: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["id"].as_str().map(str::to_owned))
 }
 
 fn field_errors(e: &ApiError, lang: Lang) -> Vec<(String, String)> {
@@ -910,16 +907,28 @@ pub struct NewPage {
     domain_name: String,
     types: Vec<TypeChoice>,
     problem: String,
-    errors: Vec<(String, String)>,
+    errors: FieldMessages,
 }
 
-impl NewPage {
-    /// The message of a field's error, if any.
-    pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors
+/// The errors of a form's fields, each with its message.
+#[derive(Default)]
+pub struct FieldMessages(pub Vec<(String, String)>);
+
+impl FieldMessages {
+    /// The message of a field's error (or of one of its items), if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
             .iter()
             .find(|(f, _)| f == field || f.starts_with(&format!("{field}[")))
             .map(|(_, m)| m.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(String, String)> {
+        self.0.iter()
     }
 }
 
@@ -965,7 +974,7 @@ fn new_page(state: &AppState, visit: &Visit, user: &User, form: DraftForm) -> Ne
         ),
         form,
         problem: String::new(),
-        errors: Vec::new(),
+        errors: FieldMessages::default(),
     }
 }
 
@@ -1030,10 +1039,12 @@ fn with_errors(
     let mut page = new_page(state, visit, user, form);
     let api = ApiError::Domain(e.clone());
     page.problem = api.page_texts(visit.lang, &visit.request_id).1;
-    page.errors = field_errors(&api, visit.lang)
-        .into_iter()
-        .map(|(f, m)| (map_field(&f, page.form.side()), m))
-        .collect();
+    page.errors = FieldMessages(
+        field_errors(&api, visit.lang)
+            .into_iter()
+            .map(|(f, m)| (map_field(&f, page.form.side()), m))
+            .collect(),
+    );
     (api.status(), render(&page)).into_response()
 }
 
@@ -1127,10 +1138,7 @@ pub async fn create(
     .await;
     match done {
         Ok(p) => {
-            let id = serde_json::from_str::<serde_json::Value>(&p.body)
-                .ok()
-                .and_then(|v| v["id"].as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let id = answered_id(&p.body).unwrap_or_default();
             Ok(Redirect::to(&format!("/mandates/{id}?done=create")).into_response())
         }
         Err(ApiError::Domain(e)) => Ok(with_errors(&state, &visit, user, form, &e)),

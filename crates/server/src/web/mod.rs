@@ -36,8 +36,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/", get(mandates::home))
         .route("/mandates.csv", get(mandates::export_csv))
         .route("/mandates/new", get(mandates::new_form))
-        .route("/mandates/review", post(mandates::review))
-        .route("/mandates/create", post(mandates::create))
+        // Steps that answer a form: opened again (a language switch, a bookmark), they start over.
+        .route("/mandates/review", post(mandates::review).get(start_over))
+        .route("/mandates/create", post(mandates::create).get(start_over))
         .route("/mandates/{id}", get(mandates::show))
         .route(
             "/mandates/{id}/{action}",
@@ -59,19 +60,28 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/static/style.css", get(style))
 }
 
+async fn start_over() -> axum::response::Redirect {
+    axum::response::Redirect::to("/mandates/new")
+}
+
 /// The "not found" page for any address, in the visitor's language.
 pub fn not_found_router(state: AppState) -> Router {
+    error_router(state, || crate::error::ApiError::NoRoute)
+}
+
+/// The page for an address that does not take this method, in the visitor's language.
+pub fn wrong_method_router(state: AppState) -> Router {
+    error_router(state, || crate::error::ApiError::MethodNotAllowed)
+}
+
+fn error_router(state: AppState, error: fn() -> crate::error::ApiError) -> Router {
     Router::new()
-        .fallback(not_found)
+        .fallback(move || async move { visit::PageError::Api(error()) })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             visit::middleware,
         ))
         .with_state(state)
-}
-
-async fn not_found() -> visit::PageError {
-    visit::PageError::Api(crate::error::ApiError::NoRoute)
 }
 
 /// Whether a request comes from a browser that wants a page rather than JSON.

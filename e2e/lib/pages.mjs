@@ -1,0 +1,332 @@
+// Helpers for scenario tests of the Mandates web pages: the provider, the server and the
+// browser started together, signing in and out through the provider, clicks that wait for
+// the next page, an audit of every page visited (axe-core, no script, anti-forgery field on
+// every POST form) and failure messages that say where the browser was.
+
+import assert from 'node:assert/strict';
+
+import {
+  ACCOUNTS, checkA11y, freePort, launchBrowser, loginAtProvider, logoutAtProvider, newPage,
+  screenshot, startProvider, startServer,
+} from './harness.mjs';
+
+/** The languages of the pages, in the order of the buttons in the header. */
+export const LANGS = ['nl', 'fr', 'de', 'en'];
+
+/** 85073003328 → 85.07.30-033.28, as the pages show a national number. */
+export function formatPerson(nn) {
+  return `${nn.slice(0, 2)}.${nn.slice(2, 4)}.${nn.slice(4, 6)}-${nn.slice(6, 9)}.${nn.slice(9)}`;
+}
+
+/** 0203201340 → 0203.201.340, as the pages show an enterprise number. */
+export function formatEnterprise(kbo) {
+  return `${kbo.slice(0, 4)}.${kbo.slice(4, 7)}.${kbo.slice(7)}`;
+}
+
+export const PEOPLE = Object.fromEntries(Object.entries(ACCOUNTS).map(([login, a]) => [login, {
+  login, number: a.national_number, shown: formatPerson(a.national_number),
+}]));
+
+export const ENTERPRISE = { number: '0203201340', shown: formatEnterprise('0203201340') };
+
+/** Texts the scenarios look for, in the languages the signed-in scenarios use. */
+export const TEXT = {
+  nl: {
+    signedInAs: 'Aangemeld als', pending: 'Wacht op een handtekening', active: 'Van kracht', stopped: 'Stopgezet',
+    eventCreated: 'Aangemaakt', eventSigned: 'Ondertekend', eventActivated: 'Van kracht', eventNarrowed: 'Beperkt', eventStopped: 'Stopgezet',
+  },
+  fr: {
+    signedInAs: 'Connecté en tant que', pending: 'En attente de signature', active: 'En vigueur', stopped: 'Arrêté',
+  },
+  en: {
+    signedInAs: 'Signed in as', pending: 'Waiting for a signature', active: 'In force', stopped: 'Stopped',
+    eventCreated: 'Created', eventSigned: 'Signed', eventActivated: 'In force', eventNarrowed: 'Narrowed', eventStopped: 'Stopped',
+  },
+};
+
+/**
+ * The OpenID Connect provider and `mandates serve --demo` (fresh database) wired to each
+ * other, and a browser. The server's port is chosen first: the provider must know the
+ * redirect and post-logout addresses.
+ */
+export async function startStack() {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const provider = await startProvider({
+    port: await freePort(),
+    redirectUri: `${base}/auth/callback`,
+    postLogoutUri: `${base}/`,
+  });
+  let server;
+  let browser;
+  try {
+    server = await startServer({ port, provider });
+    browser = await launchBrowser();
+  } catch (err) {
+    await server?.stop();
+    await provider.stop();
+    throw err;
+  }
+  return {
+    base,
+    provider,
+    server,
+    browser,
+    async stop() {
+      await browser?.close().catch(() => {});
+      await server?.stop();
+      await provider?.stop();
+    },
+  };
+}
+
+const clip = (s, n = 300) => {
+  const t = String(s ?? '').replace(/\s+/g, ' ').trim();
+  return t.length > n ? `${t.slice(0, n)}…` : t;
+};
+
+/** Where the browser is, in a few words: address, heading, an error box if there is one. */
+export async function whereAmI(page) {
+  try {
+    const info = await page.evaluate(() => ({
+      lang: document.documentElement.lang,
+      h1: document.querySelector('h1')?.textContent ?? '',
+      problem: document.querySelector('.problem, #login-error, #oidc-error')?.textContent ?? '',
+      notice: document.querySelector('p.notice')?.textContent ?? '',
+      body: document.body?.innerText ?? '',
+    }));
+    const parts = [`at ${page.url()} (lang "${info.lang}")`, `h1 "${clip(info.h1, 120)}"`];
+    if (info.problem) parts.push(`problem "${clip(info.problem)}"`);
+    if (info.notice) parts.push(`notice "${clip(info.notice)}"`);
+    if (!info.h1) parts.push(`text "${clip(info.body)}"`);
+    return parts.join(', ');
+  } catch (err) {
+    return `at ${page.url()} (page not readable: ${err.message})`;
+  }
+}
+
+let failureCount = 0;
+
+/**
+ * Runs one step of a scenario; when it fails, the error says what the step was and where the
+ * browser was, and a screenshot `failure-N-<step>.png` is kept.
+ */
+export async function step(page, what, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const where = await whereAmI(page);
+    failureCount += 1;
+    let shot = '';
+    try {
+      shot = await screenshot(page, `failure-${failureCount}-${what}`);
+    } catch { /* the page may be gone */ }
+    const wrapped = new Error(`${what}: ${err.message}\n  browser ${where}${shot ? `\n  screenshot ${shot}` : ''}`);
+    wrapped.cause = err;
+    throw wrapped;
+  }
+}
+
+/**
+ * Clicks and waits for the page that follows (a link or a form submission, through any
+ * redirects). Returns the response of the final document.
+ */
+export async function clickAndWait(page, selector, { timeout = 15_000 } = {}) {
+  const target = page.locator(selector);
+  const n = await target.count();
+  assert.equal(n, 1, `expected one element ${selector} to click, found ${n}`);
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load', timeout }),
+    target.click({ timeout }),
+  ]);
+  return response;
+}
+
+/** Opens a path of the server and checks the status of the final response. */
+export async function open(page, base, path, { status = 200 } = {}) {
+  const response = await page.goto(`${base}${path}`, { waitUntil: 'load' });
+  assert.ok(response, `no response for ${path}`);
+  assert.equal(response.status(), status, `GET ${path} answered ${response.status()} at ${page.url()}, expected ${status}`);
+  return response;
+}
+
+/** The path and query of the page's address. */
+export function here(page) {
+  const u = new URL(page.url());
+  return u.pathname + u.search;
+}
+
+/** Text of one element, whitespace collapsed; fails if it is not there. */
+export async function text(page, selector) {
+  const loc = page.locator(selector);
+  const n = await loc.count();
+  assert.ok(n >= 1, `no element ${selector} on the page`);
+  return clip(await loc.first().textContent(), 10_000);
+}
+
+/** Rows of a table as arrays of cell texts. */
+export async function tableRows(page, tableSelector) {
+  return page.locator(tableSelector).first().evaluate((table) => [...table.querySelectorAll('tbody tr')]
+    .map((tr) => [...tr.cells].map((td) => td.textContent.replace(/\s+/g, ' ').trim())));
+}
+
+/** The hrefs of the links in the first column of the table in a section of the home page. */
+export async function sectionLinks(page, headingId) {
+  return page.evaluate((id) => {
+    const section = document.getElementById(id)?.closest('section');
+    if (!section) return null;
+    return [...section.querySelectorAll('table tbody tr td:first-child a')].map((a) => a.getAttribute('href'));
+  }, headingId);
+}
+
+/** The "what" column of a mandate's history table (the last table of the page). */
+export async function historyEvents(page) {
+  const rows = await page.evaluate(() => {
+    const table = [...document.querySelectorAll('main table')].at(-1);
+    if (!table) return null;
+    return [...table.querySelectorAll('tbody tr')].map((tr) => tr.cells[1]?.textContent.replace(/\s+/g, ' ').trim());
+  });
+  assert.ok(rows, 'the mandate page has no history table');
+  return rows;
+}
+
+/** The hrefs of the action buttons of a mandate page (ul.actions). */
+export async function actionLinks(page) {
+  return page.locator('ul.actions a.button').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+}
+
+/**
+ * Collects what is wrong with the pages of a scenario instead of stopping at the first page:
+ * every page gets axe-core, a check that it has no script and that every POST form carries a
+ * non-empty hidden `csrf` field. `assertClean()` at the end fails with the whole list.
+ */
+export class Audit {
+  constructor() {
+    this.problems = [];
+    this.visited = [];
+  }
+
+  async check(page, label, { shot } = {}) {
+    const where = here(page);
+    this.visited.push({ label, path: where });
+    const facts = await page.evaluate(() => ({
+      scripts: document.querySelectorAll('script').length,
+      handlers: [...document.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length,
+      postForms: [...document.querySelectorAll('form')]
+        .filter((f) => (f.getAttribute('method') || 'get').toLowerCase() === 'post')
+        .map((f) => ({
+          action: f.getAttribute('action'),
+          csrf: f.querySelector('input[type=hidden][name=csrf]')?.value ?? null,
+        })),
+    }));
+    const sameOrigin = new URL(page.url()).origin;
+    // Only the service's own pages promise no script and a csrf field (not the provider).
+    if (!label.startsWith('provider')) {
+      if (facts.scripts) this.problems.push(`${label} (${where}): ${facts.scripts} <script> element(s); the pages should have none`);
+      if (facts.handlers) this.problems.push(`${label} (${where}): ${facts.handlers} element(s) with on* event attributes`);
+      for (const f of facts.postForms) {
+        if (!f.csrf) this.problems.push(`${label} (${where}): POST form action="${f.action}" has no hidden csrf value`);
+      }
+    }
+    try {
+      await checkA11y(page, label);
+    } catch (err) {
+      if (!err.violations) throw err;
+      this.problems.push(`${err.message} [origin ${sameOrigin}]`);
+    }
+    if (shot) await screenshot(page, shot);
+  }
+
+  assertClean() {
+    assert.ok(this.problems.length === 0,
+      `${this.problems.length} problem(s) on the pages visited:\n${this.problems.join('\n')}`);
+  }
+}
+
+/** Asserts the frame every page has: language, language buttons, the person and the menu. */
+export async function assertFrame(page, { lang, person, enterprise, representative = false }) {
+  const frame = await page.evaluate(() => ({
+    lang: document.documentElement.lang,
+    langButtons: [...document.querySelectorAll('form[action="/language"] button[name=lang]')].map((b) => b.value),
+    person: document.querySelector('header p.person')?.textContent.trim() ?? null,
+    logout: document.querySelectorAll('form.logout button').length,
+    nav: [...document.querySelectorAll('nav a')].map((a) => a.getAttribute('href')),
+    acting: document.querySelector('form.acting select#acting-for')?.value ?? null,
+  }));
+  if (lang) assert.equal(frame.lang, lang, `<html lang> should be "${lang}"`);
+  assert.deepEqual(frame.langButtons, LANGS, 'the header should have the four language buttons');
+  if (!person) {
+    assert.equal(frame.person, null, 'nobody should be shown as signed in');
+    assert.equal(frame.logout, 0, 'there should be no sign-out button');
+    assert.deepEqual(frame.nav, [], 'there should be no menu');
+    return;
+  }
+  assert.ok(frame.person?.includes(person.shown), `header should say who is signed in (${person.shown}); it says ${JSON.stringify(frame.person)}`);
+  if (lang && TEXT[lang]) assert.ok(frame.person.startsWith(TEXT[lang].signedInAs), `"${frame.person}" should start with "${TEXT[lang].signedInAs}"`);
+  assert.equal(frame.logout, 1, 'there should be one sign-out button (form.logout)');
+  const expected = ['/', '/mandates/new', '/executor', '/access-log'];
+  for (const href of expected) assert.ok(frame.nav.includes(href), `menu should link to ${href}; it has ${JSON.stringify(frame.nav)}`);
+  assert.equal(frame.nav.includes('/enterprise'), Boolean(enterprise),
+    `menu should ${enterprise ? '' : 'not '}link to /enterprise; it has ${JSON.stringify(frame.nav)}`);
+  if (representative) {
+    assert.equal(frame.acting, enterprise ? enterprise.number : 'self', 'header select #acting-for should show whom one acts for');
+  } else {
+    assert.equal(frame.acting, null, 'a person without enterprise roles should not get the #acting-for select');
+  }
+}
+
+/** Clicks the header's button for `lang` and checks that the page came back in it. */
+export async function switchLanguage(page, lang) {
+  const response = await clickAndWait(page, `form[action="/language"] button[name=lang][value=${lang}]`);
+  assert.equal(response.status(), 200, `after choosing ${lang}, ${page.url()} answered ${response.status()}`);
+  const now = await page.evaluate(() => document.documentElement.lang);
+  assert.equal(now, lang, `after choosing ${lang}, <html lang> is "${now}"`);
+  return response;
+}
+
+/**
+ * A fresh browser context (Accept-Language from `locale`) signed in as `login`: from the
+ * welcome page's "Sign in" button (or from `start`, a page that needs sign-in) to the
+ * provider and back. With an `audit`, the welcome and provider pages are checked.
+ */
+export async function signIn(stack, login, {
+  locale, start = '/', audit, shots = false,
+} = {}) {
+  assert.ok(locale, 'signIn: pass the locale (Accept-Language) explicitly');
+  const page = await newPage(stack.browser, { locale });
+  await step(page, `${login} signs in`, async () => {
+    await open(page, stack.base, start);
+    if (start === '/') {
+      await assertFrame(page, { person: null });
+      await audit?.check(page, `welcome (${locale})`, { shot: shots ? `welcome-${locale.slice(0, 2)}` : undefined });
+      await clickAndWait(page, 'main a.button[href="/login"]');
+    }
+    await page.waitForSelector('form#login-form', { timeout: 15_000 });
+    assert.equal(new URL(page.url()).origin, new URL(stack.provider.issuer).origin, 'sign-in should go to the provider');
+    await audit?.check(page, 'provider sign-in form', { shot: shots ? 'sign-in-provider' : undefined });
+    await loginAtProvider(page, login);
+    assert.equal(new URL(page.url()).origin, stack.base, `after sign-in the browser should be back at ${stack.base}`);
+  });
+  return page;
+}
+
+/**
+ * Signs out with the header button: the service ends its session and sends the browser to
+ * the provider's sign-out page, which is confirmed; the browser comes back to the welcome page.
+ */
+export async function signOut(stack, page, { audit } = {}) {
+  await step(page, 'sign out', async () => {
+    await clickAndWait(page, 'form.logout button');
+    const at = new URL(page.url());
+    if (at.origin !== stack.base) {
+      assert.equal(at.origin, new URL(stack.provider.issuer).origin, 'sign-out should go to the provider');
+      await page.waitForSelector('#logout-confirm');
+      await audit?.check(page, 'provider sign-out confirmation');
+      await logoutAtProvider(page);
+    }
+    assert.equal(here(page), '/', `after sign-out the browser should be at ${stack.base}/`);
+    assert.equal(new URL(page.url()).origin, stack.base);
+    await assertFrame(page, { person: null });
+    assert.equal(await page.locator('main a.button[href="/login"]').count(), 1, 'the welcome page should offer "Sign in" again');
+  });
+}
