@@ -100,6 +100,7 @@ mandate-created = Erstellt am
 mandate-actions = Was Sie tun können
 mandate-signatures = Unterschriften
 mandate-no-signatures = Noch niemand hat unterzeichnet.
+signature-side = Unterzeichnet als
 mandate-history = Verlauf
 history-when = Wann (Brüsseler Zeit)
 history-what = Was

@@ -100,6 +100,7 @@ mandate-created = Created on
 mandate-actions = What you can do
 mandate-signatures = Signatures
 mandate-no-signatures = Nobody has signed yet.
+signature-side = Signed as
 mandate-history = History
 history-when = When (Brussels time)
 history-what = What

@@ -100,6 +100,7 @@ mandate-created = Créé le
 mandate-actions = Ce que vous pouvez faire
 mandate-signatures = Signatures
 mandate-no-signatures = Personne n'a encore signé.
+signature-side = Signé en tant que
 mandate-history = Historique
 history-when = Quand (heure de Bruxelles)
 history-what = Quoi

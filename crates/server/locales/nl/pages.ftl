@@ -100,6 +100,7 @@ mandate-created = Aangemaakt op
 mandate-actions = Wat u kunt doen
 mandate-signatures = Handtekeningen
 mandate-no-signatures = Nog niemand heeft ondertekend.
+signature-side = Getekend als
 mandate-history = Geschiedenis
 history-when = Wanneer (Brusselse tijd)
 history-what = Wat
