@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use mandates_domain::{DomainError, FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -15,9 +14,8 @@ use crate::api::business::{
     BusinessClient, CheckAnswer, CheckRequest, MAX_BATCH, Question, answer, ensure_fresh, evaluate,
     read_question, record,
 };
-use crate::api::extract::JsonBody;
+use crate::api::extract::{JsonBody, RequestLang};
 use crate::error::ApiError;
-use crate::i18n;
 
 /// An AuthZEN entity: `{type, id}`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -167,10 +165,9 @@ async fn run(
 pub async fn evaluation(
     State(state): State<AppState>,
     BusinessClient(client): BusinessClient,
-    headers: HeaderMap,
+    RequestLang(lang): RequestLang,
     body: JsonBody<Evaluation>,
 ) -> Result<Json<DecisionView>, ApiError> {
-    let lang = i18n::request_lang(&headers);
     let request = as_check(&body.value, &Evaluation::default());
     let mut answers = run(&state, &client, lang, std::slice::from_ref(&request)).await?;
     answers
@@ -187,10 +184,9 @@ pub async fn evaluation(
 pub async fn evaluations(
     State(state): State<AppState>,
     BusinessClient(client): BusinessClient,
-    headers: HeaderMap,
+    RequestLang(lang): RequestLang,
     body: JsonBody<Evaluations>,
 ) -> Result<Json<DecisionsView>, ApiError> {
-    let lang = i18n::request_lang(&headers);
     let b = &body.value;
     let requests: Vec<CheckRequest> = if b.evaluations.is_empty() {
         vec![as_check(&b.defaults, &Evaluation::default())]

@@ -68,6 +68,17 @@ impl FromRequestParts<AppState> for ActFor {
     }
 }
 
+/// The language of a request: `Accept-Language`, else Dutch.
+pub struct RequestLang(pub mandates_domain::Lang);
+
+impl FromRequestParts<AppState> for RequestLang {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(RequestLang(crate::i18n::request_lang(&parts.headers)))
+    }
+}
+
 /// The client's `Idempotency-Key`, if any.
 pub struct IdempotencyKey(pub Option<String>);
 
