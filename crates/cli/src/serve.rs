@@ -55,7 +55,9 @@ pub async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tracing::info!(address = %base, database = %describe_url(&url), demo, "listening");
     if demo {
-        eprintln!("Demo mode. Open {base}/ in a browser and sign in as one of the demo identities.");
+        eprintln!(
+            "Demo mode. Open {base}/ in a browser and sign in as one of the demo identities."
+        );
         eprintln!(
             "For the API, a token: curl -s -X POST {base}/demo/token -H 'content-type: application/json' -d '{{\"sub\":\"85073003328\"}}'"
         );

@@ -381,13 +381,15 @@ pub enum SignOutcome {
     ChangeInForce,
 }
 
-fn parse_date(field: &str, text: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
+/// A calendar day written `YYYY-MM-DD`; otherwise an `invalid_date` error on `field`.
+pub(crate) fn parse_date(field: &str, text: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
     errors.check(NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d"), |_| {
         FieldError::new(field, "invalid_date").arg("value", text)
     })
 }
 
-fn parse_party(field: &str, text: &str, errors: &mut FieldErrors) -> Option<Party> {
+/// A party number; otherwise an `invalid_party_number` error on `field` with the `reason` code.
+pub(crate) fn parse_party(field: &str, text: &str, errors: &mut FieldErrors) -> Option<Party> {
     errors.check(Party::parse(text), |e| {
         FieldError::new(field, "invalid_party_number").arg("reason", e.code())
     })
@@ -491,7 +493,8 @@ fn acceptance_deadline(types: &[&MandateType], terms: &Terms, now: Instant) -> I
     }
 }
 
-fn parse_notes(
+/// A party's notes, trimmed; the reference length, the language and the e-mail address are checked.
+pub(crate) fn parse_notes(
     reference: Option<&str>,
     language: Option<&str>,
     email: Option<&str>,

@@ -95,6 +95,7 @@ mod tests {
             "step",
             "types",
             "period",
+            "line",
         ];
         let args: HashMap<Cow<'static, str>, FluentValue> = names
             .iter()

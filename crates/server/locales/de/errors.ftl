@@ -116,3 +116,31 @@ login_cancelled = Die Anmeldung wurde beim Identitätsanbieter abgebrochen.
 login_no_national_number = Der Identitätsanbieter hat keine gültige Nationalregisternummer übermittelt; mit diesem Konto können Sie diesen Dienst nicht nutzen.
 act_for_enterprise_first = Wählen Sie zuerst oben auf der Seite, für welches Unternehmen Sie handeln.
 invalid_filter = Dieser Suchfilter ist ungültig.
+
+## Massendateien
+
+file_empty = Die Datei ist leer.
+not_text = Dies ist keine Textdatei. Speichern Sie die Tabelle als CSV (durch Kommas oder Semikolons getrennt) und laden Sie diese Datei hoch.
+no_rows = Die Datei enthält keine zu verarbeitenden Zeilen.
+too_many_rows = Eine Datei darf höchstens { $max } Zeilen enthalten; teilen Sie sie auf mehrere Dateien auf.
+unknown_column = Eine Datei für diesen Vorgang hat keine Spalte und kein Feld { $value }.
+duplicate_column = Die Spalte { $value } kommt in der Kopfzeile zweimal vor.
+missing_column = In der Kopfzeile fehlt die Spalte { $value }.
+invalid_csv = Die Datei konnte ab Zeile { $line } nicht als CSV gelesen werden.
+invalid_json = Die Datei ist kein gültiges JSON (der Fehler liegt bei Zeile { $line }).
+json_rows_expected = Eine JSON-Datei enthält eine Liste von Zeilen oder ein Objekt nur mit "rows": [...].
+ssm_context_required = Wählen Sie zuerst den Bereich und die Mandatstypen für die ganze SSM-Datei.
+ssm_create_only = Mit einer SSM-Datei können nur Mandate erstellt werden.
+required_row_or_file = Füllen Sie dies in der Zeile aus, oder wählen Sie es einmal für die ganze Datei.
+cell_outside_columns = Diese Zeile hat einen Wert in einer Spalte, die die Kopfzeile nicht benennt.
+invalid_uuid = { $value } ist keine Mandatskennung (eine solche sieht so aus: 3f2b8c1e-6d4a-4c7e-9a51-0b2d7e8f9a10).
+invalid_version = { $value } ist keine Versionsnummer (eine ganze Zahl ab 1).
+invalid_ssm_date = { $value } ist kein Datum im Format yyyyMMdd (z. B. 20270131).
+wrong_field_count = Diese Zeile hat { $value } Felder; eine SSM-Datei hat { $required } in jeder Zeile.
+row_not_object = Jede Zeile einer JSON-Datei ist ein Objekt mit benannten Feldern.
+json_type = Hier wird { $kind ->
+    [integer] eine ganze Zahl
+    [list] eine Liste von Texten
+   *[text] ein Text
+} erwartet.
+duplicate_in_file = Zeile { $line } dieser Datei enthält dieses Mandat bereits.

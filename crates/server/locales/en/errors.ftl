@@ -116,3 +116,31 @@ login_cancelled = The sign-in was cancelled at the identity provider.
 login_no_national_number = The identity provider did not give a valid national number; you cannot use this service with this account.
 act_for_enterprise_first = Choose first, at the top of the page, for which enterprise you act.
 invalid_filter = This search filter is not valid.
+
+## Bulk files
+
+file_empty = The file is empty.
+not_text = This is not a text file. Save the spreadsheet as CSV (separated by commas or semicolons) and upload that file.
+no_rows = The file has no rows to process.
+too_many_rows = A file can have at most { $max } rows; split it into several files.
+unknown_column = A file for this operation has no column or field { $value }.
+duplicate_column = The column { $value } appears twice in the header.
+missing_column = The header has no column { $value }.
+invalid_csv = The file could not be read as CSV from line { $line } on.
+invalid_json = The file is not valid JSON (the error is near line { $line }).
+json_rows_expected = A JSON file holds an array of rows, or an object with only "rows": [...].
+ssm_context_required = Choose the domain and the mandate types for the whole SSM file first.
+ssm_create_only = An SSM file can only create mandates.
+required_row_or_file = Fill this in on the row, or choose it once for the whole file.
+cell_outside_columns = This line has a value in a column that the header does not name.
+invalid_uuid = { $value } is not a mandate id (one looks like 3f2b8c1e-6d4a-4c7e-9a51-0b2d7e8f9a10).
+invalid_version = { $value } is not a version number (a whole number from 1 on).
+invalid_ssm_date = { $value } is not a date written as yyyyMMdd (e.g. 20270131).
+wrong_field_count = This line has { $value } fields; an SSM file has { $required } on every line.
+row_not_object = Each row of a JSON file is an object with named fields.
+json_type = { $kind ->
+    [integer] A whole number
+    [list] A list of texts
+   *[text] A text
+} is expected here.
+duplicate_in_file = Line { $line } of this file already has this mandate.

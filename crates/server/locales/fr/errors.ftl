@@ -116,3 +116,31 @@ login_cancelled = La connexion a été annulée auprès du fournisseur d'identit
 login_no_national_number = Le fournisseur d'identité n'a pas transmis de numéro de registre national valide ; vous ne pouvez pas utiliser ce service avec ce compte.
 act_for_enterprise_first = Choisissez d'abord, en haut de la page, pour quelle entreprise vous agissez.
 invalid_filter = Ce filtre de recherche n'est pas valide.
+
+## Fichiers en masse
+
+file_empty = Le fichier est vide.
+not_text = Ce n'est pas un fichier texte. Enregistrez la feuille de calcul au format CSV (séparé par des virgules ou des points-virgules) et chargez ce fichier.
+no_rows = Le fichier ne contient aucune ligne à traiter.
+too_many_rows = Un fichier peut contenir au maximum { $max } lignes ; répartissez-le en plusieurs fichiers.
+unknown_column = Un fichier pour cette opération n'a pas de colonne ou de champ { $value }.
+duplicate_column = La colonne { $value } figure deux fois dans l'en-tête.
+missing_column = L'en-tête n'a pas de colonne { $value }.
+invalid_csv = Le fichier n'a pas pu être lu comme CSV à partir de la ligne { $line }.
+invalid_json = Le fichier n'est pas du JSON valide (l'erreur se situe vers la ligne { $line }).
+json_rows_expected = Un fichier JSON contient un tableau de lignes, ou un objet avec uniquement "rows": [...].
+ssm_context_required = Choisissez d'abord le domaine et les types de mandat pour l'ensemble du fichier SSM.
+ssm_create_only = Un fichier SSM permet uniquement de créer des mandats.
+required_row_or_file = Complétez ceci sur la ligne, ou choisissez-le une fois pour tout le fichier.
+cell_outside_columns = Cette ligne a une valeur dans une colonne que l'en-tête ne nomme pas.
+invalid_uuid = { $value } n'est pas un identifiant de mandat (il ressemble à 3f2b8c1e-6d4a-4c7e-9a51-0b2d7e8f9a10).
+invalid_version = { $value } n'est pas un numéro de version (un nombre entier à partir de 1).
+invalid_ssm_date = { $value } n'est pas une date au format yyyyMMdd (p. ex. 20270131).
+wrong_field_count = Cette ligne a { $value } champs ; un fichier SSM en a { $required } sur chaque ligne.
+row_not_object = Chaque ligne d'un fichier JSON est un objet avec des champs nommés.
+json_type = { $kind ->
+    [integer] Un nombre entier est attendu
+    [list] Une liste de textes est attendue
+   *[text] Un texte est attendu
+} ici.
+duplicate_in_file = La ligne { $line } de ce fichier contient déjà ce mandat.

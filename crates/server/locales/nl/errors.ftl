@@ -116,3 +116,31 @@ login_cancelled = De aanmelding werd geannuleerd bij de identiteitsprovider.
 login_no_national_number = De identiteitsprovider heeft geen geldig rijksregisternummer doorgegeven; met deze account kunt u deze dienst niet gebruiken.
 act_for_enterprise_first = Kies eerst, bovenaan de pagina, voor welke onderneming u optreedt.
 invalid_filter = Deze zoekfilter is niet geldig.
+
+## Bulkbestanden
+
+file_empty = Het bestand is leeg.
+not_text = Dit is geen tekstbestand. Sla het rekenblad op als CSV (gescheiden door komma's of puntkomma's) en laad dat bestand op.
+no_rows = Het bestand bevat geen rijen om te verwerken.
+too_many_rows = Een bestand mag hoogstens { $max } rijen bevatten; verdeel het over meerdere bestanden.
+unknown_column = Een bestand voor deze bewerking heeft geen kolom of veld { $value }.
+duplicate_column = De kolom { $value } komt twee keer voor in de kopregel.
+missing_column = De kopregel heeft geen kolom { $value }.
+invalid_csv = Het bestand kon vanaf regel { $line } niet als CSV worden gelezen.
+invalid_json = Het bestand is geen geldige JSON (de fout staat rond regel { $line }).
+json_rows_expected = Een JSON-bestand bevat een lijst van rijen, of een object met enkel "rows": [...].
+ssm_context_required = Kies eerst het domein en de mandaattypes voor het hele SSM-bestand.
+ssm_create_only = Met een SSM-bestand kunt u alleen mandaten aanmaken.
+required_row_or_file = Vul dit in op de rij, of kies het één keer voor het hele bestand.
+cell_outside_columns = Deze regel heeft een waarde in een kolom die de kopregel niet benoemt.
+invalid_uuid = { $value } is geen mandaat-id (zo ziet er een uit: 3f2b8c1e-6d4a-4c7e-9a51-0b2d7e8f9a10).
+invalid_version = { $value } is geen versienummer (een geheel getal vanaf 1).
+invalid_ssm_date = { $value } is geen datum in de vorm yyyyMMdd (bv. 20270131).
+wrong_field_count = Deze regel heeft { $value } velden; een SSM-bestand heeft er { $required } op elke regel.
+row_not_object = Elke rij van een JSON-bestand is een object met benoemde velden.
+json_type = Hier wordt { $kind ->
+    [integer] een geheel getal
+    [list] een lijst van teksten
+   *[text] een tekst
+} verwacht.
+duplicate_in_file = Regel { $line } van dit bestand bevat dit mandaat al.
