@@ -5,7 +5,7 @@
 #   bench/load.sh MANDATES [ROUNDS] [SECONDS]
 #
 # With BENCH_DIR set, the seeded database is kept there and reused by the next run. With
-# MANDATES_BIN set, that binary is used as it is (no build).
+# BENCH_BIN set, that binary is used as it is (no build).
 #
 # Seeds a fresh SQLite database with MANDATES synthetic mandates (mandates bench seed), starts
 # the server on it, reports the index build time and resident memory, then runs wrk (64
@@ -19,9 +19,9 @@ seconds="${3:-10}"
 port=18700
 work="${BENCH_DIR:-$(mktemp -d /tmp/mandates-bench.XXXXXX)}"
 mkdir -p "$work"
-bin="${MANDATES_BIN:-target/release/mandates}"
+bin="${BENCH_BIN:-target/release/mandates}"
 
-if [ -z "${MANDATES_BIN:-}" ]; then
+if [ -z "${BENCH_BIN:-}" ]; then
     cargo build --release -p mandates-cli >/dev/null
 fi
 if [ -f "$work/m.db" ] && [ -n "${BENCH_DIR:-}" ]; then

@@ -334,7 +334,7 @@ impl EventKind {
 }
 
 /// A new mandate as written by its creator; every field is checked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Draft {
     pub domain: String,
     pub types: Vec<String>,

@@ -164,17 +164,25 @@ impl IntoResponse for ApiError {
 pub const REQUEST_ID: &str = "x-request-id";
 
 pub fn field_message(lang: mandates_domain::Lang, f: &FieldError) -> String {
-    if f.code == "invalid_party_number" {
-        let reason = f
-            .args
+    field_text(lang, f.code, &f.args)
+}
+
+/// The message of a field error's code with its arguments (a party number's reason in words).
+pub fn field_text(
+    lang: mandates_domain::Lang,
+    code: &str,
+    args: &[(&'static str, String)],
+) -> String {
+    if code == "invalid_party_number" {
+        let reason = args
             .iter()
             .find(|(k, _)| *k == "reason")
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
         let why = i18n::message(lang, &format!("party-{reason}"), &[]);
-        return i18n::message(lang, f.code, &[("reason", why)]);
+        return i18n::message(lang, code, &[("reason", why)]);
     }
-    i18n::message(lang, f.code, &f.args)
+    i18n::message(lang, code, args)
 }
 
 fn problem_body(p: &Problem, lang: mandates_domain::Lang, request_id: &str) -> Value {

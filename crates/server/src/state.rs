@@ -190,7 +190,22 @@ pub async fn build(
         login: crate::web::login::Login::default(),
     }));
     keep_keys_fresh(&state);
+    resume_bulk_jobs(&state).await?;
     Ok(state)
+}
+
+/// Bulk jobs that were running when the service stopped go on where they were.
+async fn resume_bulk_jobs(state: &AppState) -> Result<(), StartupError> {
+    for id in state.store().running_bulk_jobs().await? {
+        tracing::info!(job = %id, "resuming a bulk job");
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::service::bulk::run(&state, id).await {
+                tracing::error!(job = %id, error = %e, "bulk job stopped; it resumes at the next start");
+            }
+        });
+    }
+    Ok(())
 }
 
 /// Every few minutes: a new token signing key when the newest is old, and the keys other

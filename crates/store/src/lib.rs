@@ -7,6 +7,7 @@
 
 mod access_log;
 mod backend;
+mod bulk;
 mod clients;
 mod codec;
 mod events;
@@ -18,6 +19,7 @@ mod sessions;
 
 pub use access_log::AccessEntry;
 pub use backend::{EventNotifications, Store, WriteTx};
+pub use bulk::{StoredJob, StoredRow};
 pub use clients::{Client, SigningKey};
 pub use events::{NewEvent, StoredEvent};
 pub use idempotency::StoredResponse;

@@ -199,7 +199,8 @@ pub struct SsmContext {
 }
 
 /// One row of a file, checked as far as it can be without the store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "operation", rename_all = "snake_case")]
 pub enum RowInput {
     /// A new mandate; party numbers are normalised to their digits, dates to `YYYY-MM-DD`,
     /// language to its code. `capacity` is the SSM file's capacity field (eHealth), kept as

@@ -144,3 +144,8 @@ json_type = Hier wird { $kind ->
    *[text] ein Text
 } erwartet.
 duplicate_in_file = Zeile { $line } dieser Datei enthält dieses Mandat bereits.
+
+## Sammelaufträge
+
+bulk_job_not_found = Dieser Sammelauftrag existiert nicht oder wurde für jemand anderen erstellt.
+bulk_job_not_validated = Dieser Auftrag wurde bereits gestartet ({ $status }); laden Sie die Datei erneut hoch, um einen neuen Auftrag zu erstellen.

@@ -144,3 +144,8 @@ json_type = { $kind ->
    *[text] A text
 } is expected here.
 duplicate_in_file = Line { $line } of this file already has this mandate.
+
+## Bulk jobs
+
+bulk_job_not_found = This bulk job does not exist, or it was made for someone else.
+bulk_job_not_validated = This job has already been started ({ $status }); upload the file again to make a new job.

@@ -144,3 +144,8 @@ json_type = { $kind ->
    *[text] Un texte est attendu
 } ici.
 duplicate_in_file = La ligne { $line } de ce fichier contient déjà ce mandat.
+
+## Traitements en masse
+
+bulk_job_not_found = Ce traitement en masse n’existe pas, ou il a été créé pour quelqu’un d’autre.
+bulk_job_not_validated = Ce traitement a déjà été lancé ({ $status }) ; chargez à nouveau le fichier pour créer un nouveau traitement.

@@ -144,3 +144,8 @@ json_type = Hier wordt { $kind ->
    *[text] een tekst
 } verwacht.
 duplicate_in_file = Regel { $line } van dit bestand bevat dit mandaat al.
+
+## Bulkopdrachten
+
+bulk_job_not_found = Deze bulkopdracht bestaat niet, of ze werd voor iemand anders gemaakt.
+bulk_job_not_validated = Deze opdracht werd al gestart ({ $status }); laad het bestand opnieuw op voor een nieuwe opdracht.

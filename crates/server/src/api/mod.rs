@@ -1,6 +1,7 @@
 //! The REST API v1, its OpenAPI document, health checks and the demo issuer's routes.
 
 pub mod authzen;
+pub mod bulk;
 pub mod business;
 pub mod catalog;
 pub mod demo;
@@ -18,7 +19,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -37,6 +38,7 @@ use crate::error::{ApiError, request_context};
         (name = "enterprises", description = "Who acts for an enterprise"),
         (name = "catalog", description = "Domains and mandate types"),
         (name = "business", description = "For government applications: checks and lists, with a client token"),
+        (name = "bulk", description = "Many changes from one file: checked first, then applied"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -126,6 +128,11 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(business::search_mandators))
         .routes(routes!(authzen::evaluation))
         .routes(routes!(authzen::evaluations))
+        // A bulk file may hold 100 000 rows; every other body keeps the default limit.
+        .routes(routes!(bulk::upload).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
+        .routes(routes!(bulk::get_job))
+        .routes(routes!(bulk::commit))
+        .routes(routes!(bulk::results_csv))
 }
 
 /// The OpenAPI document of the API.

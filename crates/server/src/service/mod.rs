@@ -1,6 +1,7 @@
 //! The application services that the API (and later the pages) share: each decides with
 //! the domain's rules inside one write transaction of the store.
 
+pub mod bulk;
 pub mod catalog;
 pub mod clients;
 pub mod mandates;

@@ -10,6 +10,7 @@ mod support;
 
 mod agreement;
 mod auth;
+mod bulk;
 mod business;
 mod concurrency;
 mod idempotency;

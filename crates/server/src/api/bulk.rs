@@ -1,0 +1,351 @@
+//! `/api/v1/bulk`: a file of changes, checked first (dry run), then committed; its progress
+//! and per-row results. A job belongs to the party it was made for: anyone else gets 404.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use mandates_domain::bulk::{FileDefaults, Format, Operation};
+use mandates_domain::mandate::Side;
+use mandates_domain::{DomainError, FieldError, FieldErrors, Party};
+use mandates_store::{StoredJob, StoredRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::extract::{ActFor, QueryParams, RequestLang};
+use crate::auth::Principal;
+use crate::error::{ApiError, field_text};
+use crate::service::bulk::{self, Mode, RowError, Upload};
+
+/// How to read the file and what to do with it.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadParams {
+    /// `create`, `sign`, `stop` or `transfer`.
+    operation: Option<String>,
+    /// `csv`, `json` or `ssm`.
+    format: Option<String>,
+    /// `all-or-nothing` (default) or `per-row`.
+    mode: Option<String>,
+    /// The domain of every row (required for `ssm`).
+    domain: Option<String>,
+    /// Comma-separated types of every row (required for `ssm`).
+    types: Option<String>,
+    /// For `ssm`: your side, `mandator` or `mandatee`.
+    role: Option<String>,
+}
+
+/// One row's outcome.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowView {
+    pub line: i64,
+    /// `valid`, `invalid`, `unchanged` (already so), `applied`, `failed` or `not_applied`.
+    pub state: String,
+    pub mandate_id: Option<String>,
+    pub errors: Vec<RowErrorView>,
+}
+
+/// Why a row was refused, in the request's language.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowErrorView {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// A job, its counts and a page of its rows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: Uuid,
+    /// `validated`, `running`, `done` or `failed`.
+    pub state: String,
+    pub operation: String,
+    pub mode: String,
+    pub total: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub created_at: DateTime<Utc>,
+    pub rows: Vec<RowView>,
+    /// Pass as `after` for the next page of rows.
+    pub next_after: Option<i64>,
+}
+
+fn error_view(e: &RowError, lang: mandates_domain::Lang) -> RowErrorView {
+    let args: Vec<(&'static str, String)> = e
+        .args
+        .iter()
+        .filter_map(|(k, v)| arg_name(k).map(|k| (k, v.clone())))
+        .collect();
+    let message = field_text(lang, &e.code, &args);
+    RowErrorView {
+        field: e.field.clone(),
+        code: e.code.clone(),
+        message,
+    }
+}
+
+fn arg_name(k: &str) -> Option<&'static str> {
+    const NAMES: [&str; 14] = [
+        "reason",
+        "value",
+        "line",
+        "max",
+        "required",
+        "kind",
+        "domain",
+        "type",
+        "status",
+        "mandate",
+        "enterprise",
+        "today",
+        "max_days",
+        "current",
+    ];
+    NAMES.iter().find(|n| **n == k).copied()
+}
+
+fn row_view(r: &StoredRow, lang: mandates_domain::Lang) -> RowView {
+    let errors: Vec<RowError> = r
+        .errors
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    RowView {
+        line: r.line,
+        state: r.state.clone(),
+        mandate_id: r.mandate_id.clone(),
+        errors: errors.iter().map(|e| error_view(e, lang)).collect(),
+    }
+}
+
+async fn view(
+    state: &AppState,
+    job: &StoredJob,
+    after: i64,
+    limit: i64,
+    lang: mandates_domain::Lang,
+) -> Result<JobView, ApiError> {
+    let doc: bulk::JobDoc =
+        serde_json::from_str(&job.doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let rows = state.store().bulk_rows(job.id, after, limit).await?;
+    let next_after = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.line))
+        .flatten();
+    Ok(JobView {
+        id: job.id,
+        state: job.state.clone(),
+        operation: doc.operation,
+        mode: match doc.mode {
+            Mode::AllOrNothing => "all-or-nothing".into(),
+            Mode::PerRow => "per-row".into(),
+        },
+        total: job.total,
+        succeeded: job.succeeded,
+        failed: job.failed,
+        created_at: job.created_at,
+        rows: rows.iter().map(|r| row_view(r, lang)).collect(),
+        next_after,
+    })
+}
+
+/// The job, if it belongs to the party the caller acts for.
+async fn owned(
+    state: &AppState,
+    principal: &Principal,
+    act_for: Option<&mandates_domain::Kbo>,
+    id: &str,
+) -> Result<(StoredJob, Party), ApiError> {
+    let now = state.clock().now();
+    let actor = crate::service::actor(state.store(), principal, act_for, now).await?;
+    let not_found = || ApiError::from(DomainError::not_found("bulk_job_not_found"));
+    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
+    match state.store().bulk_job(id).await? {
+        Some(job) if job.owner == actor.party.as_str() => Ok((job, actor.party)),
+        _ => Err(not_found()),
+    }
+}
+
+/// Uploads a file: every row is checked (nothing is changed) and the job answers in state
+/// `validated` with its report. The body is the file itself.
+#[utoipa::path(post, path = "/api/v1/bulk", tag = "bulk", params(UploadParams),
+    request_body(content = String, description = "The file: CSV, JSON or the federal SSM file"),
+    responses((status = 201, body = JobView), (status = 401), (status = 422)),
+    security(("bearer" = [])))]
+pub async fn upload(
+    State(state): State<AppState>,
+    principal: Principal,
+    ActFor(act_for): ActFor,
+    RequestLang(lang): RequestLang,
+    QueryParams(params): QueryParams<UploadParams>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::default();
+    let operation = params.operation.as_deref().and_then(Operation::parse);
+    if operation.is_none() {
+        errors.push(
+            FieldError::new("operation", "invalid_value")
+                .arg("value", params.operation.as_deref().unwrap_or_default()),
+        );
+    }
+    let format = params.format.as_deref().and_then(Format::parse);
+    if format.is_none() {
+        errors.push(
+            FieldError::new("format", "invalid_value")
+                .arg("value", params.format.as_deref().unwrap_or_default()),
+        );
+    }
+    let mode = match params.mode.as_deref() {
+        None => Some(Mode::AllOrNothing),
+        Some(m) => Mode::parse(m),
+    };
+    if mode.is_none() {
+        errors.push(
+            FieldError::new("mode", "invalid_value")
+                .arg("value", params.mode.as_deref().unwrap_or_default()),
+        );
+    }
+    let side = match params.role.as_deref() {
+        None => None,
+        Some(r) => {
+            let side = Side::parse(r);
+            if side.is_none() {
+                errors.push(FieldError::new("role", "invalid_value").arg("value", r));
+            }
+            side
+        }
+    };
+    if format == Some(Format::Ssm) && side.is_none() && params.role.is_none() {
+        errors.push(FieldError::new("role", "required"));
+    }
+    errors.into_result()?;
+    let (Some(operation), Some(format), Some(mode)) = (operation, format, mode) else {
+        return Err(DomainError::invalid(FieldErrors::default()).into());
+    };
+    let defaults = FileDefaults {
+        domain: params.domain.filter(|d| !d.is_empty()),
+        types: params
+            .types
+            .map(|t| {
+                t.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let job = bulk::validate(
+        &state,
+        &principal,
+        act_for.as_ref(),
+        Upload {
+            bytes: &body,
+            format,
+            operation,
+            mode,
+            defaults,
+            ssm_side: side,
+        },
+    )
+    .await?;
+    let view = view(&state, &job, 0, 100, lang).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Which rows to show.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RowsParams {
+    /// Rows after this line.
+    after: Option<i64>,
+    /// At most this many rows (1–1000, default 100).
+    limit: Option<i64>,
+}
+
+/// A job: its state, counts and a page of its rows.
+#[utoipa::path(get, path = "/api/v1/bulk/{id}", tag = "bulk", params(("id" = String, Path), RowsParams),
+    responses((status = 200, body = JobView), (status = 404)), security(("bearer" = [])))]
+pub async fn get_job(
+    State(state): State<AppState>,
+    principal: Principal,
+    ActFor(act_for): ActFor,
+    RequestLang(lang): RequestLang,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<RowsParams>,
+) -> Result<Json<JobView>, ApiError> {
+    let (job, _) = owned(&state, &principal, act_for.as_ref(), &id).await?;
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(
+        view(&state, &job, params.after.unwrap_or(0), limit, lang).await?,
+    ))
+}
+
+/// Runs a validated job: every valid row, all at once or row by row as chosen.
+#[utoipa::path(post, path = "/api/v1/bulk/{id}/commit", tag = "bulk", params(("id" = String, Path)),
+    responses((status = 202, body = JobView), (status = 404), (status = 409)), security(("bearer" = [])))]
+pub async fn commit(
+    State(state): State<AppState>,
+    principal: Principal,
+    ActFor(act_for): ActFor,
+    RequestLang(lang): RequestLang,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (job, owner) = owned(&state, &principal, act_for.as_ref(), &id).await?;
+    let running = bulk::commit(&state, &owner, job.id).await?;
+    let view = view(&state, &running, 0, 100, lang).await?;
+    Ok((StatusCode::ACCEPTED, Json(view)).into_response())
+}
+
+/// Every row's outcome as CSV.
+#[utoipa::path(get, path = "/api/v1/bulk/{id}/results.csv", tag = "bulk", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv"), (status = 404)), security(("bearer" = [])))]
+pub async fn results_csv(
+    State(state): State<AppState>,
+    principal: Principal,
+    ActFor(act_for): ActFor,
+    RequestLang(lang): RequestLang,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (job, _) = owned(&state, &principal, act_for.as_ref(), &id).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::Internal(e.to_string());
+    out.write_record(["line", "state", "mandate_id", "errors"])
+        .map_err(fail)?;
+    let mut after = 0;
+    loop {
+        let rows = state.store().bulk_rows(job.id, after, 1000).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.line;
+        for r in &rows {
+            let v = row_view(r, lang);
+            let errors = v
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            out.write_record([
+                v.line.to_string(),
+                v.state,
+                v.mandate_id.unwrap_or_default(),
+                errors,
+            ])
+            .map_err(fail)?;
+        }
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"results.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

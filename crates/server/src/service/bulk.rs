@@ -1,0 +1,494 @@
+//! Bulk jobs: every row of a file checked first by the same rules as a single change (the
+//! dry run, nothing written), then applied. Per row, each row is applied in the transaction
+//! that marks it applied, so that a job resumed after a crash applies every row exactly once;
+//! all or nothing, every row is applied in one transaction or none is.
+
+use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::bulk::{self, FileDefaults, Format, Operation, RowInput, SsmContext};
+use mandates_domain::mandate::{Mandate, Status};
+use mandates_domain::time::Instant;
+use mandates_domain::{DomainError, FieldError, Insz, Kbo, Party};
+use mandates_store::{StoredJob, StoredRow, WriteTx};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::mandates::{self as single, Action};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::ApiError;
+
+/// How a job applies its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    AllOrNothing,
+    PerRow,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "all-or-nothing" => Some(Mode::AllOrNothing),
+            "per-row" => Some(Mode::PerRow),
+            _ => None,
+        }
+    }
+}
+
+/// What a job does, and for whom: enough to apply it after a restart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobDoc {
+    pub operation: String,
+    pub format: String,
+    pub mode: Mode,
+    /// The enterprise the uploader acts for (`None`: in their own name).
+    pub acting_for: Option<String>,
+    /// How the uploader signed in (for the signatures the job puts).
+    pub auth: AuthContext,
+}
+
+/// A row's error as stored: the field, the code and its arguments.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RowError {
+    pub field: String,
+    pub code: String,
+    pub args: Vec<(String, String)>,
+}
+
+fn row_errors(errors: &[FieldError]) -> String {
+    let list: Vec<RowError> = errors
+        .iter()
+        .map(|f| RowError {
+            field: f.field.clone(),
+            code: f.code.to_owned(),
+            args: f
+                .args
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        })
+        .collect();
+    serde_json::to_string(&list).unwrap_or_default()
+}
+
+/// A refusal of a row as field errors (a refusal that names no field names the row).
+fn as_field_errors(e: &DomainError) -> Vec<FieldError> {
+    if e.fields.is_empty() {
+        let mut f = FieldError::new(bulk::ROW_FIELD, e.code);
+        f.args = e.args.clone();
+        vec![f]
+    } else {
+        e.fields.clone()
+    }
+}
+
+/// What the uploader asked for.
+pub struct Upload<'a> {
+    pub bytes: &'a [u8],
+    pub format: Format,
+    pub operation: Operation,
+    pub mode: Mode,
+    pub defaults: FileDefaults,
+    /// For an SSM file: the uploader's side.
+    pub ssm_side: Option<mandates_domain::mandate::Side>,
+}
+
+fn actor_for(
+    principal: &Principal,
+    act_for: Option<&Kbo>,
+    roles: Vec<mandates_domain::roles::EnterpriseRole>,
+    now: Instant,
+) -> Result<Actor, ApiError> {
+    Ok(super::actor_with(principal, act_for, roles, now)?)
+}
+
+/// Reads and checks every row (nothing is written but the job): the job in state
+/// `validated`, with a report per row.
+pub async fn validate(
+    state: &AppState,
+    principal: &Principal,
+    act_for: Option<&Kbo>,
+    upload: Upload<'_>,
+) -> Result<StoredJob, ApiError> {
+    let now = state.clock().now();
+    let actor = super::actor(state.store(), principal, act_for, now).await?;
+    let ssm = match (upload.format, upload.ssm_side) {
+        (Format::Ssm, Some(side)) => Some(SsmContext {
+            uploader: actor.party.clone(),
+            side,
+            domain: upload.defaults.domain.clone().unwrap_or_default(),
+            types: upload.defaults.types.clone(),
+        }),
+        _ => None,
+    };
+    let rows = bulk::parse(
+        upload.bytes,
+        upload.format,
+        upload.operation,
+        &upload.defaults,
+        ssm.as_ref(),
+    )?;
+    let mut stored = Vec::with_capacity(rows.len());
+    for row in rows {
+        let line = i64::try_from(row.line).unwrap_or(i64::MAX);
+        let (state_name, input, key, errors, done) = match row.result {
+            Err(errors) => ("invalid", None, None, Some(row_errors(&errors)), None),
+            Ok(input) => {
+                let key = match &input {
+                    RowInput::Create { draft, .. } => Some(bulk::natural_key(draft)),
+                    _ => None,
+                };
+                let verdict = dry_run(state, &actor, &input, now).await?;
+                let text = serde_json::to_string(&input).ok();
+                match verdict {
+                    Verdict::Ready => ("valid", text, key, None, None),
+                    Verdict::Done(id) => ("unchanged", text, key, None, Some(id.to_string())),
+                    Verdict::Refused(errors) => {
+                        ("invalid", text, key, Some(row_errors(&errors)), None)
+                    }
+                }
+            }
+        };
+        stored.push(StoredRow {
+            line,
+            input,
+            natural_key: key,
+            state: state_name.to_owned(),
+            errors,
+            mandate_id: done,
+        });
+    }
+    let failed = stored.iter().filter(|r| r.state == "invalid").count() as i64;
+    let job = StoredJob {
+        id: Uuid::now_v7(),
+        owner: actor.party.as_str().to_owned(),
+        person: principal.person.as_str().to_owned(),
+        doc: serde_json::to_string(&JobDoc {
+            operation: upload.operation.as_str().to_owned(),
+            format: upload.format.as_str().to_owned(),
+            mode: upload.mode,
+            acting_for: act_for.map(|k| k.as_str().to_owned()),
+            auth: principal.auth.clone(),
+        })
+        .map_err(|e| ApiError::Internal(e.to_string()))?,
+        state: "validated".into(),
+        total: stored.len() as i64,
+        succeeded: 0,
+        failed,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.store().begin_unlocked().await?;
+    tx.put_bulk_job(&job, &stored).await?;
+    tx.commit().await?;
+    Ok(job)
+}
+
+enum Verdict {
+    /// The row can be applied.
+    Ready,
+    /// What it asks is already so (a re-upload): the mandate concerned.
+    Done(Uuid),
+    Refused(Vec<FieldError>),
+}
+
+/// The mandate a row is about, if the actor may see it.
+async fn visible(state: &AppState, actor: &Actor, id: Uuid) -> Result<Option<Mandate>, ApiError> {
+    Ok(state
+        .store()
+        .mandate(id)
+        .await?
+        .filter(|m| m.visible_to(&actor.party) && actor.may_read(&m.terms)))
+}
+
+/// A live mandate (pending or in force) with the same natural key as the draft.
+async fn same_mandate(
+    state: &AppState,
+    draft: &mandates_domain::mandate::Draft,
+    now: Instant,
+) -> Result<Option<Uuid>, ApiError> {
+    let Ok(mandator) = Party::parse(&draft.mandator) else {
+        return Ok(None);
+    };
+    let key = bulk::natural_key(draft);
+    let found = state
+        .store()
+        .mandates_from_to(&mandator, std::slice::from_ref(&draft.mandatee))
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter(|m| matches!(m.status_at(now), Status::Pending | Status::Active))
+        .find(|m| bulk::natural_key(&draft_of(m)) == key)
+        .map(|m| m.id))
+}
+
+/// A mandate's terms written as a draft (for its natural key).
+fn draft_of(m: &Mandate) -> mandates_domain::mandate::Draft {
+    mandates_domain::mandate::Draft {
+        domain: m.terms.domain.clone(),
+        types: m.terms.types.iter().cloned().collect(),
+        mandator: m.terms.mandator.as_str().to_owned(),
+        mandatee: m.terms.mandatee.as_str().to_owned(),
+        valid_from: Some(m.terms.valid_from.to_string()),
+        valid_until: m.terms.valid_until.map(|d| d.to_string()),
+        ..Default::default()
+    }
+}
+
+/// The row judged by the domain's rules on a copy: nothing is written.
+async fn dry_run(
+    state: &AppState,
+    actor: &Actor,
+    input: &RowInput,
+    now: Instant,
+) -> Result<Verdict, ApiError> {
+    let catalog = state.catalog();
+    let refused = |e: DomainError| Ok(Verdict::Refused(as_field_errors(&e)));
+    let not_found = || {
+        Ok(Verdict::Refused(vec![FieldError::new(
+            "mandate",
+            "mandate_not_found",
+        )]))
+    };
+    match input {
+        RowInput::Create { draft, .. } => {
+            if let Some(id) = same_mandate(state, draft, now).await? {
+                return Ok(Verdict::Done(id));
+            }
+            match Mandate::create(Uuid::nil(), draft, actor, catalog, now) {
+                Ok(_) => Ok(Verdict::Ready),
+                Err(e) => refused(e),
+            }
+        }
+        RowInput::Sign { mandate, version } => {
+            let Some(m) = visible(state, actor, *mandate).await? else {
+                return not_found();
+            };
+            match m.clone().sign(actor, *version, &[], catalog, now) {
+                Ok(_) => Ok(Verdict::Ready),
+                Err(e) => refused(e),
+            }
+        }
+        RowInput::Stop { mandate } => {
+            let Some(m) = visible(state, actor, *mandate).await? else {
+                return not_found();
+            };
+            if m.status_at(now) == Status::Stopped {
+                return Ok(Verdict::Done(m.id));
+            }
+            match m.clone().stop(actor, now) {
+                Ok(_) => Ok(Verdict::Ready),
+                Err(e) => refused(e),
+            }
+        }
+        RowInput::Transfer {
+            mandate,
+            new_mandatee,
+        } => {
+            let Some(m) = visible(state, actor, *mandate).await? else {
+                return not_found();
+            };
+            match m
+                .clone()
+                .transfer(actor, Uuid::nil(), new_mandatee, false, catalog, now)
+            {
+                Ok(_) => Ok(Verdict::Ready),
+                Err(e) => refused(e),
+            }
+        }
+    }
+}
+
+/// The change a row asks, for the single-change service.
+fn action_of(input: &RowInput) -> Option<(Uuid, Action)> {
+    match input {
+        RowInput::Create { .. } => None,
+        RowInput::Sign { mandate, version } => Some((*mandate, Action::Sign { version: *version })),
+        RowInput::Stop { mandate } => Some((*mandate, Action::Stop)),
+        RowInput::Transfer {
+            mandate,
+            new_mandatee,
+        } => Some((
+            *mandate,
+            Action::Transfer {
+                mandatee: new_mandatee.clone(),
+            },
+        )),
+    }
+}
+
+/// Applies one row inside `tx`: the mandate it made or changed, or why not (nothing written).
+async fn apply_row(
+    tx: &mut WriteTx,
+    state: &AppState,
+    actor: &Actor,
+    input: &RowInput,
+    now: Instant,
+) -> Result<Result<Uuid, Vec<FieldError>>, ApiError> {
+    let catalog = state.catalog();
+    let policy = state.policy();
+    let outcome = match input {
+        RowInput::Create { draft, .. } => {
+            single::create(tx, actor, draft, catalog, &policy, now).await
+        }
+        other => match action_of(other) {
+            Some((id, action)) => single::act(tx, actor, id, &action, catalog, &policy, now).await,
+            None => return Ok(Err(Vec::new())),
+        },
+    };
+    match outcome {
+        Ok((m, _)) => Ok(Ok(m.id)),
+        Err(ApiError::Domain(e)) => Ok(Err(as_field_errors(&e))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Starts applying a validated job (its owner's request).
+pub async fn commit(state: &AppState, owner: &Party, id: Uuid) -> Result<StoredJob, ApiError> {
+    let now = state.clock().now();
+    let mut tx = state.store().begin().await?;
+    let job = match tx.bulk_job(id).await? {
+        Some(j) if j.owner == owner.as_str() => j,
+        _ => {
+            tx.rollback().await?;
+            return Err(DomainError::not_found("bulk_job_not_found").into());
+        }
+    };
+    if job.state != "validated" {
+        tx.rollback().await?;
+        return Err(DomainError::conflict("bulk_job_not_validated")
+            .arg("status", &job.state)
+            .into());
+    }
+    tx.set_bulk_job(id, "running", job.succeeded, job.failed, now)
+        .await?;
+    tx.commit().await?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = run(&state, id).await {
+            tracing::error!(job = %id, error = %e, "bulk job stopped; it resumes at the next start");
+        }
+    });
+    Ok(StoredJob {
+        state: "running".into(),
+        ..job
+    })
+}
+
+/// Applies a running job's remaining rows; safe to call again after a crash.
+pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
+    let Some(job) = state.store().bulk_job(id).await? else {
+        return Ok(());
+    };
+    let doc: JobDoc =
+        serde_json::from_str(&job.doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let person = Insz::parse(&job.person).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let principal = Principal {
+        person,
+        auth: doc.auth.clone(),
+    };
+    let act_for = doc.acting_for.as_deref().and_then(|k| Kbo::parse(k).ok());
+    // All or nothing: one transaction, up to 100 000 rows.
+    let chunk = if doc.mode == Mode::AllOrNothing {
+        100_000
+    } else {
+        200
+    };
+    loop {
+        let now = state.clock().now();
+        let mut tx = state.store().begin().await?;
+        let Some(current) = tx.bulk_job(id).await? else {
+            tx.rollback().await?;
+            return Ok(());
+        };
+        let pending = tx.pending_bulk_rows(id, chunk).await?;
+        if pending.is_empty() {
+            let end = if doc.mode == Mode::AllOrNothing && current.failed > 0 {
+                "failed"
+            } else {
+                "done"
+            };
+            tx.set_bulk_job(id, end, current.succeeded, current.failed, now)
+                .await?;
+            tx.commit().await?;
+            state.catch_up().await;
+            return Ok(());
+        }
+        let roles = match &act_for {
+            Some(_) => tx.roles_of_person(&principal.person).await?,
+            None => Vec::new(),
+        };
+        let actor = match actor_for(&principal, act_for.as_ref(), roles, now) {
+            Ok(a) => a,
+            Err(ApiError::Domain(e)) => {
+                // The uploader lost the role: no row can be applied any more.
+                let errors = row_errors(&as_field_errors(&e));
+                for r in &pending {
+                    tx.set_bulk_row(id, r.line, "failed", Some(&errors), None)
+                        .await?;
+                }
+                let failed = current.failed + pending.len() as i64;
+                tx.set_bulk_job(id, "running", current.succeeded, failed, now)
+                    .await?;
+                tx.commit().await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let (mut succeeded, mut failed) = (current.succeeded, current.failed);
+        let mut refusals: Vec<(i64, String)> = Vec::new();
+        for r in &pending {
+            let input: Option<RowInput> = r
+                .input
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok());
+            let Some(input) = input else {
+                refusals.push((
+                    r.line,
+                    row_errors(&[FieldError::new(bulk::ROW_FIELD, "required")]),
+                ));
+                continue;
+            };
+            match apply_row(&mut tx, state, &actor, &input, now).await? {
+                Ok(mandate) => {
+                    tx.set_bulk_row(id, r.line, "applied", None, Some(&mandate.to_string()))
+                        .await?;
+                    succeeded += 1;
+                }
+                Err(errors) => refusals.push((r.line, row_errors(&errors))),
+            }
+        }
+        if doc.mode == Mode::AllOrNothing && !refusals.is_empty() {
+            // Nothing of it stays: report why, in a transaction of its own.
+            tx.rollback().await?;
+            let mut tx = state.store().begin().await?;
+            let refused: std::collections::BTreeMap<i64, String> = refusals.into_iter().collect();
+            for r in &pending {
+                match refused.get(&r.line) {
+                    Some(errors) => {
+                        tx.set_bulk_row(id, r.line, "failed", Some(errors), None)
+                            .await?
+                    }
+                    None => {
+                        tx.set_bulk_row(id, r.line, "not_applied", None, None)
+                            .await?
+                    }
+                }
+            }
+            let failed = current.failed + refused.len() as i64;
+            tx.set_bulk_job(id, "failed", current.succeeded, failed, now)
+                .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        for (line, errors) in &refusals {
+            tx.set_bulk_row(id, *line, "failed", Some(errors), None)
+                .await?;
+            failed += 1;
+        }
+        tx.set_bulk_job(id, "running", succeeded, failed, now)
+            .await?;
+        tx.commit().await?;
+        state.catch_up().await;
+    }
+}

@@ -1,0 +1,295 @@
+//! Bulk jobs: the dry run changes nothing, per-row keeps the good rows, all-or-nothing keeps
+//! none when one fails, a re-upload applies nothing twice, and a job is its owner's alone.
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::on_both_stores;
+use crate::support::*;
+
+/// Uploads a file as `caller`; answers the status and the job.
+async fn upload(caller: &Caller<'_>, query: &str, file: &[u8]) -> (u16, Value) {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/bulk?{query}"))
+        .header("authorization", format!("Bearer {}", caller.token))
+        .header("accept-language", "en")
+        .header("content-type", "text/csv")
+        .body(Body::from(file.to_vec()))
+        .expect("request");
+    let response = caller
+        .app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("response");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+/// Commits a job and waits until it has run.
+async fn commit(caller: &Caller<'_>, job: &str) -> Value {
+    caller
+        .post(&format!("/api/v1/bulk/{job}/commit"), json!({}))
+        .await
+        .expect(202);
+    for _ in 0..500 {
+        let now = caller
+            .get(&format!("/api/v1/bulk/{job}"))
+            .await
+            .expect(200)
+            .body;
+        if now["state"] == "done" || now["state"] == "failed" {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("job {job} did not finish");
+}
+
+fn states(job: &Value) -> Vec<String> {
+    job["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["state"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn count_mandates(caller: &Caller<'_>) -> usize {
+    caller
+        .get("/api/v1/mandates?limit=500")
+        .await
+        .expect(200)
+        .body["items"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+const CREATE: &str = "mandator;mandatee;types;valid_from;valid_until;reference\n\
+    85073003328;90010112395;fin.myminfin_consult;2027-03-15;2027-12-31;one\n\
+    85073003328;9001011239;fin.myminfin_consult;2027-03-15;2027-12-31;bad number\n\
+    85073003328;90010112395;fin.myminfin_consult;2027-03-15;2027-12-31;same again\n\
+    85073003328;78021545667;fin.myminfin_consult fin.tax_disputes;2027-03-15;2027-06-30;two\n";
+
+async fn a_dry_run_reports_every_row_and_changes_nothing(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    let (status, job) = upload(
+        &ann,
+        "operation=create&format=csv&mode=per-row&domain=fin",
+        CREATE.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 201, "{job}");
+    assert_eq!(job["state"], "validated");
+    assert_eq!(job["total"], 4);
+    assert_eq!(states(&job), ["valid", "invalid", "invalid", "valid"]);
+    let bad = &job["rows"][1]["errors"][0];
+    assert_eq!(bad["field"], "mandatee");
+    assert!(
+        bad["message"].as_str().unwrap_or_default().contains("0"),
+        "{bad}"
+    );
+    assert_eq!(job["rows"][2]["errors"][0]["code"], "duplicate_in_file");
+    assert_eq!(count_mandates(&ann).await, 0, "a dry run writes nothing");
+
+    let done = commit(&ann, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "done");
+    assert_eq!(
+        (done["succeeded"].as_i64(), done["failed"].as_i64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(states(&done), ["applied", "invalid", "invalid", "applied"]);
+    assert_eq!(count_mandates(&ann).await, 2);
+    // Every row obeyed the single operation's rules: Ann signed, Bob's signature is missing.
+    let id = done["rows"][0]["mandate_id"].as_str().unwrap_or_default();
+    let m = ann.mandate(id).await.expect(200).body;
+    assert_eq!(m["status"], "pending");
+    assert_eq!(m["awaiting"], json!(["mandatee"]));
+}
+
+async fn uploading_the_same_file_again_applies_nothing_twice(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    let query = "operation=create&format=csv&mode=per-row&domain=fin";
+    let (_, first) = upload(&ann, query, CREATE.as_bytes()).await;
+    commit(&ann, first["id"].as_str().unwrap_or_default()).await;
+    let (_, again) = upload(&ann, query, CREATE.as_bytes()).await;
+    assert_eq!(
+        states(&again),
+        ["unchanged", "invalid", "invalid", "unchanged"]
+    );
+    let done = commit(&ann, again["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["succeeded"], 0);
+    assert_eq!(count_mandates(&ann).await, 2);
+    // A committed job is not run twice.
+    ann.post(
+        &format!(
+            "/api/v1/bulk/{}/commit",
+            first["id"].as_str().unwrap_or_default()
+        ),
+        json!({}),
+    )
+    .await
+    .refused(409, "bulk_job_not_validated");
+}
+
+async fn all_or_nothing_keeps_nothing_when_a_row_fails(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let mut ids = Vec::new();
+    for mandatee in [BOB, CARL] {
+        let m = ann
+            .create(json!({"domain": "fin", "types": ["fin.myminfin_consult"], "mandator": ANN, "mandatee": mandatee, "valid_from": "2027-03-15", "valid_until": "2027-12-31"}))
+            .await;
+        ids.push(m["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let file = format!("mandate\n{}\n{}\n", ids[0], ids[1]);
+    let (status, job) = upload(&ann, "operation=stop&format=csv", file.as_bytes()).await;
+    assert_eq!(status, 201, "{job}");
+    // Both can be stopped now... but one is withdrawn before the commit.
+    assert_eq!(
+        states(&job),
+        ["invalid", "invalid"],
+        "pending mandates cannot be stopped"
+    );
+    // Make both active, then validate again.
+    bob.sign(&ids[0], 1).await.expect(200);
+    app.person(CARL).await.sign(&ids[1], 1).await.expect(200);
+    let (_, job) = upload(&ann, "operation=stop&format=csv", file.as_bytes()).await;
+    assert_eq!(states(&job), ["valid", "valid"]);
+    ann.action(&ids[1], "stop", json!({})).await.expect(200);
+    let done = commit(&ann, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "failed");
+    assert_eq!(states(&done), ["not_applied", "failed"]);
+    assert_eq!(
+        ann.mandate(&ids[0]).await.body["status"],
+        "active",
+        "rolled back"
+    );
+}
+
+async fn a_job_is_its_owners_alone(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let (_, job) = upload(
+        &ann,
+        "operation=create&format=csv&domain=fin",
+        CREATE.as_bytes(),
+    )
+    .await;
+    let id = job["id"].as_str().unwrap_or_default();
+    bob.get(&format!("/api/v1/bulk/{id}"))
+        .await
+        .refused(404, "bulk_job_not_found");
+    bob.post(&format!("/api/v1/bulk/{id}/commit"), json!({}))
+        .await
+        .refused(404, "bulk_job_not_found");
+    bob.get(&format!("/api/v1/bulk/{id}/results.csv"))
+        .await
+        .refused(404, "bulk_job_not_found");
+    let csv = ann
+        .get(&format!("/api/v1/bulk/{id}/results.csv"))
+        .await
+        .expect(200);
+    let text = csv.body.as_str().unwrap_or_default();
+    assert!(text.starts_with("line,state,mandate_id,errors"), "{text}");
+    assert_eq!(text.lines().count(), 5);
+}
+
+async fn the_federal_ssm_file_creates_for_the_uploaders_side(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let bob = app.person(BOB).await;
+    // Windows-1252, as saved by a spreadsheet: "é" is one byte.
+    let mut file = b"85073003328;;;nl;dossier ".to_vec();
+    file.push(0xE9);
+    file.extend_from_slice(b";20270315;20271231\r\n5061207730;;;fr;lost zero;20270315;\r\n");
+    let (status, job) = upload(
+        &bob,
+        "operation=create&format=ssm&mode=per-row&domain=fin&types=fin.myminfin_consult&role=mandatee",
+        &file,
+    )
+    .await;
+    assert_eq!(status, 201, "{job}");
+    assert_eq!(states(&job), ["valid", "invalid"]);
+    let lost = &job["rows"][1]["errors"][0];
+    assert!(
+        lost["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("leading zero"),
+        "{lost}"
+    );
+    let done = commit(&bob, job["id"].as_str().unwrap_or_default()).await;
+    let id = done["rows"][0]["mandate_id"].as_str().unwrap_or_default();
+    let m = bob.mandate(id).await.expect(200).body;
+    assert_eq!(
+        (m["mandator"].as_str(), m["mandatee"].as_str()),
+        (Some(ANN), Some(BOB))
+    );
+    assert_eq!(m["reference"], "dossier é");
+    assert_eq!(m["awaiting"], json!(["mandator"]));
+}
+
+async fn a_bulk_sign_signs_the_versions_shown(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let m = ann
+        .create(json!({"domain": "fin", "types": ["fin.myminfin_consult"], "mandator": ANN, "mandatee": BOB, "valid_from": "2027-03-15", "valid_until": "2027-12-31"}))
+        .await;
+    let id = m["id"].as_str().unwrap_or_default();
+    let (_, job) = upload(
+        &bob,
+        "operation=sign&format=json",
+        json!([{"mandate": id, "version": 1}])
+            .to_string()
+            .as_bytes(),
+    )
+    .await;
+    assert_eq!(states(&job), ["valid"]);
+    let done = commit(&bob, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(states(&done), ["applied"]);
+    assert_eq!(bob.mandate(id).await.body["status"], "active");
+    // A version that is not the one in force is refused, row by row.
+    let (_, stale) = upload(
+        &bob,
+        "operation=sign&format=json",
+        json!([{"mandate": id, "version": 7}])
+            .to_string()
+            .as_bytes(),
+    )
+    .await;
+    assert_eq!(states(&stale), ["invalid"]);
+}
+
+on_both_stores!(
+    a_dry_run_reports_every_row_and_changes_nothing,
+    uploading_the_same_file_again_applies_nothing_twice,
+    all_or_nothing_keeps_nothing_when_a_row_fails,
+    a_job_is_its_owners_alone,
+    the_federal_ssm_file_creates_for_the_uploaders_side,
+    a_bulk_sign_signs_the_versions_shown,
+);
