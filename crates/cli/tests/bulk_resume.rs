@@ -1,0 +1,238 @@
+//! A bulk job survives the death of its process: the server is killed (SIGKILL) in the middle
+//! of a job, started again, and the job ends with every row applied exactly once. On SQLite and
+//! on PostgreSQL (`TEST_POSTGRES_URL`; skipped with a notice without it, a failure under CI).
+
+#![expect(
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+const ANN: &str = "85073003328";
+const ROWS: u64 = 4000;
+
+/// A valid national number (born in the 1900s) from a counter.
+fn person(k: u64) -> String {
+    let day = 1 + k % 28;
+    let month = 1 + (k / 28) % 12;
+    let year = 10 + (k / 336) % 80;
+    let seq = 1 + (k / 26_880) % 997;
+    let nine = year * 10_000_000 + month * 100_000 + day * 1_000 + seq;
+    format!("{nine:09}{:02}", 97 - nine % 97)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn serve(dir: &std::path::Path, database: &str, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_mandates"))
+        .args(["--database", database, "serve", "--demo", "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(dir)
+        .env_remove("MANDATES_DATABASE_URL")
+        .env("MANDATES_DEMO_DATA", "false")
+        .env("MANDATES_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts")
+}
+
+async fn ready(http: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server at {base} did not become ready");
+}
+
+/// Ann's token from the demo issuer.
+async fn ann_token(http: &reqwest::Client, base: &str) -> String {
+    let answer: Value = http
+        .post(format!("{base}/demo/token"))
+        .json(&serde_json::json!({"sub": ANN}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token body");
+    answer["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+async fn job(http: &reqwest::Client, base: &str, token: &str, id: &str) -> Value {
+    http.get(format!("{base}/api/v1/bulk/{id}?limit=1"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("job")
+        .json()
+        .await
+        .expect("job body")
+}
+
+/// Uploads a job, kills the server while it runs, starts it again and waits for the job.
+async fn killed_and_resumed(database: &str) {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut server = serve(dir.path(), database, port);
+    ready(&http, &base).await;
+    let token = ann_token(&http, &base).await;
+    let mut file = String::from("mandator;mandatee;types;valid_from;valid_until\n");
+    for k in 0..ROWS {
+        file.push_str(&format!(
+            "{ANN};{};fin.myminfin_consult;2027-01-01;2027-12-31\n",
+            person(k)
+        ));
+    }
+    let uploaded: Value = http
+        .post(format!(
+            "{base}/api/v1/bulk?operation=create&format=csv&mode=per-row&domain=fin"
+        ))
+        .bearer_auth(&token)
+        .body(file)
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("upload body");
+    assert_eq!(uploaded["total"], ROWS, "{uploaded}");
+    assert_eq!(uploaded["failed"], 0, "{uploaded}");
+    let id = uploaded["id"].as_str().expect("job id").to_owned();
+    let committed = http
+        .post(format!("{base}/api/v1/bulk/{id}/commit"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("commit");
+    assert_eq!(committed.status().as_u16(), 202);
+    // Kill the process once some rows, not all, are applied.
+    let mut before = 0;
+    for _ in 0..2000 {
+        let now = job(&http, &base, &token, &id).await;
+        before = now["succeeded"].as_i64().unwrap_or_default();
+        if before > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill().expect("kill");
+    server.wait().expect("dead");
+    assert!(
+        before > 0 && before < ROWS as i64,
+        "the job should be under way when killed ({before} of {ROWS})"
+    );
+
+    let mut server = serve(dir.path(), database, port);
+    ready(&http, &base).await;
+    // The demo issuer has a new key after a start: a new token.
+    let token = ann_token(&http, &base).await;
+    let mut last = Value::Null;
+    for _ in 0..1200 {
+        last = job(&http, &base, &token, &id).await;
+        if last["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.kill().expect("kill");
+    server.wait().expect("stopped");
+    assert_eq!(last["state"], "done", "{last}");
+    assert_eq!(last["succeeded"], ROWS, "{last}");
+    assert_eq!(last["failed"], 0, "{last}");
+}
+
+/// Counts in the database: mandates, applied rows and the distinct mandates they name.
+async fn counts_sqlite(url: &str) -> (i64, i64, i64) {
+    use sqlx::Row;
+    let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM mandates) AS m, \
+                (SELECT COUNT(*) FROM bulk_rows WHERE state = 'applied') AS a, \
+                (SELECT COUNT(DISTINCT mandate_id) FROM bulk_rows WHERE state = 'applied') AS d",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    (row.get("m"), row.get("a"), row.get("d"))
+}
+
+async fn counts_postgres(url: &str) -> (i64, i64, i64) {
+    use sqlx::Row;
+    let pool = sqlx::PgPool::connect(url).await.expect("postgres");
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM mandates) AS m, \
+                (SELECT COUNT(*) FROM bulk_rows WHERE state = 'applied') AS a, \
+                (SELECT COUNT(DISTINCT mandate_id) FROM bulk_rows WHERE state = 'applied') AS d",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    (row.get("m"), row.get("a"), row.get("d"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_job_resumes_and_applies_every_row_once_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
+    killed_and_resumed(&url).await;
+    let n = i64::try_from(ROWS).unwrap_or_default();
+    assert_eq!(counts_sqlite(&url).await, (n, n, n));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_job_resumes_and_applies_every_row_once_on_postgres() {
+    let Some(admin_url) = std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "TEST_POSTGRES_URL is not set: the PostgreSQL tests are mandatory in CI"
+        );
+        eprintln!(
+            "\n*** PostgreSQL bulk resume test SKIPPED: set TEST_POSTGRES_URL to run it ***\n"
+        );
+        return;
+    };
+    let name = format!("bulk_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::PgPool::connect(&admin_url).await.expect("postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    let url = match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => format!("{admin_url}/{name}"),
+    };
+    killed_and_resumed(&url).await;
+    let n = i64::try_from(ROWS).unwrap_or_default();
+    let counts = counts_postgres(&url).await;
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await;
+    assert_eq!(counts, (n, n, n));
+}
