@@ -37,6 +37,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20_000)]
         sample_size: u64,
     },
+    /// On an empty database: a bulk creation of N mandates (one file), timed as its dry run
+    /// and as its commit, beside M mandates created one by one through the same service, in
+    /// the same run on the same store.
+    Bulk {
+        /// Rows in the bulk file.
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+        /// Mandates created one at a time, for comparison.
+        #[arg(long, default_value_t = 2_000)]
+        single: u64,
+    },
 }
 
 /// A person's number from a counter: a valid INSZ born 1900–1999, unique up to 33 million.
@@ -219,11 +230,14 @@ fn roster(offices: u64, since: Instant) -> Vec<EnterpriseRole> {
 }
 
 pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
-    let BenchCommand::Seed {
-        mandates,
-        sample,
-        sample_size,
-    } = command;
+    let (mandates, sample, sample_size) = match command {
+        BenchCommand::Seed {
+            mandates,
+            sample,
+            sample_size,
+        } => (mandates, sample, sample_size),
+        BenchCommand::Bulk { rows, single } => return bulk(config, rows, single).await,
+    };
     if mandates > STAFF {
         return Err(format!("at most {STAFF} mandates"));
     }
@@ -324,5 +338,112 @@ async fn seed(
         started.elapsed().as_secs_f64(),
         sample.display()
     );
+    Ok(())
+}
+
+/// The bulk benchmark: dry run and commit of one file, then single creations.
+async fn bulk(config: &Config, rows: u64, single: u64) -> Result<(), String> {
+    use mandates_domain::bulk::{FileDefaults, Format, Operation};
+    use mandates_server::auth::Principal;
+    use mandates_server::service::bulk::{self, Mode, Upload};
+
+    let store = open_store(config).await?;
+    let err = |e: mandates_store::StoreError| e.to_string();
+    if store.last_seq().await.map_err(err)? > 0 {
+        return Err("the database is not empty: use a new one".into());
+    }
+    let mut config = config.clone();
+    config.demo = true;
+    config.demo_data = false;
+    let state = mandates_server::build(
+        config,
+        store.clone(),
+        mandates_server::clock::Clock::System,
+        "http://127.0.0.1",
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a command's edge reads the clock once"
+    )]
+    let today = brussels_date(Utc::now());
+    let from = today + chrono::Days::new(1);
+    let until = from + chrono::Days::new(300);
+    let mandator = person(STAFF + 9_500_000);
+    let principal = Principal {
+        person: mandator.clone(),
+        auth: AuthContext {
+            acr: Some("bench".into()),
+            amr: vec!["bench".into()],
+        },
+    };
+    let mut file = String::from("mandator;mandatee;valid_from;valid_until\n");
+    for k in 0..rows {
+        file.push_str(&format!("{mandator};{};{from};{until}\n", person(k)));
+    }
+    let upload = Upload {
+        bytes: file.as_bytes(),
+        format: Format::Csv,
+        operation: Operation::Create,
+        mode: Mode::PerRow,
+        defaults: FileDefaults {
+            domain: Some("fin".into()),
+            types: vec!["fin.myminfin_consult".into()],
+        },
+        ssm_side: None,
+    };
+    let started = std::time::Instant::now();
+    let job = bulk::validate(&state, &principal, None, upload)
+        .await
+        .map_err(|e| e.to_string())?;
+    let dry = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let owner = Party::Person(mandator.clone());
+    bulk::commit(&state, &owner, job.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let done = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let now = store.bulk_job(job.id).await.map_err(err)?;
+        if let Some(j) = now.filter(|j| j.state == "done" || j.state == "failed") {
+            break j;
+        }
+    };
+    let commit = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    for k in 0..single {
+        let draft = Draft {
+            domain: "fin".into(),
+            types: vec!["fin.myminfin_consult".into()],
+            mandator: mandator.to_string(),
+            mandatee: person(rows + k).to_string(),
+            valid_from: Some(from.to_string()),
+            valid_until: Some(until.to_string()),
+            ..Draft::default()
+        };
+        mandates_server::api::write::perform_change(
+            &state,
+            &principal,
+            None,
+            None,
+            "",
+            mandates_server::api::write::Change::Create(draft),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    let one_by_one = started.elapsed().as_secs_f64();
+    println!(
+        "store {}: dry run of {rows} rows {dry:.1} s ({:.0} rows/s); commit {commit:.1} s ({:.0} rows/s, {} applied, {} failed); {single} single creations {one_by_one:.1} s ({:.0} a second)",
+        store.backend_name(),
+        rows as f64 / dry,
+        rows as f64 / commit,
+        done.succeeded,
+        done.failed,
+        single as f64 / one_by_one,
+    );
+    state.shutdown().await;
+    store.close().await;
     Ok(())
 }

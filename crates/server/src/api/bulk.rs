@@ -349,3 +349,52 @@ pub async fn results_csv(
     )
         .into_response())
 }
+
+/// Which template.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TemplateParams {
+    /// `create` (default), `sign`, `stop` or `transfer`.
+    operation: Option<String>,
+}
+
+/// An example file of a format for an operation, to fill in.
+#[utoipa::path(get, path = "/api/v1/bulk/templates/{format}", tag = "bulk",
+    params(("format" = String, Path, description = "`csv`, `json` or `ssm`"), TemplateParams),
+    responses((status = 200, description = "The template file"), (status = 404)))]
+pub async fn template(
+    Path(format): Path<String>,
+    QueryParams(params): QueryParams<TemplateParams>,
+) -> Result<Response, ApiError> {
+    let operation = match params.operation.as_deref() {
+        None => Some(Operation::Create),
+        Some(o) => Operation::parse(o),
+    };
+    let not_found = || ApiError::NoRoute;
+    let format = Format::parse(&format).ok_or_else(not_found)?;
+    let operation = operation.ok_or_else(|| {
+        ApiError::from(DomainError::field(
+            FieldError::new("operation", "invalid_value")
+                .arg("value", params.operation.as_deref().unwrap_or_default()),
+        ))
+    })?;
+    let text = mandates_domain::bulk::template(format, operation).ok_or_else(not_found)?;
+    let content_type = match format {
+        Format::Json => "application/json; charset=utf-8",
+        Format::Csv => "text/csv; charset=utf-8",
+        Format::Ssm => "text/plain; charset=utf-8",
+    };
+    let disposition = format!(
+        "attachment; filename=\"{}-{}.{}\"",
+        operation.as_str(),
+        format.as_str(),
+        format.extension()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        text,
+    )
+        .into_response())
+}

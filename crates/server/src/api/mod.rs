@@ -133,6 +133,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(bulk::get_job))
         .routes(routes!(bulk::commit))
         .routes(routes!(bulk::results_csv))
+        .routes(routes!(bulk::template))
 }
 
 /// The OpenAPI document of the API.

@@ -285,7 +285,47 @@ async fn a_bulk_sign_signs_the_versions_shown(backend: Backend) {
     assert_eq!(states(&stale), ["invalid"]);
 }
 
+async fn every_template_can_be_uploaded_as_it_is(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    for (format, operation) in [
+        ("csv", "create"),
+        ("json", "create"),
+        ("csv", "stop"),
+        ("json", "sign"),
+        ("csv", "transfer"),
+    ] {
+        let file = app
+            .request(
+                Method::GET,
+                &format!("/api/v1/bulk/templates/{format}?operation={operation}"),
+                &[],
+                None,
+            )
+            .await
+            .expect(200);
+        let text = match &file.body {
+            Value::String(t) => t.clone(),
+            other => other.to_string(),
+        };
+        let (status, job) = upload(
+            &ann,
+            &format!("operation={operation}&format={format}"),
+            text.as_bytes(),
+        )
+        .await;
+        assert_eq!(status, 201, "{format} {operation}: {job}");
+        assert!(job["total"].as_i64().unwrap_or_default() >= 1);
+    }
+    app.request(Method::GET, "/api/v1/bulk/templates/xlsx", &[], None)
+        .await
+        .expect(404);
+}
+
 on_both_stores!(
+    every_template_can_be_uploaded_as_it_is,
     a_dry_run_reports_every_row_and_changes_nothing,
     uploading_the_same_file_again_applies_nothing_twice,
     all_or_nothing_keeps_nothing_when_a_row_fails,
