@@ -183,18 +183,54 @@ impl WriteTx {
         })
     }
 
-    /// The rows still to apply, by line.
-    pub async fn pending_bulk_rows(&mut self, job: Uuid, limit: i64) -> Result<Vec<StoredRow>> {
+    /// The rows still to apply after `after_line`, by line.
+    pub async fn pending_bulk_rows(
+        &mut self,
+        job: Uuid,
+        after_line: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRow>> {
         on_tx!(self, c => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ROW_COLUMNS} FROM bulk_rows WHERE job_id = $1 AND state = 'valid' ORDER BY line LIMIT $2"
+                "SELECT {ROW_COLUMNS} FROM bulk_rows WHERE job_id = $1 AND line > $2 AND state = 'valid' ORDER BY line LIMIT $3"
             )))
             .bind(job.to_string())
+            .bind(after_line)
             .bind(limit)
             .fetch_all(&mut *c)
             .await?;
             rows.iter().map(|r| decode_row!(r)).collect()
         })
+    }
+
+    /// Records the outcomes of many rows at once: (line, state, errors, mandate id).
+    pub async fn set_bulk_rows(
+        &mut self,
+        job: Uuid,
+        outcomes: &[(i64, &str, Option<String>, Option<String>)],
+    ) -> Result<()> {
+        let id = job.to_string();
+        // 5 values a row: 1000 rows stay under both databases' limits on bound values.
+        for chunk in outcomes.chunks(1000) {
+            on_tx!(self, c => {
+                let mut upsert = sqlx::QueryBuilder::new(
+                    "INSERT INTO bulk_rows (job_id, line, state, errors, mandate_id) ",
+                );
+                upsert.push_values(chunk, |mut b, (line, state, errors, mandate)| {
+                    b.push_bind(&id)
+                        .push_bind(*line)
+                        .push_bind(*state)
+                        .push_bind(errors)
+                        .push_bind(mandate);
+                });
+                upsert.push(
+                    " ON CONFLICT (job_id, line) DO UPDATE SET state = excluded.state, \
+                     errors = excluded.errors, mandate_id = excluded.mandate_id",
+                );
+                upsert.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
     }
 
     /// Records the outcome of a row.

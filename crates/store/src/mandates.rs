@@ -171,6 +171,22 @@ impl WriteTx {
         })
     }
 
+    /// The mandates between two parties, read under the write lock.
+    pub async fn mandates_between(
+        &mut self,
+        mandator: &Party,
+        mandatee: &str,
+    ) -> Result<Vec<Mandate>> {
+        on_tx!(self, c => {
+            let rows = sqlx::query("SELECT doc FROM mandates WHERE mandator = $1 AND mandatee = $2")
+                .bind(mandator.as_str())
+                .bind(mandatee)
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter().map(|r| decode(&r.try_get::<String, _>("doc")?)).collect()
+        })
+    }
+
     /// The mandator's mandates that are active (base status), for the exclusivity rule.
     pub async fn active_mandates_of_mandator(&mut self, mandator: &Party) -> Result<Vec<Mandate>> {
         on_tx!(self, c => {

@@ -317,7 +317,27 @@ fn action_of(input: &RowInput) -> Option<(Uuid, Action)> {
     }
 }
 
-/// Applies one row inside `tx`: the mandate it made or changed, or why not (nothing written).
+/// A live mandate with the draft's natural key, read under the write lock.
+async fn existing_under_lock(
+    tx: &mut WriteTx,
+    draft: &mandates_domain::mandate::Draft,
+    now: Instant,
+) -> Result<Option<Uuid>, ApiError> {
+    let Ok(mandator) = Party::parse(&draft.mandator) else {
+        return Ok(None);
+    };
+    let key = bulk::natural_key(draft);
+    Ok(tx
+        .mandates_between(&mandator, &draft.mandatee)
+        .await?
+        .into_iter()
+        .filter(|m| matches!(m.status_at(now), Status::Pending | Status::Active))
+        .find(|m| bulk::natural_key(&draft_of(m)) == key)
+        .map(|m| m.id))
+}
+
+/// Applies a change of an existing mandate inside `tx`: the mandate it made or changed, or
+/// why not (nothing written).
 async fn apply_row(
     tx: &mut WriteTx,
     state: &AppState,
@@ -325,17 +345,19 @@ async fn apply_row(
     input: &RowInput,
     now: Instant,
 ) -> Result<Result<Uuid, Vec<FieldError>>, ApiError> {
-    let catalog = state.catalog();
-    let policy = state.policy();
-    let outcome = match input {
-        RowInput::Create { draft, .. } => {
-            single::create(tx, actor, draft, catalog, &policy, now).await
-        }
-        other => match action_of(other) {
-            Some((id, action)) => single::act(tx, actor, id, &action, catalog, &policy, now).await,
-            None => return Ok(Err(Vec::new())),
-        },
+    let Some((id, action)) = action_of(input) else {
+        return Ok(Err(vec![FieldError::new(bulk::ROW_FIELD, "required")]));
     };
+    let outcome = single::act(
+        tx,
+        actor,
+        id,
+        &action,
+        state.catalog(),
+        &state.policy(),
+        now,
+    )
+    .await;
     match outcome {
         Ok((m, _)) => Ok(Ok(m.id)),
         Err(ApiError::Domain(e)) => Ok(Err(as_field_errors(&e))),
@@ -392,8 +414,10 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
     let chunk = if doc.mode == Mode::AllOrNothing {
         100_000
     } else {
-        200
+        500
     };
+    // Rows up to this line are done in this run (after a restart, the first read skips them).
+    let mut after_line = 0;
     loop {
         let now = state.clock().now();
         let mut tx = state.store().begin().await?;
@@ -401,7 +425,8 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
             tx.rollback().await?;
             return Ok(());
         };
-        let pending = tx.pending_bulk_rows(id, chunk).await?;
+        let pending = tx.pending_bulk_rows(id, after_line, chunk).await?;
+        after_line = pending.last().map_or(after_line, |r| r.line);
         if pending.is_empty() {
             let end = if doc.mode == Mode::AllOrNothing && current.failed > 0 {
                 "failed"
@@ -437,6 +462,11 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
         };
         let (mut succeeded, mut failed) = (current.succeeded, current.failed);
         let mut refusals: Vec<(i64, String)> = Vec::new();
+        let mut outcomes: Vec<(i64, &str, Option<String>, Option<String>)> = Vec::new();
+        // Creations are decided row by row and written together at the end of the chunk.
+        let mut created: Vec<Mandate> = Vec::new();
+        let mut created_events: Vec<mandates_store::NewEvent> = Vec::new();
+        let mut chunk_keys: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         for r in &pending {
             let input: Option<RowInput> = r
                 .input
@@ -449,15 +479,44 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
                 ));
                 continue;
             };
+            if let RowInput::Create { draft, .. } = &input {
+                // Another job may have made it since the dry run: never twice.
+                if let Some(existing) = existing_under_lock(&mut tx, draft, now).await? {
+                    outcomes.push((r.line, "unchanged", None, Some(existing.to_string())));
+                    continue;
+                }
+                let key = bulk::natural_key(draft);
+                if !chunk_keys.insert(key) {
+                    outcomes.push((r.line, "unchanged", None, None));
+                    continue;
+                }
+                match single::decide_create(&actor, draft, state.catalog(), &state.policy(), now) {
+                    Ok((m, events)) => {
+                        outcomes.push((r.line, "applied", None, Some(m.id.to_string())));
+                        created_events.extend(events.iter().map(mandates_store::NewEvent::from));
+                        created.push(m);
+                        succeeded += 1;
+                    }
+                    Err(ApiError::Domain(e)) => {
+                        refusals.push((r.line, row_errors(&as_field_errors(&e))));
+                    }
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
             match apply_row(&mut tx, state, &actor, &input, now).await? {
                 Ok(mandate) => {
-                    tx.set_bulk_row(id, r.line, "applied", None, Some(&mandate.to_string()))
-                        .await?;
+                    outcomes.push((r.line, "applied", None, Some(mandate.to_string())));
                     succeeded += 1;
                 }
                 Err(errors) => refusals.push((r.line, row_errors(&errors))),
             }
         }
+        if !created.is_empty() {
+            tx.put_new_mandates(&created).await?;
+            tx.append(&created_events).await?;
+        }
+        tx.set_bulk_rows(id, &outcomes).await?;
         if doc.mode == Mode::AllOrNothing && !refusals.is_empty() {
             // Nothing of it stays: report why, in a transaction of its own.
             tx.rollback().await?;
@@ -489,6 +548,6 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
         tx.set_bulk_job(id, "running", succeeded, failed, now)
             .await?;
         tx.commit().await?;
-        state.catch_up().await;
+        // The index follows the log on its own meanwhile; the job's end brings it level.
     }
 }

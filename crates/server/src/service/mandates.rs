@@ -60,11 +60,24 @@ pub async fn create(
     policy: &Policy<'_>,
     now: Instant,
 ) -> Result<(Mandate, i64), ApiError> {
-    let (mandate, created) = Mandate::create(Uuid::new_v4(), draft, actor, catalog, now)?;
-    super::require_signing_level(actor, policy.acr_levels, policy.min_signing_acr)?;
+    let (mandate, created) = decide_create(actor, draft, catalog, policy, now)?;
     tx.put_mandate(&mandate, None).await?;
     let seq = tx.append(&events(&created)).await?;
     Ok((mandate, seq))
+}
+
+/// The rules' decision on a new mandate (and its creator's signature), nothing written: the
+/// single creation and a bulk creation write what this decides.
+pub fn decide_create(
+    actor: &Actor,
+    draft: &Draft,
+    catalog: &Catalog,
+    policy: &Policy<'_>,
+    now: Instant,
+) -> Result<(Mandate, Vec<Event>), ApiError> {
+    let (mandate, created) = Mandate::create(Uuid::new_v4(), draft, actor, catalog, now)?;
+    super::require_signing_level(actor, policy.acr_levels, policy.min_signing_acr)?;
+    Ok((mandate, created))
 }
 
 /// Loads a mandate that the actor may see, inside the transaction.
