@@ -443,7 +443,7 @@ async fn bulk(config: &Config, rows: u64, single: u64) -> Result<(), String> {
         done.failed,
         single as f64 / one_by_one,
     );
+    // (The index follower keeps a connection to the end of the process: no pool close here.)
     state.shutdown().await;
-    store.close().await;
     Ok(())
 }

@@ -30,6 +30,8 @@ struct Inner {
     clock: Clock,
     config: Config,
     login: crate::web::login::Login,
+    /// The task that keeps the index current; stopped at shutdown (it holds a connection).
+    follower: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Why the server cannot start.
@@ -62,9 +64,20 @@ impl AppState {
         }
     }
 
-    /// Finishes what is in flight: the queued access log entries are written.
+    /// Finishes what is in flight: the queued access log entries are written, and the
+    /// index stops following the log (so that the store's connections can close).
     pub async fn shutdown(&self) {
         self.0.access_log.flush().await;
+        let follower = self
+            .0
+            .follower
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = follower {
+            task.abort();
+            let _ = task.await;
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -174,7 +187,7 @@ pub async fn build(
         millis = building.elapsed().as_millis() as u64,
         "index built"
     );
-    crate::index::follow(index.clone(), store.clone());
+    let follower = crate::index::follow(index.clone(), store.clone());
     let tokens = ServiceTokens::load(&store, public_base.trim_end_matches('/'), now).await?;
     let access_log = AccessLog::start(store.clone());
     let state = AppState(Arc::new(Inner {
@@ -188,6 +201,7 @@ pub async fn build(
         clock,
         config,
         login: crate::web::login::Login::default(),
+        follower: std::sync::Mutex::new(Some(follower)),
     }));
     keep_keys_fresh(&state);
     resume_bulk_jobs(&state).await?;

@@ -171,20 +171,49 @@ impl WriteTx {
         })
     }
 
-    /// The mandates between two parties, read under the write lock.
-    pub async fn mandates_between(
-        &mut self,
-        mandator: &Party,
-        mandatee: &str,
-    ) -> Result<Vec<Mandate>> {
-        on_tx!(self, c => {
-            let rows = sqlx::query("SELECT doc FROM mandates WHERE mandator = $1 AND mandatee = $2")
-                .bind(mandator.as_str())
-                .bind(mandatee)
-                .fetch_all(&mut *c)
-                .await?;
-            rows.iter().map(|r| decode(&r.try_get::<String, _>("doc")?)).collect()
-        })
+    /// The mandates between each of these (mandator, mandatee) pairs, read under the write
+    /// lock, many pairs a statement.
+    pub async fn mandates_between(&mut self, pairs: &[(String, String)]) -> Result<Vec<Mandate>> {
+        let wanted: std::collections::HashSet<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let mut found = Vec::new();
+        // Up to 2 values a pair: 1000 pairs stay under both databases' limits.
+        for chunk in pairs.chunks(1000) {
+            let mandators: BTreeSet<&str> = chunk.iter().map(|(a, _)| a.as_str()).collect();
+            let mandatees: BTreeSet<&str> = chunk.iter().map(|(_, b)| b.as_str()).collect();
+            // Both lists go through the (mandator, mandatee) index; the exact pairs are
+            // picked out below.
+            let rows: Vec<(String, String, String)> = on_tx!(self, c => {
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT mandator, mandatee, doc FROM mandates WHERE mandator IN (",
+                );
+                let mut list = query.separated(", ");
+                for m in &mandators {
+                    list.push_bind(*m);
+                }
+                query.push(") AND mandatee IN (");
+                let mut list = query.separated(", ");
+                for m in &mandatees {
+                    list.push_bind(*m);
+                }
+                query.push(")");
+                query
+                    .build()
+                    .fetch_all(&mut *c)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("mandator")?, r.try_get("mandatee")?, r.try_get("doc")?)))
+                    .collect::<std::result::Result<_, sqlx::Error>>()?
+            });
+            for (mandator, mandatee, doc) in &rows {
+                if wanted.contains(&(mandator.as_str(), mandatee.as_str())) {
+                    found.push(decode(doc)?);
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The mandator's mandates that are active (base status), for the exclusivity rule.

@@ -317,23 +317,32 @@ fn action_of(input: &RowInput) -> Option<(Uuid, Action)> {
     }
 }
 
-/// A live mandate with the draft's natural key, read under the write lock.
+/// The live mandates (pending or in force) of the creations among `rows`, by natural key,
+/// read under the write lock.
 async fn existing_under_lock(
     tx: &mut WriteTx,
-    draft: &mandates_domain::mandate::Draft,
+    rows: &[(i64, RowInput)],
     now: Instant,
-) -> Result<Option<Uuid>, ApiError> {
-    let Ok(mandator) = Party::parse(&draft.mandator) else {
-        return Ok(None);
-    };
-    let key = bulk::natural_key(draft);
+) -> Result<std::collections::HashMap<String, Uuid>, ApiError> {
+    let pairs: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|(_, input)| match input {
+            RowInput::Create { draft, .. } => {
+                Some((draft.mandator.clone(), draft.mandatee.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if pairs.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
     Ok(tx
-        .mandates_between(&mandator, &draft.mandatee)
+        .mandates_between(&pairs)
         .await?
         .into_iter()
         .filter(|m| matches!(m.status_at(now), Status::Pending | Status::Active))
-        .find(|m| bulk::natural_key(&draft_of(m)) == key)
-        .map(|m| m.id))
+        .map(|m| (bulk::natural_key(&draft_of(&m)), m.id))
+        .collect())
 }
 
 /// Applies a change of an existing mandate inside `tx`: the mandate it made or changed, or
@@ -467,49 +476,54 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
         let mut created: Vec<Mandate> = Vec::new();
         let mut created_events: Vec<mandates_store::NewEvent> = Vec::new();
         let mut chunk_keys: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        let mut inputs: Vec<(i64, RowInput)> = Vec::with_capacity(pending.len());
         for r in &pending {
-            let input: Option<RowInput> = r
+            match r
                 .input
                 .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok());
-            let Some(input) = input else {
-                refusals.push((
+                .and_then(|t| serde_json::from_str(t).ok())
+            {
+                Some(input) => inputs.push((r.line, input)),
+                None => refusals.push((
                     r.line,
                     row_errors(&[FieldError::new(bulk::ROW_FIELD, "required")]),
-                ));
-                continue;
-            };
-            if let RowInput::Create { draft, .. } = &input {
-                // Another job may have made it since the dry run: never twice.
-                if let Some(existing) = existing_under_lock(&mut tx, draft, now).await? {
-                    outcomes.push((r.line, "unchanged", None, Some(existing.to_string())));
+                )),
+            }
+        }
+        // Another job may have made some since the dry run: never twice.
+        let existing = existing_under_lock(&mut tx, &inputs, now).await?;
+        for (line, input) in &inputs {
+            let line = *line;
+            if let RowInput::Create { draft, .. } = input {
+                let key = bulk::natural_key(draft);
+                if let Some(made) = existing.get(&key) {
+                    outcomes.push((line, "unchanged", None, Some(made.to_string())));
                     continue;
                 }
-                let key = bulk::natural_key(draft);
                 if !chunk_keys.insert(key) {
-                    outcomes.push((r.line, "unchanged", None, None));
+                    outcomes.push((line, "unchanged", None, None));
                     continue;
                 }
                 match single::decide_create(&actor, draft, state.catalog(), &state.policy(), now) {
                     Ok((m, events)) => {
-                        outcomes.push((r.line, "applied", None, Some(m.id.to_string())));
+                        outcomes.push((line, "applied", None, Some(m.id.to_string())));
                         created_events.extend(events.iter().map(mandates_store::NewEvent::from));
                         created.push(m);
                         succeeded += 1;
                     }
                     Err(ApiError::Domain(e)) => {
-                        refusals.push((r.line, row_errors(&as_field_errors(&e))));
+                        refusals.push((line, row_errors(&as_field_errors(&e))));
                     }
                     Err(e) => return Err(e),
                 }
                 continue;
             }
-            match apply_row(&mut tx, state, &actor, &input, now).await? {
+            match apply_row(&mut tx, state, &actor, input, now).await? {
                 Ok(mandate) => {
-                    outcomes.push((r.line, "applied", None, Some(mandate.to_string())));
+                    outcomes.push((line, "applied", None, Some(mandate.to_string())));
                     succeeded += 1;
                 }
-                Err(errors) => refusals.push((r.line, row_errors(&errors))),
+                Err(errors) => refusals.push((line, row_errors(&errors))),
             }
         }
         if !created.is_empty() {
