@@ -164,31 +164,21 @@ async fn killed_and_resumed(database: &str) {
 }
 
 /// Counts in the database: mandates, applied rows and the distinct mandates they name.
+const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM mandates) AS m, \
+     (SELECT COUNT(*) FROM bulk_rows WHERE state = 'applied') AS a, \
+     (SELECT COUNT(DISTINCT mandate_id) FROM bulk_rows WHERE state = 'applied') AS d";
+
 async fn counts_sqlite(url: &str) -> (i64, i64, i64) {
     use sqlx::Row;
     let pool = sqlx::SqlitePool::connect(url).await.expect("sqlite");
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM mandates) AS m, \
-                (SELECT COUNT(*) FROM bulk_rows WHERE state = 'applied') AS a, \
-                (SELECT COUNT(DISTINCT mandate_id) FROM bulk_rows WHERE state = 'applied') AS d",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("counts");
+    let row = sqlx::query(COUNTS).fetch_one(&pool).await.expect("counts");
     (row.get("m"), row.get("a"), row.get("d"))
 }
 
 async fn counts_postgres(url: &str) -> (i64, i64, i64) {
     use sqlx::Row;
     let pool = sqlx::PgPool::connect(url).await.expect("postgres");
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM mandates) AS m, \
-                (SELECT COUNT(*) FROM bulk_rows WHERE state = 'applied') AS a, \
-                (SELECT COUNT(DISTINCT mandate_id) FROM bulk_rows WHERE state = 'applied') AS d",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("counts");
+    let row = sqlx::query(COUNTS).fetch_one(&pool).await.expect("counts");
     (row.get("m"), row.get("a"), row.get("d"))
 }
 

@@ -334,20 +334,7 @@ pub async fn results_csv(
             .map_err(fail)?;
         }
     }
-    let body = out
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"results.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    crate::api::csv_download(out, "results.csv")
 }
 
 /// Which template.

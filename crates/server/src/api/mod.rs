@@ -89,6 +89,30 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
     Ok("ready")
 }
 
+/// A finished CSV file as a download named `filename`.
+pub fn csv_download(
+    out: csv::Writer<Vec<u8>>,
+    filename: &str,
+) -> Result<axum::response::Response, ApiError> {
+    let body = out
+        .into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 /// An error page for a browser, a problem document for a program.
 async fn page_or_problem(
     pages: Router,

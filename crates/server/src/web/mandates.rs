@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use mandates_domain::access::Actor;
@@ -413,20 +413,7 @@ pub async fn export_csv(
             None => break,
         }
     }
-    let body = out
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"mandates.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::api::csv_download(out, "mandates.csv")?)
 }
 
 /// A signature as shown.
