@@ -383,6 +383,7 @@ async fn bulk(config: &Config, rows: u64, single: u64) -> Result<(), String> {
         file.push_str(&format!("{mandator};{};{from};{until}\n", person(k)));
     }
     let upload = Upload {
+        selection: None,
         bytes: file.as_bytes(),
         format: Format::Csv,
         operation: Operation::Create,

@@ -36,6 +36,14 @@ pub struct UploadParams {
     types: Option<String>,
     /// For `ssm`: your side, `mandator` or `mandatee`.
     role: Option<String>,
+    /// Instead of a file: `waiting` (sign everything waiting for your signature), `party`
+    /// (stop everything in force with `party`), `held` (transfer everything you hold as
+    /// mandatee to `new_mandatee`); `domain` narrows each.
+    select: Option<String>,
+    /// With `select=party`: the other party's number.
+    party: Option<String>,
+    /// With `select=held`: the new mandatee's number.
+    new_mandatee: Option<String>,
 }
 
 /// One row's outcome.
@@ -191,7 +199,7 @@ pub async fn upload(
         );
     }
     let format = params.format.as_deref().and_then(Format::parse);
-    if format.is_none() {
+    if format.is_none() && params.select.is_none() {
         errors.push(
             FieldError::new("format", "invalid_value")
                 .arg("value", params.format.as_deref().unwrap_or_default()),
@@ -220,7 +228,36 @@ pub async fn upload(
     if format == Some(Format::Ssm) && side.is_none() && params.role.is_none() {
         errors.push(FieldError::new("role", "required"));
     }
+    let selection = match params.select.as_deref() {
+        None => None,
+        Some("waiting") => Some(bulk::Selection::Waiting),
+        Some("party") => match params.party.as_deref().map(Party::parse) {
+            Some(Ok(p)) => Some(bulk::Selection::WithParty(p)),
+            Some(Err(e)) => {
+                errors
+                    .push(FieldError::new("party", "invalid_party_number").arg("reason", e.code()));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("party", "required"));
+                None
+            }
+        },
+        Some("held") => match params.new_mandatee {
+            Some(n) => Some(bulk::Selection::Held { new_mandatee: n }),
+            None => {
+                errors.push(FieldError::new("new_mandatee", "required"));
+                None
+            }
+        },
+        Some(other) => {
+            errors.push(FieldError::new("select", "invalid_value").arg("value", other));
+            None
+        }
+    };
     errors.into_result()?;
+    // A selection needs no file, so no format.
+    let format = format.or(selection.as_ref().map(|_| Format::Json));
     let (Some(operation), Some(format), Some(mode)) = (operation, format, mode) else {
         return Err(DomainError::invalid(FieldErrors::default()).into());
     };
@@ -241,6 +278,7 @@ pub async fn upload(
         &principal,
         act_for.as_ref(),
         Upload {
+            selection,
             bytes: &body,
             format,
             operation,

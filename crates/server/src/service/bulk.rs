@@ -82,8 +82,21 @@ fn as_field_errors(e: &DomainError) -> Vec<FieldError> {
     }
 }
 
+/// Which of the party's mandates a bulk change is about, instead of a file.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Sign: every mandate (or proposed change) waiting for the party's signature.
+    Waiting,
+    /// Stop: every mandate in force with this party on the other side.
+    WithParty(Party),
+    /// Transfer: every mandate in force that the party holds as mandatee, to a new one.
+    Held { new_mandatee: String },
+}
+
 /// What the uploader asked for.
 pub struct Upload<'a> {
+    /// With a selection, the file is empty and rows come from the party's mandates.
+    pub selection: Option<Selection>,
     pub bytes: &'a [u8],
     pub format: Format,
     pub operation: Operation,
@@ -121,13 +134,26 @@ pub async fn validate(
         }),
         _ => None,
     };
-    let rows = bulk::parse(
-        upload.bytes,
-        upload.format,
-        upload.operation,
-        &upload.defaults,
-        ssm.as_ref(),
-    )?;
+    let rows = match &upload.selection {
+        Some(selection) => {
+            selected(
+                state,
+                &actor,
+                upload.operation,
+                selection,
+                &upload.defaults,
+                now,
+            )
+            .await?
+        }
+        None => bulk::parse(
+            upload.bytes,
+            upload.format,
+            upload.operation,
+            &upload.defaults,
+            ssm.as_ref(),
+        )?,
+    };
     let mut stored = Vec::with_capacity(rows.len());
     for row in rows {
         let line = i64::try_from(row.line).unwrap_or(i64::MAX);
@@ -182,6 +208,97 @@ pub async fn validate(
     tx.put_bulk_job(&job, &stored).await?;
     tx.commit().await?;
     Ok(job)
+}
+
+/// The rows of a selection: the party's mandates that it names, one row each, in the order
+/// of the list of mandates (newest first). A sign row carries the version the party sees now.
+async fn selected(
+    state: &AppState,
+    actor: &Actor,
+    operation: Operation,
+    selection: &Selection,
+    defaults: &FileDefaults,
+    now: Instant,
+) -> Result<Vec<bulk::Row>, ApiError> {
+    use mandates_domain::mandate::Side;
+    use mandates_store::{MandateQuery, RoleFilter};
+    let (status, role, counterpart) = match (operation, selection) {
+        (Operation::Sign, Selection::Waiting) => (None, None, None),
+        (Operation::Stop, Selection::WithParty(p)) => (Some(Status::Active), None, Some(p.clone())),
+        (Operation::Transfer, Selection::Held { .. }) => {
+            (Some(Status::Active), Some(RoleFilter::Mandatee), None)
+        }
+        _ => {
+            return Err(DomainError::field(
+                FieldError::new("select", "invalid_value").arg("value", operation.as_str()),
+            )
+            .into());
+        }
+    };
+    let mut query = MandateQuery {
+        party: actor.party.clone(),
+        role,
+        status,
+        domain: defaults.domain.clone(),
+        counterpart,
+        after: None,
+        limit: 500,
+    };
+    let mut rows = Vec::new();
+    loop {
+        let page = state.store().list_mandates(&query, now).await?;
+        for m in page.items.iter().filter(|m| actor.may_read(&m.terms)) {
+            let side = m.terms.side_of(&actor.party);
+            let input = match selection {
+                Selection::Waiting => {
+                    let waiting = match m.live_proposal(now) {
+                        Some(p) => Some((p.version, p.proposed_by.other())),
+                        None if m.status_at(now) == Status::Pending => m
+                            .unsigned_sides()
+                            .into_iter()
+                            .find(|s| Some(*s) == side)
+                            .map(|s| (m.version, s)),
+                        None => None,
+                    };
+                    match waiting {
+                        Some((version, s)) if Some(s) == side => RowInput::Sign {
+                            mandate: m.id,
+                            version,
+                        },
+                        _ => continue,
+                    }
+                }
+                Selection::WithParty(_) => RowInput::Stop { mandate: m.id },
+                Selection::Held { new_mandatee } => {
+                    if side != Some(Side::Mandatee) {
+                        continue;
+                    }
+                    RowInput::Transfer {
+                        mandate: m.id,
+                        new_mandatee: new_mandatee.clone(),
+                    }
+                }
+            };
+            rows.push(bulk::Row {
+                line: rows.len() + 1,
+                result: Ok(input),
+            });
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+        if rows.len() > bulk::MAX_ROWS {
+            return Err(DomainError::field(
+                FieldError::new(bulk::FILE_FIELD, "too_many_rows").arg("max", bulk::MAX_ROWS),
+            )
+            .into());
+        }
+    }
+    if rows.is_empty() {
+        return Err(DomainError::field(FieldError::new(bulk::FILE_FIELD, "no_rows")).into());
+    }
+    Ok(rows)
 }
 
 enum Verdict {

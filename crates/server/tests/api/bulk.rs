@@ -324,7 +324,82 @@ async fn every_template_can_be_uploaded_as_it_is(backend: Backend) {
         .expect(404);
 }
 
+/// Ann proposes `fin.myminfin_consult` to each mandatee; returns the ids.
+async fn proposals(app: &TestApp, mandatees: &[&str]) -> Vec<String> {
+    let ann = app.person(ANN).await;
+    let mut ids = Vec::new();
+    for mandatee in mandatees {
+        let m = ann
+            .create(json!({"domain": "fin", "types": ["fin.myminfin_consult"], "mandator": ANN, "mandatee": mandatee, "valid_from": "2027-03-15", "valid_until": "2027-12-31"}))
+            .await;
+        ids.push(m["id"].as_str().unwrap_or_default().to_owned());
+    }
+    ids
+}
+
+async fn a_selection_signs_all_that_waits_and_stops_all_with_a_party(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let ids = proposals(&app, &[BOB, CARL]).await;
+    let (status, job) = upload(&bob, "operation=sign&select=waiting", b"").await;
+    assert_eq!(status, 201, "{job}");
+    assert_eq!(
+        (job["total"].as_i64(), states(&job)),
+        (Some(1), vec!["valid".to_owned()])
+    );
+    commit(&bob, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(bob.mandate(&ids[0]).await.body["status"], "active");
+    assert_eq!(
+        app.person(CARL).await.mandate(&ids[1]).await.body["status"],
+        "pending"
+    );
+    // Nothing waits any more: nothing to select.
+    let (status, _) = upload(&bob, "operation=sign&select=waiting", b"").await;
+    assert_eq!(status, 422);
+    let (_, job) = upload(
+        &ann,
+        &format!("operation=stop&select=party&party={BOB}"),
+        b"",
+    )
+    .await;
+    assert_eq!(job["total"], 1, "{job}");
+    commit(&ann, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(ann.mandate(&ids[0]).await.body["status"], "stopped");
+    assert_eq!(ann.mandate(&ids[1]).await.body["status"], "pending");
+}
+
+async fn a_selection_transfers_all_a_mandatee_holds(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let bob = app.person(BOB).await;
+    let ids = proposals(&app, &[BOB]).await;
+    bob.sign(&ids[0], 1).await.expect(200);
+    let (status, job) = upload(
+        &bob,
+        &format!("operation=transfer&select=held&domain=fin&new_mandatee={CARL}"),
+        b"",
+    )
+    .await;
+    assert_eq!(status, 201, "{job}");
+    let done = commit(&bob, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(states(&done), ["applied"]);
+    let new = done["rows"][0]["mandate_id"].as_str().unwrap_or_default();
+    let carl = app.person(CARL).await;
+    let m = carl.mandate(new).await.expect(200).body;
+    assert_eq!(
+        (m["mandatee"].as_str(), m["status"].as_str()),
+        (Some(CARL), Some("pending"))
+    );
+    // The old one stays in force until the new one is signed.
+    assert_eq!(bob.mandate(&ids[0]).await.body["status"], "active");
+}
+
 on_both_stores!(
+    a_selection_signs_all_that_waits_and_stops_all_with_a_party,
+    a_selection_transfers_all_a_mandatee_holds,
     every_template_can_be_uploaded_as_it_is,
     a_dry_run_reports_every_row_and_changes_nothing,
     uploading_the_same_file_again_applies_nothing_twice,
