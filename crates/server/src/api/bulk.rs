@@ -2,7 +2,6 @@
 //! and per-row results. A job belongs to the party it was made for: anyone else gets 404.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,34 +15,34 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::extract::{ActFor, QueryParams, RequestLang};
+use crate::api::extract::{ActFor, QueryParams, RequestLang, UploadedFile};
 use crate::auth::Principal;
 use crate::error::{ApiError, field_text};
 use crate::service::bulk::{self, Mode, RowError, Upload};
 
 /// How to read the file and what to do with it.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct UploadParams {
     /// `create`, `sign`, `stop` or `transfer`.
-    operation: Option<String>,
+    pub operation: Option<String>,
     /// `csv`, `json` or `ssm`.
-    format: Option<String>,
+    pub format: Option<String>,
     /// `all-or-nothing` (default) or `per-row`.
-    mode: Option<String>,
+    pub mode: Option<String>,
     /// The domain of every row (required for `ssm`).
-    domain: Option<String>,
+    pub domain: Option<String>,
     /// Comma-separated types of every row (required for `ssm`).
-    types: Option<String>,
+    pub types: Option<String>,
     /// For `ssm`: your side, `mandator` or `mandatee`.
-    role: Option<String>,
+    pub role: Option<String>,
     /// Instead of a file: `waiting` (sign everything waiting for your signature), `party`
     /// (stop everything in force with `party`), `held` (transfer everything you hold as
     /// mandatee to `new_mandatee`); `domain` narrows each.
-    select: Option<String>,
+    pub select: Option<String>,
     /// With `select=party`: the other party's number.
-    party: Option<String>,
+    pub party: Option<String>,
     /// With `select=held`: the new mandatee's number.
-    new_mandatee: Option<String>,
+    pub new_mandatee: Option<String>,
 }
 
 /// One row's outcome.
@@ -129,7 +128,7 @@ fn row_view(r: &StoredRow, lang: mandates_domain::Lang) -> RowView {
     }
 }
 
-async fn view(
+pub async fn view(
     state: &AppState,
     job: &StoredJob,
     after: i64,
@@ -188,8 +187,21 @@ pub async fn upload(
     ActFor(act_for): ActFor,
     RequestLang(lang): RequestLang,
     QueryParams(params): QueryParams<UploadParams>,
-    body: Bytes,
+    file: UploadedFile,
 ) -> Result<Response, ApiError> {
+    let job = upload_job(&state, &principal, act_for.as_ref(), params, &file.bytes).await?;
+    let view = view(&state, &job, 0, 100, lang).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Checks the parameters of an upload and runs its dry run (the API and the pages).
+pub async fn upload_job(
+    state: &AppState,
+    principal: &Principal,
+    act_for: Option<&mandates_domain::Kbo>,
+    params: UploadParams,
+    body: &[u8],
+) -> Result<StoredJob, ApiError> {
     let mut errors = FieldErrors::default();
     let operation = params.operation.as_deref().and_then(Operation::parse);
     if operation.is_none() {
@@ -273,13 +285,13 @@ pub async fn upload(
             })
             .unwrap_or_default(),
     };
-    let job = bulk::validate(
-        &state,
-        &principal,
-        act_for.as_ref(),
+    bulk::validate(
+        state,
+        principal,
+        act_for,
         Upload {
             selection,
-            bytes: &body,
+            bytes: body,
             format,
             operation,
             mode,
@@ -287,9 +299,7 @@ pub async fn upload(
             ssm_side: side,
         },
     )
-    .await?;
-    let view = view(&state, &job, 0, 100, lang).await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    .await
 }
 
 /// Which rows to show.
@@ -346,6 +356,15 @@ pub async fn results_csv(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (job, _) = owned(&state, &principal, act_for.as_ref(), &id).await?;
+    results_file(&state, &job, lang).await
+}
+
+/// Every row's outcome of a job as a CSV download (the API and the pages).
+pub async fn results_file(
+    state: &AppState,
+    job: &StoredJob,
+    lang: mandates_domain::Lang,
+) -> Result<Response, ApiError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ApiError::Internal(e.to_string());
     out.write_record(["line", "state", "mandate_id", "errors"])

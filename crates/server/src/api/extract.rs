@@ -115,3 +115,51 @@ impl<T: DeserializeOwned> FromRequestParts<AppState> for QueryParams<T> {
             .map_err(|e| ApiError::Body(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))
     }
 }
+
+/// An uploaded file: the request body itself, or the field `file` of a multipart form (whose
+/// other fields are kept as text).
+pub struct UploadedFile {
+    pub bytes: Bytes,
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+impl FromRequest<AppState> for UploadedFile {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let unreadable = |e: String| ApiError::Body(StatusCode::BAD_REQUEST, e);
+        if !multipart {
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::Body(e.status(), e.body_text()))?;
+            return Ok(UploadedFile {
+                bytes,
+                fields: std::collections::HashMap::new(),
+            });
+        }
+        let mut form = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| unreadable(e.body_text()))?;
+        let mut bytes = Bytes::new();
+        let mut fields = std::collections::HashMap::new();
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| unreadable(e.body_text()))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "file" {
+                bytes = field.bytes().await.map_err(|e| unreadable(e.body_text()))?;
+            } else {
+                let text = field.text().await.map_err(|e| unreadable(e.body_text()))?;
+                fields.insert(name, text);
+            }
+        }
+        Ok(UploadedFile { bytes, fields })
+    }
+}

@@ -542,6 +542,20 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
     } else {
         500
     };
+    // All or nothing, and some rows were invalid from the start: nothing is applied.
+    if doc.mode == Mode::AllOrNothing && job.failed > 0 && job.succeeded == 0 {
+        let now = state.clock().now();
+        let mut tx = state.store().begin().await?;
+        let valid = tx.pending_bulk_rows(id, 0, i64::MAX).await?;
+        let outcomes: Vec<(i64, &str, Option<String>, Option<String>)> = valid
+            .iter()
+            .map(|r| (r.line, "not_applied", None, None))
+            .collect();
+        tx.set_bulk_rows(id, &outcomes).await?;
+        tx.set_bulk_job(id, "failed", 0, job.failed, now).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
     // Rows up to this line are done in this run (after a restart, the first read skips them).
     let mut after_line = 0;
     loop {

@@ -2,6 +2,7 @@
 //! JavaScript, signed in through OpenID Connect, with a session of its own. The pages use
 //! the same services as the API; the API never accepts the page session.
 
+mod bulk;
 mod enterprise;
 pub mod format;
 pub mod login;
@@ -18,6 +19,18 @@ use axum::routing::{get, post};
 use crate::AppState;
 
 const STYLE: &str = include_str!("../../static/style.css");
+const PROGRESS: &str = include_str!("../../static/progress.js");
+
+async fn progress_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PROGRESS,
+    )
+        .into_response()
+}
 
 async fn style() -> Response {
     (
@@ -44,6 +57,15 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/mandates/{id}/{action}",
             get(mandates::confirm).post(mandates::act),
         )
+        .route(
+            "/bulk",
+            get(bulk::new)
+                .post(bulk::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+        )
+        .route("/bulk/{id}", get(bulk::show))
+        .route("/bulk/{id}/commit", post(bulk::commit))
+        .route("/bulk/{id}/results.csv", get(bulk::results))
         .route("/enterprise", get(enterprise::roster))
         .route("/access-log", get(enterprise::access_log))
         .route("/executor", get(enterprise::executor))
@@ -58,6 +80,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             visit::middleware,
         ))
         .route("/static/style.css", get(style))
+        .route("/static/progress.js", get(progress_script))
 }
 
 async fn start_over() -> axum::response::Redirect {

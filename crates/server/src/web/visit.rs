@@ -258,7 +258,7 @@ fn append_cookie(response: &mut Response, value: &str) {
     }
 }
 
-/// The headers every page sends: no script at all, no framing, no sniffing, no referrer
+/// The headers every page sends: no inline script (one file of ours at most), no framing, no sniffing, no referrer
 /// leaving the service, no caching of personal pages. Forms post to the service only (and
 /// logout goes on to the identity provider).
 pub fn secure(response: &mut Response, state: &AppState) {
@@ -271,7 +271,7 @@ pub fn secure(response: &mut Response, state: &AppState) {
         .map(|o| format!(" {o}"))
         .unwrap_or_default();
     let policy = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'{provider}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'{provider}; frame-ancestors 'none'; base-uri 'none'"
     );
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&policy) {

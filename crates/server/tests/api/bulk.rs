@@ -397,7 +397,29 @@ async fn a_selection_transfers_all_a_mandatee_holds(backend: Backend) {
     assert_eq!(bob.mandate(&ids[0]).await.body["status"], "active");
 }
 
+async fn all_or_nothing_applies_nothing_when_a_row_is_invalid(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    let (_, job) = upload(
+        &ann,
+        "operation=create&format=csv&domain=fin",
+        CREATE.as_bytes(),
+    )
+    .await;
+    assert_eq!(job["mode"], "all-or-nothing");
+    let done = commit(&ann, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(done["state"], "failed");
+    assert_eq!(
+        states(&done),
+        ["not_applied", "invalid", "invalid", "not_applied"]
+    );
+    assert_eq!(count_mandates(&ann).await, 0);
+}
+
 on_both_stores!(
+    all_or_nothing_applies_nothing_when_a_row_is_invalid,
     a_selection_signs_all_that_waits_and_stops_all_with_a_party,
     a_selection_transfers_all_a_mandatee_holds,
     every_template_can_be_uploaded_as_it_is,

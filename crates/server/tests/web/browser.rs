@@ -44,7 +44,49 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// Posts a multipart form with a file in the field `file` (and the anti-forgery token).
+    pub async fn post_file(&mut self, path: &str, fields: &[(&str, &str)], file: &[u8]) -> Page {
+        let boundary = "----mandates-test-boundary";
+        let mut body = Vec::new();
+        let csrf = self.csrf();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", csrf.as_str()));
+        for (name, value) in all {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rows.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send_body(
+            Method::POST,
+            path,
+            Some((format!("multipart/form-data; boundary={boundary}"), body)),
+        )
+        .await
+    }
+
     async fn send(&mut self, method: Method, path: &str, form: Option<String>) -> Page {
+        let body = form.map(|f| {
+            (
+                "application/x-www-form-urlencoded".to_owned(),
+                f.into_bytes(),
+            )
+        });
+        self.send_body(method, path, body).await
+    }
+
+    async fn send_body(
+        &mut self,
+        method: Method,
+        path: &str,
+        form: Option<(String, Vec<u8>)>,
+    ) -> Page {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
@@ -61,9 +103,9 @@ impl<'a> Browser<'a> {
             builder = builder.header("cookie", jar.join("; "));
         }
         let body = match form {
-            Some(f) => {
-                builder = builder.header("content-type", "application/x-www-form-urlencoded");
-                Body::from(f)
+            Some((content_type, bytes)) => {
+                builder = builder.header("content-type", content_type);
+                Body::from(bytes)
             }
             None => Body::empty(),
         };

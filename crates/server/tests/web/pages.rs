@@ -231,7 +231,65 @@ async fn a_party_is_offered_only_what_the_rules_allow(backend: Backend) {
     );
 }
 
+async fn a_bulk_file_is_checked_confirmed_and_reported_in_the_pages(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut ann = Browser::new(&app);
+    ann.accept_language = Some("en");
+    ann.sign_in(ANN).await;
+    assert_eq!(ann.get("/bulk").await.status, 200);
+    let file = format!(
+        "mandator;mandatee;valid_from;valid_until\n{ANN};{BOB};2027-03-15;2027-12-31\n{ANN};1234;2027-03-15;2027-12-31\n"
+    );
+    let uploaded = ann
+        .post_file(
+            "/bulk",
+            &[
+                ("operation", "create"),
+                ("format", "csv"),
+                ("mode", "per-row"),
+                ("domain", "fin"),
+                ("types", "fin.myminfin_consult"),
+            ],
+            file.as_bytes(),
+        )
+        .await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.html);
+    let job = uploaded.location().to_owned();
+    let report = ann.get(&job).await;
+    assert!(
+        report.html.contains("class=\"row-error\""),
+        "the bad row is marked"
+    );
+    assert!(
+        report.html.contains("wrong number of digits"),
+        "and explained"
+    );
+    assert!(report.html.contains(&format!("action=\"{job}/commit\"")));
+    let mut bob = Browser::new(&app);
+    bob.sign_in(BOB).await;
+    assert_eq!(
+        bob.get(&job).await.status,
+        404,
+        "a job is its owner's alone"
+    );
+    assert_eq!(ann.post(&format!("{job}/commit"), &[]).await.status, 303);
+    for _ in 0..200 {
+        if !ann.get(&job).await.html.contains("data-state=\"running\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let done = ann.get(&job).await;
+    assert!(done.html.contains("data-state=\"done\""), "{}", done.html);
+    let csv = ann.get(&format!("{job}/results.csv")).await;
+    assert!(csv.html.starts_with("line,state,mandate_id,errors"));
+    assert!(csv.html.contains(",applied,"));
+}
+
 on_both_stores!(
+    a_bulk_file_is_checked_confirmed_and_reported_in_the_pages,
     create_sign_and_stop_through_the_pages,
     a_repeated_form_changes_once,
     an_invalid_form_names_each_field_in_the_users_language,

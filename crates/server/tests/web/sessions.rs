@@ -22,7 +22,11 @@ async fn every_page_sends_strict_headers_and_cookies(backend: Backend) {
     ] {
         assert!(csp.contains(part), "{part} missing from {csp}");
     }
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"));
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert!(
+        csp.contains("script-src 'self';"),
+        "only the service's own script files"
+    );
     assert_eq!(page.header("x-content-type-options"), "nosniff");
     assert_eq!(page.header("referrer-policy"), "same-origin");
     assert_eq!(page.header("cache-control"), "no-store");
