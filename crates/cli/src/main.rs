@@ -1,6 +1,7 @@
 //! `mandates`: the system of record for e-government mandates.
 
 mod bench_cmd;
+mod bulk_cmd;
 mod catalog_cmd;
 mod clients_cmd;
 mod config;
@@ -53,6 +54,13 @@ enum Command {
         #[command(subcommand)]
         command: roles_cmd::RolesCommand,
     },
+    /// Send a file of changes to a running server's bulk API: a dry run, or a commit followed
+    /// to its end. Exit status 0 when every row is fine, 1 when a row is invalid or failed, 2
+    /// when the job could not be made or run.
+    Bulk {
+        #[command(subcommand)]
+        command: bulk_cmd::BulkCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -75,8 +83,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // A client of a running server: it reads no configuration and has its own exit statuses.
+    let command = match cli.command {
+        Command::Bulk { command } => return runtime.block_on(bulk_cmd::run(command)),
+        other => other,
+    };
     let result = runtime.block_on(async move {
-        match cli.command {
+        match command {
             Command::Serve(args) => {
                 let config = config::load(cli.config.as_deref(), cli.database, Some(&args))?;
                 serve::run(config).await
@@ -107,6 +120,7 @@ fn main() -> ExitCode {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
                 roles_cmd::run(&config, command).await
             }
+            Command::Bulk { .. } => Err("bulk is handled above".into()),
         }
     });
     match result {
