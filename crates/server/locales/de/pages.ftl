@@ -258,4 +258,4 @@ bulk-row-unchanged = Bereits erledigt
 bulk-row-applied = Ausgeführt
 bulk-row-failed = Abgelehnt
 bulk-row-not_applied = Nicht ausgeführt
-bulk-see-mandate = das Mandat
+bulk-see-mandate = das Mandat aus Zeile { $line }

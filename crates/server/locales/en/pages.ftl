@@ -258,4 +258,4 @@ bulk-row-unchanged = Already done
 bulk-row-applied = Done
 bulk-row-failed = Refused
 bulk-row-not_applied = Not done
-bulk-see-mandate = the mandate
+bulk-see-mandate = the mandate of line { $line }

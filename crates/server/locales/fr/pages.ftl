@@ -258,4 +258,4 @@ bulk-row-unchanged = Déjà fait
 bulk-row-applied = Exécutée
 bulk-row-failed = Refusée
 bulk-row-not_applied = Non exécutée
-bulk-see-mandate = le mandat
+bulk-see-mandate = le mandat de la ligne { $line }

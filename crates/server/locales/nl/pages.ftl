@@ -258,4 +258,4 @@ bulk-row-unchanged = Al gebeurd
 bulk-row-applied = Uitgevoerd
 bulk-row-failed = Geweigerd
 bulk-row-not_applied = Niet uitgevoerd
-bulk-see-mandate = het mandaat
+bulk-see-mandate = het mandaat van regel { $line }
