@@ -7,78 +7,15 @@
 )]
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const ANN: &str = "85073003328";
+#[path = "server/mod.rs"]
+mod server;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+use server::{ANN, ann_token, free_port, ready, serve};
 
-/// The server process, killed when the test ends (also when it fails).
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &Path, port: u16) -> Server {
-    let database = format!("sqlite://{}", dir.join("bulk.db").display());
-    let child = Command::new(env!("CARGO_BIN_EXE_mandates"))
-        .args(["--database", &database, "serve", "--demo", "--bind"])
-        .arg(format!("127.0.0.1:{port}"))
-        .current_dir(dir)
-        .env_remove("MANDATES_DATABASE_URL")
-        .env("MANDATES_DEMO_DATA", "false")
-        .env("MANDATES_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    Server(child)
-}
-
-async fn ready(http: &reqwest::Client, base: &str) {
-    for _ in 0..300 {
-        if http
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server at {base} did not become ready");
-}
-
-async fn ann_token(http: &reqwest::Client, base: &str) -> String {
-    let answer: Value = http
-        .post(format!("{base}/demo/token"))
-        .json(&serde_json::json!({"sub": ANN}))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token body");
-    answer["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
-}
-
-/// How many mandates Ann gives.
 async fn ann_gives(http: &reqwest::Client, base: &str, token: &str) -> usize {
     let list: Value = http
         .get(format!("{base}/api/v1/mandates?role=mandator&limit=100"))
@@ -121,7 +58,8 @@ async fn bulk_reports_rows_commits_per_row_and_exits_by_outcome() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let _server = serve(dir.path(), port);
+    let database = format!("sqlite://{}", dir.path().join("bulk.db").display());
+    let _server = serve(dir.path(), &database, port);
     ready(&http, &base).await;
     let token = ann_token(&http, &base).await;
 

@@ -7,12 +7,15 @@
     reason = "a test fails loudly at the step that broke"
 )]
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 
-const ANN: &str = "85073003328";
+#[path = "server/mod.rs"]
+mod server;
+
+use server::{ANN, ann_token, free_port, ready, serve};
+
 const ROWS: u64 = 4000;
 
 /// A valid national number (born in the 1900s) from a counter.
@@ -23,59 +26,6 @@ fn person(k: u64) -> String {
     let seq = 1 + (k / 26_880) % 997;
     let nine = year * 10_000_000 + month * 100_000 + day * 1_000 + seq;
     format!("{nine:09}{:02}", 97 - nine % 97)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn serve(dir: &std::path::Path, database: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_mandates"))
-        .args(["--database", database, "serve", "--demo", "--bind"])
-        .arg(format!("127.0.0.1:{port}"))
-        .current_dir(dir)
-        .env_remove("MANDATES_DATABASE_URL")
-        .env("MANDATES_DEMO_DATA", "false")
-        .env("MANDATES_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts")
-}
-
-async fn ready(http: &reqwest::Client, base: &str) {
-    for _ in 0..300 {
-        if http
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server at {base} did not become ready");
-}
-
-/// Ann's token from the demo issuer.
-async fn ann_token(http: &reqwest::Client, base: &str) -> String {
-    let answer: Value = http
-        .post(format!("{base}/demo/token"))
-        .json(&serde_json::json!({"sub": ANN}))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token body");
-    answer["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
 }
 
 async fn job(http: &reqwest::Client, base: &str, token: &str, id: &str) -> Value {
@@ -95,7 +45,7 @@ async fn killed_and_resumed(database: &str) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let mut server = serve(dir.path(), database, port);
+    let server = serve(dir.path(), database, port);
     ready(&http, &base).await;
     let token = ann_token(&http, &base).await;
     let mut file = String::from("mandator;mandatee;types;valid_from;valid_until\n");
@@ -137,14 +87,13 @@ async fn killed_and_resumed(database: &str) {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    server.kill().expect("kill");
-    server.wait().expect("dead");
+    server.kill();
     assert!(
         before > 0 && before < ROWS as i64,
         "the job should be under way when killed ({before} of {ROWS})"
     );
 
-    let mut server = serve(dir.path(), database, port);
+    let server = serve(dir.path(), database, port);
     ready(&http, &base).await;
     // The demo issuer has a new key after a start: a new token.
     let token = ann_token(&http, &base).await;
@@ -156,8 +105,7 @@ async fn killed_and_resumed(database: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    server.kill().expect("kill");
-    server.wait().expect("stopped");
+    server.kill();
     assert_eq!(last["state"], "done", "{last}");
     assert_eq!(last["succeeded"], ROWS, "{last}");
     assert_eq!(last["failed"], 0, "{last}");

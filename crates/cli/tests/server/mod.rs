@@ -1,0 +1,86 @@
+//! The real `mandates` server as a test starts it: demo mode, no demo data, a free port.
+
+#![allow(dead_code, reason = "each test binary uses a part of it")]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Citizen A of the demo identities.
+pub const ANN: &str = "85073003328";
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The server process, killed when the test ends (also when it fails).
+pub struct Server(Child);
+
+impl Server {
+    /// Kills the process (SIGKILL) and waits for it.
+    pub fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `mandates serve --demo` on `database`, in `dir`.
+pub fn serve(dir: &Path, database: &str, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_mandates"))
+        .args(["--database", database, "serve", "--demo", "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .current_dir(dir)
+        .env_remove("MANDATES_DATABASE_URL")
+        .env("MANDATES_DEMO_DATA", "false")
+        .env("MANDATES_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    Server(child)
+}
+
+/// Waits until the server at `base` answers `/readyz`.
+pub async fn ready(http: &reqwest::Client, base: &str) {
+    for _ in 0..300 {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server at {base} did not become ready");
+}
+
+/// Ann's token from the demo issuer (a new one after every start: the issuer's key is new).
+pub async fn ann_token(http: &reqwest::Client, base: &str) -> String {
+    let answer: Value = http
+        .post(format!("{base}/demo/token"))
+        .json(&serde_json::json!({"sub": ANN}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token body");
+    answer["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
