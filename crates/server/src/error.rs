@@ -168,11 +168,7 @@ pub fn field_message(lang: mandates_domain::Lang, f: &FieldError) -> String {
 }
 
 /// The message of a field error's code with its arguments (a party number's reason in words).
-pub fn field_text(
-    lang: mandates_domain::Lang,
-    code: &str,
-    args: &[(&'static str, String)],
-) -> String {
+pub fn field_text(lang: mandates_domain::Lang, code: &str, args: &[(&str, String)]) -> String {
     if code == "invalid_party_number" {
         let reason = args
             .iter()

@@ -81,10 +81,10 @@ pub struct JobView {
 }
 
 fn error_view(e: &RowError, lang: mandates_domain::Lang) -> RowErrorView {
-    let args: Vec<(&'static str, String)> = e
+    let args: Vec<(&str, String)> = e
         .args
         .iter()
-        .filter_map(|(k, v)| arg_name(k).map(|k| (k, v.clone())))
+        .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
     let message = field_text(lang, &e.code, &args);
     RowErrorView {
@@ -92,26 +92,6 @@ fn error_view(e: &RowError, lang: mandates_domain::Lang) -> RowErrorView {
         code: e.code.clone(),
         message,
     }
-}
-
-fn arg_name(k: &str) -> Option<&'static str> {
-    const NAMES: [&str; 14] = [
-        "reason",
-        "value",
-        "line",
-        "max",
-        "required",
-        "kind",
-        "domain",
-        "type",
-        "status",
-        "mandate",
-        "enterprise",
-        "today",
-        "max_days",
-        "current",
-    ];
-    NAMES.iter().find(|n| **n == k).copied()
 }
 
 fn row_view(r: &StoredRow, lang: mandates_domain::Lang) -> RowView {
