@@ -393,15 +393,17 @@ async fn bulk(config: &Config, rows: u64, single: u64) -> Result<(), String> {
             types: vec!["fin.myminfin_consult".into()],
         },
         ssm_side: None,
+        key: None,
     };
     let started = std::time::Instant::now();
     let job = bulk::validate(&state, &principal, None, upload)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .job;
     let dry = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
-    let owner = Party::Person(mandator.clone());
-    bulk::commit(&state, &owner, job.id)
+    let actor = mandates_domain::access::Actor::myself(mandator.clone(), principal.auth.clone());
+    bulk::commit(&state, &actor, job.id, None)
         .await
         .map_err(|e| e.to_string())?;
     let done = loop {
@@ -412,6 +414,8 @@ async fn bulk(config: &Config, rows: u64, single: u64) -> Result<(), String> {
         }
     };
     let commit = started.elapsed().as_secs_f64();
+    // The single creations start with the index level with the store, as a quiet service.
+    state.catch_up().await;
     let started = std::time::Instant::now();
     for k in 0..single {
         let draft = Draft {

@@ -494,12 +494,8 @@ impl Index {
                     _ => {}
                 }
             }
-            let mut docs = Vec::with_capacity(mandates.len());
-            for id in mandates {
-                if let Some(m) = store.mandate(id).await? {
-                    docs.push(m);
-                }
-            }
+            let ids: Vec<Uuid> = mandates.into_iter().collect();
+            let standings = store.standings_of(&ids).await?;
             let mut rosters = Vec::with_capacity(enterprises.len());
             for k in enterprises {
                 let roles = store.roles_of_enterprise(&k).await?;
@@ -507,8 +503,8 @@ impl Index {
             }
             {
                 let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
-                for m in &docs {
-                    data.put_mandate(&m.standing());
+                for m in &standings {
+                    data.put_mandate(m);
                 }
                 for (k, roles) in &rosters {
                     data.put_roster(k, roles);

@@ -183,23 +183,38 @@ impl WriteTx {
         })
     }
 
-    /// The rows still to apply after `after_line`, by line.
+    /// The rows still to apply in the lines `after_line + 1 ..= through_line`, by line.
+    ///
+    /// A range of lines rather than a count: the read costs the range whatever the
+    /// planner believes of a table that a job has just filled.
     pub async fn pending_bulk_rows(
         &mut self,
         job: Uuid,
         after_line: i64,
-        limit: i64,
+        through_line: i64,
     ) -> Result<Vec<StoredRow>> {
         on_tx!(self, c => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ROW_COLUMNS} FROM bulk_rows WHERE job_id = $1 AND line > $2 AND state = 'valid' ORDER BY line LIMIT $3"
+                "SELECT {ROW_COLUMNS} FROM bulk_rows WHERE job_id = $1 AND line > $2 AND line <= $3 AND state = 'valid' ORDER BY line"
             )))
             .bind(job.to_string())
             .bind(after_line)
-            .bind(limit)
+            .bind(through_line)
             .fetch_all(&mut *c)
             .await?;
             rows.iter().map(|r| decode_row!(r)).collect()
+        })
+    }
+
+    /// The last line of a job's rows (0 when it has none).
+    pub async fn last_bulk_line(&mut self, job: Uuid) -> Result<i64> {
+        on_tx!(self, c => {
+            let last: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(line) FROM bulk_rows WHERE job_id = $1")
+                    .bind(job.to_string())
+                    .fetch_one(&mut *c)
+                    .await?;
+            Ok(last.unwrap_or(0))
         })
     }
 

@@ -127,6 +127,16 @@ impl Store {
         })
     }
 
+    /// The mandates between each of these (mandator, mandatee) pairs, many pairs a statement.
+    pub async fn mandates_between(&self, pairs: &[(String, String)]) -> Result<Vec<Mandate>> {
+        match &self.backend {
+            Backend::Postgres(pool) => between_pg(&mut *pool.acquire().await?, pairs).await,
+            Backend::Sqlite { read, .. } => {
+                between_sqlite(&mut *read.acquire().await?, pairs).await
+            }
+        }
+    }
+
     /// The mandator's mandates to any of these mandatees (for answers from history).
     pub async fn mandates_from_to(
         &self,
@@ -174,46 +184,10 @@ impl WriteTx {
     /// The mandates between each of these (mandator, mandatee) pairs, read under the write
     /// lock, many pairs a statement.
     pub async fn mandates_between(&mut self, pairs: &[(String, String)]) -> Result<Vec<Mandate>> {
-        let wanted: std::collections::HashSet<(&str, &str)> = pairs
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let mut found = Vec::new();
-        // Up to 2 values a pair: 1000 pairs stay under both databases' limits.
-        for chunk in pairs.chunks(1000) {
-            let mandators: BTreeSet<&str> = chunk.iter().map(|(a, _)| a.as_str()).collect();
-            let mandatees: BTreeSet<&str> = chunk.iter().map(|(_, b)| b.as_str()).collect();
-            // Both lists go through the (mandator, mandatee) index; the exact pairs are
-            // picked out below.
-            let rows: Vec<(String, String, String)> = on_tx!(self, c => {
-                let mut query = sqlx::QueryBuilder::new(
-                    "SELECT mandator, mandatee, doc FROM mandates WHERE mandator IN (",
-                );
-                let mut list = query.separated(", ");
-                for m in &mandators {
-                    list.push_bind(*m);
-                }
-                query.push(") AND mandatee IN (");
-                let mut list = query.separated(", ");
-                for m in &mandatees {
-                    list.push_bind(*m);
-                }
-                query.push(")");
-                query
-                    .build()
-                    .fetch_all(&mut *c)
-                    .await?
-                    .iter()
-                    .map(|r| Ok((r.try_get("mandator")?, r.try_get("mandatee")?, r.try_get("doc")?)))
-                    .collect::<std::result::Result<_, sqlx::Error>>()?
-            });
-            for (mandator, mandatee, doc) in &rows {
-                if wanted.contains(&(mandator.as_str(), mandatee.as_str())) {
-                    found.push(decode(doc)?);
-                }
-            }
+        match &mut self.inner {
+            crate::backend::TxInner::Postgres(tx) => between_pg(tx, pairs).await,
+            crate::backend::TxInner::Sqlite(tx) => between_sqlite(tx, pairs).await,
         }
-        Ok(found)
     }
 
     /// The mandator's mandates that are active (base status), for the exclusivity rule.
@@ -346,15 +320,96 @@ fn join_types(types: &BTreeSet<String>) -> String {
         .join(",")
 }
 
-/// A page of standings after a rowid: the last rowid, and one line each, `|`-separated.
-const SQLITE_STANDING_PAGE: &str = "SELECT max(rowid) AS last, group_concat(line, char(10)) AS page FROM ( \
-       SELECT rowid, id || '|' || domain || '|' || mandator || '|' || mandatee || '|' || base_status || '|' || \
-              COALESCE(types, '') || '|' || COALESCE(valid_from, '') || '|' || COALESCE(valid_until, '') || '|' || \
-              COALESCE(closed_at, '') || '|' || COALESCE(lapses_at, '') || '|' || COALESCE(awaiting, '') AS line \
-       FROM mandates WHERE rowid > $1 AND base_status IN ('pending', 'active', 'stopped') ORDER BY rowid LIMIT $2)";
+/// [`Store::mandates_between`] on PostgreSQL: one look-up of the pair index a pair, whatever
+/// the planner believes of the table (lists of values would read every mandate of a mandator
+/// with many, as the table grows during a bulk job faster than its statistics).
+async fn between_pg(
+    c: &mut sqlx::PgConnection,
+    pairs: &[(String, String)],
+) -> Result<Vec<Mandate>> {
+    let mut found = Vec::new();
+    for chunk in pairs.chunks(10_000) {
+        let (mandators, mandatees): (Vec<&str>, Vec<&str>) =
+            chunk.iter().map(|(a, b)| (a.as_str(), b.as_str())).unzip();
+        let rows = sqlx::query(
+            "SELECT m.doc FROM UNNEST($1::TEXT[], $2::TEXT[]) AS p (mandator, mandatee) \
+             JOIN mandates m ON m.mandator = p.mandator AND m.mandatee = p.mandatee",
+        )
+        .bind(mandators)
+        .bind(mandatees)
+        .fetch_all(&mut *c)
+        .await?;
+        for r in &rows {
+            found.push(decode(r.try_get("doc")?)?);
+        }
+    }
+    Ok(found)
+}
 
-const STANDING_SQL: &str = "SELECT id, domain, mandator, mandatee, base_status, types, valid_from, valid_until, closed_at, lapses_at, awaiting \
-     FROM mandates WHERE base_status IN ('pending', 'active', 'stopped')";
+/// [`Store::mandates_between`] on SQLite, whose planner reads both lists through the pair
+/// index.
+async fn between_sqlite(
+    c: &mut sqlx::SqliteConnection,
+    pairs: &[(String, String)],
+) -> Result<Vec<Mandate>> {
+    let wanted: std::collections::HashSet<(&str, &str)> = pairs
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let mut found = Vec::new();
+    // Up to 2 values a pair: 1000 pairs stay under SQLite's limit.
+    for chunk in pairs.chunks(1000) {
+        let mandators: BTreeSet<&str> = chunk.iter().map(|(a, _)| a.as_str()).collect();
+        let mandatees: BTreeSet<&str> = chunk.iter().map(|(_, b)| b.as_str()).collect();
+        let mut query = sqlx::QueryBuilder::new(
+            "SELECT mandator, mandatee, doc FROM mandates WHERE mandator IN (",
+        );
+        let mut list = query.separated(", ");
+        for m in &mandators {
+            list.push_bind(*m);
+        }
+        query.push(") AND mandatee IN (");
+        let mut list = query.separated(", ");
+        for m in &mandatees {
+            list.push_bind(*m);
+        }
+        query.push(")");
+        // Not kept as a prepared statement: each size of list is a statement of its own.
+        for r in query.build().persistent(false).fetch_all(&mut *c).await? {
+            let mandator: &str = r.try_get("mandator")?;
+            let mandatee: &str = r.try_get("mandatee")?;
+            if wanted.contains(&(mandator, mandatee)) {
+                found.push(decode(r.try_get("doc")?)?);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A mandate's standing as one line of text, `|`-separated (SQLite).
+macro_rules! standing_line {
+    () => {
+        "id || '|' || domain || '|' || mandator || '|' || mandatee || '|' || base_status || '|' || \
+         COALESCE(types, '') || '|' || COALESCE(valid_from, '') || '|' || COALESCE(valid_until, '') || '|' || \
+         COALESCE(closed_at, '') || '|' || COALESCE(lapses_at, '') || '|' || COALESCE(awaiting, '')"
+    };
+}
+
+/// A page of standings after a rowid: the last rowid, and one line each.
+const SQLITE_STANDING_PAGE: &str = concat!(
+    "SELECT max(rowid) AS last, group_concat(line, char(10)) AS page FROM ( SELECT rowid, ",
+    standing_line!(),
+    " AS line FROM mandates WHERE rowid > $1 AND base_status IN ('pending', 'active', 'stopped') ORDER BY rowid LIMIT $2)"
+);
+
+/// The standings of the mandates whose ids are in the JSON array `$1`, one line each.
+const SQLITE_STANDINGS_OF: &str = concat!(
+    "SELECT group_concat(",
+    standing_line!(),
+    ", char(10)) AS page FROM mandates WHERE id IN (SELECT value FROM json_each($1))"
+);
+
+const STANDING_COLUMNS: &str = "m.id, m.domain, m.mandator, m.mandatee, m.base_status, m.types, m.valid_from, m.valid_until, m.closed_at, m.lapses_at, m.awaiting";
 
 impl Store {
     /// The standing of every mandate that can answer a check (pending, active, stopped),
@@ -391,18 +446,12 @@ impl Store {
             }
             Backend::Postgres(pool) => {
                 let mut buffer = Vec::with_capacity(batch);
-                let mut rows = sqlx::query(STANDING_SQL).fetch(pool);
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {STANDING_COLUMNS} FROM mandates m WHERE m.base_status IN ('pending', 'active', 'stopped')"
+                )))
+                .fetch(pool);
                 while let Some(row) = rows.try_next().await? {
-                    buffer.push(standing_of(
-                        row.try_get("id")?,
-                        row.try_get("domain")?,
-                        [row.try_get("mandator")?, row.try_get("mandatee")?],
-                        row.try_get("base_status")?,
-                        row.try_get::<Option<&str>, _>("types")?.unwrap_or_default(),
-                        [row.try_get("valid_from")?, row.try_get("valid_until")?],
-                        [row.try_get("closed_at")?, row.try_get("lapses_at")?],
-                        row.try_get("awaiting")?,
-                    )?);
+                    buffer.push(standing_of_row(&row)?);
                     if buffer.len() == batch {
                         count += buffer.len() as u64;
                         each(std::mem::replace(&mut buffer, Vec::with_capacity(batch)));
@@ -413,6 +462,37 @@ impl Store {
             }
         }
         Ok(count)
+    }
+
+    /// The standings of these mandates, whatever their status (those not found are left out).
+    pub async fn standings_of(&self, ids: &[Uuid]) -> Result<Vec<Standing>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        match &self.backend {
+            Backend::Sqlite { read, .. } => {
+                let list =
+                    serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let page: Option<String> = sqlx::query_scalar(SQLITE_STANDINGS_OF)
+                    .bind(list)
+                    .fetch_one(read)
+                    .await?;
+                page.as_deref().map_or(Ok(Vec::new()), |p| {
+                    p.split('\n').map(standing_of_line).collect()
+                })
+            }
+            // One look-up of the primary key an id, whatever the planner believes of the table.
+            Backend::Postgres(pool) => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {STANDING_COLUMNS} FROM UNNEST($1::TEXT[]) AS w (id) JOIN mandates m ON m.id = w.id"
+                )))
+                .bind(ids)
+                .fetch_all(pool)
+                .await?;
+                rows.iter().map(standing_of_row).collect()
+            }
+        }
     }
 
     /// Fills the standing columns of rows written before they existed, from their documents.
@@ -493,6 +573,20 @@ fn standing_of_line(line: &str) -> Result<Standing> {
         [text(from), text(until)],
         [number(closed)?, number(lapses)?],
         text(awaiting),
+    )
+}
+
+/// A standing from a row of [`STANDING_COLUMNS`] (PostgreSQL).
+fn standing_of_row(row: &sqlx::postgres::PgRow) -> Result<Standing> {
+    standing_of(
+        row.try_get("id")?,
+        row.try_get("domain")?,
+        [row.try_get("mandator")?, row.try_get("mandatee")?],
+        row.try_get("base_status")?,
+        row.try_get::<Option<&str>, _>("types")?.unwrap_or_default(),
+        [row.try_get("valid_from")?, row.try_get("valid_until")?],
+        [row.try_get("closed_at")?, row.try_get("lapses_at")?],
+        row.try_get("awaiting")?,
     )
 }
 

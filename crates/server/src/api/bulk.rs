@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use mandates_domain::access::Actor;
 use mandates_domain::bulk::{FileDefaults, Format, Operation};
 use mandates_domain::mandate::Side;
 use mandates_domain::{DomainError, FieldError, FieldErrors, Party};
@@ -15,10 +16,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::extract::{ActFor, QueryParams, RequestLang, UploadedFile};
+use crate::api::extract::{ActFor, IdempotencyKey, QueryParams, RequestLang, UploadedFile};
+use crate::api::write::REPLAYED;
 use crate::auth::Principal;
 use crate::error::{ApiError, field_text};
-use crate::service::bulk::{self, Mode, RowError, Upload};
+use crate::service::bulk::{self, JobAnswer, Keyed, Mode, RowError, Upload};
 
 /// How to read the file and what to do with it.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -144,20 +146,53 @@ async fn owned(
     principal: &Principal,
     act_for: Option<&mandates_domain::Kbo>,
     id: &str,
-) -> Result<(StoredJob, Party), ApiError> {
+) -> Result<(StoredJob, Actor), ApiError> {
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), principal, act_for, now).await?;
     let not_found = || ApiError::from(DomainError::not_found("bulk_job_not_found"));
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
     match state.store().bulk_job(id).await? {
-        Some(job) if job.owner == actor.party.as_str() => Ok((job, actor.party)),
+        Some(job) if job.owner == actor.party.as_str() => Ok((job, actor)),
         _ => Err(not_found()),
     }
 }
 
+/// A job's answer: `status` the first time, and the job as it is now with
+/// `Idempotent-Replayed: true` for a request repeated with the same `Idempotency-Key`.
+fn job_response(status: StatusCode, view: JobView, replayed: bool) -> Response {
+    let mut response = (status, Json(view)).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert(REPLAYED, header::HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// What identifies an upload, to refuse its `Idempotency-Key` reused for another: the
+/// query, the form's fields and the file.
+pub fn upload_fingerprint(file: &UploadedFile) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    hash.update(b"POST /api/v1/bulk?");
+    hash.update(file.query.as_bytes());
+    let fields: std::collections::BTreeMap<_, _> = file.fields.iter().collect();
+    for (name, value) in fields {
+        hash.update([0]);
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update(value.as_bytes());
+    }
+    hash.update([0]);
+    hash.update(&file.bytes);
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Uploads a file: every row is checked (nothing is changed) and the job answers in state
 /// `validated` with its report. The body is the file itself.
-#[utoipa::path(post, path = "/api/v1/bulk", tag = "bulk", params(UploadParams),
+#[utoipa::path(post, path = "/api/v1/bulk", tag = "bulk",
+    params(UploadParams, ("Act-For" = Option<String>, Header),
+           ("Idempotency-Key" = Option<String>, Header, description = "Sent again with the same key and file, the answer is the job made the first time")),
     request_body(content = String, description = "The file: CSV, JSON or the federal SSM file"),
     responses((status = 201, body = JobView), (status = 401), (status = 422)),
     security(("bearer" = [])))]
@@ -166,12 +201,26 @@ pub async fn upload(
     principal: Principal,
     ActFor(act_for): ActFor,
     RequestLang(lang): RequestLang,
+    IdempotencyKey(key): IdempotencyKey,
     QueryParams(params): QueryParams<UploadParams>,
     file: UploadedFile,
 ) -> Result<Response, ApiError> {
-    let job = upload_job(&state, &principal, act_for.as_ref(), params, &file.bytes).await?;
-    let view = view(&state, &job, 0, 100, lang).await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    let fingerprint = upload_fingerprint(&file);
+    let keyed = key.as_deref().map(|key| Keyed {
+        key,
+        fingerprint: &fingerprint,
+    });
+    let answer = upload_job(
+        &state,
+        &principal,
+        act_for.as_ref(),
+        params,
+        &file.bytes,
+        keyed,
+    )
+    .await?;
+    let view = view(&state, &answer.job, 0, 100, lang).await?;
+    Ok(job_response(StatusCode::CREATED, view, answer.replayed))
 }
 
 /// Checks the parameters of an upload and runs its dry run (the API and the pages).
@@ -181,7 +230,8 @@ pub async fn upload_job(
     act_for: Option<&mandates_domain::Kbo>,
     params: UploadParams,
     body: &[u8],
-) -> Result<StoredJob, ApiError> {
+    key: Option<Keyed<'_>>,
+) -> Result<JobAnswer, ApiError> {
     let mut errors = FieldErrors::default();
     let operation = params.operation.as_deref().and_then(Operation::parse);
     if operation.is_none() {
@@ -277,6 +327,7 @@ pub async fn upload_job(
             mode,
             defaults,
             ssm_side: side,
+            key,
         },
     )
     .await
@@ -310,19 +361,27 @@ pub async fn get_job(
 }
 
 /// Runs a validated job: every valid row, all at once or row by row as chosen.
-#[utoipa::path(post, path = "/api/v1/bulk/{id}/commit", tag = "bulk", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/bulk/{id}/commit", tag = "bulk",
+    params(("id" = String, Path), ("Act-For" = Option<String>, Header),
+           ("Idempotency-Key" = Option<String>, Header, description = "Sent again with the same key, the answer is the job as it is now")),
     responses((status = 202, body = JobView), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn commit(
     State(state): State<AppState>,
     principal: Principal,
     ActFor(act_for): ActFor,
     RequestLang(lang): RequestLang,
+    IdempotencyKey(key): IdempotencyKey,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (job, owner) = owned(&state, &principal, act_for.as_ref(), &id).await?;
-    let running = bulk::commit(&state, &owner, job.id).await?;
-    let view = view(&state, &running, 0, 100, lang).await?;
-    Ok((StatusCode::ACCEPTED, Json(view)).into_response())
+    let (job, actor) = owned(&state, &principal, act_for.as_ref(), &id).await?;
+    let fingerprint = format!("POST /api/v1/bulk/{}/commit", job.id);
+    let keyed = key.as_deref().map(|key| Keyed {
+        key,
+        fingerprint: &fingerprint,
+    });
+    let answer = bulk::commit(&state, &actor, job.id, keyed).await?;
+    let view = view(&state, &answer.job, 0, 100, lang).await?;
+    Ok(job_response(StatusCode::ACCEPTED, view, answer.replayed))
 }
 
 /// Every row's outcome as CSV.

@@ -121,12 +121,15 @@ impl<T: DeserializeOwned> FromRequestParts<AppState> for QueryParams<T> {
 pub struct UploadedFile {
     pub bytes: Bytes,
     pub fields: std::collections::HashMap<String, String>,
+    /// The request's query string, part of what identifies the upload.
+    pub query: String,
 }
 
 impl FromRequest<AppState> for UploadedFile {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let query = req.uri().query().unwrap_or_default().to_owned();
         let multipart = req
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
@@ -140,6 +143,7 @@ impl FromRequest<AppState> for UploadedFile {
             return Ok(UploadedFile {
                 bytes,
                 fields: std::collections::HashMap::new(),
+                query,
             });
         }
         let mut form = axum::extract::Multipart::from_request(req, state)
@@ -160,6 +164,10 @@ impl FromRequest<AppState> for UploadedFile {
                 fields.insert(name, text);
             }
         }
-        Ok(UploadedFile { bytes, fields })
+        Ok(UploadedFile {
+            bytes,
+            fields,
+            query,
+        })
     }
 }

@@ -150,7 +150,7 @@ async fn apply(
         None => Vec::new(),
     };
     let actor = &service::actor_with(principal, act_for, roles, now)?;
-    let scope = &format!("{}|{}", actor.person, actor.party);
+    let scope = &service::idempotency_scope(actor);
     if let Some(key) = key
         && let Some(first) = tx.remembered(scope, key).await?
     {

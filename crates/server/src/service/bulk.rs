@@ -3,6 +3,8 @@
 //! that marks it applied, so that a job resumed after a crash applies every row exactly once;
 //! all or nothing, every row is applied in one transaction or none is.
 
+use std::collections::HashMap;
+
 use mandates_domain::access::{Actor, AuthContext};
 use mandates_domain::bulk::{self, FileDefaults, Format, Operation, RowInput, SsmContext};
 use mandates_domain::mandate::{Mandate, Status};
@@ -93,6 +95,20 @@ pub enum Selection {
     Held { new_mandatee: String },
 }
 
+/// A request's `Idempotency-Key`, with what identifies the request (to refuse a key reused
+/// for another).
+#[derive(Debug, Clone, Copy)]
+pub struct Keyed<'a> {
+    pub key: &'a str,
+    pub fingerprint: &'a str,
+}
+
+/// A job, and whether the answer is the one given earlier for the same `Idempotency-Key`.
+pub struct JobAnswer {
+    pub job: StoredJob,
+    pub replayed: bool,
+}
+
 /// What the uploader asked for.
 pub struct Upload<'a> {
     /// With a selection, the file is empty and rows come from the party's mandates.
@@ -104,6 +120,8 @@ pub struct Upload<'a> {
     pub defaults: FileDefaults,
     /// For an SSM file: the uploader's side.
     pub ssm_side: Option<mandates_domain::mandate::Side>,
+    /// Sent again with the same key, the upload answers with the job made the first time.
+    pub key: Option<Keyed<'a>>,
 }
 
 fn actor_for(
@@ -115,6 +133,28 @@ fn actor_for(
     Ok(super::actor_with(principal, act_for, roles, now)?)
 }
 
+/// The job remembered for a key, if any (a key reused for another request is refused).
+async fn remembered_job(
+    state: &AppState,
+    tx: &mut WriteTx,
+    scope: &str,
+    keyed: Keyed<'_>,
+) -> Result<Option<StoredJob>, ApiError> {
+    let Some(first) = tx.remembered(scope, keyed.key).await? else {
+        return Ok(None);
+    };
+    if first.fingerprint != keyed.fingerprint {
+        return Err(ApiError::KeyReused);
+    }
+    let id = serde_json::from_str::<serde_json::Value>(&first.body)
+        .ok()
+        .and_then(|v| v["id"].as_str().and_then(|i| Uuid::parse_str(i).ok()))
+        .ok_or_else(|| ApiError::Internal("remembered bulk job without id".into()))?;
+    let job = state.store().bulk_job(id).await?;
+    job.map(Some)
+        .ok_or_else(|| ApiError::Internal(format!("remembered bulk job {id} is gone")))
+}
+
 /// Reads and checks every row (nothing is written but the job): the job in state
 /// `validated`, with a report per row.
 pub async fn validate(
@@ -122,9 +162,22 @@ pub async fn validate(
     principal: &Principal,
     act_for: Option<&Kbo>,
     upload: Upload<'_>,
-) -> Result<StoredJob, ApiError> {
+) -> Result<JobAnswer, ApiError> {
     let now = state.clock().now();
     let actor = super::actor(state.store(), principal, act_for, now).await?;
+    let scope = super::idempotency_scope(&actor);
+    if let Some(keyed) = upload.key {
+        // A repeated upload is answered at once, without a second dry run.
+        let mut tx = state.store().begin_unlocked().await?;
+        let first = remembered_job(state, &mut tx, &scope, keyed).await;
+        tx.rollback().await?;
+        if let Some(job) = first? {
+            return Ok(JobAnswer {
+                job,
+                replayed: true,
+            });
+        }
+    }
     let ssm = match (upload.format, upload.ssm_side) {
         (Format::Ssm, Some(side)) => Some(SsmContext {
             uploader: actor.party.clone(),
@@ -154,6 +207,10 @@ pub async fn validate(
             ssm.as_ref(),
         )?,
     };
+    // What the file would create that is already so, by natural key, looked up for all rows
+    // at once.
+    let pairs = creation_pairs(rows.iter().filter_map(|r| r.result.as_ref().ok()));
+    let existing = live_by_key(state.store().mandates_between(&pairs).await?, now);
     let mut stored = Vec::with_capacity(rows.len());
     for row in rows {
         let line = i64::try_from(row.line).unwrap_or(i64::MAX);
@@ -164,7 +221,7 @@ pub async fn validate(
                     RowInput::Create { draft, .. } => Some(bulk::natural_key(draft)),
                     _ => None,
                 };
-                let verdict = dry_run(state, &actor, &input, now).await?;
+                let verdict = dry_run(state, &actor, &input, &existing, now).await?;
                 let text = serde_json::to_string(&input).ok();
                 match verdict {
                     Verdict::Ready => ("valid", text, key, None, None),
@@ -204,10 +261,36 @@ pub async fn validate(
         created_at: now,
         updated_at: now,
     };
-    let mut tx = state.store().begin_unlocked().await?;
+    let Some(keyed) = upload.key else {
+        let mut tx = state.store().begin_unlocked().await?;
+        tx.put_bulk_job(&job, &stored).await?;
+        tx.commit().await?;
+        return Ok(JobAnswer {
+            job,
+            replayed: false,
+        });
+    };
+    // Under the write lock: of two uploads with the same key at once, one makes the job.
+    let mut tx = state.store().begin().await?;
+    if let Some(first) = remembered_job(state, &mut tx, &scope, keyed).await? {
+        tx.rollback().await?;
+        return Ok(JobAnswer {
+            job: first,
+            replayed: true,
+        });
+    }
     tx.put_bulk_job(&job, &stored).await?;
+    let remembered = mandates_store::StoredResponse {
+        fingerprint: keyed.fingerprint.to_owned(),
+        status: 201,
+        body: serde_json::json!({ "id": job.id }).to_string(),
+    };
+    tx.remember(&scope, keyed.key, &remembered, now).await?;
     tx.commit().await?;
-    Ok(job)
+    Ok(JobAnswer {
+        job,
+        replayed: false,
+    })
 }
 
 /// The rows of a selection: the party's mandates that it names, one row each, in the order
@@ -318,27 +401,6 @@ async fn visible(state: &AppState, actor: &Actor, id: Uuid) -> Result<Option<Man
         .filter(|m| m.visible_to(&actor.party) && actor.may_read(&m.terms)))
 }
 
-/// A live mandate (pending or in force) with the same natural key as the draft.
-async fn same_mandate(
-    state: &AppState,
-    draft: &mandates_domain::mandate::Draft,
-    now: Instant,
-) -> Result<Option<Uuid>, ApiError> {
-    let Ok(mandator) = Party::parse(&draft.mandator) else {
-        return Ok(None);
-    };
-    let key = bulk::natural_key(draft);
-    let found = state
-        .store()
-        .mandates_from_to(&mandator, std::slice::from_ref(&draft.mandatee))
-        .await?;
-    Ok(found
-        .into_iter()
-        .filter(|m| matches!(m.status_at(now), Status::Pending | Status::Active))
-        .find(|m| bulk::natural_key(&draft_of(m)) == key)
-        .map(|m| m.id))
-}
-
 /// A mandate's terms written as a draft (for its natural key).
 fn draft_of(m: &Mandate) -> mandates_domain::mandate::Draft {
     mandates_domain::mandate::Draft {
@@ -357,6 +419,7 @@ async fn dry_run(
     state: &AppState,
     actor: &Actor,
     input: &RowInput,
+    existing: &HashMap<String, Uuid>,
     now: Instant,
 ) -> Result<Verdict, ApiError> {
     let catalog = state.catalog();
@@ -369,8 +432,8 @@ async fn dry_run(
     };
     match input {
         RowInput::Create { draft, .. } => {
-            if let Some(id) = same_mandate(state, draft, now).await? {
-                return Ok(Verdict::Done(id));
+            if let Some(id) = existing.get(&bulk::natural_key(draft)) {
+                return Ok(Verdict::Done(*id));
             }
             match Mandate::create(Uuid::nil(), draft, actor, catalog, now) {
                 Ok(_) => Ok(Verdict::Ready),
@@ -434,32 +497,26 @@ fn action_of(input: &RowInput) -> Option<(Uuid, Action)> {
     }
 }
 
-/// The live mandates (pending or in force) of the creations among `rows`, by natural key,
-/// read under the write lock.
-async fn existing_under_lock(
-    tx: &mut WriteTx,
-    rows: &[(i64, RowInput)],
-    now: Instant,
-) -> Result<std::collections::HashMap<String, Uuid>, ApiError> {
-    let pairs: Vec<(String, String)> = rows
-        .iter()
-        .filter_map(|(_, input)| match input {
+/// The (mandator, mandatee) pairs of the creations among `inputs`.
+fn creation_pairs<'a>(inputs: impl Iterator<Item = &'a RowInput>) -> Vec<(String, String)> {
+    inputs
+        .filter_map(|input| match input {
             RowInput::Create { draft, .. } => {
                 Some((draft.mandator.clone(), draft.mandatee.clone()))
             }
             _ => None,
         })
-        .collect();
-    if pairs.is_empty() {
-        return Ok(std::collections::HashMap::new());
-    }
-    Ok(tx
-        .mandates_between(&pairs)
-        .await?
+        .collect()
+}
+
+/// The live mandates (pending or in force) among `found`, by natural key: a creation with
+/// one of these keys is already done.
+fn live_by_key(found: Vec<Mandate>, now: Instant) -> HashMap<String, Uuid> {
+    found
         .into_iter()
         .filter(|m| matches!(m.status_at(now), Status::Pending | Status::Active))
         .map(|m| (bulk::natural_key(&draft_of(&m)), m.id))
-        .collect())
+        .collect()
 }
 
 /// Applies a change of an existing mandate inside `tx`: the mandate it made or changed, or
@@ -491,17 +548,40 @@ async fn apply_row(
     }
 }
 
-/// Starts applying a validated job (its owner's request).
-pub async fn commit(state: &AppState, owner: &Party, id: Uuid) -> Result<StoredJob, ApiError> {
+/// Starts applying a validated job (its owner's request). Sent again with the same
+/// `Idempotency-Key`, it answers with the job as it is now and starts nothing.
+pub async fn commit(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    key: Option<Keyed<'_>>,
+) -> Result<JobAnswer, ApiError> {
     let now = state.clock().now();
+    let scope = super::idempotency_scope(actor);
     let mut tx = state.store().begin().await?;
     let job = match tx.bulk_job(id).await? {
-        Some(j) if j.owner == owner.as_str() => j,
+        Some(j) if j.owner == actor.party.as_str() => j,
         _ => {
             tx.rollback().await?;
             return Err(DomainError::not_found("bulk_job_not_found").into());
         }
     };
+    if let Some(keyed) = key {
+        match remembered_job(state, &mut tx, &scope, keyed).await {
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                tx.rollback().await?;
+                return Ok(JobAnswer {
+                    job,
+                    replayed: true,
+                });
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        }
+    }
     if job.state != "validated" {
         tx.rollback().await?;
         return Err(DomainError::conflict("bulk_job_not_validated")
@@ -510,6 +590,14 @@ pub async fn commit(state: &AppState, owner: &Party, id: Uuid) -> Result<StoredJ
     }
     tx.set_bulk_job(id, "running", job.succeeded, job.failed, now)
         .await?;
+    if let Some(keyed) = key {
+        let remembered = mandates_store::StoredResponse {
+            fingerprint: keyed.fingerprint.to_owned(),
+            status: 202,
+            body: serde_json::json!({ "id": id }).to_string(),
+        };
+        tx.remember(&scope, keyed.key, &remembered, now).await?;
+    }
     tx.commit().await?;
     let state = state.clone();
     tokio::spawn(async move {
@@ -517,9 +605,12 @@ pub async fn commit(state: &AppState, owner: &Party, id: Uuid) -> Result<StoredJ
             tracing::error!(job = %id, error = %e, "bulk job stopped; it resumes at the next start");
         }
     });
-    Ok(StoredJob {
-        state: "running".into(),
-        ..job
+    Ok(JobAnswer {
+        job: StoredJob {
+            state: "running".into(),
+            ..job
+        },
+        replayed: false,
     })
 }
 
@@ -536,9 +627,9 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
         auth: doc.auth.clone(),
     };
     let act_for = doc.acting_for.as_deref().and_then(|k| Kbo::parse(k).ok());
-    // All or nothing: one transaction, up to 100 000 rows.
+    // All or nothing: the whole file in one transaction; else 500 lines a transaction.
     let chunk = if doc.mode == Mode::AllOrNothing {
-        100_000
+        i64::MAX
     } else {
         500
     };
@@ -556,7 +647,13 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
         tx.commit().await?;
         return Ok(());
     }
-    // Rows up to this line are done in this run (after a restart, the first read skips them).
+    let last_line = {
+        let mut tx = state.store().begin().await?;
+        let last = tx.last_bulk_line(id).await?;
+        tx.rollback().await?;
+        last
+    };
+    // Rows up to this line are done in this run (after a restart, the reads skip those done).
     let mut after_line = 0;
     loop {
         let now = state.clock().now();
@@ -565,9 +662,7 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
             tx.rollback().await?;
             return Ok(());
         };
-        let pending = tx.pending_bulk_rows(id, after_line, chunk).await?;
-        after_line = pending.last().map_or(after_line, |r| r.line);
-        if pending.is_empty() {
+        if after_line >= last_line {
             let end = if doc.mode == Mode::AllOrNothing && current.failed > 0 {
                 "failed"
             } else {
@@ -578,6 +673,13 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
             tx.commit().await?;
             state.catch_up().await;
             return Ok(());
+        }
+        let through_line = after_line.saturating_add(chunk);
+        let pending = tx.pending_bulk_rows(id, after_line, through_line).await?;
+        after_line = through_line;
+        if pending.is_empty() {
+            tx.rollback().await?;
+            continue;
         }
         let roles = match &act_for {
             Some(_) => tx.roles_of_person(&principal.person).await?,
@@ -622,7 +724,8 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
             }
         }
         // Another job may have made some since the dry run: never twice.
-        let existing = existing_under_lock(&mut tx, &inputs, now).await?;
+        let pairs = creation_pairs(inputs.iter().map(|(_, input)| input));
+        let existing = live_by_key(tx.mandates_between(&pairs).await?, now);
         for (line, input) in &inputs {
             let line = *line;
             if let RowInput::Create { draft, .. } = input {

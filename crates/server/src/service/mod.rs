@@ -52,6 +52,11 @@ pub fn actor_with(
     }
 }
 
+/// The `Idempotency-Key`s a request's key is one of: the person's, for the party they act for.
+pub fn idempotency_scope(actor: &Actor) -> String {
+    format!("{}|{}", actor.person, actor.party)
+}
+
 /// Refuses a signature when the person authenticated below the configured level.
 pub fn require_signing_level(
     actor: &Actor,

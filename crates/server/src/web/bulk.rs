@@ -11,9 +11,10 @@ use uuid::Uuid;
 use super::page::{Chrome, Tr, render};
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
-use crate::api::bulk::{JobView, UploadParams, results_file, upload_job, view};
+use crate::api::bulk::{JobView, UploadParams, results_file, upload_fingerprint, upload_job, view};
 use crate::api::extract::UploadedFile;
 use crate::error::ApiError;
+use crate::service::bulk::Keyed;
 
 #[derive(Template)]
 #[template(path = "bulk_new.html")]
@@ -21,11 +22,13 @@ pub struct NewBulkPage {
     c: Chrome,
     domains: Vec<(String, String)>,
     problem: String,
+    /// Sent with the form: the same form sent twice makes one job.
+    once: String,
 }
 
-fn new_page(state: &AppState, visit: &Visit, problem: String) -> NewBulkPage {
+fn new_page(state: &AppState, visit: &Visit, problem: String) -> Result<NewBulkPage, ApiError> {
     let t = Tr(visit.lang);
-    NewBulkPage {
+    Ok(NewBulkPage {
         c: visit.chrome(state, t.t("bulk-title")),
         domains: state
             .catalog()
@@ -34,7 +37,8 @@ fn new_page(state: &AppState, visit: &Visit, problem: String) -> NewBulkPage {
             .map(|d| (d.code.clone(), d.name.get(visit.lang).to_owned()))
             .collect(),
         problem,
-    }
+        once: super::session::random_secret()?,
+    })
 }
 
 /// The upload form.
@@ -43,7 +47,7 @@ pub async fn new(
     axum::Extension(visit): axum::Extension<Visit>,
 ) -> Result<Response, PageError> {
     visit.user()?;
-    Ok(render(&new_page(&state, &visit, String::new())))
+    Ok(render(&new_page(&state, &visit, String::new())?))
 }
 
 /// Checks the uploaded file (nothing is changed) and shows its report.
@@ -64,19 +68,26 @@ pub async fn upload(
         role: field("role"),
         ..UploadParams::default()
     };
+    let key = field("once").map(|once| format!("page-{once}"));
+    let fingerprint = upload_fingerprint(&file);
+    let keyed = key.as_deref().map(|key| Keyed {
+        key,
+        fingerprint: &fingerprint,
+    });
     match upload_job(
         &state,
         &user.principal,
         user.acting_for(),
         params,
         &file.bytes,
+        keyed,
     )
     .await
     {
-        Ok(job) => Ok(Redirect::to(&format!("/bulk/{}", job.id)).into_response()),
+        Ok(answer) => Ok(Redirect::to(&format!("/bulk/{}", answer.job.id)).into_response()),
         Err(e) if e.status().is_client_error() => {
             let (_, text) = e.page_texts(visit.lang, &visit.request_id);
-            let page = new_page(&state, &visit, text);
+            let page = new_page(&state, &visit, text)?;
             Ok((e.status(), render(&page)).into_response())
         }
         Err(e) => Err(PageError::Api(e)),
@@ -154,7 +165,7 @@ pub async fn commit(
     visit.check_form(&form.csrf)?;
     let user = visit.user()?;
     let job = owned(&state, user, &id).await?;
-    match crate::service::bulk::commit(&state, &user.actor.party, job.id).await {
+    match crate::service::bulk::commit(&state, &user.actor, job.id, None).await {
         // Committed once already (a second click): the page shows where it is.
         Ok(_) | Err(ApiError::Domain(_)) => {
             Ok(Redirect::to(&format!("/bulk/{}", job.id)).into_response())

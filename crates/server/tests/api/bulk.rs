@@ -12,29 +12,47 @@ use crate::support::*;
 
 /// Uploads a file as `caller`; answers the status and the job.
 async fn upload(caller: &Caller<'_>, query: &str, file: &[u8]) -> (u16, Value) {
-    let request = Request::builder()
+    let (status, job, _) = upload_keyed(caller, query, file, None).await;
+    (status, job)
+}
+
+/// Uploads a file with an `Idempotency-Key`; answers the status, the job and whether the
+/// answer was marked as replayed.
+async fn upload_keyed(
+    caller: &Caller<'_>,
+    query: &str,
+    file: &[u8],
+    key: Option<&str>,
+) -> (u16, Value, bool) {
+    let mut request = Request::builder()
         .method(Method::POST)
         .uri(format!("/api/v1/bulk?{query}"))
         .header("authorization", format!("Bearer {}", caller.token))
         .header("accept-language", "en")
-        .header("content-type", "text/csv")
-        .body(Body::from(file.to_vec()))
-        .expect("request");
+        .header("content-type", "text/csv");
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
     let response = caller
         .app
         .router
         .clone()
-        .oneshot(request)
+        .oneshot(request.body(Body::from(file.to_vec())).expect("request"))
         .await
         .expect("response");
     let status = response.status().as_u16();
+    let replayed = response.headers().get("idempotent-replayed").is_some();
     let bytes = response
         .into_body()
         .collect()
         .await
         .expect("body")
         .to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or_default(),
+        replayed,
+    )
 }
 
 /// Commits a job and waits until it has run.
@@ -43,6 +61,11 @@ async fn commit(caller: &Caller<'_>, job: &str) -> Value {
         .post(&format!("/api/v1/bulk/{job}/commit"), json!({}))
         .await
         .expect(202);
+    commit_wait(caller, job).await
+}
+
+/// Waits until a committed job has run.
+async fn commit_wait(caller: &Caller<'_>, job: &str) -> Value {
     for _ in 0..500 {
         let now = caller
             .get(&format!("/api/v1/bulk/{job}"))
@@ -147,6 +170,53 @@ async fn uploading_the_same_file_again_applies_nothing_twice(backend: Backend) {
     )
     .await
     .refused(409, "bulk_job_not_validated");
+}
+
+async fn an_idempotency_key_makes_one_job_and_runs_it_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    let query = "operation=create&format=csv&mode=per-row&domain=fin";
+    // Two uploads with the same key at once, then a third: one job.
+    let (a, b) = tokio::join!(
+        upload_keyed(&ann, query, CREATE.as_bytes(), Some("spring-2027")),
+        upload_keyed(&ann, query, CREATE.as_bytes(), Some("spring-2027")),
+    );
+    let (status, again, replayed) =
+        upload_keyed(&ann, query, CREATE.as_bytes(), Some("spring-2027")).await;
+    assert_eq!((a.0, b.0, status), (201, 201, 201));
+    assert_eq!(a.1["id"], b.1["id"]);
+    assert_eq!(again["id"], a.1["id"]);
+    assert!(replayed, "a repeated upload says it is the first answer");
+    assert!(a.2 != b.2, "one of the two at once made the job");
+    // The same key for another file is refused, and makes no job.
+    let other = CREATE.replace("2027-12-31", "2028-12-31");
+    let (status, refused, _) =
+        upload_keyed(&ann, query, other.as_bytes(), Some("spring-2027")).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["code"], "idempotency_key_reused");
+
+    // A commit sent twice with its key: the second answers with the job, and it runs once.
+    let job = a.1["id"].as_str().unwrap_or_default();
+    let path = format!("/api/v1/bulk/{job}/commit");
+    let first = ann
+        .send(Method::POST, &path, &[("idempotency-key", "go")], None)
+        .await
+        .expect(202);
+    let second = ann
+        .send(Method::POST, &path, &[("idempotency-key", "go")], None)
+        .await
+        .expect(202);
+    assert_eq!(first.body["id"], second.body["id"]);
+    assert_eq!(second.header("idempotent-replayed"), Some("true"));
+    let done = commit_wait(&ann, job).await;
+    assert_eq!(done["succeeded"], 2);
+    assert_eq!(count_mandates(&ann).await, 2);
+    // A new key for a job already committed is a conflict.
+    ann.send(Method::POST, &path, &[("idempotency-key", "again")], None)
+        .await
+        .refused(409, "bulk_job_not_validated");
 }
 
 async fn all_or_nothing_keeps_nothing_when_a_row_fails(backend: Backend) {
@@ -425,6 +495,7 @@ on_both_stores!(
     every_template_can_be_uploaded_as_it_is,
     a_dry_run_reports_every_row_and_changes_nothing,
     uploading_the_same_file_again_applies_nothing_twice,
+    an_idempotency_key_makes_one_job_and_runs_it_once,
     all_or_nothing_keeps_nothing_when_a_row_fails,
     a_job_is_its_owners_alone,
     the_federal_ssm_file_creates_for_the_uploaders_side,
