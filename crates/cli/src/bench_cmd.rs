@@ -157,6 +157,7 @@ fn make(i: u64, offices: u64, catalog: &Catalog, now: Instant) -> Result<Made, S
         reference: Some(format!("client {i}")),
         language: Some("nl".into()),
         email: None,
+        capacity: None,
     };
     let by_mandator = signer(&mandator, i, created - Duration::days(1000));
     let by_mandatee = signer(&mandatee, i, created - Duration::days(1000));

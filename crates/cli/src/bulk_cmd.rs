@@ -23,7 +23,7 @@ const PAGE: u32 = 1000;
 #[derive(Debug, Subcommand)]
 pub enum BulkCommand {
     /// Create mandates: one a row (CSV header
-    /// `mandator;mandatee;domain;types;valid_from;valid_until;reference;language;email`).
+    /// `mandator;mandatee;domain;types;valid_from;valid_until;reference;language;email;capacity`).
     Create(BulkArgs),
     /// Sign pending mandates or proposed changes: one a row (CSV header `mandate;version`).
     Sign(BulkArgs),

@@ -16,6 +16,12 @@ use crate::{Insz, Lang, Party, PartyKind};
 /// Longest free reference, in characters.
 pub const MAX_REFERENCE_CHARS: usize = 255;
 
+/// Longest capacity, in characters.
+pub const MAX_CAPACITY_CHARS: usize = 100;
+
+/// The domain whose mandates may carry the creator's capacity.
+pub const EHEALTH_DOMAIN: &str = "ehealth";
+
 /// A side of a mandate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,6 +119,10 @@ pub struct Notes {
     pub language: Option<Lang>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The capacity in which the creator acts (eHealth only), as given at creation; it does
+    /// not change afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<String>,
 }
 
 /// A party's consent to one version of the terms.
@@ -345,6 +355,9 @@ pub struct Draft {
     pub reference: Option<String>,
     pub language: Option<String>,
     pub email: Option<String>,
+    /// The capacity in which the creator acts; only on an eHealth mandate.
+    #[serde(default)]
+    pub capacity: Option<String>,
 }
 
 /// A change of terms; `None` leaves a field as it is. `valid_until: Some(None)` makes the
@@ -356,7 +369,8 @@ pub struct TermsChange {
     pub valid_until: Option<Option<String>>,
 }
 
-/// A change of the caller's own notes; `Some(None)` clears a field.
+/// A change of the caller's own notes; `Some(None)` clears a field. The capacity is not
+/// among them: it stays as given at creation.
 #[derive(Debug, Clone, Default)]
 pub struct NotesChange {
     pub reference: Option<Option<String>>,
@@ -493,7 +507,8 @@ fn acceptance_deadline(types: &[&MandateType], terms: &Terms, now: Instant) -> I
     }
 }
 
-/// A party's notes, trimmed; the reference length, the language and the e-mail address are checked.
+/// A party's notes, trimmed; the reference length, the language and the e-mail address are
+/// checked. The capacity is left out: only a creation sets it (see [`parse_capacity`]).
 pub(crate) fn parse_notes(
     reference: Option<&str>,
     language: Option<&str>,
@@ -526,7 +541,27 @@ pub(crate) fn parse_notes(
         reference: reference.map(str::to_owned),
         language: lang,
         email: email.map(str::to_owned),
+        capacity: None,
     }
+}
+
+/// The creator's capacity, trimmed; `None` when blank. It is refused on a mandate of any
+/// domain but [`EHEALTH_DOMAIN`] and when longer than [`MAX_CAPACITY_CHARS`]. A `domain` of
+/// `None` (not known yet) checks the length only.
+pub(crate) fn parse_capacity(
+    domain: Option<&str>,
+    capacity: Option<&str>,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    let capacity = capacity.map(str::trim).filter(|c| !c.is_empty())?;
+    if domain.is_some_and(|d| d != EHEALTH_DOMAIN) {
+        errors.push(FieldError::new("capacity", "capacity_ehealth_only"));
+    }
+    if capacity.chars().count() > MAX_CAPACITY_CHARS {
+        errors
+            .push(FieldError::new("capacity", "capacity_too_long").arg("max", MAX_CAPACITY_CHARS));
+    }
+    Some(capacity.to_owned())
 }
 
 /// An address with one `@`, a non-empty local part and a dotted domain, no spaces.
@@ -625,6 +660,12 @@ impl Mandate {
             draft.email.as_deref(),
             &mut errors,
         );
+        let capacity = parse_capacity(
+            Some(draft.domain.as_str()),
+            draft.capacity.as_deref(),
+            &mut errors,
+        );
+        let notes = Notes { capacity, ..notes };
         errors.into_result()?;
         let (Some(mandator), Some(mandatee), Some(valid_from), Some(valid_until)) =
             (mandator, mandatee, valid_from, valid_until)
@@ -1163,7 +1204,8 @@ impl Mandate {
         }
     }
 
-    /// Changes the acting party's own reference, language or e-mail address.
+    /// Changes the acting party's own reference, language or e-mail address; the capacity
+    /// given at creation stays as it is.
     pub fn change_notes(
         &mut self,
         actor: &Actor,
@@ -1185,6 +1227,7 @@ impl Mandate {
             current.language.map(|l| l.code().to_owned()),
         );
         let email = pick(&change.email, current.email.clone());
+        let capacity = current.capacity.clone();
         let mut errors = FieldErrors::default();
         let notes = parse_notes(
             reference.as_deref(),
@@ -1192,6 +1235,7 @@ impl Mandate {
             email.as_deref(),
             &mut errors,
         );
+        let notes = Notes { capacity, ..notes };
         errors.into_result()?;
         match side {
             Side::Mandator => self.mandator_notes = notes,

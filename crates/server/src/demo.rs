@@ -415,6 +415,7 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
             reference: Some(story.reference.to_owned()),
             language: Some("nl".into()),
             email: None,
+            capacity: None,
         };
         let (m, _) = create(
             &mut tx,

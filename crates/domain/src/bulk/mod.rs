@@ -2,8 +2,8 @@
 //!
 //! This is the pure part of a bulk job: bytes in, one checked input per row out. It checks
 //! everything that needs neither the store nor the clock (party numbers, dates, ids, versions,
-//! references, languages, required cells, rows repeated in the file); what does need them
-//! (the catalog, a start in the past, who may act) is checked when a row is applied.
+//! references, languages, capacities, required cells, rows repeated in the file); what does
+//! need them (the catalog, a start in the past, who may act) is checked when a row is applied.
 //!
 //! Three formats are read:
 //!
@@ -15,7 +15,8 @@
 //!   strings), or an object `{"rows": [...]}`.
 //! - [`Format::Ssm`], the federal Self Service Mandaten file, for creation only: `;`-separated,
 //!   no header, one mandate a line with exactly seven fields: the other party's number,
-//!   e-mail, capacity, language, reference, start date `yyyyMMdd` and end date `yyyyMMdd`.
+//!   e-mail, capacity (eHealth only), language, reference, start date `yyyyMMdd` and end date
+//!   `yyyyMMdd`.
 //!   Domain, types and the uploader's side come from an [`SsmContext`].
 //!
 //! Text is UTF-8, with or without byte order mark, or else Windows-1252 (see [`decode`]).
@@ -137,6 +138,7 @@ impl Operation {
                 "reference",
                 "language",
                 "email",
+                "capacity",
             ],
             Operation::Sign => &["mandate", "version"],
             Operation::Stop => &["mandate"],
@@ -203,12 +205,8 @@ pub struct SsmContext {
 #[serde(tag = "operation", rename_all = "snake_case")]
 pub enum RowInput {
     /// A new mandate; party numbers are normalised to their digits, dates to `YYYY-MM-DD`,
-    /// language to its code. `capacity` is the SSM file's capacity field (eHealth), kept as
-    /// written; `None` in our own formats.
-    Create {
-        draft: Draft,
-        capacity: Option<String>,
-    },
+    /// language to its code, reference, e-mail and capacity trimmed.
+    Create { draft: Draft },
     /// The party's signature on this version of the mandate's terms.
     Sign { mandate: Uuid, version: u32 },
     /// End the mandate now.
@@ -281,8 +279,8 @@ pub fn parse(
 /// It is made of the terms as written in the row, normalised: mandator and mandatee as the
 /// digits of their numbers, the domain, the type codes sorted without repeats, `valid_from`
 /// and `valid_until` as `YYYY-MM-DD` (empty when absent), joined by `|`. The reference,
-/// language and e-mail address are not part of it: correcting them does not make a new
-/// mandate. A row without `valid_from` keeps the same key on any day, although the mandate
+/// language, e-mail address and capacity are not part of it: correcting them does not make a
+/// new mandate. A row without `valid_from` keeps the same key on any day, although the mandate
 /// it made starts on the day it was applied. Text that does not parse is kept trimmed.
 pub fn natural_key(draft: &Draft) -> String {
     let party = |text: &str| match Party::parse(text) {

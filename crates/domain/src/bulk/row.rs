@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::error::{FieldError, FieldErrors};
-use crate::mandate::{Draft, parse_date, parse_notes, parse_party};
+use crate::mandate::{Draft, parse_capacity, parse_date, parse_notes, parse_party};
 
 use super::{FileDefaults, Operation, RowInput, clean_types};
 
@@ -61,10 +61,9 @@ pub(super) fn build(
     mut errors: FieldErrors,
 ) -> Result<RowInput, Vec<FieldError>> {
     let input = match operation {
-        Operation::Create => create(record, defaults, &mut errors).map(|draft| RowInput::Create {
-            draft,
-            capacity: None,
-        }),
+        Operation::Create => {
+            create(record, defaults, &mut errors).map(|draft| RowInput::Create { draft })
+        }
         Operation::Sign => {
             let mandate = mandate(record, &mut errors);
             let version = required(record, "version", &mut errors)
@@ -123,6 +122,7 @@ fn create(record: &Record, defaults: &FileDefaults, errors: &mut FieldErrors) ->
         record.text("email"),
         errors,
     );
+    let capacity = parse_capacity(domain, record.text("capacity"), errors);
     Some(Draft {
         domain: domain?.to_owned(),
         types,
@@ -133,6 +133,7 @@ fn create(record: &Record, defaults: &FileDefaults, errors: &mut FieldErrors) ->
         reference: notes.reference,
         language: notes.language.map(|l| l.code().to_owned()),
         email: notes.email,
+        capacity,
     })
 }
 

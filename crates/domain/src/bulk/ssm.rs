@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::error::{DomainError, FieldError, FieldErrors};
-use crate::mandate::{Draft, Side, parse_notes, parse_party};
+use crate::mandate::{Draft, Side, parse_capacity, parse_notes, parse_party};
 
 use super::row::check_order;
 use super::{ROW_FIELD, Row, RowInput, SsmContext, check_row_count, clean_types, csv};
@@ -94,6 +94,7 @@ fn read_row(
         filled(email),
         &mut errors,
     );
+    let capacity = parse_capacity(Some(domain), filled(capacity), &mut errors);
     let start = match filled(start) {
         Some(text) => ssm_date("start_date", text, &mut errors),
         None => {
@@ -121,8 +122,8 @@ fn read_row(
             reference: notes.reference,
             language: notes.language.map(|l| l.code().to_owned()),
             email: notes.email,
+            capacity,
         },
-        capacity: filled(capacity).map(str::to_owned),
     })
 }
 

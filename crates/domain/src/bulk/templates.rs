@@ -41,6 +41,7 @@ fn rows(operation: Operation) -> Vec<Value> {
                 "reference": "client 0001",
                 "language": "nl",
                 "email": "an.peeters@example.be",
+                "capacity": null,
             }),
             json!({
                 "mandator": "90010112395",
@@ -52,6 +53,7 @@ fn rows(operation: Operation) -> Vec<Value> {
                 "reference": "client 0002",
                 "language": "fr",
                 "email": null,
+                "capacity": null,
             }),
         ],
         Operation::Sign => vec![

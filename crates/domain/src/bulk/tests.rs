@@ -237,10 +237,7 @@ fn a_creation_row_is_normalised() {
     assert_eq!(d.reference.as_deref(), Some("client 7"));
     assert_eq!(d.language.as_deref(), Some("nl"));
     assert_eq!(d.email.as_deref(), Some("an@example.be"));
-    assert!(matches!(
-        input(&rows[0]),
-        RowInput::Create { capacity: None, .. }
-    ));
+    assert_eq!(d.capacity, None);
 }
 
 #[test]
@@ -621,6 +618,7 @@ fn the_natural_key_is_the_normalised_terms() {
         reference: Some("mine".into()),
         language: Some("nl".into()),
         email: None,
+        capacity: None,
     };
     assert_eq!(
         natural_key(&d),
@@ -631,6 +629,7 @@ fn the_natural_key_is_the_normalised_terms() {
         reference: None,
         language: Some("fr".into()),
         email: Some("x@example.be".into()),
+        capacity: Some("Huisarts".into()),
         ..d.clone()
     };
     assert_eq!(natural_key(&other_notes), natural_key(&d));
@@ -809,14 +808,96 @@ fn an_ssm_line_puts_the_uploader_on_its_side() {
         Some(&context),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let RowInput::Create { draft, capacity } = input(&rows[0]) else {
-        panic!("not a creation");
-    };
-    assert_eq!(
-        (draft.mandator.as_str(), draft.mandatee.as_str()),
-        (ACME, DAN)
+    let d = draft(&rows[0]);
+    assert_eq!((d.mandator.as_str(), d.mandatee.as_str()), (ACME, DAN));
+    assert_eq!(d.capacity.as_deref(), Some("Arts"));
+}
+
+/// The firm uploads as mandatee for a care provider's administrative file.
+fn ehealth_context() -> SsmContext {
+    SsmContext {
+        domain: "ehealth".into(),
+        types: vec!["ehealth.riziv_admin_file".into()],
+        ..firm_context()
+    }
+}
+
+fn ssm_with(text: &str, context: &SsmContext) -> Vec<Row> {
+    parse(
+        text.as_bytes(),
+        Format::Ssm,
+        Operation::Create,
+        &no_defaults(),
+        Some(context),
+    )
+    .unwrap_or_else(|e| panic!("file refused: {e}"))
+}
+
+#[test]
+fn an_ssm_ehealth_line_keeps_its_capacity_in_the_draft() {
+    let rows = ssm_with(
+        "85073003328;;  Huisarts ;nl;client 1;20300101;\n90010112395;;  ;nl;;20300101;\n",
+        &ehealth_context(),
     );
-    assert_eq!(capacity.as_deref(), Some("Arts"));
+    let d = draft(&rows[0]);
+    assert_eq!(d.capacity.as_deref(), Some("Huisarts"));
+    assert_eq!(d.reference.as_deref(), Some("client 1"));
+    // A blank capacity is none.
+    assert_eq!(draft(&rows[1]).capacity, None);
+}
+
+#[test]
+fn an_ssm_capacity_is_refused_outside_ehealth_and_when_too_long() {
+    let rows = ssm("85073003328;;Huisarts;;;20300101;\n");
+    let e = error(&rows[0]);
+    assert_eq!(
+        (e.field.as_str(), e.code),
+        ("capacity", "capacity_ehealth_only")
+    );
+    let long = "c".repeat(101);
+    let rows = ssm_with(
+        &format!(
+            "85073003328;;{long};;;20300101;\n90010112395;;{};;;20300101;\n",
+            &long[1..]
+        ),
+        &ehealth_context(),
+    );
+    let e = error(&rows[0]);
+    assert_eq!(
+        (e.field.as_str(), e.code, arg(e, "max")),
+        ("capacity", "capacity_too_long", "100")
+    );
+    assert_eq!(draft(&rows[1]).capacity.as_deref(), Some(&long[1..]));
+}
+
+#[test]
+fn our_formats_read_an_optional_capacity() {
+    let header = format!("{CREATE_HEADER},capacity");
+    let rows = csv(
+        &format!(
+            "{header}\n\
+             {ANN},{FIRM},ehealth,ehealth.riziv_admin_file,,,,,, Huisarts \n\
+             {BOB},{FIRM},fin,fin.tax_on_web,,,,,,Huisarts\n\
+             {ANN},{BOB},ehealth,ehealth.riziv_admin_file,,,,,,\n"
+        ),
+        Operation::Create,
+    );
+    assert_eq!(draft(&rows[0]).capacity.as_deref(), Some("Huisarts"));
+    assert_eq!(errors(&rows[1]), [("capacity", "capacity_ehealth_only")]);
+    assert_eq!(draft(&rows[2]).capacity, None);
+    // The domain of the whole file counts when the row names none.
+    let text = format!(
+        r#"[{{"mandator": "{ANN}", "mandatee": "{FIRM}", "capacity": "Huisarts"}}, {{"mandator": "{BOB}", "mandatee": "{FIRM}", "capacity": null}}]"#
+    );
+    let rows = read(&text, Format::Json, Operation::Create, &fin_defaults());
+    assert_eq!(errors(&rows[0]), [("capacity", "capacity_ehealth_only")]);
+    assert_eq!(draft(&rows[1]).capacity, None);
+    let ehealth = FileDefaults {
+        domain: Some("ehealth".into()),
+        types: vec!["ehealth.riziv_admin_file".into()],
+    };
+    let rows = read(&text, Format::Json, Operation::Create, &ehealth);
+    assert_eq!(draft(&rows[0]).capacity.as_deref(), Some("Huisarts"));
 }
 
 #[test]

@@ -116,6 +116,15 @@ fn tax(mandatee: &str) -> Draft {
     draft(&["fin.tax_on_web"], mandatee)
 }
 
+/// Ann's administrative file as a care provider to `mandatee`, until the end of 2027.
+fn ehealth(mandatee: &str) -> Draft {
+    Draft {
+        domain: EHEALTH_DOMAIN.into(),
+        types: strings(&["ehealth.riziv_admin_file"]),
+        ..draft(&[], mandatee)
+    }
+}
+
 fn create_as(draft: &Draft, actor: &Actor, now: Instant) -> Result<Mandate, DomainError> {
     Mandate::create(Uuid::new_v4(), draft, actor, &CATALOG, now).map(|(m, _)| m)
 }
@@ -295,7 +304,7 @@ fn create_defaults_valid_from_to_today_in_brussels() -> TestResult {
 #[test]
 fn create_refuses_each_invalid_field_by_name() {
     type Edit = fn(&mut Draft);
-    let cases: [(Edit, &str, &str); 18] = [
+    let cases: [(Edit, &str, &str); 20] = [
         (|d| d.domain = "taxes".into(), "domain", "unknown_domain"),
         (|d| d.types.clear(), "types", "types_empty"),
         (
@@ -387,6 +396,19 @@ fn create_refuses_each_invalid_field_by_name() {
             "language",
             "invalid_language",
         ),
+        (
+            |d| d.capacity = Some("Huisarts".into()),
+            "capacity",
+            "capacity_ehealth_only",
+        ),
+        (
+            |d| {
+                *d = ehealth(BOB);
+                d.capacity = Some("x".repeat(MAX_CAPACITY_CHARS + 1));
+            },
+            "capacity",
+            "capacity_too_long",
+        ),
     ];
     let catalog = catalog_with_retired("fin.tax_disputes");
     for (edit, field, field_code) in cases {
@@ -437,6 +459,7 @@ fn create_reports_every_invalid_field_at_once() {
         reference: Some("x".repeat(256)),
         language: Some("es".into()),
         email: Some("ann.example.be".into()),
+        capacity: Some(" Huisarts ".into()),
     };
     let catalog = catalog_with_retired("fin.tax_disputes");
     let e = err(Mandate::create(
@@ -458,8 +481,109 @@ fn create_reports_every_invalid_field_at_once() {
             ("reference", "reference_too_long"),
             ("language", "invalid_language"),
             ("email", "invalid_email"),
+            ("capacity", "capacity_ehealth_only"),
         ]
     );
+}
+
+#[test]
+fn create_keeps_the_capacity_in_the_creators_notes() -> TestResult {
+    let d = Draft {
+        capacity: Some("  Huisarts ".into()),
+        reference: Some("client 42".into()),
+        ..ehealth(BOB)
+    };
+    let m = create(&d, BOB, t0())?;
+    assert_eq!(m.mandatee_notes.capacity.as_deref(), Some("Huisarts"));
+    assert_eq!(m.mandatee_notes.reference.as_deref(), Some("client 42"));
+    assert_eq!(m.mandator_notes, Notes::default());
+    let longest = Draft {
+        capacity: Some("x".repeat(MAX_CAPACITY_CHARS)),
+        ..ehealth(BOB)
+    };
+    assert!(
+        create(&longest, ANN, t0())?
+            .mandator_notes
+            .capacity
+            .is_some()
+    );
+    // A blank capacity is none, on any domain.
+    let blank = Draft {
+        capacity: Some("  ".into()),
+        ..tax(BOB)
+    };
+    assert_eq!(create(&blank, ANN, t0())?.mandator_notes.capacity, None);
+    Ok(())
+}
+
+#[test]
+fn create_refuses_a_capacity_outside_ehealth() {
+    let d = Draft {
+        capacity: Some("Huisarts".into()),
+        ..tax(BOB)
+    };
+    let e = err(create(&d, ANN, t0()));
+    assert_eq!(code(&e), (ErrorKind::Invalid, "validation_failed"));
+    assert_eq!(fields(&e), [("capacity", "capacity_ehealth_only")]);
+}
+
+#[test]
+fn create_refuses_a_capacity_that_is_too_long() {
+    let d = Draft {
+        capacity: Some("é".repeat(MAX_CAPACITY_CHARS + 1)),
+        ..ehealth(BOB)
+    };
+    let e = err(create(&d, ANN, t0()));
+    assert_eq!(fields(&e), [("capacity", "capacity_too_long")]);
+    let max: Vec<(&str, &str)> = e.fields[0]
+        .args
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    assert_eq!(max, [("max", "100")]);
+}
+
+#[test]
+fn changing_notes_keeps_the_capacity() -> TestResult {
+    let d = Draft {
+        capacity: Some("Huisarts".into()),
+        reference: Some("old".into()),
+        ..ehealth(BOB)
+    };
+    let mut m = create(&d, ANN, t0())?;
+    let change = NotesChange {
+        reference: Some(Some("new".into())),
+        email: Some(Some("ann@example.be".into())),
+        ..NotesChange::default()
+    };
+    m.change_notes(&person(ANN), &change, t0() + secs(1))?;
+    assert_eq!(m.mandator_notes.reference.as_deref(), Some("new"));
+    assert_eq!(m.mandator_notes.capacity.as_deref(), Some("Huisarts"));
+    let clear = NotesChange {
+        reference: Some(None),
+        language: Some(None),
+        email: Some(None),
+    };
+    m.change_notes(&person(ANN), &clear, t0() + secs(2))?;
+    assert_eq!(m.mandator_notes.capacity.as_deref(), Some("Huisarts"));
+    Ok(())
+}
+
+#[test]
+fn notes_and_drafts_stored_without_a_capacity_still_read() -> Result<(), serde_json::Error> {
+    let notes: Notes = serde_json::from_str(r#"{"reference": "client 1", "language": "nl"}"#)?;
+    assert_eq!(notes.capacity, None);
+    assert_eq!(notes.reference.as_deref(), Some("client 1"));
+    // And a note without a capacity is written as before.
+    assert_eq!(
+        serde_json::to_value(&notes)?,
+        serde_json::json!({"reference": "client 1", "language": "nl"})
+    );
+    let draft: Draft = serde_json::from_str(
+        r#"{"domain": "fin", "types": [], "mandator": "", "mandatee": "", "valid_from": null, "valid_until": null, "reference": null, "language": null, "email": null}"#,
+    )?;
+    assert_eq!(draft.capacity, None);
+    Ok(())
 }
 
 #[test]

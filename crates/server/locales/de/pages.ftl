@@ -74,6 +74,7 @@ col-types = Was erlaubt ist
 col-period = Zeitraum
 col-status = Status
 col-reference = Meine Referenz
+col-capacity = Meine Eigenschaft (eHealth)
 side-mandator = Ich erteile (Vollmachtgeber)
 side-mandatee = Ich erhalte (Bevollmächtigter)
 side-initiator = Ich habe es beantragt

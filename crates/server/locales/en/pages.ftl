@@ -74,6 +74,7 @@ col-types = What is allowed
 col-period = Period
 col-status = Status
 col-reference = My reference
+col-capacity = My capacity (eHealth)
 side-mandator = I give (mandator)
 side-mandatee = I receive (mandatee)
 side-initiator = I asked for it

@@ -74,6 +74,7 @@ col-types = Ce qui est permis
 col-period = Période
 col-status = Statut
 col-reference = Ma référence
+col-capacity = Ma qualité (eHealth)
 side-mandator = Je donne (mandant)
 side-mandatee = Je reçois (mandataire)
 side-initiator = Je l'ai demandé

@@ -74,6 +74,7 @@ col-types = Wat is toegestaan
 col-period = Periode
 col-status = Status
 col-reference = Mijn referentie
+col-capacity = Mijn hoedanigheid (eHealth)
 side-mandator = Ik geef (mandaatgever)
 side-mandatee = Ik ontvang (mandaatnemer)
 side-initiator = Ik heb het aangevraagd

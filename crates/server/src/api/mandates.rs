@@ -41,6 +41,8 @@ pub struct CreateMandate {
     pub language: Option<String>,
     /// E-mail address for your notifications.
     pub email: Option<String>,
+    /// eHealth only: the capacity in which you act, up to 100 characters.
+    pub capacity: Option<String>,
 }
 
 /// A signature on a version of the terms (the pending mandate's, or a proposed change's).
@@ -140,6 +142,7 @@ pub async fn create_mandate(
         reference: b.reference,
         language: b.language,
         email: b.email,
+        capacity: b.capacity,
     };
     perform(
         &state,

@@ -79,6 +79,8 @@ pub struct MandateView {
     pub reference: Option<String>,
     pub language: Option<&'static str>,
     pub email: Option<String>,
+    /// The capacity in which you act (eHealth), as given when you created it.
+    pub capacity: Option<String>,
 }
 
 fn signature_view(s: &Signature) -> SignatureView {
@@ -142,6 +144,7 @@ impl MandateView {
             reference: notes.and_then(|n| n.reference.clone()),
             language: notes.and_then(|n| n.language.map(|l| l.code())),
             email: notes.and_then(|n| n.email.clone()),
+            capacity: notes.and_then(|n| n.capacity.clone()),
         }
     }
 }

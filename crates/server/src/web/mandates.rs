@@ -36,6 +36,8 @@ pub struct Row {
     pub status: String,
     pub status_code: &'static str,
     pub reference: String,
+    /// The capacity in which the party acts (eHealth), as given when it created the mandate.
+    pub capacity: String,
     /// What waits, and until when.
     pub note: String,
 }
@@ -130,6 +132,9 @@ pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant)
         status_code: status.as_str(),
         reference: notes_of(m, side)
             .and_then(|n| n.reference.clone())
+            .unwrap_or_default(),
+        capacity: notes_of(m, side)
+            .and_then(|n| n.capacity.clone())
             .unwrap_or_default(),
         note,
     }
@@ -880,6 +885,7 @@ impl DraftForm {
             reference: text(&self.reference),
             language: Some(lang.code().to_owned()),
             email: None,
+            capacity: None,
         }
     }
 }

@@ -322,6 +322,67 @@ async fn the_federal_ssm_file_creates_for_the_uploaders_side(backend: Backend) {
     assert_eq!(m["awaiting"], json!(["mandator"]));
 }
 
+/// One SSM line: Ann, with Bob's capacity, his reference, and a period that both the eHealth
+/// and the MyMinfin types allow.
+const SSM_WITH_CAPACITY: &[u8] = b"85073003328;;Huisarts;nl;dossier 7;20270315;20271231\r\n";
+
+async fn an_ssm_capacity_reaches_the_ehealth_mandate(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let (status, job) = upload(
+        &bob,
+        "operation=create&format=ssm&mode=per-row&domain=ehealth&types=ehealth.riziv_admin_file&role=mandatee",
+        SSM_WITH_CAPACITY,
+    )
+    .await;
+    assert_eq!(status, 201, "{job}");
+    assert_eq!(states(&job), ["valid"]);
+    let done = commit(&bob, job["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(states(&done), ["applied"]);
+    let id = done["rows"][0]["mandate_id"].as_str().unwrap_or_default();
+    let m = bob.mandate(id).await.expect(200).body;
+    assert_eq!(
+        (m["domain"].as_str(), m["mandatee"].as_str()),
+        (Some("ehealth"), Some(BOB))
+    );
+    assert_eq!(m["capacity"], "Huisarts");
+    assert_eq!(m["reference"], "dossier 7");
+    // The capacity is among Bob's own notes: Ann does not see it as hers.
+    let seen_by_ann = ann.mandate(id).await.expect(200).body;
+    assert_eq!(seen_by_ann["capacity"], Value::Null);
+}
+
+async fn an_ssm_capacity_outside_ehealth_is_refused_in_the_dry_run(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let bob = app.person(BOB).await;
+    let (status, job) = upload(
+        &bob,
+        "operation=create&format=ssm&mode=per-row&domain=fin&types=fin.myminfin_consult&role=mandatee",
+        SSM_WITH_CAPACITY,
+    )
+    .await;
+    assert_eq!(status, 201, "{job}");
+    assert_eq!(states(&job), ["invalid"]);
+    let refused = &job["rows"][0]["errors"];
+    assert_eq!(refused.as_array().map(Vec::len), Some(1), "{refused}");
+    assert_eq!(
+        (refused[0]["field"].as_str(), refused[0]["code"].as_str()),
+        (Some("capacity"), Some("capacity_ehealth_only"))
+    );
+    assert!(
+        refused[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("eHealth"),
+        "{refused}"
+    );
+    assert_eq!(count_mandates(&bob).await, 0);
+}
+
 async fn a_bulk_sign_signs_the_versions_shown(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
@@ -499,5 +560,7 @@ on_both_stores!(
     all_or_nothing_keeps_nothing_when_a_row_fails,
     a_job_is_its_owners_alone,
     the_federal_ssm_file_creates_for_the_uploaders_side,
+    an_ssm_capacity_reaches_the_ehealth_mandate,
+    an_ssm_capacity_outside_ehealth_is_refused_in_the_dry_run,
     a_bulk_sign_signs_the_versions_shown,
 );

@@ -54,6 +54,10 @@ async fn invalid_input_names_every_field_and_changes_nothing(backend: Backend) {
             vec![("mandator", "party_kind_not_allowed")],
         ),
         (
+            json!({"domain": "fin", "types": ["fin.tax_on_web"], "mandator": ANN, "mandatee": BOB, "capacity": "Huisarts"}),
+            vec![("capacity", "capacity_ehealth_only")],
+        ),
+        (
             json!({"domain": "fin", "types": ["fin.tax_on_web"], "mandator": ANN, "mandatee": BOB, "valid_from": "2027-02-28"}),
             vec![("valid_from", "start_in_past")],
         ),

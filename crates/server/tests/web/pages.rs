@@ -288,8 +288,68 @@ async fn a_bulk_file_is_checked_confirmed_and_reported_in_the_pages(backend: Bac
     assert!(csv.html.contains(",applied,"));
 }
 
+async fn the_mandate_page_shows_my_capacity(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut bob = Browser::new(&app);
+    bob.accept_language = Some("en");
+    bob.sign_in(BOB).await;
+    let file = format!("{ANN};;Huisarts;nl;dossier 7;20270315;\r\n");
+    let uploaded = bob
+        .post_file(
+            "/bulk",
+            &[
+                ("operation", "create"),
+                ("format", "ssm"),
+                ("mode", "per-row"),
+                ("domain", "ehealth"),
+                ("types", "ehealth.riziv_admin_file"),
+                ("role", "mandatee"),
+            ],
+            file.as_bytes(),
+        )
+        .await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.html);
+    let job = uploaded.location().to_owned();
+    assert_eq!(bob.post(&format!("{job}/commit"), &[]).await.status, 303);
+    for _ in 0..200 {
+        if !bob.get(&job).await.html.contains("data-state=\"running\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mandates = app
+        .person(BOB)
+        .await
+        .get("/api/v1/mandates")
+        .await
+        .expect(200)
+        .body;
+    let id = mandates["items"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let page = bob.get(&format!("/mandates/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(
+        page.html
+            .contains("<dt>My capacity (eHealth)</dt><dd>Huisarts</dd>"),
+        "{}",
+        page.html
+    );
+    // It is Bob's: Ann's page of the same mandate does not show it.
+    let mut ann = Browser::new(&app);
+    ann.accept_language = Some("en");
+    ann.sign_in(ANN).await;
+    let page = ann.get(&format!("/mandates/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(!page.html.contains("Huisarts"), "{}", page.html);
+}
+
 on_both_stores!(
     a_bulk_file_is_checked_confirmed_and_reported_in_the_pages,
+    the_mandate_page_shows_my_capacity,
     create_sign_and_stop_through_the_pages,
     a_repeated_form_changes_once,
     an_invalid_form_names_each_field_in_the_users_language,
