@@ -47,6 +47,9 @@ pub enum BenchCommand {
         /// Mandates created one at a time, for comparison.
         #[arg(long, default_value_t = 2_000)]
         single: u64,
+        /// Commit the whole file in one transaction (all or nothing) instead of row by row.
+        #[arg(long)]
+        all_or_nothing: bool,
     },
 }
 
@@ -237,7 +240,18 @@ pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
             sample,
             sample_size,
         } => (mandates, sample, sample_size),
-        BenchCommand::Bulk { rows, single } => return bulk(config, rows, single).await,
+        BenchCommand::Bulk {
+            rows,
+            single,
+            all_or_nothing,
+        } => {
+            let mode = if all_or_nothing {
+                mandates_server::service::bulk::Mode::AllOrNothing
+            } else {
+                mandates_server::service::bulk::Mode::PerRow
+            };
+            return bulk(config, rows, single, mode).await;
+        }
     };
     if mandates > STAFF {
         return Err(format!("at most {STAFF} mandates"));
@@ -343,10 +357,15 @@ async fn seed(
 }
 
 /// The bulk benchmark: dry run and commit of one file, then single creations.
-async fn bulk(config: &Config, rows: u64, single: u64) -> Result<(), String> {
+async fn bulk(
+    config: &Config,
+    rows: u64,
+    single: u64,
+    mode: mandates_server::service::bulk::Mode,
+) -> Result<(), String> {
     use mandates_domain::bulk::{FileDefaults, Format, Operation};
     use mandates_server::auth::Principal;
-    use mandates_server::service::bulk::{self, Mode, Upload};
+    use mandates_server::service::bulk::{self, Upload};
 
     let store = open_store(config).await?;
     let err = |e: mandates_store::StoreError| e.to_string();
@@ -388,7 +407,7 @@ async fn bulk(config: &Config, rows: u64, single: u64) -> Result<(), String> {
         bytes: file.as_bytes(),
         format: Format::Csv,
         operation: Operation::Create,
-        mode: Mode::PerRow,
+        mode,
         defaults: FileDefaults {
             domain: Some("fin".into()),
             types: vec!["fin.myminfin_consult".into()],
@@ -440,8 +459,12 @@ async fn bulk(config: &Config, rows: u64, single: u64) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     }
     let one_by_one = started.elapsed().as_secs_f64();
+    let how = match mode {
+        mandates_server::service::bulk::Mode::PerRow => "row by row",
+        mandates_server::service::bulk::Mode::AllOrNothing => "all or nothing",
+    };
     println!(
-        "store {}: dry run of {rows} rows {dry:.1} s ({:.0} rows/s); commit {commit:.1} s ({:.0} rows/s, {} applied, {} failed); {single} single creations {one_by_one:.1} s ({:.0} a second)",
+        "store {}: dry run of {rows} rows {dry:.1} s ({:.0} rows/s); commit ({how}) {commit:.1} s ({:.0} rows/s, {} applied, {} failed); {single} single creations {one_by_one:.1} s ({:.0} a second)",
         store.backend_name(),
         rows as f64 / dry,
         rows as f64 / commit,
