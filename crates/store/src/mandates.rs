@@ -79,6 +79,37 @@ impl Store {
         })
     }
 
+    /// The mandates of these ids that exist, many a statement (in no particular order).
+    pub async fn mandates_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Mandate>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(10_000) {
+            let ids: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+            let docs: Vec<String> = match &self.backend {
+                Backend::Sqlite { read, .. } => {
+                    let list = serde_json::to_string(&ids)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    sqlx::query_scalar(
+                        "SELECT doc FROM mandates WHERE id IN (SELECT value FROM json_each($1))",
+                    )
+                    .bind(list)
+                    .fetch_all(read)
+                    .await?
+                }
+                // One look-up of the primary key an id, whatever the planner believes.
+                Backend::Postgres(pool) => sqlx::query_scalar(
+                    "SELECT m.doc FROM UNNEST($1::TEXT[]) AS w (id) JOIN mandates m ON m.id = w.id",
+                )
+                .bind(ids)
+                .fetch_all(pool)
+                .await?,
+            };
+            for doc in &docs {
+                found.push(decode(doc)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// A page of one party's mandates, with the status derived at `now`.
     pub async fn list_mandates(&self, q: &MandateQuery, now: Instant) -> Result<Page<Mandate>> {
         let role = q.role.map(|r| match r {

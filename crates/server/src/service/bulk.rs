@@ -207,10 +207,8 @@ pub async fn validate(
             ssm.as_ref(),
         )?,
     };
-    // What the file would create that is already so, by natural key, looked up for all rows
-    // at once.
-    let pairs = creation_pairs(rows.iter().filter_map(|r| r.result.as_ref().ok()));
-    let existing = live_by_key(state.store().mandates_between(&pairs).await?, now);
+    let inputs: Vec<&RowInput> = rows.iter().filter_map(|r| r.result.as_ref().ok()).collect();
+    let known = Known::read(state, &actor, &inputs, now).await?;
     let mut stored = Vec::with_capacity(rows.len());
     for row in rows {
         let line = i64::try_from(row.line).unwrap_or(i64::MAX);
@@ -221,7 +219,7 @@ pub async fn validate(
                     RowInput::Create { draft, .. } => Some(bulk::natural_key(draft)),
                     _ => None,
                 };
-                let verdict = dry_run(state, &actor, &input, &existing, now).await?;
+                let verdict = dry_run(state, &actor, &input, &known, now);
                 let text = serde_json::to_string(&input).ok();
                 match verdict {
                     Verdict::Ready => ("valid", text, key, None, None),
@@ -392,13 +390,46 @@ enum Verdict {
     Refused(Vec<FieldError>),
 }
 
-/// The mandate a row is about, if the actor may see it.
-async fn visible(state: &AppState, actor: &Actor, id: Uuid) -> Result<Option<Mandate>, ApiError> {
-    Ok(state
-        .store()
-        .mandate(id)
-        .await?
-        .filter(|m| m.visible_to(&actor.party) && actor.may_read(&m.terms)))
+/// What the store holds of a file's rows, read for all rows at once.
+struct Known {
+    /// Live mandates by natural key: a creation with one of these keys is already done.
+    existing: HashMap<String, Uuid>,
+    /// The mandates the other rows are about, those the actor may see.
+    visible: HashMap<Uuid, Mandate>,
+}
+
+impl Known {
+    async fn read(
+        state: &AppState,
+        actor: &Actor,
+        inputs: &[&RowInput],
+        now: Instant,
+    ) -> Result<Known, ApiError> {
+        let pairs = creation_pairs(inputs.iter().copied());
+        let existing = live_by_key(state.store().mandates_between(&pairs).await?, now);
+        let ids: Vec<Uuid> = inputs
+            .iter()
+            .filter_map(|input| action_of(input).map(|(id, _)| id))
+            .collect();
+        let visible = state
+            .store()
+            .mandates_by_ids(&ids)
+            .await?
+            .into_iter()
+            .filter(|m| m.visible_to(&actor.party) && actor.may_read(&m.terms))
+            .map(|m| (m.id, m))
+            .collect();
+        Ok(Known { existing, visible })
+    }
+
+    /// The verdict on a row about a mandate: `judge`'s, or "not found" when the actor may
+    /// not see it (or it does not exist).
+    fn about(&self, id: &Uuid, judge: impl FnOnce(&Mandate) -> Verdict) -> Verdict {
+        match self.visible.get(id) {
+            Some(m) => judge(m),
+            None => Verdict::Refused(vec![FieldError::new("mandate", "mandate_not_found")]),
+        }
+    }
 }
 
 /// A mandate's terms written as a draft (for its natural key).
@@ -415,67 +446,44 @@ fn draft_of(m: &Mandate) -> mandates_domain::mandate::Draft {
 }
 
 /// The row judged by the domain's rules on a copy: nothing is written.
-async fn dry_run(
+fn dry_run(
     state: &AppState,
     actor: &Actor,
     input: &RowInput,
-    existing: &HashMap<String, Uuid>,
+    known: &Known,
     now: Instant,
-) -> Result<Verdict, ApiError> {
+) -> Verdict {
+    fn judged<T>(outcome: Result<T, DomainError>) -> Verdict {
+        match outcome {
+            Ok(_) => Verdict::Ready,
+            Err(e) => Verdict::Refused(as_field_errors(&e)),
+        }
+    }
     let catalog = state.catalog();
-    let refused = |e: DomainError| Ok(Verdict::Refused(as_field_errors(&e)));
-    let not_found = || {
-        Ok(Verdict::Refused(vec![FieldError::new(
-            "mandate",
-            "mandate_not_found",
-        )]))
-    };
     match input {
-        RowInput::Create { draft, .. } => {
-            if let Some(id) = existing.get(&bulk::natural_key(draft)) {
-                return Ok(Verdict::Done(*id));
-            }
-            match Mandate::create(Uuid::nil(), draft, actor, catalog, now) {
-                Ok(_) => Ok(Verdict::Ready),
-                Err(e) => refused(e),
-            }
-        }
-        RowInput::Sign { mandate, version } => {
-            let Some(m) = visible(state, actor, *mandate).await? else {
-                return not_found();
-            };
-            match m.clone().sign(actor, *version, &[], catalog, now) {
-                Ok(_) => Ok(Verdict::Ready),
-                Err(e) => refused(e),
-            }
-        }
-        RowInput::Stop { mandate } => {
-            let Some(m) = visible(state, actor, *mandate).await? else {
-                return not_found();
-            };
+        RowInput::Create { draft } => match known.existing.get(&bulk::natural_key(draft)) {
+            Some(id) => Verdict::Done(*id),
+            None => judged(Mandate::create(Uuid::nil(), draft, actor, catalog, now)),
+        },
+        RowInput::Sign { mandate, version } => known.about(mandate, |m| {
+            judged(m.clone().sign(actor, *version, &[], catalog, now))
+        }),
+        RowInput::Stop { mandate } => known.about(mandate, |m| {
             if m.status_at(now) == Status::Stopped {
-                return Ok(Verdict::Done(m.id));
+                Verdict::Done(m.id)
+            } else {
+                judged(m.clone().stop(actor, now))
             }
-            match m.clone().stop(actor, now) {
-                Ok(_) => Ok(Verdict::Ready),
-                Err(e) => refused(e),
-            }
-        }
+        }),
         RowInput::Transfer {
             mandate,
             new_mandatee,
-        } => {
-            let Some(m) = visible(state, actor, *mandate).await? else {
-                return not_found();
-            };
-            match m
-                .clone()
-                .transfer(actor, Uuid::nil(), new_mandatee, false, catalog, now)
-            {
-                Ok(_) => Ok(Verdict::Ready),
-                Err(e) => refused(e),
-            }
-        }
+        } => known.about(mandate, |m| {
+            judged(
+                m.clone()
+                    .transfer(actor, Uuid::nil(), new_mandatee, false, catalog, now),
+            )
+        }),
     }
 }
 

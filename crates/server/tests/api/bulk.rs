@@ -414,6 +414,20 @@ async fn a_bulk_sign_signs_the_versions_shown(backend: Backend) {
     )
     .await;
     assert_eq!(states(&stale), ["invalid"]);
+    // Carl may not see Ann's mandate with Bob, and no mandate has the nil id: both "not found".
+    let carl = app.person(CARL).await;
+    let (_, unseen) = upload(
+        &carl,
+        "operation=stop&format=json",
+        json!([{"mandate": id}, {"mandate": uuid::Uuid::nil()}])
+            .to_string()
+            .as_bytes(),
+    )
+    .await;
+    assert_eq!(states(&unseen), ["invalid", "invalid"]);
+    for row in unseen["rows"].as_array().into_iter().flatten() {
+        assert_eq!(row["errors"][0]["code"], "mandate_not_found", "{row}");
+    }
 }
 
 async fn every_template_can_be_uploaded_as_it_is(backend: Backend) {
