@@ -207,37 +207,22 @@ pub async fn validate(
             ssm.as_ref(),
         )?,
     };
-    let inputs: Vec<&RowInput> = rows.iter().filter_map(|r| r.result.as_ref().ok()).collect();
-    let known = Known::read(state, &actor, &inputs, now).await?;
     let mut stored = Vec::with_capacity(rows.len());
-    for row in rows {
-        let line = i64::try_from(row.line).unwrap_or(i64::MAX);
-        let (state_name, input, key, errors, done) = match row.result {
-            Err(errors) => ("invalid", None, None, Some(row_errors(&errors)), None),
-            Ok(input) => {
-                let key = match &input {
-                    RowInput::Create { draft, .. } => Some(bulk::natural_key(draft)),
-                    _ => None,
-                };
-                let verdict = dry_run(state, &actor, &input, &known, now);
-                let text = serde_json::to_string(&input).ok();
-                match verdict {
-                    Verdict::Ready => ("valid", text, key, None, None),
-                    Verdict::Done(id) => ("unchanged", text, key, None, Some(id.to_string())),
-                    Verdict::Refused(errors) => {
-                        ("invalid", text, key, Some(row_errors(&errors)), None)
-                    }
-                }
-            }
-        };
-        stored.push(StoredRow {
-            line,
-            input,
-            natural_key: key,
-            state: state_name.to_owned(),
-            errors,
-            mandate_id: done,
-        });
+    // What the store holds of the rows is read 10 000 rows at a time: a few statements each,
+    // and never the mandates of a whole large file in memory at once.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<bulk::Row> = rows.by_ref().take(10_000).collect();
+        let inputs: Vec<&RowInput> = chunk
+            .iter()
+            .filter_map(|r| r.result.as_ref().ok())
+            .collect();
+        let known = Known::read(state, &actor, &inputs, now).await?;
+        stored.extend(
+            chunk
+                .into_iter()
+                .map(|row| checked_row(state, &actor, row, &known, now)),
+        );
     }
     let failed = stored.iter().filter(|r| r.state == "invalid").count() as i64;
     let job = StoredJob {
@@ -289,6 +274,41 @@ pub async fn validate(
         job,
         replayed: false,
     })
+}
+
+/// A row of a file as stored after its dry run.
+fn checked_row(
+    state: &AppState,
+    actor: &Actor,
+    row: bulk::Row,
+    known: &Known,
+    now: Instant,
+) -> StoredRow {
+    let line = i64::try_from(row.line).unwrap_or(i64::MAX);
+    let (state_name, input, key, errors, done) = match row.result {
+        Err(errors) => ("invalid", None, None, Some(row_errors(&errors)), None),
+        Ok(input) => {
+            let key = match &input {
+                RowInput::Create { draft, .. } => Some(bulk::natural_key(draft)),
+                _ => None,
+            };
+            let verdict = dry_run(state, actor, &input, known, now);
+            let text = serde_json::to_string(&input).ok();
+            match verdict {
+                Verdict::Ready => ("valid", text, key, None, None),
+                Verdict::Done(id) => ("unchanged", text, key, None, Some(id.to_string())),
+                Verdict::Refused(errors) => ("invalid", text, key, Some(row_errors(&errors)), None),
+            }
+        }
+    };
+    StoredRow {
+        line,
+        input,
+        natural_key: key,
+        state: state_name.to_owned(),
+        errors,
+        mandate_id: done,
+    }
 }
 
 /// The rows of a selection: the party's mandates that it names, one row each, in the order
