@@ -133,26 +133,58 @@ fn actor_for(
     Ok(super::actor_with(principal, act_for, roles, now)?)
 }
 
-/// The job remembered for a key, if any (a key reused for another request is refused).
-async fn remembered_job(
-    state: &AppState,
+/// The job a key was first used for, if any (a key reused for another request is refused).
+async fn job_of_key(
     tx: &mut WriteTx,
     scope: &str,
     keyed: Keyed<'_>,
-) -> Result<Option<StoredJob>, ApiError> {
+) -> Result<Option<Uuid>, ApiError> {
     let Some(first) = tx.remembered(scope, keyed.key).await? else {
         return Ok(None);
     };
     if first.fingerprint != keyed.fingerprint {
         return Err(ApiError::KeyReused);
     }
-    let id = serde_json::from_str::<serde_json::Value>(&first.body)
+    serde_json::from_str::<serde_json::Value>(&first.body)
         .ok()
         .and_then(|v| v["id"].as_str().and_then(|i| Uuid::parse_str(i).ok()))
-        .ok_or_else(|| ApiError::Internal("remembered bulk job without id".into()))?;
-    let job = state.store().bulk_job(id).await?;
-    job.map(Some)
-        .ok_or_else(|| ApiError::Internal(format!("remembered bulk job {id} is gone")))
+        .map(Some)
+        .ok_or_else(|| ApiError::Internal("remembered bulk job without id".into()))
+}
+
+/// The job made the first time a key was used for an upload, if any.
+async fn job_uploaded_with(
+    tx: &mut WriteTx,
+    scope: &str,
+    keyed: Keyed<'_>,
+) -> Result<Option<StoredJob>, ApiError> {
+    let Some(id) = job_of_key(tx, scope, keyed).await? else {
+        return Ok(None);
+    };
+    match tx.bulk_job(id).await? {
+        Some(job) => Ok(Some(job)),
+        None => Err(ApiError::Internal(format!(
+            "remembered bulk job {id} is gone"
+        ))),
+    }
+}
+
+/// Remembers, in the transaction of the change, that a key's request was answered with
+/// `status` and this job.
+async fn remember_job(
+    tx: &mut WriteTx,
+    scope: &str,
+    keyed: Keyed<'_>,
+    status: u16,
+    id: Uuid,
+    now: Instant,
+) -> Result<(), ApiError> {
+    let response = mandates_store::StoredResponse {
+        fingerprint: keyed.fingerprint.to_owned(),
+        status,
+        body: serde_json::json!({ "id": id }).to_string(),
+    };
+    Ok(tx.remember(scope, keyed.key, &response, now).await?)
 }
 
 /// Reads and checks every row (nothing is written but the job): the job in state
@@ -169,7 +201,7 @@ pub async fn validate(
     if let Some(keyed) = upload.key {
         // A repeated upload is answered at once, without a second dry run.
         let mut tx = state.store().begin_unlocked().await?;
-        let first = remembered_job(state, &mut tx, &scope, keyed).await;
+        let first = job_uploaded_with(&mut tx, &scope, keyed).await;
         tx.rollback().await?;
         if let Some(job) = first? {
             return Ok(JobAnswer {
@@ -255,7 +287,7 @@ pub async fn validate(
     };
     // Under the write lock: of two uploads with the same key at once, one makes the job.
     let mut tx = state.store().begin().await?;
-    if let Some(first) = remembered_job(state, &mut tx, &scope, keyed).await? {
+    if let Some(first) = job_uploaded_with(&mut tx, &scope, keyed).await? {
         tx.rollback().await?;
         return Ok(JobAnswer {
             job: first,
@@ -263,12 +295,7 @@ pub async fn validate(
         });
     }
     tx.put_bulk_job(&job, &stored).await?;
-    let remembered = mandates_store::StoredResponse {
-        fingerprint: keyed.fingerprint.to_owned(),
-        status: 201,
-        body: serde_json::json!({ "id": job.id }).to_string(),
-    };
-    tx.remember(&scope, keyed.key, &remembered, now).await?;
+    remember_job(&mut tx, &scope, keyed, 201, job.id, now).await?;
     tx.commit().await?;
     Ok(JobAnswer {
         job,
@@ -595,7 +622,7 @@ pub async fn commit(
         }
     };
     if let Some(keyed) = key {
-        match remembered_job(state, &mut tx, &scope, keyed).await {
+        match job_of_key(&mut tx, &scope, keyed).await {
             Ok(None) => {}
             Ok(Some(_)) => {
                 tx.rollback().await?;
@@ -619,12 +646,7 @@ pub async fn commit(
     tx.set_bulk_job(id, "running", job.succeeded, job.failed, now)
         .await?;
     if let Some(keyed) = key {
-        let remembered = mandates_store::StoredResponse {
-            fingerprint: keyed.fingerprint.to_owned(),
-            status: 202,
-            body: serde_json::json!({ "id": id }).to_string(),
-        };
-        tx.remember(&scope, keyed.key, &remembered, now).await?;
+        remember_job(&mut tx, &scope, keyed, 202, id, now).await?;
     }
     tx.commit().await?;
     let state = state.clone();
