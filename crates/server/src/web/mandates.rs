@@ -999,9 +999,12 @@ pub struct ReviewPage {
     other: String,
 }
 
-fn parse_form(body: &[u8]) -> Result<DraftForm, PageError> {
-    serde_html_form::from_bytes(body)
-        .map_err(|e| PageError::Api(ApiError::Body(StatusCode::BAD_REQUEST, e.to_string())))
+/// A posted draft form, once its anti-forgery token is checked.
+fn posted_form(visit: &Visit, body: &[u8]) -> Result<DraftForm, PageError> {
+    let form: DraftForm = serde_html_form::from_bytes(body)
+        .map_err(|e| PageError::Api(ApiError::Body(StatusCode::BAD_REQUEST, e.to_string())))?;
+    visit.check_form(&form.csrf)?;
+    Ok(form)
 }
 
 /// The draft checked by the domain's rules, nothing written: its errors, or the mandate.
@@ -1057,8 +1060,7 @@ pub async fn review(
     axum::Extension(visit): axum::Extension<Visit>,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
-    let form = parse_form(&body)?;
-    visit.check_form(&form.csrf)?;
+    let form = posted_form(&visit, &body)?;
     let user = visit.user()?;
     match try_draft(&state, user, &form, visit.lang) {
         Err(e) => Ok(with_errors(&state, &visit, user, form, &e)),
@@ -1111,8 +1113,7 @@ pub async fn create(
     axum::Extension(visit): axum::Extension<Visit>,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
-    let form = parse_form(&body)?;
-    visit.check_form(&form.csrf)?;
+    let form = posted_form(&visit, &body)?;
     let user = visit.user()?;
     if form.go == "edit" {
         return Ok(render(&new_page(&state, &visit, user, form)));
