@@ -1,11 +1,8 @@
 //! Bulk jobs: the dry run changes nothing, per-row keeps the good rows, all-or-nothing keeps
 //! none when one fails, a re-upload applies nothing twice, and a job is its owner's alone.
 
-use axum::body::Body;
-use axum::http::{Method, Request};
-use http_body_util::BodyExt;
+use axum::http::Method;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use crate::on_both_stores;
 use crate::support::*;
@@ -24,35 +21,14 @@ async fn upload_keyed(
     file: &[u8],
     key: Option<&str>,
 ) -> (u16, Value, bool) {
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(format!("/api/v1/bulk?{query}"))
-        .header("authorization", format!("Bearer {}", caller.token))
-        .header("accept-language", "en")
-        .header("content-type", "text/csv");
-    if let Some(key) = key {
-        request = request.header("idempotency-key", key);
-    }
-    let response = caller
-        .app
-        .router
-        .clone()
-        .oneshot(request.body(Body::from(file.to_vec())).expect("request"))
-        .await
-        .expect("response");
-    let status = response.status().as_u16();
-    let replayed = response.headers().get("idempotent-replayed").is_some();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or_default(),
-        replayed,
-    )
+    let mut headers = vec![("accept-language", "en")];
+    headers.extend(key.map(|k| ("idempotency-key", k)));
+    let path = format!("/api/v1/bulk?{query}");
+    let answer = caller
+        .send_raw(Method::POST, &path, &headers, "text/csv", file.to_vec())
+        .await;
+    let replayed = answer.header("idempotent-replayed").is_some();
+    (answer.status.as_u16(), answer.body, replayed)
 }
 
 /// Commits a job and waits until it has run.

@@ -279,17 +279,29 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> Resp {
+        match body {
+            Some(v) => {
+                let mut headers = headers.to_vec();
+                headers.push(("content-type", "application/json"));
+                self.request_raw(method, path, &headers, Body::from(v.to_string()))
+                    .await
+            }
+            None => self.request_raw(method, path, headers, Body::empty()).await,
+        }
+    }
+
+    /// A request with any body; the answer's body read as JSON where it is.
+    pub async fn request_raw(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> Resp {
         let mut builder = Request::builder().method(method).uri(path);
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let body = match body {
-            Some(v) => {
-                builder = builder.header("content-type", "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
         let response = self
             .router
             .clone()
@@ -441,12 +453,39 @@ impl Caller<'_> {
         body: Option<Value>,
     ) -> Resp {
         let auth = format!("Bearer {}", self.token);
-        let mut headers: Vec<(&str, &str)> = vec![("authorization", auth.as_str())];
+        let headers = self.headers(&auth, extra);
+        self.app.request(method, path, &headers, body).await
+    }
+
+    /// Sends a body as it is (a file), with its content type.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        extra: &[(&str, &str)],
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        let auth = format!("Bearer {}", self.token);
+        let mut headers = self.headers(&auth, extra);
+        headers.push(("content-type", content_type));
+        self.app
+            .request_raw(method, path, &headers, Body::from(body))
+            .await
+    }
+
+    /// The caller's headers (its token, whom it acts for), then `extra`.
+    fn headers<'h>(
+        &'h self,
+        auth: &'h str,
+        extra: &[(&'h str, &'h str)],
+    ) -> Vec<(&'h str, &'h str)> {
+        let mut headers: Vec<(&str, &str)> = vec![("authorization", auth)];
         if let Some(e) = &self.act_for {
             headers.push(("act-for", e.as_str()));
         }
         headers.extend_from_slice(extra);
-        self.app.request(method, path, &headers, body).await
+        headers
     }
 
     pub async fn get(&self, path: &str) -> Resp {
