@@ -167,31 +167,6 @@ impl Store {
             }
         }
     }
-
-    /// The mandator's mandates to any of these mandatees (for answers from history).
-    pub async fn mandates_from_to(
-        &self,
-        mandator: &Party,
-        mandatees: &[String],
-    ) -> Result<Vec<Mandate>> {
-        let mut found = Vec::new();
-        for mandatee in mandatees {
-            let docs: Vec<String> = on_pool!(self, pool => {
-                sqlx::query("SELECT doc FROM mandates WHERE mandator = $1 AND mandatee = $2")
-                    .bind(mandator.as_str())
-                    .bind(mandatee)
-                    .fetch_all(pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<String, _>("doc"))
-                    .collect::<std::result::Result<_, _>>()?
-            });
-            for d in docs {
-                found.push(decode(&d)?);
-            }
-        }
-        Ok(found)
-    }
 }
 
 impl WriteTx {

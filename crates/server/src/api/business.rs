@@ -266,11 +266,11 @@ pub(crate) async fn evaluate(
             let mut mandatees: BTreeSet<String> =
                 roles.iter().map(|r| r.enterprise.to_string()).collect();
             mandatees.insert(q.actor.to_string());
-            let mandatees: Vec<String> = mandatees.into_iter().collect();
-            let mut mandates = state
-                .store()
-                .mandates_from_to(&q.mandator, &mandatees)
-                .await?;
+            let pairs: Vec<(String, String)> = mandatees
+                .into_iter()
+                .map(|mandatee| (q.mandator.as_str().to_owned(), mandatee))
+                .collect();
+            let mut mandates = state.store().mandates_between(&pairs).await?;
             mandates.retain(|m| m.terms.domain == client.domain);
             Ok((
                 decide(&q.actor, &q.mandator, &q.type_code, t, &mandates, &roles),
