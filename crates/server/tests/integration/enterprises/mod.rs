@@ -7,13 +7,6 @@
 //! - company `COMPANY`: legal representative EVA;
 //! - second office `OTHER_OFFICE`: legal representative `OTHER_OFFICE_REPRESENTATIVE`.
 
-#[path = "../support/mod.rs"]
-#[expect(
-    clippy::expect_used,
-    reason = "the shared harness fails loudly where its setup fails"
-)]
-mod support;
-
 mod acting;
 mod register;
 mod roster;

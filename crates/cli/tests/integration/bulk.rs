@@ -1,20 +1,12 @@
 //! `mandates bulk` against the real server: a dry run that finds an invalid row, a per-row commit
 //! that applies the valid rows, and a clean file committed with exit status 0.
 
-#![expect(
-    clippy::expect_used,
-    reason = "a test fails loudly at the step that broke"
-)]
-
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-#[path = "server/mod.rs"]
-mod server;
-
-use server::{ANN, ann_token, free_port, ready, serve};
+use crate::server::{ANN, ann_token, file_period, free_port, ready, serve};
 
 async fn ann_gives(http: &reqwest::Client, base: &str, token: &str) -> usize {
     let list: Value = http
@@ -63,15 +55,7 @@ async fn bulk_reports_rows_commits_per_row_and_exits_by_outcome() {
     ready(&http, &base).await;
     let token = ann_token(&http, &base).await;
 
-    // The server runs on the real clock, so the file's dates follow it; two days ahead is
-    // after today in Brussels whatever the hour.
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "a separate server process reads the real clock too"
-    )]
-    let today = chrono::Utc::now().date_naive();
-    let from = today + chrono::Days::new(2);
-    let until = today + chrono::Days::new(300);
+    let (from, until) = file_period();
     let row = |mandatee: &str| format!("{ANN};{mandatee};fin.myminfin_consult;{from};{until}\n");
     let header = "mandator;mandatee;types;valid_from;valid_until\n";
     let mixed = dir.path().join("mixed.csv");

@@ -2,14 +2,6 @@
 //! anti-forgery, security headers, languages, and the pages' changes going through the same
 //! rules as the API. (The whole journey in a real browser is in `e2e/`.)
 
-#![expect(
-    clippy::expect_used,
-    reason = "a test fails loudly at the step that broke"
-)]
-
-#[path = "../support/mod.rs"]
-mod support;
-
 mod browser;
 mod pages;
 mod sessions;

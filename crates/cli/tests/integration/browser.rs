@@ -3,13 +3,12 @@
 //! `mandates` binary. Needs Node.js and Chromium; without them the suite is skipped with a
 //! notice, and under CI (`CI` set) that is a failure.
 
-#![expect(
-    clippy::expect_used,
-    reason = "a test fails loudly at the step that broke"
-)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The browser scenarios in `e2e/tests` (Node counts each test and subtest): fewer ran means
+/// a file was not loaded.
+const MIN_SCENARIOS: u64 = 18;
 
 fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM_PATH")
@@ -61,6 +60,26 @@ fn the_pages_work_in_a_real_browser() {
         run.status.success(),
         "browser tests failed:\n{out}\n{}",
         String::from_utf8_lossy(&run.stderr)
+    );
+    // A green exit is not enough: every scenario must have run and passed, none skipped.
+    let count = |name: &str| -> u64 {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("# {name} ")))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("the browser run printed no '# {name}' count:\n{out}"))
+    };
+    let tests = count("tests");
+    assert!(
+        tests >= MIN_SCENARIOS,
+        "only {tests} browser scenarios ran (at least {MIN_SCENARIOS} exist):\n{out}"
+    );
+    for not_run in ["skipped", "todo", "cancelled", "fail"] {
+        assert_eq!(count(not_run), 0, "browser scenarios {not_run}:\n{out}");
+    }
+    assert_eq!(
+        count("pass"),
+        tests,
+        "not every browser scenario passed:\n{out}"
     );
     // The summary, for whoever reads the test output.
     for line in out.lines().filter(|l| l.starts_with("# ")) {

@@ -2,9 +2,9 @@
 
 use chrono::Duration;
 
-use crate::browser::Browser;
 use crate::on_both_stores;
 use crate::support::*;
+use crate::web::browser::Browser;
 
 async fn every_page_sends_strict_headers_and_cookies(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {

@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
+use super::*;
 use crate::on_both_stores;
 use crate::support::*;
-use crate::*;
 
 /// The events of a mandate's history as `(kind, person, party)`.
 async fn who_did_what(caller: &Caller<'_>, id: &str) -> Vec<(String, Value, Value)> {

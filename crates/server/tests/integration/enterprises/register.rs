@@ -6,9 +6,9 @@ use mandates_server::error::ApiError;
 use mandates_server::service::roles::{ImportReport, RegisterRow, import_legal_representatives};
 use serde_json::json;
 
+use super::*;
 use crate::on_both_stores;
 use crate::support::*;
-use crate::*;
 
 /// Imports a register file in one write transaction, committed.
 async fn import(app: &TestApp, rows: &[RegisterRow]) -> ImportReport {

@@ -1,7 +1,5 @@
 //! The real `mandates` server as a test starts it: demo mode, no demo data, a free port.
 
-#![allow(dead_code, reason = "each test binary uses a part of it")]
-
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -10,6 +8,18 @@ use serde_json::Value;
 
 /// Citizen A of the demo identities.
 pub const ANN: &str = "85073003328";
+
+/// A period for the rows of a file: from two days after today to 300 days after. The server
+/// runs on the real clock, so a file's dates must follow it (a fixed date ages into the past);
+/// two days ahead is after today in Brussels whatever the hour.
+pub fn file_period() -> (chrono::NaiveDate, chrono::NaiveDate) {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a separate server process reads the real clock too"
+    )]
+    let today = chrono::Utc::now().date_naive();
+    (today + chrono::Days::new(2), today + chrono::Days::new(300))
+}
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -1,10 +1,5 @@
 //! The `mandates` binary as an operator runs it.
 
-#![expect(
-    clippy::expect_used,
-    reason = "a test fails loudly at the step that broke"
-)]
-
 use std::path::Path;
 use std::process::{Command, Output};
 

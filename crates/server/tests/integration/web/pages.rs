@@ -1,9 +1,9 @@
 //! The pages' journeys: create, sign, stop; repeated forms; errors in the user's language;
 //! the choice of language and of whom one acts for.
 
-use crate::browser::{Browser, mandate_id};
 use crate::on_both_stores;
 use crate::support::*;
+use crate::web::browser::{Browser, mandate_id};
 
 fn draft<'a>(other: &'a str, once: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![

@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
+use super::*;
 use crate::on_both_stores;
 use crate::support::*;
-use crate::*;
 
 /// The roster's entries as `(person, kind, domain, in_force)`, sorted.
 fn summary(roster: &[serde_json::Value]) -> Vec<(String, String, Option<String>, bool)> {

@@ -1,0 +1,15 @@
+//! The `mandates` command as its users meet it: its subcommands, the bulk command against
+//! a real server, a bulk job that survives a killed server, and the pages in a real browser.
+//! One test binary: each costs a link.
+
+#![expect(
+    clippy::expect_used,
+    reason = "a test fails loudly at the step that broke"
+)]
+
+mod server;
+
+mod browser;
+mod bulk;
+mod commands;
+mod resume;
