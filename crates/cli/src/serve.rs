@@ -52,7 +52,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let url = config.database_url();
     let state = mandates_server::build(config, store.clone(), Clock::System, &base)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| mandates_server::error::chain(&e))?;
     tracing::info!(address = %base, database = %describe_url(&url), demo, "listening");
     if demo {
         eprintln!(
@@ -62,7 +62,7 @@ pub async fn run(config: Config) -> Result<(), String> {
             "For the API, a token: curl -s -X POST {base}/demo/token -H 'content-type: application/json' -d '{{\"sub\":\"85073003328\"}}'"
         );
     }
-    let app = mandates_server::api::router(state.clone());
+    let app = mandates_server::app::router(state.clone());
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -14,7 +14,7 @@ use mandates_store::Store;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::service::mandates::{Action, Policy, act, create};
 
 /// How long a demo token is valid.
@@ -31,10 +31,9 @@ pub struct DemoIssuer {
 
 impl DemoIssuer {
     /// A new issuer with a fresh random key.
-    pub fn generate(issuer: &str, audience: &str) -> Result<Self, String> {
+    pub fn generate(issuer: &str, audience: &str) -> Result<Self, crate::error::Cause> {
         let (kid, der, jwk) = crate::tokens::generate_ed25519()?;
-        let jwks: JwkSet = serde_json::from_value(serde_json::json!({ "keys": [jwk] }))
-            .map_err(|e| e.to_string())?;
+        let jwks: JwkSet = serde_json::from_value(serde_json::json!({ "keys": [jwk] }))?;
         Ok(DemoIssuer {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
@@ -54,7 +53,7 @@ impl DemoIssuer {
         person: &Insz,
         acr: Option<&str>,
         now: Instant,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, AppError> {
         #[derive(Serialize)]
         struct Claims<'a> {
             iss: &'a str,
@@ -78,7 +77,8 @@ impl DemoIssuer {
             acr,
             amr: ["demo"],
         };
-        encode(&header, &claims, &self.key).map_err(|e| ApiError::Internal(e.to_string()))
+        encode(&header, &claims, &self.key)
+            .map_err(|e| AppError::internal("signing a demo token", e))
     }
 }
 
@@ -139,12 +139,12 @@ pub const IDENTITIES: [DemoIdentity; 8] = [
     },
 ];
 
-fn insz(n: &str) -> Result<Insz, ApiError> {
-    Insz::parse(n).map_err(|e| ApiError::Internal(format!("demo number {n}: {e}")))
+fn insz(n: &str) -> Result<Insz, AppError> {
+    Insz::parse(n).map_err(|e| AppError::internal("reading a demo national number", e))
 }
 
-fn kbo(n: &str) -> Result<Kbo, ApiError> {
-    Kbo::parse(n).map_err(|e| ApiError::Internal(format!("demo number {n}: {e}")))
+fn kbo(n: &str) -> Result<Kbo, AppError> {
+    Kbo::parse(n).map_err(|e| AppError::internal("reading a demo enterprise number", e))
 }
 
 fn role(
@@ -155,7 +155,7 @@ fn role(
     types: &[&str],
     from: NaiveDate,
     at: Instant,
-) -> Result<EnterpriseRole, ApiError> {
+) -> Result<EnterpriseRole, AppError> {
     Ok(EnterpriseRole {
         id: Uuid::new_v4(),
         enterprise: kbo(enterprise)?,
@@ -315,7 +315,7 @@ fn stories(now: Instant) -> Vec<Story> {
 
 /// Fills an empty demo database: the roster of three enterprises and mandates in every
 /// state. Does nothing when mandates exist already.
-pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), ApiError> {
+pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), AppError> {
     if store.last_seq().await? > 1 {
         return Ok(());
     }
@@ -388,7 +388,7 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
         min_signing_acr: None,
     };
     for story in stories(now) {
-        let actor = |who: Who, at: Instant| -> Result<Actor, ApiError> {
+        let actor = |who: Who, at: Instant| -> Result<Actor, AppError> {
             match who {
                 Who::Person(p) => Ok(Actor::myself(insz(p)?, auth.clone())),
                 Who::For(p, firm) => Ok(Actor::for_enterprise(

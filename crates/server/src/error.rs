@@ -1,9 +1,7 @@
 //! One error type, two faces: a refusal of the rules or a failure, rendered as
 //! `application/problem+json` in the request's language with the request id.
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mandates_domain::error::ErrorKind;
 use mandates_domain::{DomainError, FieldError};
@@ -13,39 +11,82 @@ use serde_json::{Map, Value, json};
 use crate::auth::AuthError;
 use crate::i18n;
 
-/// Everything a handler can answer instead of success.
+/// What a failure was caused by, kept whole for the logs (never shown to the client).
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything the application can answer instead of success: a refusal of the rules, a
+/// request that cannot be read, or a failure (with its cause, for the logs).
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum AppError {
     #[error("refused: {0}")]
     Domain(#[from] DomainError),
-    #[error("unauthenticated: {0}")]
-    Unauthenticated(AuthError),
+    #[error("unauthenticated")]
+    Unauthenticated(#[source] AuthError),
     #[error("no such route")]
     NoRoute,
     #[error("method not allowed")]
     MethodNotAllowed,
-    #[error("unreadable body: {1}")]
+    /// The body or query cannot be read; the reason speaks of what the client sent.
+    #[error("unreadable request: {1}")]
     Body(StatusCode, String),
     #[error("concurrent change")]
     Concurrent,
     #[error("idempotency key reused")]
     KeyReused,
-    #[error("unavailable: {0}")]
-    Unavailable(String),
-    #[error("identity provider unavailable: {0}")]
-    IdentityProvider(String),
-    #[error("internal: {0}")]
-    Internal(String),
+    /// The store failed: unavailable (503) or a failed statement (500).
+    #[error("store")]
+    Store(#[source] StoreError),
+    #[error("identity provider unavailable: {context}")]
+    IdentityProvider {
+        context: String,
+        #[source]
+        source: Option<Cause>,
+    },
+    #[error("internal error: {context}")]
+    Internal {
+        context: &'static str,
+        #[source]
+        source: Cause,
+    },
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict => ApiError::Concurrent,
-            e if e.is_unavailable() => ApiError::Unavailable(e.to_string()),
-            other => ApiError::Internal(other.to_string()),
+impl AppError {
+    /// A failure of ours, with what was being done and why it failed.
+    pub fn internal(context: &'static str, source: impl Into<Cause>) -> Self {
+        AppError::Internal {
+            context,
+            source: source.into(),
         }
     }
+
+    /// The identity provider could not be used.
+    pub fn identity_provider(context: impl Into<String>, source: Option<Cause>) -> Self {
+        AppError::IdentityProvider {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => AppError::Concurrent,
+            other => AppError::Store(other),
+        }
+    }
+}
+
+/// An error and every cause below it, for a log line.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 /// What the renderer needs; travels in the response extensions to the middleware, which
@@ -58,7 +99,7 @@ struct Problem {
     fields: Vec<FieldError>,
 }
 
-impl ApiError {
+impl AppError {
     fn problem(&self) -> Problem {
         let simple = |status, code| Problem {
             status,
@@ -67,7 +108,7 @@ impl ApiError {
             fields: Vec::new(),
         };
         match self {
-            ApiError::Domain(e) => Problem {
+            AppError::Domain(e) => Problem {
                 status: match e.kind {
                     ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
                     ErrorKind::NotFound => StatusCode::NOT_FOUND,
@@ -78,46 +119,51 @@ impl ApiError {
                 args: e.args.clone(),
                 fields: e.fields.clone(),
             },
-            ApiError::Unauthenticated(_) => simple(StatusCode::UNAUTHORIZED, "unauthenticated"),
-            ApiError::NoRoute => simple(StatusCode::NOT_FOUND, "not_found"),
-            ApiError::MethodNotAllowed => {
+            AppError::Unauthenticated(_) => simple(StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::NoRoute => simple(StatusCode::NOT_FOUND, "not_found"),
+            AppError::MethodNotAllowed => {
                 simple(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
             }
-            ApiError::Body(status, reason) => Problem {
+            AppError::Body(status, reason) => Problem {
                 args: vec![("reason", reason.clone())],
                 ..simple(*status, "invalid_body")
             },
-            ApiError::Concurrent => simple(StatusCode::CONFLICT, "concurrent_change"),
-            ApiError::KeyReused => {
+            AppError::Concurrent => simple(StatusCode::CONFLICT, "concurrent_change"),
+            AppError::KeyReused => {
                 simple(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
-            ApiError::Unavailable(_) => {
+            AppError::Store(e) if e.is_unavailable() => {
                 simple(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }
-            ApiError::IdentityProvider(_) => simple(
+            AppError::Store(_) | AppError::Internal { .. } => {
+                simple(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+            }
+            AppError::IdentityProvider { .. } => simple(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "identity_provider_unavailable",
             ),
-            ApiError::Internal(_) => simple(StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
 }
 
-impl ApiError {
+impl AppError {
     /// The HTTP status it answers with.
     pub fn status(&self) -> StatusCode {
         self.problem().status
     }
 
-    /// Logs what operators must see (failures, not refusals).
+    /// Logs what operators must see (failures, with their causes; not refusals).
     pub fn log(&self) {
         match self {
-            ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
-            ApiError::Unavailable(detail) => tracing::warn!(error = %detail, "store unavailable"),
-            ApiError::IdentityProvider(detail) => {
-                tracing::warn!(error = %detail, "identity provider unavailable")
+            AppError::Internal { .. } => tracing::error!(error = %chain(self), "internal error"),
+            AppError::Store(e) if e.is_unavailable() => {
+                tracing::warn!(error = %chain(self), "store unavailable")
             }
-            ApiError::Unauthenticated(reason) => tracing::debug!(reason = %reason, "token refused"),
+            AppError::Store(_) => tracing::error!(error = %chain(self), "store failed"),
+            AppError::IdentityProvider { .. } => {
+                tracing::warn!(error = %chain(self), "identity provider unavailable")
+            }
+            AppError::Unauthenticated(reason) => tracing::debug!(reason = %reason, "token refused"),
             _ => {}
         }
     }
@@ -145,7 +191,7 @@ fn message_id(p: &Problem) -> &'static str {
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let problem = self.problem();
@@ -159,9 +205,6 @@ impl IntoResponse for ApiError {
         response
     }
 }
-
-/// The header that carries the id of a request, generated when the client sends none.
-pub const REQUEST_ID: &str = "x-request-id";
 
 pub fn field_message(lang: mandates_domain::Lang, f: &FieldError) -> String {
     field_text(lang, f.code, &f.args)
@@ -210,57 +253,31 @@ fn problem_body(p: &Problem, lang: mandates_domain::Lang, request_id: &str) -> V
     body
 }
 
-/// The id of a request, for handlers that show it.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-/// Gives every request an id, and renders problems in the request's language.
-pub async fn request_context(mut request: Request, next: Next) -> Response {
-    let lang = i18n::request_lang(request.headers());
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    request
-        .extensions_mut()
-        .insert(RequestId(request_id.clone()));
-    let span = tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path());
-    let mut response = {
-        let _enter = span.enter();
-        tracing::debug!("started");
-        drop(_enter);
-        tracing::Instrument::instrument(next.run(request), span.clone()).await
+/// Renders the problem a handler answered with (if any) as `application/problem+json` in
+/// the request's language, with its id; other answers pass unchanged.
+pub fn render_problem(
+    mut response: Response,
+    lang: mandates_domain::Lang,
+    request_id: &str,
+    span: &tracing::Span,
+) -> Response {
+    let Some(problem) = response.extensions_mut().remove::<Problem>() else {
+        return response;
     };
-    if let Some(problem) = response.extensions_mut().remove::<Problem>() {
-        if problem.status.is_server_error() {
-            let _enter = span.enter();
-            tracing::error!(status = problem.status.as_u16(), "answered with an error");
+    if problem.status.is_server_error() {
+        let _enter = span.enter();
+        tracing::error!(status = problem.status.as_u16(), "answered with an error");
+    }
+    let body = problem_body(&problem, lang, request_id);
+    let mut rendered = (problem.status, axum::Json(body)).into_response();
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rendered.headers_mut().insert(name.clone(), value.clone());
         }
-        let body = problem_body(&problem, lang, &request_id);
-        let mut rendered = (problem.status, axum::Json(body)).into_response();
-        for (name, value) in response.headers() {
-            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-                rendered.headers_mut().insert(name.clone(), value.clone());
-            }
-        }
-        rendered.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response = rendered;
     }
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID, value);
-    }
-    // A page may have answered in the language its visitor chose.
-    if !response.headers().contains_key(header::CONTENT_LANGUAGE) {
-        response.headers_mut().insert(
-            header::CONTENT_LANGUAGE,
-            HeaderValue::from_static(lang.code()),
-        );
-    }
-    response
+    rendered.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    rendered
 }

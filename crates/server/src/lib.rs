@@ -4,11 +4,13 @@
 
 pub mod access_log;
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod http;
 pub mod i18n;
 pub mod index;
 pub mod service;

@@ -29,7 +29,7 @@ struct Inner {
     demo: Option<DemoIssuer>,
     clock: Clock,
     config: Config,
-    login: crate::web::login::Login,
+    login: crate::auth::provider::Login,
     /// The task that keeps the index current; stopped at shutdown (it holds a connection).
     follower: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -39,8 +39,17 @@ struct Inner {
 pub enum StartupError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Keys(#[from] crate::tokens::KeyError),
+    /// The configuration or the database does not allow it; the text says why.
     #[error("{0}")]
     Refused(String),
+    #[error("{context}")]
+    Failed {
+        context: &'static str,
+        #[source]
+        source: crate::error::Cause,
+    },
 }
 
 impl AppState {
@@ -89,7 +98,7 @@ impl AppState {
     pub fn demo(&self) -> Option<&DemoIssuer> {
         self.0.demo.as_ref()
     }
-    pub fn login(&self) -> &crate::web::login::Login {
+    pub fn login(&self) -> &crate::auth::provider::Login {
         &self.0.login
     }
     pub fn clock(&self) -> &Clock {
@@ -152,16 +161,26 @@ pub async fn build(
     let catalog = crate::service::catalog::sync(&store, file_catalog, now).await?;
     let (verifier, demo) = if config.demo {
         let issuer = format!("{}/demo", public_base.trim_end_matches('/'));
-        let demo =
-            DemoIssuer::generate(&issuer, &config.auth.audience).map_err(StartupError::Refused)?;
+        let demo = DemoIssuer::generate(&issuer, &config.auth.audience).map_err(|source| {
+            StartupError::Failed {
+                context: "making the demo issuer's key",
+                source,
+            }
+        })?;
         if config.demo_data {
             crate::demo::seed(&store, &catalog, now)
                 .await
-                .map_err(|e| StartupError::Refused(format!("demo data: {e}")))?;
+                .map_err(|e| StartupError::Failed {
+                    context: "seeding the demo data",
+                    source: e.into(),
+                })?;
         }
         crate::service::clients::add_demo_clients(&store, &catalog, now)
             .await
-            .map_err(|e| StartupError::Refused(format!("demo clients: {e}")))?;
+            .map_err(|e| StartupError::Failed {
+                context: "registering the demo clients",
+                source: e.into(),
+            })?;
         (
             Verifier::fixed(&issuer, &config.auth, demo.jwks().clone()),
             Some(demo),
@@ -200,7 +219,7 @@ pub async fn build(
         demo,
         clock,
         config,
-        login: crate::web::login::Login::default(),
+        login: crate::auth::provider::Login::default(),
         follower: std::sync::Mutex::new(Some(follower)),
     }));
     keep_keys_fresh(&state);

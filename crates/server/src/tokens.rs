@@ -35,12 +35,25 @@ const RETIRE_AFTER_DAYS: i64 = 7;
 /// At most this many verified tokens are remembered.
 const CACHE_LIMIT: usize = 50_000;
 
+/// Why a key or a token could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("no random bytes")]
+    Random(#[from] getrandom::Error),
+    #[error("the key could not be encoded")]
+    Encoding(#[from] ed25519_dalek::pkcs8::Error),
+    #[error("the token could not be signed")]
+    Signing(#[from] jsonwebtoken::errors::Error),
+    #[error("there is no signing key")]
+    NoKey,
+}
+
 /// A new Ed25519 key: its id, its PKCS#8 DER (secret) and its public JWK.
-pub fn generate_ed25519() -> Result<(String, Vec<u8>, serde_json::Value), String> {
+pub fn generate_ed25519() -> Result<(String, Vec<u8>, serde_json::Value), TokenError> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| e.to_string())?;
+    getrandom::fill(&mut seed)?;
     let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let der = signing.to_pkcs8_der().map_err(|e| e.to_string())?;
+    let der = signing.to_pkcs8_der()?;
     let x = URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
     let digest = sha2::Sha256::digest(x.as_bytes());
     let kid = URL_SAFE_NO_PAD.encode(&digest[..12]);
@@ -119,13 +132,22 @@ pub struct ServiceTokens {
     verified: RwLock<HashMap<String, (ClientPrincipal, i64)>>,
 }
 
+/// Why the signing keys could not be made or read.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
 impl ServiceTokens {
     /// Loads the keys from the store, making a new one when there is none or the newest is old.
     pub async fn load(
         store: &Store,
         issuer: &str,
         now: Instant,
-    ) -> Result<ServiceTokens, StoreError> {
+    ) -> Result<ServiceTokens, KeyError> {
         let tokens = ServiceTokens {
             issuer: issuer.to_owned(),
             keys: RwLock::new(Vec::new()),
@@ -137,13 +159,13 @@ impl ServiceTokens {
 
     /// Makes a new key when the newest is old, then rereads the keys (another instance may
     /// have made one). Run at start-up and periodically: keys rotate without a restart.
-    pub async fn refresh(&self, store: &Store, now: Instant) -> Result<(), StoreError> {
+    pub async fn refresh(&self, store: &Store, now: Instant) -> Result<(), KeyError> {
         let stored = store.signing_keys().await?;
         let fresh = stored
             .first()
             .is_some_and(|k| now - k.created_at < Duration::days(ROTATE_AFTER_DAYS));
         if !fresh {
-            let (kid, der, jwk) = generate_ed25519().map_err(StoreError::Corrupt)?;
+            let (kid, der, jwk) = generate_ed25519()?;
             let mut tx = store.begin_unlocked().await?;
             tx.add_signing_key(&SigningKey {
                 kid,
@@ -155,7 +177,7 @@ impl ServiceTokens {
             tx.commit().await?;
             tracing::info!("made a new token signing key");
         }
-        self.reload(store, now).await
+        Ok(self.reload(store, now).await?)
     }
 
     /// Rereads the keys: newest first, without those retired at `now`.
@@ -190,21 +212,21 @@ impl ServiceTokens {
 
     /// Signs with the newest key that has been published long enough (the only key, on a
     /// new installation).
-    fn sign<T: Serialize>(&self, claims: &T, now: Instant) -> Result<String, String> {
+    fn sign<T: Serialize>(&self, claims: &T, now: Instant) -> Result<String, TokenError> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
         let key = keys
             .iter()
             .find(|k| now - k.created_at >= Duration::minutes(PUBLISH_BEFORE_USE_MINUTES))
             .or_else(|| keys.last())
-            .ok_or("no signing key")?;
+            .ok_or(TokenError::NoKey)?;
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(key.kid.clone());
         header.typ = Some("at+jwt".into());
-        encode(&header, claims, &key.encoding).map_err(|e| e.to_string())
+        Ok(encode(&header, claims, &key.encoding)?)
     }
 
     /// A client-credentials token for a business application.
-    pub fn issue_client_token(&self, client: &Client, now: Instant) -> Result<String, String> {
+    pub fn issue_client_token(&self, client: &Client, now: Instant) -> Result<String, TokenError> {
         self.sign(
             &ClientClaims {
                 iss: self.issuer.clone(),
@@ -227,7 +249,7 @@ impl ServiceTokens {
         &self,
         grant: &ActingFor,
         now: Instant,
-    ) -> Result<(String, i64), String> {
+    ) -> Result<(String, i64), TokenError> {
         let exp = (now.timestamp() + ACTING_FOR_SECONDS)
             .min(grant.until.map_or(i64::MAX, |u| u.timestamp()));
         let claims = serde_json::json!({
@@ -338,8 +360,8 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// A new random client secret.
-pub fn new_secret() -> Result<String, String> {
+pub fn new_secret() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    getrandom::fill(&mut bytes)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }

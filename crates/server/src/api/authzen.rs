@@ -14,8 +14,8 @@ use crate::api::business::{
     BusinessClient, CheckAnswer, CheckRequest, MAX_BATCH, Question, answer, ensure_fresh, evaluate,
     read_question, record,
 };
-use crate::api::extract::{JsonBody, RequestLang};
-use crate::error::ApiError;
+use crate::error::AppError;
+use crate::http::extract::{JsonBody, RequestLang};
 
 /// An AuthZEN entity: `{type, id}`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -120,7 +120,7 @@ async fn run(
     client: &crate::tokens::ClientPrincipal,
     lang: mandates_domain::Lang,
     requests: &[CheckRequest],
-) -> Result<Vec<DecisionView>, ApiError> {
+) -> Result<Vec<DecisionView>, AppError> {
     if requests.len() > MAX_BATCH {
         return Err(DomainError::field(
             FieldError::new("evaluations", "too_many_checks").arg("max", MAX_BATCH),
@@ -167,13 +167,13 @@ pub async fn evaluation(
     BusinessClient(client): BusinessClient,
     RequestLang(lang): RequestLang,
     body: JsonBody<Evaluation>,
-) -> Result<Json<DecisionView>, ApiError> {
+) -> Result<Json<DecisionView>, AppError> {
     let request = as_check(&body.value, &Evaluation::default());
     let mut answers = run(&state, &client, lang, std::slice::from_ref(&request)).await?;
     answers
         .pop()
         .map(Json)
-        .ok_or_else(|| ApiError::Internal("no answer".into()))
+        .ok_or_else(|| AppError::internal("answering an evaluation", "no answer"))
 }
 
 /// AuthZEN access evaluations: many at once (up to 1000), top-level values as defaults.
@@ -186,7 +186,7 @@ pub async fn evaluations(
     BusinessClient(client): BusinessClient,
     RequestLang(lang): RequestLang,
     body: JsonBody<Evaluations>,
-) -> Result<Json<DecisionsView>, ApiError> {
+) -> Result<Json<DecisionsView>, AppError> {
     let b = &body.value;
     let requests: Vec<CheckRequest> = if b.evaluations.is_empty() {
         vec![as_check(&b.defaults, &Evaluation::default())]

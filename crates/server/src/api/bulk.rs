@@ -16,10 +16,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::extract::{ActFor, IdempotencyKey, QueryParams, RequestLang, UploadedFile};
 use crate::api::write::REPLAYED;
 use crate::auth::Principal;
-use crate::error::{ApiError, field_text};
+use crate::error::{AppError, field_text};
+use crate::http::extract::{ActFor, IdempotencyKey, QueryParams, RequestLang, UploadedFile};
 use crate::service::bulk::{self, JobAnswer, Keyed, Mode, RowError, Upload};
 
 /// How to read the file and what to do with it.
@@ -116,9 +116,9 @@ pub async fn view(
     after: i64,
     limit: i64,
     lang: mandates_domain::Lang,
-) -> Result<JobView, ApiError> {
+) -> Result<JobView, AppError> {
     let doc: bulk::JobDoc =
-        serde_json::from_str(&job.doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+        serde_json::from_str(&job.doc).map_err(|e| AppError::internal("reading a bulk job", e))?;
     let rows = state.store().bulk_rows(job.id, after, limit).await?;
     let next_after = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.line))
@@ -146,10 +146,10 @@ async fn owned(
     principal: &Principal,
     act_for: Option<&mandates_domain::Kbo>,
     id: &str,
-) -> Result<(StoredJob, Actor), ApiError> {
+) -> Result<(StoredJob, Actor), AppError> {
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), principal, act_for, now).await?;
-    let not_found = || ApiError::from(DomainError::not_found("bulk_job_not_found"));
+    let not_found = || AppError::from(DomainError::not_found("bulk_job_not_found"));
     let id = Uuid::parse_str(id).map_err(|_| not_found())?;
     match state.store().bulk_job(id).await? {
         Some(job) if job.owner == actor.party.as_str() => Ok((job, actor)),
@@ -204,7 +204,7 @@ pub async fn upload(
     IdempotencyKey(key): IdempotencyKey,
     QueryParams(params): QueryParams<UploadParams>,
     file: UploadedFile,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let fingerprint = upload_fingerprint(&file);
     let keyed = key.as_deref().map(|key| Keyed {
         key,
@@ -231,7 +231,7 @@ pub async fn upload_job(
     params: UploadParams,
     body: &[u8],
     key: Option<Keyed<'_>>,
-) -> Result<JobAnswer, ApiError> {
+) -> Result<JobAnswer, AppError> {
     let mut errors = FieldErrors::default();
     let operation = params.operation.as_deref().and_then(Operation::parse);
     if operation.is_none() {
@@ -352,7 +352,7 @@ pub async fn get_job(
     RequestLang(lang): RequestLang,
     Path(id): Path<String>,
     QueryParams(params): QueryParams<RowsParams>,
-) -> Result<Json<JobView>, ApiError> {
+) -> Result<Json<JobView>, AppError> {
     let (job, _) = owned(&state, &principal, act_for.as_ref(), &id).await?;
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
     Ok(Json(
@@ -372,7 +372,7 @@ pub async fn commit(
     RequestLang(lang): RequestLang,
     IdempotencyKey(key): IdempotencyKey,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let (job, actor) = owned(&state, &principal, act_for.as_ref(), &id).await?;
     let fingerprint = format!("POST /api/v1/bulk/{}/commit", job.id);
     let keyed = key.as_deref().map(|key| Keyed {
@@ -393,7 +393,7 @@ pub async fn results_csv(
     ActFor(act_for): ActFor,
     RequestLang(lang): RequestLang,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let (job, _) = owned(&state, &principal, act_for.as_ref(), &id).await?;
     results_file(&state, &job, lang).await
 }
@@ -403,9 +403,9 @@ pub async fn results_file(
     state: &AppState,
     job: &StoredJob,
     lang: mandates_domain::Lang,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| ApiError::Internal(e.to_string());
+    let fail = |e: csv::Error| AppError::internal("writing the results CSV", e);
     out.write_record(["line", "state", "mandate_id", "errors"])
         .map_err(fail)?;
     let mut after = 0;
@@ -430,7 +430,7 @@ pub async fn results_file(
             .map_err(fail)?;
         }
     }
-    crate::api::csv_download(out, "results.csv")
+    crate::http::csv::download(out, "results.csv")
 }
 
 /// Which template.
@@ -447,15 +447,15 @@ pub struct TemplateParams {
 pub async fn template(
     Path(format): Path<String>,
     QueryParams(params): QueryParams<TemplateParams>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let operation = match params.operation.as_deref() {
         None => Some(Operation::Create),
         Some(o) => Operation::parse(o),
     };
-    let not_found = || ApiError::NoRoute;
+    let not_found = || AppError::NoRoute;
     let format = Format::parse(&format).ok_or_else(not_found)?;
     let operation = operation.ok_or_else(|| {
-        ApiError::from(DomainError::field(
+        AppError::from(DomainError::field(
             FieldError::new("operation", "invalid_value")
                 .arg("value", params.operation.as_deref().unwrap_or_default()),
         ))

@@ -20,9 +20,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::extract::{JsonBody, RequestLang};
 use crate::auth::AuthError;
-use crate::error::ApiError;
+use crate::error::AppError;
+use crate::http::extract::{JsonBody, RequestLang};
 use crate::i18n;
 use crate::tokens::ClientPrincipal;
 
@@ -33,20 +33,20 @@ pub const MAX_BATCH: usize = 1000;
 pub struct BusinessClient(pub ClientPrincipal);
 
 impl FromRequestParts<AppState> for BusinessClient {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = crate::auth::bearer(&parts.headers)
-            .ok_or(ApiError::Unauthenticated(AuthError::Missing))?;
+            .ok_or(AppError::Unauthenticated(AuthError::Missing))?;
         state
             .tokens()
             .verify_client(state.store(), token, state.clock().now())
             .await
             .map(BusinessClient)
-            .map_err(ApiError::Unauthenticated)
+            .map_err(AppError::Unauthenticated)
     }
 }
 
@@ -235,7 +235,7 @@ pub(crate) fn read_question(
 }
 
 /// Makes sure the index has seen `wanted`, catching up once if needed.
-pub(crate) async fn ensure_fresh(state: &AppState, wanted: Option<i64>) -> Result<(), ApiError> {
+pub(crate) async fn ensure_fresh(state: &AppState, wanted: Option<i64>) -> Result<(), AppError> {
     let Some(wanted) = wanted else { return Ok(()) };
     if state.index().applied() < wanted {
         state.catch_up().await;
@@ -256,7 +256,7 @@ pub(crate) async fn evaluate(
     q: &Question,
     client: &ClientPrincipal,
     now: Instant,
-) -> Result<(Decision, i64), ApiError> {
+) -> Result<(Decision, i64), AppError> {
     match q.at {
         Some(t) if t < now => {
             let consistency = state.store().last_seq().await?;
@@ -343,7 +343,7 @@ pub async fn check(
     BusinessClient(client): BusinessClient,
     RequestLang(lang): RequestLang,
     body: JsonBody<CheckRequest>,
-) -> Result<Json<CheckAnswer>, ApiError> {
+) -> Result<Json<CheckAnswer>, AppError> {
     let mut errors = FieldErrors::default();
     let question = read_question(&body.value, &client, "", &state, &mut errors);
     errors.into_result()?;
@@ -367,7 +367,7 @@ pub async fn check_batch(
     BusinessClient(client): BusinessClient,
     RequestLang(lang): RequestLang,
     body: JsonBody<BatchRequest>,
-) -> Result<Json<BatchAnswer>, ApiError> {
+) -> Result<Json<BatchAnswer>, AppError> {
     let checks = &body.value.checks;
     if checks.len() > MAX_BATCH {
         return Err(DomainError::field(
@@ -442,7 +442,7 @@ pub async fn search_mandators(
     State(state): State<AppState>,
     BusinessClient(client): BusinessClient,
     body: JsonBody<SearchRequest>,
-) -> Result<Json<SearchAnswer>, ApiError> {
+) -> Result<Json<SearchAnswer>, AppError> {
     let b = &body.value;
     let mut errors = FieldErrors::default();
     let actor = match &b.actor {
@@ -578,7 +578,7 @@ pub async fn oauth_token(
     State(state): State<AppState>,
     headers: HeaderMap,
     form: Result<axum::Form<TokenRequest>, axum::extract::rejection::FormRejection>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let form = match form {
         Ok(axum::Form(form)) => form,
         Err(e) => {
@@ -623,7 +623,7 @@ pub async fn oauth_token(
     let token = state
         .tokens()
         .issue_client_token(&client, state.clock().now())
-        .map_err(ApiError::Internal)?;
+        .map_err(|e| AppError::internal("issuing a client token", e))?;
     Ok((
         StatusCode::OK,
         Json(serde_json::json!({
@@ -641,7 +641,7 @@ async fn exchange(
     client: &mandates_store::Client,
     form: &TokenRequest,
     lang: Lang,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let bad = |m: &str| Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", m));
     let (Some(subject_token), Some(mandator)) = (&form.subject_token, &form.mandator) else {
         return bad("subject_token and mandator are required");
@@ -731,7 +731,7 @@ async fn exchange(
     let (token, expires_in) = state
         .tokens()
         .issue_acting_for(&grant, now)
-        .map_err(ApiError::Internal)?;
+        .map_err(|e| AppError::internal("issuing an exchanged token", e))?;
     Ok((
         StatusCode::OK,
         Json(serde_json::json!({

@@ -7,9 +7,9 @@ use mandates_domain::{DomainError, FieldError, Insz};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::extract::JsonBody;
 use crate::demo::{DemoIdentity, IDENTITIES};
-use crate::error::ApiError;
+use crate::error::AppError;
+use crate::http::extract::JsonBody;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenRequest {
@@ -26,15 +26,15 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
-fn issuer(state: &AppState) -> Result<&crate::demo::DemoIssuer, ApiError> {
-    state.demo().ok_or(ApiError::NoRoute)
+fn issuer(state: &AppState) -> Result<&crate::demo::DemoIssuer, AppError> {
+    state.demo().ok_or(AppError::NoRoute)
 }
 
 /// A token for any valid national number.
 pub async fn token(
     State(state): State<AppState>,
     body: JsonBody<TokenRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<Json<TokenResponse>, AppError> {
     let demo = issuer(&state)?;
     let Some(sub) = body.value.sub.as_deref() else {
         return Err(DomainError::field(FieldError::new("sub", "required")).into());
@@ -53,13 +53,13 @@ pub async fn token(
 /// The demo identities and what each is for.
 pub async fn identities(
     State(state): State<AppState>,
-) -> Result<Json<&'static [DemoIdentity]>, ApiError> {
+) -> Result<Json<&'static [DemoIdentity]>, AppError> {
     issuer(&state)?;
     Ok(Json(&IDENTITIES))
 }
 
 /// The demo issuer's discovery document.
-pub async fn discovery(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn discovery(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
     let demo = issuer(&state)?;
     Ok(Json(serde_json::json!({
         "issuer": demo.issuer,
@@ -74,6 +74,6 @@ pub async fn discovery(State(state): State<AppState>) -> Result<Json<serde_json:
 /// The demo issuer's public keys.
 pub async fn jwks(
     State(state): State<AppState>,
-) -> Result<Json<jsonwebtoken::jwk::JwkSet>, ApiError> {
+) -> Result<Json<jsonwebtoken::jwk::JwkSet>, AppError> {
     Ok(Json(issuer(&state)?.jwks().clone()))
 }

@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::extract::{IdempotencyKey, JsonBody};
 use crate::api::views::{RoleView, Roster};
 use crate::api::write::{Change, perform};
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::AppError;
+use crate::http::extract::{IdempotencyKey, JsonBody};
 use crate::service::roles::RoleDraft;
 
 /// A manager role (for a domain) or an executor role (for types of a domain) to assign.
@@ -38,13 +38,13 @@ async fn acting_for(
     state: &AppState,
     principal: &Principal,
     number: &str,
-) -> Result<(mandates_domain::access::Actor, Kbo), ApiError> {
-    let not_found = || ApiError::from(DomainError::not_found("enterprise_not_found"));
+) -> Result<(mandates_domain::access::Actor, Kbo), AppError> {
+    let not_found = || AppError::from(DomainError::not_found("enterprise_not_found"));
     let enterprise = Kbo::parse(number).map_err(|_| not_found())?;
     let now = state.clock().now();
     match crate::service::actor(state.store(), principal, Some(&enterprise), now).await {
         Ok(actor) => Ok((actor, enterprise)),
-        Err(ApiError::Domain(e)) if e.code == "no_role_for_enterprise" => Err(not_found()),
+        Err(AppError::Domain(e)) if e.code == "no_role_for_enterprise" => Err(not_found()),
         Err(e) => Err(e),
     }
 }
@@ -59,7 +59,7 @@ pub async fn list_roles(
     State(state): State<AppState>,
     principal: Principal,
     Path(number): Path<String>,
-) -> Result<Json<Roster>, ApiError> {
+) -> Result<Json<Roster>, AppError> {
     let (actor, enterprise) = acting_for(&state, &principal, &number).await?;
     if !actor.roles.iter().any(|r| r.kind != RoleKind::Executor) {
         return Err(DomainError::forbidden("role_does_not_allow")
@@ -86,7 +86,7 @@ pub async fn assign_role(
     IdempotencyKey(key): IdempotencyKey,
     Path(number): Path<String>,
     body: JsonBody<AssignRole>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let (_, enterprise) = acting_for(&state, &principal, &number).await?;
     let b = &body.value;
     let draft = RoleDraft {
@@ -119,10 +119,10 @@ pub async fn end_role(
     IdempotencyKey(key): IdempotencyKey,
     Path((number, id)): Path<(String, String)>,
     body: JsonBody<serde_json::Value>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let (_, enterprise) = acting_for(&state, &principal, &number).await?;
     let id = Uuid::parse_str(&id)
-        .map_err(|_| ApiError::from(DomainError::not_found("role_not_found")))?;
+        .map_err(|_| AppError::from(DomainError::not_found("role_not_found")))?;
     perform(
         &state,
         &principal,

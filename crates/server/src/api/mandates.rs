@@ -15,11 +15,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::extract::{ActFor, IdempotencyKey, JsonBody, QueryParams};
 use crate::api::views::{EventView, History, MandatePage, MandateView};
 use crate::api::write::{Change, perform};
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::AppError;
+use crate::http::extract::{ActFor, IdempotencyKey, JsonBody, QueryParams};
 use crate::service::mandates::Action;
 
 /// A new mandate. Parties are written as their numbers: 11 digits a person, 10 an
@@ -107,7 +107,7 @@ fn required<T>(value: Option<T>, field: &str, errors: &mut FieldErrors) -> Optio
     value
 }
 
-fn mandate_id(text: &str) -> Result<Uuid, ApiError> {
+fn mandate_id(text: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text).map_err(|_| DomainError::mandate_not_found().into())
 }
 
@@ -124,7 +124,7 @@ pub async fn create_mandate(
     ActFor(act_for): ActFor,
     IdempotencyKey(key): IdempotencyKey,
     body: JsonBody<CreateMandate>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let b = body.value;
     let mut errors = FieldErrors::default();
     let domain = required(b.domain, "domain", &mut errors);
@@ -178,7 +178,7 @@ pub async fn list_mandates(
     principal: Principal,
     ActFor(act_for): ActFor,
     QueryParams(params): QueryParams<ListParams>,
-) -> Result<Json<MandatePage>, ApiError> {
+) -> Result<Json<MandatePage>, AppError> {
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), &principal, act_for.as_ref(), now).await?;
     let mut errors = FieldErrors::default();
@@ -233,7 +233,7 @@ async fn visible(
     principal: &Principal,
     act_for: Option<&mandates_domain::Kbo>,
     id: &str,
-) -> Result<(Mandate, mandates_domain::Party), ApiError> {
+) -> Result<(Mandate, mandates_domain::Party), AppError> {
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), principal, act_for, now).await?;
     let id = mandate_id(id)?;
@@ -253,10 +253,11 @@ pub async fn get_mandate(
     principal: Principal,
     ActFor(act_for): ActFor,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let (m, party) = visible(&state, &principal, act_for.as_ref(), &id).await?;
     let view = MandateView::of(&m, &party, state.clock().now());
-    let body = serde_json::to_string(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body =
+        serde_json::to_string(&view).map_err(|e| AppError::internal("writing a mandate", e))?;
     let mut response = (
         axum::http::StatusCode::OK,
         [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -281,7 +282,7 @@ pub async fn mandate_history(
     principal: Principal,
     ActFor(act_for): ActFor,
     Path(id): Path<String>,
-) -> Result<Json<History>, ApiError> {
+) -> Result<Json<History>, AppError> {
     let (m, _) = visible(&state, &principal, act_for.as_ref(), &id).await?;
     let events = state
         .store()
@@ -300,7 +301,7 @@ async fn act(
     fingerprint: &str,
     id: &str,
     action: Action,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let id = mandate_id(id)?;
     perform(
         state,
@@ -326,7 +327,7 @@ pub async fn sign_mandate(
     IdempotencyKey(key): IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<SignRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let Some(version) = body.value.version else {
         return Err(DomainError::field(FieldError::new("version", "required")).into());
     };
@@ -356,7 +357,7 @@ macro_rules! simple_action {
             IdempotencyKey(key): IdempotencyKey,
             Path(id): Path<String>,
             body: JsonBody<serde_json::Value>,
-        ) -> Result<Response, ApiError> {
+        ) -> Result<Response, AppError> {
             act(&state, &principal, act_for, key, &body.fingerprint, &id, $action).await
         }
     };
@@ -395,7 +396,7 @@ pub async fn transfer_mandate(
     IdempotencyKey(key): IdempotencyKey,
     Path(id): Path<String>,
     body: JsonBody<TransferRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let Some(mandatee) = body.value.mandatee.clone() else {
         return Err(DomainError::field(FieldError::new("mandatee", "required")).into());
     };
@@ -426,7 +427,7 @@ pub async fn modify_mandate(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: JsonBody<ModifyMandate>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let b = &body.value;
     let if_match = match headers.get(axum::http::header::IF_MATCH) {
         None => None,

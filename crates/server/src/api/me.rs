@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::api::extract::{ActFor, QueryParams};
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::AppError;
+use crate::http::extract::{ActFor, QueryParams};
 
 /// One answer an application got about you.
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +77,7 @@ pub async fn access_log(
     principal: Principal,
     ActFor(act_for): ActFor,
     QueryParams(params): QueryParams<AccessLogParams>,
-) -> Result<Json<AccessLogPage>, ApiError> {
+) -> Result<Json<AccessLogPage>, AppError> {
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), &principal, act_for.as_ref(), now).await?;
     // An enterprise's log is for those who manage its mandates, not its executors.

@@ -6,24 +6,19 @@ pub mod business;
 pub mod catalog;
 pub mod demo;
 pub mod enterprises;
-pub mod extract;
 pub mod mandates;
 pub mod me;
 pub mod views;
 pub mod write;
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::error::{ApiError, request_context};
+use crate::error::AppError;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -80,54 +75,9 @@ async fn healthz() -> &'static str {
 /// The service can serve: its store answers.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, description = "Ready"), (status = 503, description = "The store is unreachable")))]
-async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    state
-        .store()
-        .ping()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    state.store().ping().await?;
     Ok("ready")
-}
-
-/// A finished CSV file as a download named `filename`.
-pub fn csv_download(
-    out: csv::Writer<Vec<u8>>,
-    filename: &str,
-) -> Result<axum::response::Response, ApiError> {
-    let body = out
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
-}
-
-/// An error page for a browser, a problem document for a program.
-async fn page_or_problem(
-    pages: Router,
-    request: axum::extract::Request,
-    problem: ApiError,
-) -> axum::response::Response {
-    if crate::web::wants_page(request.headers(), request.uri().path()) {
-        use tower::ServiceExt;
-        match pages.oneshot(request).await {
-            Ok(r) => r,
-            Err(never) => match never {},
-        }
-    } else {
-        problem.into_response()
-    }
 }
 
 /// The routes with their OpenAPI description, registered together.
@@ -163,37 +113,4 @@ pub fn documented() -> OpenApiRouter<AppState> {
 /// The OpenAPI document of the API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     documented().into_openapi()
-}
-
-/// The whole application.
-pub fn router(state: AppState) -> Router {
-    let (api, doc) = documented().split_for_parts();
-    let not_found = crate::web::not_found_router(state.clone());
-    let wrong_method = crate::web::wrong_method_router(state.clone());
-    let doc = std::sync::Arc::new(doc);
-    api.route(
-        "/api/openapi.json",
-        get(move || {
-            let doc = doc.clone();
-            async move { (StatusCode::OK, Json(doc.as_ref().clone())) }
-        }),
-    )
-    .route("/oauth/token", post(business::oauth_token))
-    .route("/.well-known/jwks.json", get(business::jwks))
-    .route("/demo/token", post(demo::token))
-    .route("/demo/identities", get(demo::identities))
-    .route(
-        "/demo/.well-known/openid-configuration",
-        get(demo::discovery),
-    )
-    .route("/demo/jwks.json", get(demo::jwks))
-    .merge(crate::web::router(state.clone()))
-    .fallback(move |request: axum::extract::Request| {
-        page_or_problem(not_found.clone(), request, ApiError::NoRoute)
-    })
-    .method_not_allowed_fallback(move |request: axum::extract::Request| {
-        page_or_problem(wrong_method.clone(), request, ApiError::MethodNotAllowed)
-    })
-    .layer(axum::middleware::from_fn(request_context))
-    .with_state(state)
 }

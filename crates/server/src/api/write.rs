@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::api::views::{MandateView, RoleView};
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::service::{self, mandates, roles};
 
 /// A change asked by a caller.
@@ -66,7 +66,7 @@ pub async fn perform(
     key: Option<&str>,
     fingerprint: &str,
     change: Change,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let done = perform_change(state, principal, act_for, key, fingerprint, change).await?;
     let mut response = respond(done.status, &done.body, done.replayed);
     if let Some(seq) = done.seq {
@@ -95,7 +95,7 @@ pub async fn perform_change(
     key: Option<&str>,
     fingerprint: &str,
     change: Change,
-) -> Result<Performed, ApiError> {
+) -> Result<Performed, AppError> {
     let mut tx = state.store().begin().await?;
     let outcome = apply(&mut tx, state, principal, act_for, key, fingerprint, change).await;
     match outcome {
@@ -143,7 +143,7 @@ async fn apply(
     key: Option<&str>,
     fingerprint: &str,
     change: Change,
-) -> Result<Applied, ApiError> {
+) -> Result<Applied, AppError> {
     let now = state.clock().now();
     let roles = match act_for {
         Some(_) => tx.roles_of_person(&principal.person).await?,
@@ -155,7 +155,7 @@ async fn apply(
         && let Some(first) = tx.remembered(scope, key).await?
     {
         if first.fingerprint != fingerprint {
-            return Err(ApiError::KeyReused);
+            return Err(AppError::KeyReused);
         }
         return Ok(Applied::Replayed(first));
     }
@@ -181,7 +181,7 @@ async fn apply(
             (200, serde_json::to_string(&RoleView::of(&r, now)), seq)
         }
     };
-    let body = body.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = body.map_err(|e| AppError::internal("writing an answer", e))?;
     if let Some(key) = key {
         let remembered = StoredResponse {
             fingerprint: fingerprint.to_owned(),

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::mandates::{self as single, Action};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// How a job applies its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,7 +129,7 @@ fn actor_for(
     act_for: Option<&Kbo>,
     roles: Vec<mandates_domain::roles::EnterpriseRole>,
     now: Instant,
-) -> Result<Actor, ApiError> {
+) -> Result<Actor, AppError> {
     Ok(super::actor_with(principal, act_for, roles, now)?)
 }
 
@@ -138,18 +138,18 @@ async fn job_of_key(
     tx: &mut WriteTx,
     scope: &str,
     keyed: Keyed<'_>,
-) -> Result<Option<Uuid>, ApiError> {
+) -> Result<Option<Uuid>, AppError> {
     let Some(first) = tx.remembered(scope, keyed.key).await? else {
         return Ok(None);
     };
     if first.fingerprint != keyed.fingerprint {
-        return Err(ApiError::KeyReused);
+        return Err(AppError::KeyReused);
     }
     serde_json::from_str::<serde_json::Value>(&first.body)
         .ok()
         .and_then(|v| v["id"].as_str().and_then(|i| Uuid::parse_str(i).ok()))
         .map(Some)
-        .ok_or_else(|| ApiError::Internal("remembered bulk job without id".into()))
+        .ok_or_else(|| AppError::internal("reading a remembered bulk job", "no id"))
 }
 
 /// The job made the first time a key was used for an upload, if any.
@@ -157,15 +157,16 @@ async fn job_uploaded_with(
     tx: &mut WriteTx,
     scope: &str,
     keyed: Keyed<'_>,
-) -> Result<Option<StoredJob>, ApiError> {
+) -> Result<Option<StoredJob>, AppError> {
     let Some(id) = job_of_key(tx, scope, keyed).await? else {
         return Ok(None);
     };
     match tx.bulk_job(id).await? {
         Some(job) => Ok(Some(job)),
-        None => Err(ApiError::Internal(format!(
-            "remembered bulk job {id} is gone"
-        ))),
+        None => Err(AppError::internal(
+            "reading a remembered bulk job",
+            format!("job {id} is gone"),
+        )),
     }
 }
 
@@ -178,7 +179,7 @@ async fn remember_job(
     status: u16,
     id: Uuid,
     now: Instant,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let response = mandates_store::StoredResponse {
         fingerprint: keyed.fingerprint.to_owned(),
         status,
@@ -194,7 +195,7 @@ pub async fn validate(
     principal: &Principal,
     act_for: Option<&Kbo>,
     upload: Upload<'_>,
-) -> Result<JobAnswer, ApiError> {
+) -> Result<JobAnswer, AppError> {
     let now = state.clock().now();
     let actor = super::actor(state.store(), principal, act_for, now).await?;
     let scope = super::idempotency_scope(&actor);
@@ -268,7 +269,7 @@ pub async fn validate(
             acting_for: act_for.map(|k| k.as_str().to_owned()),
             auth: principal.auth.clone(),
         })
-        .map_err(|e| ApiError::Internal(e.to_string()))?,
+        .map_err(|e| AppError::internal("writing a bulk job", e))?,
         state: "validated".into(),
         total: stored.len() as i64,
         succeeded: 0,
@@ -347,7 +348,7 @@ async fn selected(
     selection: &Selection,
     defaults: &FileDefaults,
     now: Instant,
-) -> Result<Vec<bulk::Row>, ApiError> {
+) -> Result<Vec<bulk::Row>, AppError> {
     use mandates_domain::mandate::Side;
     use mandates_store::{MandateQuery, RoleFilter};
     let (status, role, counterpart) = match (operation, selection) {
@@ -451,7 +452,7 @@ impl Known {
         actor: &Actor,
         inputs: &[&RowInput],
         now: Instant,
-    ) -> Result<Known, ApiError> {
+    ) -> Result<Known, AppError> {
         let pairs = creation_pairs(inputs.iter().copied());
         let existing = live_by_key(state.store().mandates_between(&pairs).await?, now);
         let ids: Vec<Uuid> = inputs
@@ -582,7 +583,7 @@ async fn apply_row(
     actor: &Actor,
     input: &RowInput,
     now: Instant,
-) -> Result<Result<Uuid, Vec<FieldError>>, ApiError> {
+) -> Result<Result<Uuid, Vec<FieldError>>, AppError> {
     let Some((id, action)) = action_of(input) else {
         return Ok(Err(vec![FieldError::new(bulk::ROW_FIELD, "required")]));
     };
@@ -598,7 +599,7 @@ async fn apply_row(
     .await;
     match outcome {
         Ok((m, _)) => Ok(Ok(m.id)),
-        Err(ApiError::Domain(e)) => Ok(Err(as_field_errors(&e))),
+        Err(AppError::Domain(e)) => Ok(Err(as_field_errors(&e))),
         Err(e) => Err(e),
     }
 }
@@ -610,7 +611,7 @@ pub async fn commit(
     actor: &Actor,
     id: Uuid,
     key: Option<Keyed<'_>>,
-) -> Result<JobAnswer, ApiError> {
+) -> Result<JobAnswer, AppError> {
     let now = state.clock().now();
     let scope = super::idempotency_scope(actor);
     let mut tx = state.store().begin().await?;
@@ -665,13 +666,14 @@ pub async fn commit(
 }
 
 /// Applies a running job's remaining rows; safe to call again after a crash.
-pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
+pub async fn run(state: &AppState, id: Uuid) -> Result<(), AppError> {
     let Some(job) = state.store().bulk_job(id).await? else {
         return Ok(());
     };
     let doc: JobDoc =
-        serde_json::from_str(&job.doc).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let person = Insz::parse(&job.person).map_err(|e| ApiError::Internal(e.to_string()))?;
+        serde_json::from_str(&job.doc).map_err(|e| AppError::internal("reading a bulk job", e))?;
+    let person =
+        Insz::parse(&job.person).map_err(|e| AppError::internal("reading a bulk job", e))?;
     let principal = Principal {
         person,
         auth: doc.auth.clone(),
@@ -737,7 +739,7 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
         };
         let actor = match actor_for(&principal, act_for.as_ref(), roles, now) {
             Ok(a) => a,
-            Err(ApiError::Domain(e)) => {
+            Err(AppError::Domain(e)) => {
                 // The uploader lost the role: no row can be applied any more.
                 let errors = row_errors(&as_field_errors(&e));
                 for r in &pending {
@@ -795,7 +797,7 @@ pub async fn run(state: &AppState, id: Uuid) -> Result<(), ApiError> {
                         created.push(m);
                         succeeded += 1;
                     }
-                    Err(ApiError::Domain(e)) => {
+                    Err(AppError::Domain(e)) => {
                         refusals.push((line, row_errors(&as_field_errors(&e))));
                     }
                     Err(e) => return Err(e),

@@ -15,8 +15,8 @@ pub enum ClientError {
     UnknownType { domain: String, code: String },
     #[error("a client {0:?} exists already")]
     Exists(String),
-    #[error("{0}")]
-    Random(String),
+    #[error("no random bytes for the secret")]
+    Random(#[from] getrandom::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -63,14 +63,11 @@ pub async fn add(
     }
     let secret = match secret {
         Some(s) => s.to_owned(),
-        None => new_secret().map_err(ClientError::Random)?,
+        None => new_secret()?,
     };
     let id = match id {
         Some(id) => id.to_owned(),
-        None => format!(
-            "{domain}-{}",
-            &new_secret().map_err(ClientError::Random)?[..12].to_ascii_lowercase()
-        ),
+        None => format!("{domain}-{}", &new_secret()?[..12].to_ascii_lowercase()),
     };
     let client = Client {
         id: id.clone(),

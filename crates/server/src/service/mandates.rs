@@ -10,7 +10,7 @@ use mandates_domain::time::Instant;
 use mandates_store::{NewEvent, WriteTx};
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// A transition asked of an existing mandate.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub async fn create(
     catalog: &Catalog,
     policy: &Policy<'_>,
     now: Instant,
-) -> Result<(Mandate, i64), ApiError> {
+) -> Result<(Mandate, i64), AppError> {
     let (mandate, created) = decide_create(actor, draft, catalog, policy, now)?;
     tx.put_mandate(&mandate, None).await?;
     let seq = tx.append(&events(&created)).await?;
@@ -74,7 +74,7 @@ pub fn decide_create(
     catalog: &Catalog,
     policy: &Policy<'_>,
     now: Instant,
-) -> Result<(Mandate, Vec<Event>), ApiError> {
+) -> Result<(Mandate, Vec<Event>), AppError> {
     let (mandate, created) = Mandate::create(Uuid::new_v4(), draft, actor, catalog, now)?;
     super::require_signing_level(actor, policy.acr_levels, policy.min_signing_acr)?;
     Ok((mandate, created))
@@ -85,7 +85,7 @@ async fn load_visible(
     tx: &mut WriteTx,
     actor: &Actor,
     id: Uuid,
-) -> Result<(Mandate, i64), ApiError> {
+) -> Result<(Mandate, i64), AppError> {
     let found = tx.mandate(id).await?;
     match found {
         Some(v) if v.value.visible_to(&actor.party) && actor.may_read(&v.value.terms) => {
@@ -104,7 +104,7 @@ pub async fn act(
     catalog: &Catalog,
     policy: &Policy<'_>,
     now: Instant,
-) -> Result<(Mandate, i64), ApiError> {
+) -> Result<(Mandate, i64), AppError> {
     let (mut mandate, row_version) = load_visible(tx, actor, id).await?;
     let mut writes: Vec<(Mandate, Option<i64>)> = Vec::new();
     let mut log: Vec<Event> = Vec::new();
@@ -198,7 +198,9 @@ pub async fn act(
         .into_iter()
         .map(|(m, _)| m)
         .find(|m| m.id == answer_id)
-        .ok_or_else(|| ApiError::Internal("answer mandate missing".into()))?;
+        .ok_or_else(|| {
+            AppError::internal("answering a change", "the mandate of the answer is missing")
+        })?;
     Ok((answer, seq))
 }
 
@@ -209,7 +211,7 @@ async fn void_transfer(
     now: Instant,
     writes: &mut Vec<(Mandate, Option<i64>)>,
     log: &mut Vec<Event>,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if let Some(to) = mandate.transfer_to
         && let Some(pending) = tx.mandate(to).await?
     {

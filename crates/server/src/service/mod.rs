@@ -13,7 +13,7 @@ use mandates_domain::{DomainError, Kbo};
 use mandates_store::Store;
 
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// Who acts, for whom: the person's own name, or an enterprise they have a role for now.
 /// Roles are read at every request, never remembered.
@@ -22,7 +22,7 @@ pub async fn actor(
     principal: &Principal,
     act_for: Option<&Kbo>,
     now: Instant,
-) -> Result<Actor, ApiError> {
+) -> Result<Actor, AppError> {
     let roles = match act_for {
         Some(_) => store.roles_of_person(&principal.person).await?,
         None => Vec::new(),

@@ -10,7 +10,7 @@ use mandates_domain::{DomainError, FieldError, FieldErrors, Insz, Kbo};
 use mandates_store::{NewEvent, WriteTx};
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// A role to assign, as written by the caller.
 #[derive(Debug, Clone, Default)]
@@ -136,7 +136,7 @@ pub async fn assign(
     draft: &RoleDraft,
     catalog: &Catalog,
     now: Instant,
-) -> Result<(EnterpriseRole, i64), ApiError> {
+) -> Result<(EnterpriseRole, i64), AppError> {
     let Some(enterprise) = actor.party.as_enterprise() else {
         return Err(DomainError::not_found("enterprise_not_found").into());
     };
@@ -156,7 +156,7 @@ pub async fn end(
     actor: &Actor,
     role_id: Uuid,
     now: Instant,
-) -> Result<(EnterpriseRole, i64), ApiError> {
+) -> Result<(EnterpriseRole, i64), AppError> {
     let Some(enterprise) = actor.party.as_enterprise() else {
         return Err(DomainError::not_found("enterprise_not_found").into());
     };
@@ -201,7 +201,7 @@ pub async fn import_legal_representatives(
     tx: &mut WriteTx,
     rows: &[RegisterRow],
     now: Instant,
-) -> Result<ImportReport, ApiError> {
+) -> Result<ImportReport, AppError> {
     let mut report = ImportReport::default();
     let current = tx.roles_of_kind(RoleKind::LegalRepresentative).await?;
     let mut events = Vec::new();

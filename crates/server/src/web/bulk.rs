@@ -12,8 +12,8 @@ use super::page::{Chrome, Tr, render};
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
 use crate::api::bulk::{JobView, UploadParams, results_file, upload_fingerprint, upload_job, view};
-use crate::api::extract::UploadedFile;
-use crate::error::ApiError;
+use crate::error::AppError;
+use crate::http::extract::UploadedFile;
 use crate::service::bulk::Keyed;
 
 #[derive(Template)]
@@ -26,7 +26,7 @@ pub struct NewBulkPage {
     once: String,
 }
 
-fn new_page(state: &AppState, visit: &Visit, problem: String) -> Result<NewBulkPage, ApiError> {
+fn new_page(state: &AppState, visit: &Visit, problem: String) -> Result<NewBulkPage, AppError> {
     let t = Tr(visit.lang);
     Ok(NewBulkPage {
         c: visit.chrome(state, t.t("bulk-title")),
@@ -167,7 +167,7 @@ pub async fn commit(
     let job = owned(&state, user, &id).await?;
     match crate::service::bulk::commit(&state, &user.actor, job.id, None).await {
         // Committed once already (a second click): the page shows where it is.
-        Ok(_) | Err(ApiError::Domain(_)) => {
+        Ok(_) | Err(AppError::Domain(_)) => {
             Ok(Redirect::to(&format!("/bulk/{}", job.id)).into_response())
         }
         Err(e) => Err(PageError::Api(e)),

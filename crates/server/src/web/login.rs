@@ -9,103 +9,18 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use mandates_domain::{Insz, Kbo, Lang};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::CoreAuthenticationFlow;
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
 };
 use serde::Deserialize;
-use tokio::sync::RwLock;
 
 use super::page::{Chrome, render};
 use super::session::{self, PendingLogin, SessionData};
 use super::visit::{LANG_COOKIE, PageError, Visit, constant_time_eq, local_path};
 use crate::AppState;
 use crate::demo::IDENTITIES;
-use crate::error::ApiError;
-
-/// What the service knows of the login provider, read from its discovery document once.
-pub struct Provider {
-    metadata: CoreProviderMetadata,
-    end_session: Option<String>,
-}
-
-/// The configured login provider, discovered when first needed.
-#[derive(Default)]
-pub struct Login {
-    provider: RwLock<Option<std::sync::Arc<Provider>>>,
-}
-
-fn http() -> Result<openidconnect::reqwest::Client, ApiError> {
-    openidconnect::reqwest::Client::builder()
-        // Following redirects would open the door to request forgery through the provider.
-        .redirect(openidconnect::reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .map_err(|e| ApiError::IdentityProvider(e.to_string()))
-}
-
-impl Login {
-    async fn provider(&self, issuer: &str) -> Result<std::sync::Arc<Provider>, ApiError> {
-        if let Some(p) = self.provider.read().await.as_ref() {
-            return Ok(p.clone());
-        }
-        let unavailable = |e: String| ApiError::IdentityProvider(format!("{issuer}: {e}"));
-        let issuer_url =
-            IssuerUrl::new(issuer.to_owned()).map_err(|e| unavailable(e.to_string()))?;
-        let http = http()?;
-        let metadata = CoreProviderMetadata::discover_async(issuer_url, &http)
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
-        // The end-session endpoint is not part of the core metadata.
-        let raw: serde_json::Value = http
-            .get(format!(
-                "{}/.well-known/openid-configuration",
-                issuer.trim_end_matches('/')
-            ))
-            .send()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?
-            .json()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
-        let provider = std::sync::Arc::new(Provider {
-            metadata,
-            end_session: raw["end_session_endpoint"].as_str().map(str::to_owned),
-        });
-        *self.provider.write().await = Some(provider.clone());
-        Ok(provider)
-    }
-}
-
-impl Provider {
-    /// The service as a client of the provider, coming back to `/auth/callback`.
-    fn client(
-        &self,
-        state: &AppState,
-    ) -> Result<
-        CoreClient<
-            openidconnect::EndpointSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointMaybeSet,
-            openidconnect::EndpointMaybeSet,
-        >,
-        ApiError,
-    > {
-        let config = &state.config().login;
-        let redirect = format!("{}/auth/callback", state.config().public_url());
-        Ok(CoreClient::from_provider_metadata(
-            self.metadata.clone(),
-            ClientId::new(config.client_id.clone()),
-            config.client_secret.clone().map(ClientSecret::new),
-        )
-        .set_redirect_uri(
-            RedirectUrl::new(redirect).map_err(|e| ApiError::Internal(e.to_string()))?,
-        ))
-    }
-}
+use crate::error::{AppError, Cause};
 
 #[derive(Deserialize)]
 pub struct ReturnTo {
@@ -129,8 +44,9 @@ pub async fn start(
             );
             return Ok(Redirect::to(&target).into_response());
         }
-        return Err(PageError::Api(ApiError::IdentityProvider(
-            "no login provider configured (login.issuer)".into(),
+        return Err(PageError::Api(AppError::identity_provider(
+            "no login provider configured (login.issuer)",
+            None,
         )));
     };
     let provider = state.login().provider(issuer).await?;
@@ -199,24 +115,25 @@ pub async fn callback(
     };
     let provider = state.login().provider(issuer).await?;
     let client = provider.client(&state)?;
-    let http = http()?;
-    let failed = |e: String| PageError::Api(ApiError::IdentityProvider(e));
+    let http = crate::auth::provider::http()?;
+    let failed =
+        |context: &str, e: Cause| PageError::Api(AppError::identity_provider(context, Some(e)));
     let tokens = client
         .exchange_code(AuthorizationCode::new(code))
-        .map_err(|e| failed(e.to_string()))?
+        .map_err(|e| failed("the token request", e.into()))?
         .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
         .request_async(&http)
         .await
-        .map_err(|e| failed(format!("token request: {e}")))?;
+        .map_err(|e| failed("the token request", e.into()))?;
     let id_token = tokens
         .id_token()
-        .ok_or_else(|| failed("no ID token in the answer".into()))?;
+        .ok_or_else(|| failed("the token answer", "no ID token in the answer".into()))?;
     let claims = id_token
         .claims(
             &client.id_token_verifier(),
             &Nonce::new(pending.nonce.clone()),
         )
-        .map_err(|e| failed(format!("ID token refused: {e}")))?;
+        .map_err(|e| failed("the ID token", e.into()))?;
     // The national number is a claim of the provider's own; the token is verified above.
     let payload = id_token
         .to_string()
@@ -339,7 +256,7 @@ fn demo_only(state: &AppState) -> Result<(), PageError> {
     if state.config().demo && state.config().login.issuer.is_none() {
         Ok(())
     } else {
-        Err(PageError::Api(ApiError::NoRoute))
+        Err(PageError::Api(AppError::NoRoute))
     }
 }
 
@@ -471,7 +388,7 @@ pub async fn switch(
         None
     } else {
         let enterprise = Kbo::parse(&super::format::digits(&form.party)).map_err(|_| {
-            ApiError::from(
+            AppError::from(
                 mandates_domain::DomainError::forbidden("no_role_for_enterprise")
                     .arg("enterprise", &form.party),
             )

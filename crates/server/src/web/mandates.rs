@@ -22,7 +22,7 @@ use super::page::{Chrome, Tr, render};
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
 use crate::api::write::{Change, perform_change};
-use crate::error::{ApiError, field_message};
+use crate::error::{AppError, field_message};
 use crate::service::mandates::Action;
 
 /// A mandate in a list, as its party reads it.
@@ -373,7 +373,7 @@ pub async fn export_csv(
     let mut query = filters.query(party, 500)?;
     query.after = None;
     let mut out = csv::Writer::from_writer(Vec::new());
-    let write_err = |e: csv::Error| ApiError::Internal(e.to_string());
+    let write_err = |e: csv::Error| AppError::internal("writing the mandates CSV", e);
     out.write_record([
         "id",
         "your_side",
@@ -418,7 +418,7 @@ pub async fn export_csv(
             None => break,
         }
     }
-    Ok(crate::api::csv_download(out, "mandates.csv")?)
+    Ok(crate::http::csv::download(out, "mandates.csv")?)
 }
 
 /// A signature as shown.
@@ -690,7 +690,7 @@ pub async fn confirm(
 ) -> Result<Response, PageError> {
     let user = visit.user()?;
     if !ACTIONS.contains(&action.as_str()) {
-        return Err(PageError::Api(ApiError::NoRoute));
+        return Err(PageError::Api(AppError::NoRoute));
     }
     let m = visible(&state, user, &id).await?;
     Ok(render(&confirm_page(&state, &visit, user, &m, &action)?))
@@ -722,11 +722,11 @@ pub async fn act(
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
     let form: ActForm = serde_html_form::from_bytes(&body)
-        .map_err(|e| ApiError::Body(StatusCode::BAD_REQUEST, e.to_string()))?;
+        .map_err(|e| AppError::Body(StatusCode::BAD_REQUEST, e.to_string()))?;
     visit.check_form(&form.csrf)?;
     let user = visit.user()?;
     if !ACTIONS.contains(&action_name.as_str()) {
-        return Err(PageError::Api(ApiError::NoRoute));
+        return Err(PageError::Api(AppError::NoRoute));
     }
     let m = visible(&state, user, &id).await?;
     let action = match action_name.as_str() {
@@ -792,9 +792,9 @@ fn answered_id(body: &str) -> Option<String> {
         .and_then(|v| v["id"].as_str().map(str::to_owned))
 }
 
-fn field_errors(e: &ApiError, lang: Lang) -> Vec<(String, String)> {
+fn field_errors(e: &AppError, lang: Lang) -> Vec<(String, String)> {
     match e {
-        ApiError::Domain(d) => d
+        AppError::Domain(d) => d
             .fields
             .iter()
             .map(|f| (f.field.clone(), field_message(lang, f)))
@@ -1002,7 +1002,7 @@ pub struct ReviewPage {
 /// A posted draft form, once its anti-forgery token is checked.
 fn posted_form(visit: &Visit, body: &[u8]) -> Result<DraftForm, PageError> {
     let form: DraftForm = serde_html_form::from_bytes(body)
-        .map_err(|e| PageError::Api(ApiError::Body(StatusCode::BAD_REQUEST, e.to_string())))?;
+        .map_err(|e| PageError::Api(AppError::Body(StatusCode::BAD_REQUEST, e.to_string())))?;
     visit.check_form(&form.csrf)?;
     Ok(form)
 }
@@ -1033,7 +1033,7 @@ fn with_errors(
     e: &DomainError,
 ) -> Response {
     let mut page = new_page(state, visit, user, form);
-    let api = ApiError::Domain(e.clone());
+    let api = AppError::Domain(e.clone());
     page.problem = api.page_texts(visit.lang, &visit.request_id).1;
     page.errors = FieldMessages(
         field_errors(&api, visit.lang)
@@ -1135,7 +1135,7 @@ pub async fn create(
             let id = answered_id(&p.body).unwrap_or_default();
             Ok(Redirect::to(&format!("/mandates/{id}?done=create")).into_response())
         }
-        Err(ApiError::Domain(e)) => Ok(with_errors(&state, &visit, user, form, &e)),
+        Err(AppError::Domain(e)) => Ok(with_errors(&state, &visit, user, form, &e)),
         Err(e) => Err(PageError::Api(e)),
     }
 }

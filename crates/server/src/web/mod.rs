@@ -89,15 +89,15 @@ async fn start_over() -> axum::response::Redirect {
 
 /// The "not found" page for any address, in the visitor's language.
 pub fn not_found_router(state: AppState) -> Router {
-    error_router(state, || crate::error::ApiError::NoRoute)
+    error_router(state, || crate::error::AppError::NoRoute)
 }
 
 /// The page for an address that does not take this method, in the visitor's language.
 pub fn wrong_method_router(state: AppState) -> Router {
-    error_router(state, || crate::error::ApiError::MethodNotAllowed)
+    error_router(state, || crate::error::AppError::MethodNotAllowed)
 }
 
-fn error_router(state: AppState, error: fn() -> crate::error::ApiError) -> Router {
+fn error_router(state: AppState, error: fn() -> crate::error::AppError) -> Router {
     Router::new()
         .fallback(move || async move { visit::PageError::Api(error()) })
         .layer(axum::middleware::from_fn_with_state(

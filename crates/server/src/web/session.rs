@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "mandates_session";
@@ -52,9 +52,9 @@ pub struct Session {
 }
 
 /// A new random secret, URL-safe.
-pub fn random_secret() -> Result<String, ApiError> {
+pub fn random_secret() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("random: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal("drawing a random secret", e))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -92,7 +92,7 @@ pub fn clear_cookie(state: &AppState, name: &str) -> String {
 }
 
 /// Loads the session named by the request's cookie, if it is still valid; touches it.
-pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, ApiError> {
+pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, AppError> {
     let Some(secret) = cookie(headers, COOKIE).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -135,7 +135,7 @@ pub async fn start(
     state: &AppState,
     previous: Option<&Session>,
     data: &SessionData,
-) -> Result<String, ApiError> {
+) -> Result<String, AppError> {
     if let Some(old) = previous {
         state.store().delete_session(&old.id_hash).await?;
     }
@@ -156,7 +156,7 @@ pub async fn start(
 }
 
 /// Saves a changed session under the same secret.
-pub async fn save(state: &AppState, session: &Session) -> Result<(), ApiError> {
+pub async fn save(state: &AppState, session: &Session) -> Result<(), AppError> {
     state
         .store()
         .put_session(
@@ -172,11 +172,11 @@ pub async fn save(state: &AppState, session: &Session) -> Result<(), ApiError> {
 }
 
 /// Ends a session.
-pub async fn end(state: &AppState, session: &Session) -> Result<(), ApiError> {
+pub async fn end(state: &AppState, session: &Session) -> Result<(), AppError> {
     state.store().delete_session(&session.id_hash).await?;
     Ok(())
 }
 
-fn to_text(data: &SessionData) -> Result<String, ApiError> {
-    serde_json::to_string(data).map_err(|e| ApiError::Internal(e.to_string()))
+fn to_text(data: &SessionData) -> Result<String, AppError> {
+    serde_json::to_string(data).map_err(|e| AppError::internal("writing a session", e))
 }

@@ -14,7 +14,7 @@ use super::page::{Chrome, ErrorPage, render};
 use super::session::{self, Session, cookie, random_secret, set_cookie};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::i18n;
 
 /// The cookie that keeps the visitor's choice of language.
@@ -88,14 +88,14 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[derive(Debug)]
 pub enum PageError {
     /// A refusal or a failure, shown as a page.
-    Api(ApiError),
+    Api(AppError),
     /// Sign in first, then come back to this address.
     SignIn(String),
     /// A form without this visitor's anti-forgery token.
     Forgery,
 }
 
-impl<E: Into<ApiError>> From<E> for PageError {
+impl<E: Into<AppError>> From<E> for PageError {
     fn from(e: E) -> Self {
         PageError::Api(e.into())
     }
@@ -152,7 +152,7 @@ pub async fn middleware(
         here,
         request_id: request
             .extensions()
-            .get::<crate::error::RequestId>()
+            .get::<crate::http::context::RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default(),
     };

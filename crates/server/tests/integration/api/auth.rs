@@ -121,7 +121,7 @@ async fn serve_issuer() -> Option<(String, TestStore, tokio::task::JoinHandle<()
     let state = mandates_server::build(config, db.store.clone(), Clock::System, &base)
         .await
         .ok()?;
-    let router = mandates_server::api::router(state);
+    let router = mandates_server::app::router(state);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use mandates_domain::{Insz, Kbo};
-use mandates_server::error::ApiError;
+use mandates_server::error::AppError;
 use mandates_server::service::roles::{ImportReport, RegisterRow, import_legal_representatives};
 use serde_json::json;
 
@@ -16,7 +16,7 @@ async fn import(app: &TestApp, rows: &[RegisterRow]) -> ImportReport {
         let mut tx = app.db.store.begin().await?;
         let report = import_legal_representatives(&mut tx, rows, app.clock.now()).await?;
         tx.commit().await?;
-        Ok::<_, ApiError>(report)
+        Ok::<_, AppError>(report)
     };
     imported
         .await

@@ -264,7 +264,7 @@ impl TestApp {
         .await
         .expect("application state");
         Some(TestApp {
-            router: mandates_server::api::router(state.clone()),
+            router: mandates_server::app::router(state.clone()),
             state,
             clock,
             db,
@@ -375,7 +375,7 @@ impl TestApp {
         )
         .await
         .expect("second instance");
-        mandates_server::api::router(state)
+        mandates_server::app::router(state)
     }
 
     /// A business application's token (the demo client of a domain).

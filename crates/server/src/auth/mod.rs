@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant as MonoInstant};
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use mandates_domain::Insz;
@@ -13,9 +11,9 @@ use mandates_domain::access::AuthContext;
 use serde_json::Value;
 use tokio::sync::RwLock;
 
-use crate::AppState;
+pub mod provider;
+
 use crate::config::AuthConfig;
-use crate::error::ApiError;
 
 /// The person a valid token speaks for, and how they authenticated.
 #[derive(Debug, Clone)]
@@ -270,23 +268,4 @@ pub fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, Str
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     Some((id.to_owned(), secret.to_owned()))
-}
-
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers);
-        let Some(token) = token else {
-            return Err(ApiError::Unauthenticated(AuthError::Missing));
-        };
-        match state.verifier().verify(token, state.clock().now()).await {
-            Ok(p) => Ok(p),
-            Err(AuthError::Keys(reason)) => Err(ApiError::IdentityProvider(reason)),
-            Err(e) => Err(ApiError::Unauthenticated(e)),
-        }
-    }
 }

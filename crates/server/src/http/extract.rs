@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 use sha2::Digest;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::auth::{AuthError, Principal, bearer};
+use crate::error::AppError;
 
 /// A JSON body (an empty body reads as `{}`), with a fingerprint of the request for
 /// idempotency. Syntax errors are 400, values of the wrong shape 422.
@@ -20,13 +21,13 @@ pub struct JsonBody<T> {
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let head = format!("{} {}", req.method(), req.uri().path());
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::Body(StatusCode::BAD_REQUEST, e.body_text()))?;
+            .map_err(|e| AppError::Body(StatusCode::BAD_REQUEST, e.body_text()))?;
         let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {
@@ -37,7 +38,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 serde_json::error::Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::BAD_REQUEST,
             };
-            ApiError::Body(status, e.to_string())
+            AppError::Body(status, e.to_string())
         })?;
         let mut hash = sha2::Sha256::new();
         hash.update(head.as_bytes());
@@ -52,7 +53,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 pub struct ActFor(pub Option<Kbo>);
 
 impl FromRequestParts<AppState> for ActFor {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get("act-for") else {
@@ -72,7 +73,7 @@ impl FromRequestParts<AppState> for ActFor {
 pub struct RequestLang(pub mandates_domain::Lang);
 
 impl FromRequestParts<AppState> for RequestLang {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         Ok(RequestLang(crate::i18n::request_lang(&parts.headers)))
@@ -83,7 +84,7 @@ impl FromRequestParts<AppState> for RequestLang {
 pub struct IdempotencyKey(pub Option<String>);
 
 impl FromRequestParts<AppState> for IdempotencyKey {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         match parts.headers.get("idempotency-key") {
@@ -103,7 +104,7 @@ impl FromRequestParts<AppState> for IdempotencyKey {
 pub struct QueryParams<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequestParts<AppState> for QueryParams<T> {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -112,7 +113,7 @@ impl<T: DeserializeOwned> FromRequestParts<AppState> for QueryParams<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| QueryParams(q.0))
-            .map_err(|e| ApiError::Body(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))
+            .map_err(|e| AppError::Body(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))
     }
 }
 
@@ -126,7 +127,7 @@ pub struct UploadedFile {
 }
 
 impl FromRequest<AppState> for UploadedFile {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let query = req.uri().query().unwrap_or_default().to_owned();
@@ -135,11 +136,11 @@ impl FromRequest<AppState> for UploadedFile {
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let unreadable = |e: String| ApiError::Body(StatusCode::BAD_REQUEST, e);
+        let unreadable = |e: String| AppError::Body(StatusCode::BAD_REQUEST, e);
         if !multipart {
             let bytes = Bytes::from_request(req, state)
                 .await
-                .map_err(|e| ApiError::Body(e.status(), e.body_text()))?;
+                .map_err(|e| AppError::Body(e.status(), e.body_text()))?;
             return Ok(UploadedFile {
                 bytes,
                 fields: std::collections::HashMap::new(),
@@ -169,5 +170,28 @@ impl FromRequest<AppState> for UploadedFile {
             fields,
             query,
         })
+    }
+}
+
+/// The person a bearer token speaks for (a token of the configured identity provider).
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers);
+        let Some(token) = token else {
+            return Err(AppError::Unauthenticated(AuthError::Missing));
+        };
+        match state.verifier().verify(token, state.clock().now()).await {
+            Ok(p) => Ok(p),
+            Err(e @ AuthError::Keys(_)) => Err(AppError::identity_provider(
+                "fetching the signing keys",
+                Some(e.into()),
+            )),
+            Err(e) => Err(AppError::Unauthenticated(e)),
+        }
     }
 }
