@@ -8,14 +8,14 @@ use std::path::PathBuf;
 
 use chrono::{Duration, Utc};
 use clap::Subcommand;
-use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::actor::{Actor, AuthContext};
 use mandates_domain::catalog::Catalog;
 use mandates_domain::mandate::{Draft, Event, Mandate};
-use mandates_domain::roles::{EnterpriseRole, RoleKind};
+use mandates_domain::roles::{EnterpriseRole, RoleEventKind, RoleKind};
 use mandates_domain::time::{Instant, brussels_date};
 use mandates_domain::{Insz, Kbo, Party};
 use mandates_server::config::Config;
-use mandates_store::{NewEvent, Store};
+use mandates_store::{EventKind, NewEvent, Store};
 use uuid::Uuid;
 
 use crate::config::open_store;
@@ -246,9 +246,9 @@ pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
             all_or_nothing,
         } => {
             let mode = if all_or_nothing {
-                mandates_server::service::bulk::Mode::AllOrNothing
+                mandates_domain::bulk::Mode::AllOrNothing
             } else {
-                mandates_server::service::bulk::Mode::PerRow
+                mandates_domain::bulk::Mode::PerRow
             };
             return bulk(config, rows, single, mode).await;
         }
@@ -289,9 +289,8 @@ async fn seed(
         tx.put_role(&r, None).await.map_err(err)?;
     }
     tx.append(&[NewEvent {
-        stream: "role",
+        kind: EventKind::Role(RoleEventKind::Imported),
         subject: "bench".into(),
-        kind: "role_imported".into(),
         at: since,
         person: None,
         party: None,
@@ -361,9 +360,9 @@ async fn bulk(
     config: &Config,
     rows: u64,
     single: u64,
-    mode: mandates_server::service::bulk::Mode,
+    mode: mandates_domain::bulk::Mode,
 ) -> Result<(), String> {
-    use mandates_domain::bulk::{FileDefaults, Format, Operation};
+    use mandates_domain::bulk::{FileDefaults, Format, JobState, Operation};
     use mandates_server::auth::Principal;
     use mandates_server::service::bulk::{self, Upload};
 
@@ -422,14 +421,13 @@ async fn bulk(
         .job;
     let dry = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
-    let actor = mandates_domain::access::Actor::myself(mandator.clone(), principal.auth.clone());
-    bulk::commit(&state, &actor, job.id, None)
+    bulk::commit(&state, &principal, None, job.id, None)
         .await
         .map_err(|e| e.to_string())?;
     let done = loop {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let now = store.bulk_job(job.id).await.map_err(err)?;
-        if let Some(j) = now.filter(|j| j.state == "done" || j.state == "failed") {
+        if let Some(j) = now.filter(|j| matches!(j.state, JobState::Done | JobState::Failed)) {
             break j;
         }
     };
@@ -447,21 +445,20 @@ async fn bulk(
             valid_until: Some(until.to_string()),
             ..Draft::default()
         };
-        mandates_server::api::write::perform_change(
+        mandates_server::service::mandates::change(
             &state,
             &principal,
             None,
             None,
-            "",
-            mandates_server::api::write::Change::Create(draft),
+            mandates_server::service::mandates::MandateCommand::Create(draft),
         )
         .await
         .map_err(|e| e.to_string())?;
     }
     let one_by_one = started.elapsed().as_secs_f64();
     let how = match mode {
-        mandates_server::service::bulk::Mode::PerRow => "row by row",
-        mandates_server::service::bulk::Mode::AllOrNothing => "all or nothing",
+        mandates_domain::bulk::Mode::PerRow => "row by row",
+        mandates_domain::bulk::Mode::AllOrNothing => "all or nothing",
     };
     println!(
         "store {}: dry run of {rows} rows {dry:.1} s ({:.0} rows/s); commit ({how}) {commit:.1} s ({:.0} rows/s, {} applied, {} failed); {single} single creations {one_by_one:.1} s ({:.0} a second)",

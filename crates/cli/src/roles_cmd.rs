@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use mandates_domain::{Insz, Kbo};
 use mandates_server::config::Config;
-use mandates_server::service::roles::{RegisterRow, import_legal_representatives};
+use mandates_server::service::register::{RegisterRow, import_legal_representatives};
 
 use crate::config::open_store;
 

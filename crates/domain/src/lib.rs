@@ -2,6 +2,7 @@
 //! machine and the "in force at moment t" semantics. No I/O: time comes in as a parameter.
 
 pub mod access;
+pub mod actor;
 pub mod bulk;
 pub mod catalog;
 pub mod check;

@@ -35,6 +35,34 @@ impl RoleKind {
     }
 }
 
+/// What happened to a role, as its event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleEventKind {
+    /// Assigned by a legal representative or a manager.
+    Assigned,
+    /// Ended by a legal representative or a manager, or absent from a register import.
+    Ended,
+    /// Added or changed by a register import.
+    Imported,
+}
+
+impl RoleEventKind {
+    pub const ALL: [RoleEventKind; 3] = [
+        RoleEventKind::Assigned,
+        RoleEventKind::Ended,
+        RoleEventKind::Imported,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleEventKind::Assigned => "role_assigned",
+            RoleEventKind::Ended => "role_ended",
+            RoleEventKind::Imported => "role_imported",
+        }
+    }
+}
+
 /// One role of one person for one enterprise, with its validity period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnterpriseRole {

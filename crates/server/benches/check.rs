@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use chrono::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
-use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::actor::{Actor, AuthContext};
 use mandates_domain::catalog::Catalog;
 use mandates_domain::check::Decision;
 use mandates_domain::mandate::{Draft, Mandate};

@@ -4,10 +4,11 @@
 use chrono::{Duration, NaiveDate};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::access::SigningPolicy;
+use mandates_domain::actor::{Actor, AuthContext};
 use mandates_domain::catalog::Catalog;
 use mandates_domain::mandate::Draft;
-use mandates_domain::roles::{EnterpriseRole, RoleKind};
+use mandates_domain::roles::{EnterpriseRole, RoleEventKind, RoleKind};
 use mandates_domain::time::{Instant, brussels_date};
 use mandates_domain::{Insz, Kbo};
 use mandates_store::Store;
@@ -15,7 +16,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::service::mandates::{Action, Policy, act, create};
+use crate::service::mandates::Action;
+use crate::service::unit::{Rules, Work};
 
 /// How long a demo token is valid.
 pub const TOKEN_MINUTES: i64 = 60;
@@ -376,17 +378,24 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
     }
     let events: Vec<_> = roster
         .iter()
-        .map(|r| crate::service::roles::role_event("role_imported", r, None, long_ago))
+        .map(|r| crate::service::roles::role_event(RoleEventKind::Imported, r, None, long_ago))
         .collect();
     tx.append(&events).await?;
     let auth = AuthContext {
         acr: Some("demo".into()),
         amr: vec!["demo".into()],
     };
-    let policy = Policy {
-        acr_levels: &[],
-        min_signing_acr: None,
-    };
+    // The demo's past is written as it happened, whatever the signing level required now.
+    let mut work = Work::over(
+        tx,
+        Rules {
+            catalog,
+            signing: SigningPolicy {
+                levels: &[],
+                minimum: None,
+            },
+        },
+    );
     for story in stories(now) {
         let actor = |who: Who, at: Instant| -> Result<Actor, AppError> {
             match who {
@@ -417,29 +426,15 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
             email: None,
             capacity: None,
         };
-        let (m, _) = create(
-            &mut tx,
-            &actor(story.creator, at)?,
-            &draft,
-            catalog,
-            &policy,
-            at,
-        )
-        .await?;
+        let m = work
+            .create_mandate(&actor(story.creator, at)?, &draft, at)
+            .await?
+            .value;
         for (days_ago, who, action) in story.then {
             let at = now - Duration::days(days_ago);
-            act(
-                &mut tx,
-                &actor(who, at)?,
-                m.id,
-                &action,
-                catalog,
-                &policy,
-                at,
-            )
-            .await?;
+            work.act(&actor(who, at)?, m.id, &action, at).await?;
         }
     }
-    tx.commit().await?;
+    work.commit().await?;
     Ok(())
 }

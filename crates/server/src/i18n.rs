@@ -96,6 +96,9 @@ mod tests {
             "types",
             "period",
             "line",
+            "invalid",
+            "known",
+            "min",
         ];
         let args: HashMap<Cow<'static, str>, FluentValue> = names
             .iter()

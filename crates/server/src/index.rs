@@ -16,7 +16,7 @@ use mandates_domain::mandate::{BaseStatus, Mandate, Side, Standing};
 use mandates_domain::roles::{EnterpriseRole, RoleKind};
 use mandates_domain::time::{Instant, end_of_day, start_of_day};
 use mandates_domain::{Insz, Kbo, Party};
-use mandates_store::{Store, StoreError};
+use mandates_store::{EventKind, Store, StoreError};
 use uuid::Uuid;
 
 type Fast = foldhash::fast::RandomState;
@@ -117,7 +117,7 @@ impl Entry {
         let status = match m.status {
             BaseStatus::Pending => PENDING,
             BaseStatus::Active | BaseStatus::Stopped => ACTIVE,
-            BaseStatus::Rejected | BaseStatus::Withdrawn => return None,
+            BaseStatus::Rejected | BaseStatus::Withdrawn | BaseStatus::Voided => return None,
         };
         let (start, end) = m.terms.period();
         Some(Entry {
@@ -480,18 +480,18 @@ impl Index {
             let mut mandates = BTreeSet::new();
             let mut enterprises = BTreeSet::new();
             for e in &events {
-                match e.stream.as_str() {
-                    "mandate" => {
+                match e.kind {
+                    EventKind::Mandate(_) => {
                         if let Ok(id) = Uuid::parse_str(&e.subject) {
                             mandates.insert(id);
                         }
                     }
-                    "role" => {
+                    EventKind::Role(_) => {
                         if let Ok(k) = Kbo::parse(&e.subject) {
                             enterprises.insert(k);
                         }
                     }
-                    _ => {}
+                    EventKind::CatalogLoaded => {}
                 }
             }
             let ids: Vec<Uuid> = mandates.into_iter().collect();

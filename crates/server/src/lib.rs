@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod index;
 pub mod service;
 mod state;
+pub mod text;
 pub mod tokens;
 pub mod web;
 

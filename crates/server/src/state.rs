@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::demo::DemoIssuer;
 use crate::index::Index;
-use crate::service::mandates::Policy;
+use crate::service::unit::Rules;
 use crate::tokens::ServiceTokens;
 
 /// Shared by all handlers; cheap to clone.
@@ -107,10 +107,14 @@ impl AppState {
     pub fn config(&self) -> &Config {
         &self.0.config
     }
-    pub fn policy(&self) -> Policy<'_> {
-        Policy {
-            acr_levels: &self.0.config.auth.acr_levels,
-            min_signing_acr: self.0.config.auth.min_signing_acr.as_deref(),
+    /// The rules changes are judged by: the catalog and the signing policy.
+    pub fn rules(&self) -> Rules<'_> {
+        Rules {
+            catalog: &self.0.catalog,
+            signing: mandates_domain::access::SigningPolicy {
+                levels: &self.0.config.auth.acr_levels,
+                minimum: self.0.config.auth.min_signing_acr.as_deref(),
+            },
         }
     }
 }
@@ -234,7 +238,8 @@ async fn resume_bulk_jobs(state: &AppState) -> Result<(), StartupError> {
         let state = state.clone();
         tokio::spawn(async move {
             if let Err(e) = crate::service::bulk::run(&state, id).await {
-                tracing::error!(job = %id, error = %e, "bulk job stopped; it resumes at the next start");
+                e.log();
+                tracing::error!(job = %id, "bulk job stopped; it resumes at the next start");
             }
         });
     }

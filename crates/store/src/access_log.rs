@@ -1,5 +1,7 @@
 //! The access log: every check and list answer, readable by the mandators concerned.
 
+use std::collections::BTreeSet;
+
 use mandates_domain::time::Instant;
 use sqlx::Row;
 
@@ -63,23 +65,40 @@ impl Store {
         tx.commit().await
     }
 
-    /// Who checked what about a mandator, newest first.
+    /// Who checked what about a mandator, newest first: entries of `domains` (all when
+    /// `None`), after the position `after` (the instant and id of the last entry seen: two
+    /// entries may share an instant, never an id).
     pub async fn access_log_of(
         &self,
         mandator: &str,
-        before: Option<Instant>,
+        domains: Option<&BTreeSet<String>>,
+        after: Option<(Instant, &str)>,
         limit: i64,
     ) -> Result<Vec<AccessEntry>> {
         on_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT id, at, client_id, client, domain, kind, actor, mandator, type_code, allowed, reason, mandate_id FROM access_log \
-                 WHERE mandator = $1 AND (CAST($2 AS BIGINT) IS NULL OR at < $2) ORDER BY at DESC, id DESC LIMIT $3",
-            )
-            .bind(mandator)
-            .bind(before.map(micros))
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
+            let mut sql = sqlx::QueryBuilder::new(
+                "SELECT id, at, client_id, client, domain, kind, actor, mandator, type_code, allowed, reason, mandate_id FROM access_log WHERE mandator = ",
+            );
+            sql.push_bind(mandator.to_owned());
+            if let Some(domains) = domains {
+                sql.push(" AND domain IN (''");
+                for d in domains {
+                    sql.push(", ").push_bind(d.clone());
+                }
+                sql.push(")");
+            }
+            if let Some((at, id)) = after {
+                let at = micros(at);
+                sql.push(" AND (at < ")
+                    .push_bind(at)
+                    .push(" OR (at = ")
+                    .push_bind(at)
+                    .push(" AND id < ")
+                    .push_bind(id.to_owned())
+                    .push("))");
+            }
+            sql.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(limit);
+            let rows = sql.build().persistent(false).fetch_all(pool).await?;
             rows.iter()
                 .map(|r| {
                     Ok(AccessEntry {

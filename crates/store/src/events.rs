@@ -1,21 +1,72 @@
 //! The append-only event log.
 
-use mandates_domain::mandate::Event;
+use mandates_domain::mandate::{self, Event};
+use mandates_domain::roles::RoleEventKind;
 use mandates_domain::time::Instant;
 use sqlx::Row;
 
 use crate::backend::{on_pool, on_tx};
 use crate::codec::{from_json, instant, micros, to_json};
-use crate::{Result, Store, WriteTx};
+use crate::{Result, Store, StoreError, WriteTx};
+
+/// What an event records; its stream follows from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// Of a mandate (stream `mandate`, subject its id).
+    Mandate(mandate::EventKind),
+    /// Of an enterprise's roster (stream `role`, subject the enterprise number).
+    Role(RoleEventKind),
+    /// The catalog in force changed (stream `catalog`).
+    CatalogLoaded,
+}
+
+impl EventKind {
+    /// The stream of events it belongs to: `mandate`, `role` or `catalog`.
+    pub fn stream(self) -> &'static str {
+        match self {
+            EventKind::Mandate(_) => "mandate",
+            EventKind::Role(_) => "role",
+            EventKind::CatalogLoaded => "catalog",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Mandate(k) => k.as_str(),
+            EventKind::Role(k) => k.as_str(),
+            EventKind::CatalogLoaded => "catalog_loaded",
+        }
+    }
+
+    /// The kind of a stored event, from its stream and kind columns.
+    pub fn parse(stream: &str, kind: &str) -> Option<EventKind> {
+        match stream {
+            "mandate" => mandate::EventKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == kind)
+                .map(EventKind::Mandate),
+            "role" => RoleEventKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == kind)
+                .map(EventKind::Role),
+            "catalog" if kind == "catalog_loaded" => Some(EventKind::CatalogLoaded),
+            _ => None,
+        }
+    }
+}
+
+impl serde::Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// An event to append: mandate events, role events and catalog changes alike.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// `mandate`, `role` or `catalog`.
-    pub stream: &'static str,
+    pub kind: EventKind,
     /// The mandate id, the enterprise number, ...
     pub subject: String,
-    pub kind: String,
     pub at: Instant,
     pub person: Option<String>,
     pub party: Option<String>,
@@ -27,9 +78,8 @@ pub struct NewEvent {
 impl From<&Event> for NewEvent {
     fn from(e: &Event) -> Self {
         NewEvent {
-            stream: "mandate",
+            kind: EventKind::Mandate(e.kind),
             subject: e.mandate_id.to_string(),
-            kind: e.kind.as_str().to_owned(),
             at: e.at,
             person: e.person.as_ref().map(|p| p.to_string()),
             party: e.party.as_ref().map(|p| p.to_string()),
@@ -44,9 +94,8 @@ impl From<&Event> for NewEvent {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StoredEvent {
     pub seq: i64,
-    pub stream: String,
+    pub kind: EventKind,
     pub subject: String,
-    pub kind: String,
     pub at: Instant,
     pub person: Option<String>,
     pub party: Option<String>,
@@ -58,11 +107,13 @@ pub struct StoredEvent {
 macro_rules! decode_event {
     ($row:expr) => {{
         let row = $row;
+        let stream: String = row.try_get("stream")?;
+        let kind: String = row.try_get("kind")?;
         Ok::<_, crate::StoreError>(StoredEvent {
             seq: row.try_get("seq")?,
-            stream: row.try_get("stream")?,
+            kind: EventKind::parse(&stream, &kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown event {stream}/{kind}")))?,
             subject: row.try_get("subject")?,
-            kind: row.try_get("kind")?,
             at: instant(row.try_get("at")?)?,
             person: row.try_get("person")?,
             party: row.try_get("party")?,
@@ -95,9 +146,9 @@ impl WriteTx {
                 );
                 insert.push_values(chunk.iter().zip(&texts).zip(first..), |mut row, ((e, (auth, detail)), seq)| {
                     row.push_bind(seq)
-                        .push_bind(e.stream)
+                        .push_bind(e.kind.stream())
                         .push_bind(&e.subject)
-                        .push_bind(&e.kind)
+                        .push_bind(e.kind.as_str())
                         .push_bind(micros(e.at))
                         .push_bind(&e.person)
                         .push_bind(&e.party)
@@ -114,7 +165,8 @@ impl WriteTx {
 }
 
 impl Store {
-    /// The events of one subject (a mandate id, an enterprise number), oldest first.
+    /// The events of one subject of a stream (`mandate` and its id, `role` and an
+    /// enterprise number), oldest first.
     pub async fn events_of(&self, stream: &str, subject: &str) -> Result<Vec<StoredEvent>> {
         on_pool!(self, pool => {
             let rows = sqlx::query(

@@ -19,9 +19,9 @@ mod sessions;
 
 pub use access_log::AccessEntry;
 pub use backend::{EventNotifications, Store, WriteTx};
-pub use bulk::{StoredJob, StoredRow};
+pub use bulk::{RowOutcome, StoredJob, StoredRow};
 pub use clients::{Client, SigningKey};
-pub use events::{NewEvent, StoredEvent};
+pub use events::{EventKind, NewEvent, StoredEvent};
 pub use idempotency::StoredResponse;
 pub use mandates::{MandateQuery, Page, RoleFilter, Versioned};
 pub use sessions::StoredSession;

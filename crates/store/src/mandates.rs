@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use mandates_domain::Party;
+use mandates_domain::access::ReadScope;
 use mandates_domain::mandate::{BaseStatus, Mandate, Side, Standing, Status, Terms};
-use mandates_domain::time::Instant;
+use mandates_domain::time::{Instant, brussels_date};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -33,13 +34,32 @@ pub enum RoleFilter {
 pub struct MandateQuery {
     pub party: Party,
     pub role: Option<RoleFilter>,
-    pub status: Option<Status>,
+    /// Any of these statuses (empty: any status).
+    pub statuses: Vec<Status>,
     pub domain: Option<String>,
     /// Only mandates with this party on the other side.
     pub counterpart: Option<Party>,
+    /// Only what the reader may see of the party's mandates.
+    pub scope: ReadScope,
     /// Continue after this `(created_at, id)`.
     pub after: Option<(Instant, Uuid)>,
     pub limit: u32,
+}
+
+impl MandateQuery {
+    /// Every mandate of `party` that a reader with `scope` may see, newest first.
+    pub fn of(party: Party, scope: ReadScope) -> Self {
+        MandateQuery {
+            party,
+            role: None,
+            statuses: Vec::new(),
+            domain: None,
+            counterpart: None,
+            scope,
+            after: None,
+            limit: 50,
+        }
+    }
 }
 
 /// One page of results and where the next one starts.
@@ -52,20 +72,6 @@ pub struct Page<T> {
 fn decode(doc: &str) -> Result<Mandate> {
     from_json(doc)
 }
-
-const LIST_SQL: &str = "SELECT doc FROM mandates \
-     WHERE (mandator = $1 OR mandatee = $1 OR (initiator = $1 AND base_status = 'pending')) \
-       AND (CAST($2 AS TEXT) IS NULL OR ($2 = 'mandator' AND mandator = $1) OR ($2 = 'mandatee' AND mandatee = $1)) \
-       AND (CAST($3 AS TEXT) IS NULL OR domain = $3) \
-       AND (CAST($4 AS TEXT) IS NULL \
-            OR ($4 = 'pending' AND base_status = 'pending' AND lapses_at > $5) \
-            OR ($4 = 'lapsed' AND base_status = 'pending' AND lapses_at <= $5) \
-            OR ($4 = 'active' AND base_status = 'active' AND (ends_at IS NULL OR ends_at > $5)) \
-            OR ($4 = 'expired' AND base_status = 'active' AND ends_at <= $5) \
-            OR ($4 IN ('rejected', 'withdrawn', 'stopped') AND base_status = $4)) \
-       AND (CAST($6 AS BIGINT) IS NULL OR created_at < $6 OR (created_at = $6 AND id < $7)) \
-       AND (CAST($9 AS TEXT) IS NULL OR mandator = $9 OR mandatee = $9) \
-     ORDER BY created_at DESC, id DESC LIMIT $8";
 
 impl Store {
     /// A mandate by id, whoever may see it.
@@ -110,24 +116,17 @@ impl Store {
         Ok(found)
     }
 
-    /// A page of one party's mandates, with the status derived at `now`.
+    /// A page of one party's mandates, with the status derived at `now`: the filters,
+    /// the reader's scope and the position are all in the query, so a page is full unless
+    /// it is the last.
     pub async fn list_mandates(&self, q: &MandateQuery, now: Instant) -> Result<Page<Mandate>> {
-        let role = q.role.map(|r| match r {
-            RoleFilter::Mandator => "mandator",
-            RoleFilter::Mandatee => "mandatee",
-        });
         let limit = i64::from(q.limit.clamp(1, 500));
         let rows: Vec<String> = on_pool!(self, pool => {
-            sqlx::query(LIST_SQL)
-                .bind(q.party.as_str())
-                .bind(role)
-                .bind(q.domain.as_deref())
-                .bind(q.status.map(|s| s.as_str()))
-                .bind(micros(now))
-                .bind(q.after.map(|(t, _)| micros(t)))
-                .bind(q.after.map(|(_, id)| id.to_string()))
-                .bind(limit + 1)
-                .bind(q.counterpart.as_ref().map(|p| p.as_str()))
+            let mut sql = sqlx::QueryBuilder::new("SELECT doc FROM mandates WHERE ");
+            list_filter(&mut sql, q, now);
+            sql.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(limit + 1);
+            sql.build()
+                .persistent(false)
                 .fetch_all(pool)
                 .await?
                 .iter()
@@ -145,15 +144,153 @@ impl Store {
     }
 }
 
+/// The `WHERE` clause of a list of mandates (both backends speak this SQL).
+fn list_filter<DB>(sql: &mut sqlx::QueryBuilder<DB>, q: &MandateQuery, now: Instant)
+where
+    DB: sqlx::Database,
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let party = || q.party.as_str().to_owned();
+    sql.push("(mandator = ")
+        .push_bind(party())
+        .push(" OR mandatee = ")
+        .push_bind(party())
+        .push(" OR (initiator = ")
+        .push_bind(party())
+        .push(" AND base_status = 'pending'))");
+    match q.role {
+        Some(RoleFilter::Mandator) => {
+            sql.push(" AND mandator = ").push_bind(party());
+        }
+        Some(RoleFilter::Mandatee) => {
+            sql.push(" AND mandatee = ").push_bind(party());
+        }
+        None => {}
+    }
+    if let Some(domain) = &q.domain {
+        sql.push(" AND domain = ").push_bind(domain.clone());
+    }
+    if let Some(other) = &q.counterpart {
+        sql.push(" AND (mandator = ")
+            .push_bind(other.as_str().to_owned())
+            .push(" OR mandatee = ")
+            .push_bind(other.as_str().to_owned())
+            .push(")");
+    }
+    if !q.statuses.is_empty() {
+        let now_instant = now;
+        let now = micros(now);
+        let today = brussels_date(now_instant).to_string();
+        sql.push(" AND (");
+        for (i, status) in q.statuses.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            match status {
+                Status::Pending => {
+                    sql.push("(base_status = 'pending' AND lapses_at > ")
+                        .push_bind(now)
+                        .push(")");
+                }
+                Status::Lapsed => {
+                    sql.push("(base_status = 'pending' AND lapses_at <= ")
+                        .push_bind(now)
+                        .push(")");
+                }
+                Status::Active => {
+                    sql.push("(base_status = 'active' AND (ends_at IS NULL OR ends_at > ")
+                        .push_bind(now)
+                        .push(") AND valid_from <= ")
+                        .push_bind(today.clone())
+                        .push(")");
+                }
+                Status::Scheduled => {
+                    sql.push("(base_status = 'active' AND valid_from > ")
+                        .push_bind(today.clone())
+                        .push(")");
+                }
+                Status::Expired => {
+                    sql.push("(base_status = 'active' AND ends_at <= ")
+                        .push_bind(now)
+                        .push(")");
+                }
+                Status::Rejected | Status::Withdrawn | Status::Stopped | Status::Voided => {
+                    sql.push("base_status = ")
+                        .push_bind(status.as_str().to_owned());
+                }
+            }
+        }
+        sql.push(")");
+    }
+    if let ReadScope::Windows(windows) = &q.scope {
+        // No window: nothing to see.
+        sql.push(" AND (1 = 0");
+        for w in windows {
+            sql.push(" OR (domain = ").push_bind(w.domain.clone());
+            if let Some(types) = &w.held_types {
+                sql.push(" AND mandatee = ")
+                    .push_bind(party())
+                    .push(" AND (1 = 0");
+                for t in types {
+                    let code = t
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_");
+                    sql.push(" OR (',' || types || ',') LIKE ")
+                        .push_bind(format!("%,{code},%"))
+                        .push(" ESCAPE '\\'");
+                }
+                sql.push(")");
+            }
+            sql.push(")");
+        }
+        sql.push(")");
+    }
+    if let Some((at, id)) = q.after {
+        let at = micros(at);
+        sql.push(" AND (created_at < ")
+            .push_bind(at)
+            .push(" OR (created_at = ")
+            .push_bind(at)
+            .push(" AND id < ")
+            .push_bind(id.to_string())
+            .push("))");
+    }
+}
+
 impl Store {
-    /// The active mandates a party holds as mandatee in a domain (to list for whom it acts).
-    pub async fn active_mandates_to(&self, mandatee: &Party, domain: &str) -> Result<Vec<Mandate>> {
+    /// A page of the signed mandates of a domain (base status active: in force, to come or
+    /// expired) that one of `parties` holds on `side`, by id from `from` on (inclusive).
+    pub async fn signed_mandates(
+        &self,
+        side: Side,
+        parties: &[Party],
+        domain: &str,
+        from: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<Mandate>> {
+        if parties.is_empty() {
+            return Ok(Vec::new());
+        }
+        let column = match side {
+            Side::Mandator => "mandator",
+            Side::Mandatee => "mandatee",
+        };
         on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT doc FROM mandates WHERE mandatee = $1 AND domain = $2 AND base_status = 'active' ORDER BY mandator, id")
-                .bind(mandatee.as_str())
-                .bind(domain)
-                .fetch_all(pool)
-                .await?;
+            let mut sql = sqlx::QueryBuilder::new(format!("SELECT doc FROM mandates WHERE {column} IN ("));
+            let mut list = sql.separated(", ");
+            for p in parties {
+                list.push_bind(p.as_str().to_owned());
+            }
+            sql.push(") AND domain = ")
+                .push_bind(domain.to_owned())
+                .push(" AND base_status = 'active'");
+            if let Some(from) = from {
+                sql.push(" AND id >= ").push_bind(from.to_string());
+            }
+            sql.push(" ORDER BY id LIMIT ").push_bind(limit);
+            let rows = sql.build().persistent(false).fetch_all(pool).await?;
             rows.iter().map(|r| decode(&r.try_get::<String, _>("doc")?)).collect()
         })
     }

@@ -23,6 +23,7 @@
 
 mod csv;
 mod decode;
+mod job;
 mod json;
 mod row;
 mod ssm;
@@ -41,7 +42,8 @@ use crate::mandate::{Draft, Side};
 use crate::party::Party;
 
 pub use decode::decode;
-pub use ssm::FIELDS as SSM_FIELDS;
+pub use job::{JobSpec, JobState, Mode, RowError, RowState, Signer};
+pub use ssm::{FIELDS as SSM_FIELDS, column as ssm_column};
 pub use templates::template;
 
 /// The most rows one file may have.
@@ -54,7 +56,8 @@ pub const FILE_FIELD: &str = "file";
 pub const ROW_FIELD: &str = "row";
 
 /// The layout of a bulk file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Our CSV: a header row, then one row per line.
     Csv,
@@ -95,7 +98,8 @@ impl Format {
 }
 
 /// What every row of a file asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Operation {
     Create,
     Sign,

@@ -147,3 +147,19 @@ fn ssm_date(field: &'static str, text: &str, errors: &mut FieldErrors) -> Option
     }
     date
 }
+
+/// The field of an SSM line that an error on a mandate's field is about, for an uploader on
+/// `side`: the dates are `start_date` and `end_date`, the other party is `other_party`, and
+/// what concerns the uploader's own party concerns the whole row. Fields the file does not
+/// have (the domain and types chosen for the whole file) keep their names.
+pub fn column(field: &str, side: Side) -> String {
+    let own = side.as_str();
+    let other = side.other().as_str();
+    match field {
+        "valid_from" => "start_date".into(),
+        "valid_until" => "end_date".into(),
+        f if f == other => "other_party".into(),
+        f if f == own => ROW_FIELD.into(),
+        f => f.to_owned(),
+    }
+}

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::access::{Actor, AuthContext};
+use crate::actor::{Actor, AuthContext};
 use crate::catalog::Catalog;
 use crate::mandate::Mandate;
 use crate::{Insz, Kbo};

@@ -9,6 +9,8 @@ use chrono::TimeDelta;
 
 use super::*;
 use crate::Kbo;
+use crate::catalog::Catalog;
+use crate::error::DomainError;
 use crate::error::ErrorKind;
 use crate::roles::{EnterpriseRole, RoleKind};
 

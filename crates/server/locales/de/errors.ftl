@@ -31,6 +31,8 @@ authentication_level_too_low = Zum Unterzeichnen müssen Sie sich auf sicherere 
 stale_version = Dieses Mandat wurde inzwischen geändert: Die aktuelle Version ist { $current }. Laden Sie es neu und versuchen Sie es erneut.
 invalid_transition = Dies ist nicht möglich für ein Mandat, das { $status ->
     [pending] auf eine Unterschrift wartet
+    [scheduled] unterschrieben, aber noch nicht gültig ist
+    [voided] nicht mehr möglich ist
     [active] aktiv ist
     [rejected] abgelehnt wurde
     [withdrawn] zurückgezogen wurde
@@ -93,7 +95,7 @@ no_change = Dies sind die aktuellen Bedingungen: Es würde sich nichts ändern.
 version_required = Geben Sie an, welche Version Sie ändern: Senden Sie If-Match mit dem ETag oder version im Inhalt der Anfrage.
 invalid_value = { $value } ist hier kein zulässiger Wert.
 invalid_cursor = Dieser Seitencursor ist ungültig; beginnen Sie erneut mit der ersten Seite.
-role_kind_not_assignable = Gesetzliche Vertreter stammen aus dem Unternehmensregister und können hier nicht zugewiesen werden.
+role_kind_not_assignable = Gesetzliche Vertreter stammen aus dem Unternehmensregister: Sie können hier weder zugewiesen noch beendet werden.
 
 ## Gründe einer negativen Prüfung
 
@@ -151,3 +153,12 @@ duplicate_in_file = Zeile { $line } dieser Datei enthält dieses Mandat bereits.
 
 bulk_job_not_found = Dieser Sammelauftrag existiert nicht oder wurde für jemand anderen erstellt.
 bulk_job_not_validated = Dieser Auftrag wurde bereits gestartet ({ $status }); laden Sie die Datei erneut hoch, um einen neuen Auftrag zu erstellen.
+
+# Permissions and lists
+roster_not_allowed = Nur die gesetzlichen Vertreter und die Verwalter des Unternehmens können seine Rollen sehen und ändern.
+access_log_not_allowed = Nur die gesetzlichen Vertreter und die Verwalter des Unternehmens können lesen, wer seine Mandate geprüft hat.
+bulk_not_allowed = Ihre Rolle erlaubt es nicht, Mandate in großer Zahl zu ändern: Das können nur gesetzliche Vertreter und Verwalter.
+bulk_job_has_invalid_rows = { $invalid } Zeilen dieser Datei sind nicht gültig, und die Datei wurde als „alles oder nichts“ hochgeladen: Es würde nichts geschehen. Korrigieren Sie diese Zeilen und laden Sie die Datei erneut hoch, oder laden Sie sie Zeile für Zeile hoch.
+transfer_voided = Diese Übertragung ist nicht mehr möglich: Das Mandat, das sie ersetzen sollte, ist beendet.
+unknown_parameter = Diese Adresse liest keinen Parameter dieses Namens; sie liest: { $known }.
+out_of_range = Geben Sie eine ganze Zahl von { $min } bis { $max } ein.

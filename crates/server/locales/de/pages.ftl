@@ -112,6 +112,7 @@ proposal-text = Eine Änderung wartet auf eine Unterschrift: { $types }, { $peri
 event-created = Erstellt
 event-signed = Unterzeichnet
 event-activated = Wirksam
+event-activated-later = Von beiden Parteien unterschrieben, wirksam ab { $from }
 event-rejected = Abgelehnt
 event-withdrawn = Zurückgezogen
 event-narrowed = Eingeschränkt
@@ -260,3 +261,9 @@ bulk-row-applied = Ausgeführt
 bulk-row-failed = Abgelehnt
 bulk-row-not_applied = Nicht ausgeführt
 bulk-see-mandate = das Mandat aus Zeile { $line }
+
+status-scheduled = Unterschrieben, wirksam ab { $from }
+status-scheduled-filter = Unterschrieben, noch nicht wirksam
+status-voided = Nicht mehr möglich: Das Mandat, das es ersetzen sollte, ist beendet
+bulk-invalid-all-or-nothing = Einige Zeilen dieser Datei sind nicht gültig. Sie wurde als „alles oder nichts“ hochgeladen, daher kann nichts damit geschehen: Korrigieren Sie diese Zeilen und laden Sie sie erneut hoch, oder wählen Sie Zeile für Zeile.
+bulk-upload-again = Eine Datei hochladen

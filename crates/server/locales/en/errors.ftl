@@ -31,6 +31,8 @@ authentication_level_too_low = Signing needs a stronger way of signing in (at le
 stale_version = This mandate has changed in the meantime: the current version is { $current }. Reload it and try again.
 invalid_transition = This is not possible for a mandate that is { $status ->
     [pending] waiting for a signature
+    [scheduled] signed, not yet in force
+    [voided] no longer possible
     [active] active
     [rejected] rejected
     [withdrawn] withdrawn
@@ -93,7 +95,7 @@ no_change = These are the current terms: nothing would change.
 version_required = Say which version you change: send If-Match with the ETag, or version in the body.
 invalid_value = { $value } is not an accepted value here.
 invalid_cursor = This page cursor is not valid; start again from the first page.
-role_kind_not_assignable = Legal representatives come from the enterprise register and cannot be assigned here.
+role_kind_not_assignable = Legal representatives come from the enterprise register: they cannot be assigned or ended here.
 
 ## Reasons of a check that says no
 
@@ -151,3 +153,12 @@ duplicate_in_file = Line { $line } of this file already has this mandate.
 
 bulk_job_not_found = This bulk job does not exist, or it was made for someone else.
 bulk_job_not_validated = This job has already been started ({ $status }); upload the file again to make a new job.
+
+# Permissions and lists
+roster_not_allowed = Only the enterprise's legal representatives and managers can see and change its roster.
+access_log_not_allowed = Only the enterprise's legal representatives and managers can read who checked its mandates.
+bulk_not_allowed = Your role does not allow changing mandates in bulk: only legal representatives and managers can.
+bulk_job_has_invalid_rows = { $invalid } rows of this file are not valid, and this file was uploaded as all or nothing: nothing would be done. Correct those rows and upload the file again, or upload it row by row.
+transfer_voided = This transfer is no longer possible: the mandate it was to replace has ended.
+unknown_parameter = This address does not read a parameter of this name; the ones it reads are: { $known }.
+out_of_range = Enter a whole number from { $min } to { $max }.

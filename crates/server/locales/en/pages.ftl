@@ -112,6 +112,7 @@ proposal-text = A change waits for a signature: { $types }, { $period }.
 event-created = Created
 event-signed = Signed
 event-activated = In force
+event-activated-later = Signed by both parties, in force from { $from }
 event-rejected = Rejected
 event-withdrawn = Withdrawn
 event-narrowed = Narrowed
@@ -260,3 +261,9 @@ bulk-row-applied = Done
 bulk-row-failed = Refused
 bulk-row-not_applied = Not done
 bulk-see-mandate = the mandate of line { $line }
+
+status-scheduled = Signed, in force from { $from }
+status-scheduled-filter = Signed, not yet in force
+status-voided = No longer possible: the mandate it was to replace has ended
+bulk-invalid-all-or-nothing = Some rows of this file are not valid. It was uploaded as all or nothing, so nothing can be done with it: correct those rows and upload it again, or choose row by row.
+bulk-upload-again = Upload a file

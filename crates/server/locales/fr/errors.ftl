@@ -31,6 +31,8 @@ authentication_level_too_low = Pour signer, vous devez vous connecter de manièr
 stale_version = Ce mandat a été modifié entre-temps : la version actuelle est { $current }. Rechargez-le et réessayez.
 invalid_transition = Ce n'est pas possible pour un mandat { $status ->
     [pending] en attente de signature
+    [scheduled] signé, pas encore en vigueur
+    [voided] devenu impossible
     [active] actif
     [rejected] refusé
     [withdrawn] retiré
@@ -93,7 +95,7 @@ no_change = Ce sont les conditions actuelles : rien ne changerait.
 version_required = Indiquez quelle version vous modifiez : envoyez If-Match avec l'ETag, ou version dans le contenu de la demande.
 invalid_value = { $value } n'est pas une valeur acceptée ici.
 invalid_cursor = Ce curseur de page n'est pas valide ; recommencez à partir de la première page.
-role_kind_not_assignable = Les représentants légaux proviennent du registre des entreprises et ne peuvent pas être attribués ici.
+role_kind_not_assignable = Les représentants légaux proviennent du registre des entreprises : ils ne peuvent être ni attribués ni arrêtés ici.
 
 ## Raisons d'un contrôle négatif
 
@@ -151,3 +153,12 @@ duplicate_in_file = La ligne { $line } de ce fichier contient déjà ce mandat.
 
 bulk_job_not_found = Ce traitement en masse n’existe pas, ou il a été créé pour quelqu’un d’autre.
 bulk_job_not_validated = Ce traitement a déjà été lancé ({ $status }) ; chargez à nouveau le fichier pour créer un nouveau traitement.
+
+# Permissions and lists
+roster_not_allowed = Seuls les représentants légaux et les gestionnaires de l'entreprise peuvent voir et modifier ses rôles.
+access_log_not_allowed = Seuls les représentants légaux et les gestionnaires de l'entreprise peuvent lire qui a vérifié ses mandats.
+bulk_not_allowed = Votre rôle ne permet pas de modifier des mandats en masse : seuls les représentants légaux et les gestionnaires le peuvent.
+bulk_job_has_invalid_rows = { $invalid } lignes de ce fichier ne sont pas valables, et ce fichier a été chargé en tout ou rien : rien ne serait fait. Corrigez ces lignes et chargez à nouveau le fichier, ou chargez-le ligne par ligne.
+transfer_voided = Ce transfert n'est plus possible : le mandat qu'il devait remplacer a pris fin.
+unknown_parameter = Cette adresse ne lit aucun paramètre de ce nom ; elle lit : { $known }.
+out_of_range = Indiquez un nombre entier de { $min } à { $max }.

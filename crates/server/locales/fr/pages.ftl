@@ -112,6 +112,7 @@ proposal-text = Une modification attend une signature : { $types }, { $period }.
 event-created = Créé
 event-signed = Signé
 event-activated = En vigueur
+event-activated-later = Signé par les deux parties, en vigueur à partir du { $from }
 event-rejected = Refusé
 event-withdrawn = Retiré
 event-narrowed = Restreint
@@ -260,3 +261,9 @@ bulk-row-applied = Exécutée
 bulk-row-failed = Refusée
 bulk-row-not_applied = Non exécutée
 bulk-see-mandate = le mandat de la ligne { $line }
+
+status-scheduled = Signé, en vigueur à partir du { $from }
+status-scheduled-filter = Signé, pas encore en vigueur
+status-voided = Plus possible : le mandat qu'il devait remplacer a pris fin
+bulk-invalid-all-or-nothing = Certaines lignes de ce fichier ne sont pas valables. Il a été chargé en tout ou rien, donc rien ne peut en être fait : corrigez ces lignes et chargez-le à nouveau, ou choisissez ligne par ligne.
+bulk-upload-again = Charger un fichier

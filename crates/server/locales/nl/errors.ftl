@@ -31,6 +31,8 @@ authentication_level_too_low = Om te ondertekenen moet u zich op een veiligere m
 stale_version = Dit mandaat is intussen gewijzigd: de huidige versie is { $current }. Laad het opnieuw en probeer het nog eens.
 invalid_transition = Dit is niet mogelijk voor een mandaat dat { $status ->
     [pending] op een handtekening wacht
+    [scheduled] ondertekend en nog niet van kracht is
+    [voided] niet meer mogelijk is
     [active] actief is
     [rejected] geweigerd is
     [withdrawn] ingetrokken is
@@ -93,7 +95,7 @@ no_change = Dit zijn de huidige voorwaarden: er zou niets veranderen.
 version_required = Geef aan welke versie u wijzigt: stuur If-Match met de ETag, of version in de inhoud van het verzoek.
 invalid_value = { $value } is hier geen aanvaarde waarde.
 invalid_cursor = Deze paginacursor is niet geldig; begin opnieuw bij de eerste pagina.
-role_kind_not_assignable = Wettelijke vertegenwoordigers komen uit het ondernemingsregister en kunnen hier niet worden toegewezen.
+role_kind_not_assignable = Wettelijke vertegenwoordigers komen uit het ondernemingsregister: ze kunnen hier niet worden toegewezen of beëindigd.
 
 ## Redenen waarom een controle nee zegt
 
@@ -151,3 +153,12 @@ duplicate_in_file = Regel { $line } van dit bestand bevat dit mandaat al.
 
 bulk_job_not_found = Deze bulkopdracht bestaat niet, of ze werd voor iemand anders gemaakt.
 bulk_job_not_validated = Deze opdracht werd al gestart ({ $status }); laad het bestand opnieuw op voor een nieuwe opdracht.
+
+# Permissions and lists
+roster_not_allowed = Alleen de wettelijke vertegenwoordigers en beheerders van de onderneming kunnen haar rollen zien en wijzigen.
+access_log_not_allowed = Alleen de wettelijke vertegenwoordigers en beheerders van de onderneming kunnen lezen wie haar mandaten controleerde.
+bulk_not_allowed = Uw rol laat niet toe mandaten in bulk te wijzigen: alleen wettelijke vertegenwoordigers en beheerders kunnen dat.
+bulk_job_has_invalid_rows = { $invalid } rijen van dit bestand zijn niet geldig, en het bestand werd opgeladen als alles of niets: er zou niets gebeuren. Verbeter die rijen en laad het bestand opnieuw op, of laad het rij per rij op.
+transfer_voided = Deze overdracht is niet meer mogelijk: het mandaat dat ze moest vervangen, is beëindigd.
+unknown_parameter = Dit adres leest geen parameter met deze naam; het leest: { $known }.
+out_of_range = Vul een geheel getal in van { $min } tot { $max }.

@@ -112,6 +112,7 @@ proposal-text = Een wijziging wacht op een handtekening: { $types }, { $period }
 event-created = Aangemaakt
 event-signed = Ondertekend
 event-activated = Van kracht
+event-activated-later = Ondertekend door beide partijen, van kracht vanaf { $from }
 event-rejected = Geweigerd
 event-withdrawn = Ingetrokken
 event-narrowed = Beperkt
@@ -260,3 +261,9 @@ bulk-row-applied = Uitgevoerd
 bulk-row-failed = Geweigerd
 bulk-row-not_applied = Niet uitgevoerd
 bulk-see-mandate = het mandaat van regel { $line }
+
+status-scheduled = Ondertekend, van kracht vanaf { $from }
+status-scheduled-filter = Ondertekend, nog niet van kracht
+status-voided = Niet meer mogelijk: het mandaat dat het moest vervangen, is beëindigd
+bulk-invalid-all-or-nothing = Sommige rijen van dit bestand zijn niet geldig. Het werd opgeladen als alles of niets, dus er kan niets mee gebeuren: verbeter die rijen en laad het opnieuw op, of kies rij per rij.
+bulk-upload-again = Een bestand opladen

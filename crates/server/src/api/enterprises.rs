@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use mandates_domain::roles::RoleKind;
 use mandates_domain::{DomainError, Kbo};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -11,11 +10,11 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::views::{RoleView, Roster};
-use crate::api::write::{Change, perform};
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::http::extract::{IdempotencyKey, JsonBody};
-use crate::service::roles::RoleDraft;
+use crate::service::roles::{self, RoleCommand, RoleDraft};
+use crate::service::unit::Keyed;
 
 /// A manager role (for a domain) or an executor role (for types of a domain) to assign.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,7 +37,7 @@ async fn acting_for(
     state: &AppState,
     principal: &Principal,
     number: &str,
-) -> Result<(mandates_domain::access::Actor, Kbo), AppError> {
+) -> Result<(mandates_domain::actor::Actor, Kbo), AppError> {
     let not_found = || AppError::from(DomainError::not_found("enterprise_not_found"));
     let enterprise = Kbo::parse(number).map_err(|_| not_found())?;
     let now = state.clock().now();
@@ -60,14 +59,9 @@ pub async fn list_roles(
     principal: Principal,
     Path(number): Path<String>,
 ) -> Result<Json<Roster>, AppError> {
-    let (actor, enterprise) = acting_for(&state, &principal, &number).await?;
-    if !actor.roles.iter().any(|r| r.kind != RoleKind::Executor) {
-        return Err(DomainError::forbidden("role_does_not_allow")
-            .arg("domain", "*")
-            .into());
-    }
+    let (actor, _) = acting_for(&state, &principal, &number).await?;
     let now = state.clock().now();
-    let roles = state.store().roles_of_enterprise(&enterprise).await?;
+    let roles = roles::roster(&state, &actor).await?;
     Ok(Json(Roster {
         items: roles.iter().map(|r| RoleView::of(r, now)).collect(),
     }))
@@ -97,15 +91,19 @@ pub async fn assign_role(
         valid_from: b.valid_from.clone(),
         valid_until: b.valid_until.clone(),
     };
-    perform(
+    let keyed = key.as_deref().map(|key| Keyed {
+        key,
+        fingerprint: &body.fingerprint,
+    });
+    let done = roles::change(
         &state,
         &principal,
-        Some(&enterprise),
-        key.as_deref(),
-        &body.fingerprint,
-        Change::AssignRole(draft),
+        &enterprise,
+        keyed,
+        RoleCommand::Assign(draft),
     )
-    .await
+    .await?;
+    Ok(crate::api::answer::role(&done))
 }
 
 /// End a manager or executor role now. Legal representatives come from the register.
@@ -123,13 +121,10 @@ pub async fn end_role(
     let (_, enterprise) = acting_for(&state, &principal, &number).await?;
     let id = Uuid::parse_str(&id)
         .map_err(|_| AppError::from(DomainError::not_found("role_not_found")))?;
-    perform(
-        &state,
-        &principal,
-        Some(&enterprise),
-        key.as_deref(),
-        &body.fingerprint,
-        Change::EndRole(id),
-    )
-    .await
+    let keyed = key.as_deref().map(|key| Keyed {
+        key,
+        fingerprint: &body.fingerprint,
+    });
+    let done = roles::change(&state, &principal, &enterprise, keyed, RoleCommand::End(id)).await?;
+    Ok(crate::api::answer::role(&done))
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use mandates_domain::{DomainError, FieldError};
+use mandates_domain::{FieldError, FieldErrors};
 use mandates_store::AccessEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,7 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::http::extract::{ActFor, QueryParams};
+use crate::http::extract::{ActFor, Params, QueryParams, page_limit};
+use crate::service::{access_log, cursor};
 
 /// One answer an application got about you.
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,24 +54,30 @@ impl From<AccessEntry> for AccessView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessLogPage {
     pub items: Vec<AccessView>,
-    /// Pass as `before` for older entries; absent on the last page.
-    pub next_before: Option<DateTime<Utc>>,
+    /// Pass as `cursor` for older entries; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccessLogParams {
-    /// Entries before this instant (the `next_before` of the previous page).
-    pub before: Option<DateTime<Utc>>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
     /// Page size, 1–500 (default 100).
-    pub limit: Option<i64>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+}
+
+impl Params for AccessLogParams {
+    const NAMES: &'static [&'static str] = &["cursor", "limit"];
 }
 
 /// Who asked what about you (or the enterprise you act for), newest first: every check
-/// and list answer that government applications got.
+/// and list answer that government applications got. An enterprise's legal representatives
+/// read all of it, its managers what concerns their domains; its executors none.
 #[utoipa::path(get, path = "/api/v1/me/access-log", tag = "mandates",
     params(AccessLogParams, ("Act-For" = Option<String>, Header, description = "Enterprise number you act for")),
-    responses((status = 200, body = AccessLogPage), (status = 401), (status = 403)),
+    responses((status = 200, body = AccessLogPage), (status = 401), (status = 403), (status = 422)),
     security(("bearer" = [])))]
 pub async fn access_log(
     State(state): State<AppState>,
@@ -80,30 +87,24 @@ pub async fn access_log(
 ) -> Result<Json<AccessLogPage>, AppError> {
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), &principal, act_for.as_ref(), now).await?;
-    // An enterprise's log is for those who manage its mandates, not its executors.
-    if !actor.may_read_access_log() {
-        return Err(DomainError::forbidden("role_does_not_allow")
-            .arg("domain", "*")
-            .into());
-    }
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(DomainError::field(
-            FieldError::new("limit", "invalid_value").arg("value", limit),
-        )
-        .into());
-    }
-    // What this instance still holds in its queue is written first.
-    state.access_log().flush().await;
-    let entries = state
-        .store()
-        .access_log_of(actor.party.as_str(), params.before, limit)
-        .await?;
-    let next_before = (entries.len() as i64 == limit)
-        .then(|| entries.last().map(|e| e.at))
-        .flatten();
+    let mut errors = FieldErrors::default();
+    let position = params.cursor.as_deref().and_then(|c| {
+        let read = cursor::read_at_id(c);
+        if read.is_none() {
+            errors.push(FieldError::new("cursor", "invalid_cursor"));
+        }
+        read
+    });
+    let limit = page_limit(
+        params.limit.as_deref(),
+        100,
+        access_log::MAX_LIMIT,
+        &mut errors,
+    );
+    errors.into_result()?;
+    let page = access_log::read(&state, &actor, position.as_ref(), limit).await?;
     Ok(Json(AccessLogPage {
-        items: entries.into_iter().map(AccessView::from).collect(),
-        next_before,
+        items: page.items.into_iter().map(AccessView::from).collect(),
+        next_cursor: page.next,
     }))
 }

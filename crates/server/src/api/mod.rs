@@ -1,15 +1,15 @@
 //! The REST API v1, its OpenAPI document, health checks and the demo issuer's routes.
 
-pub mod authzen;
+pub mod answer;
 pub mod bulk;
 pub mod business;
 pub mod catalog;
 pub mod demo;
 pub mod enterprises;
+pub mod lifecycle;
 pub mod mandates;
 pub mod me;
 pub mod views;
-pub mod write;
 
 use axum::extract::State;
 use utoipa::OpenApi;
@@ -86,22 +86,22 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(catalog::get_catalog))
-        .routes(routes!(mandates::create_mandate, mandates::list_mandates))
-        .routes(routes!(mandates::get_mandate, mandates::modify_mandate))
+        .routes(routes!(lifecycle::create_mandate, mandates::list_mandates))
+        .routes(routes!(mandates::get_mandate, lifecycle::modify_mandate))
         .routes(routes!(mandates::mandate_history))
-        .routes(routes!(mandates::sign_mandate))
-        .routes(routes!(mandates::reject_mandate))
-        .routes(routes!(mandates::withdraw_mandate))
-        .routes(routes!(mandates::stop_mandate))
-        .routes(routes!(mandates::transfer_mandate))
+        .routes(routes!(lifecycle::sign_mandate))
+        .routes(routes!(lifecycle::reject_mandate))
+        .routes(routes!(lifecycle::withdraw_mandate))
+        .routes(routes!(lifecycle::stop_mandate))
+        .routes(routes!(lifecycle::transfer_mandate))
         .routes(routes!(enterprises::list_roles, enterprises::assign_role))
         .routes(routes!(enterprises::end_role))
         .routes(routes!(me::access_log))
-        .routes(routes!(business::check))
-        .routes(routes!(business::check_batch))
-        .routes(routes!(business::search_mandators))
-        .routes(routes!(authzen::evaluation))
-        .routes(routes!(authzen::evaluations))
+        .routes(routes!(business::checks::check))
+        .routes(routes!(business::checks::check_batch))
+        .routes(routes!(business::search::search_mandators))
+        .routes(routes!(business::authzen::evaluation))
+        .routes(routes!(business::authzen::evaluations))
         // A bulk file may hold 100 000 rows; every other body keeps the default limit.
         .routes(routes!(bulk::upload).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
         .routes(routes!(bulk::get_job))

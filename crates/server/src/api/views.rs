@@ -47,7 +47,9 @@ pub struct ProposalView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MandateView {
     pub id: Uuid,
-    /// `pending`, `active`, `rejected`, `withdrawn`, `lapsed`, `stopped` or `expired`.
+    /// `pending`, `active` (signed and in force), `scheduled` (signed, in force from
+    /// `valid_from`), `rejected`, `withdrawn`, `voided` (a transfer that can no longer happen:
+    /// the mandate it was to replace ended first), `lapsed`, `stopped` or `expired`.
     pub status: &'static str,
     /// Version of the terms in force (while pending: of the terms to sign).
     pub version: u32,
@@ -180,7 +182,7 @@ impl From<StoredEvent> for EventView {
     fn from(e: StoredEvent) -> Self {
         EventView {
             seq: e.seq,
-            kind: e.kind,
+            kind: e.kind.as_str().to_owned(),
             at: e.at,
             person: e.person,
             party: e.party,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant as MonoInstant};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use mandates_domain::Insz;
-use mandates_domain::access::AuthContext;
+use mandates_domain::actor::AuthContext;
 use serde_json::Value;
 use tokio::sync::RwLock;
 

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use mandates_domain::{DomainError, FieldError, Kbo};
+use mandates_domain::{DomainError, FieldError, FieldErrors, Kbo};
 use serde::de::DeserializeOwned;
 use sha2::Digest;
 
@@ -100,20 +100,53 @@ impl FromRequestParts<AppState> for IdempotencyKey {
     }
 }
 
-/// Query parameters; ones that cannot be read are a problem answer, not plain text.
+/// Query parameters of a known set of names.
+pub trait Params: DeserializeOwned {
+    /// Every name the endpoint reads.
+    const NAMES: &'static [&'static str];
+}
+
+/// Query parameters: one whose name the endpoint does not read is refused (a filter that
+/// would be ignored), values that cannot be read are a problem answer, not plain text.
 pub struct QueryParams<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequestParts<AppState> for QueryParams<T> {
+impl<T: Params> FromRequestParts<AppState> for QueryParams<T> {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| QueryParams(q.0))
-            .map_err(|e| AppError::Body(StatusCode::UNPROCESSABLE_ENTITY, e.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs: Vec<(String, String)> = serde_html_form::from_str(query)
+            .map_err(|e| AppError::Body(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let mut errors = FieldErrors::default();
+        for (name, _) in &pairs {
+            if !T::NAMES.contains(&name.as_str()) {
+                errors.push(
+                    FieldError::new(name.clone(), "unknown_parameter")
+                        .arg("known", T::NAMES.join(", ")),
+                );
+            }
+        }
+        errors.into_result()?;
+        serde_html_form::from_str(query)
+            .map(QueryParams)
+            .map_err(|e| AppError::Body(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+    }
+}
+
+/// A page size: `default` when absent, otherwise a whole number from 1 to `max`.
+pub fn page_limit(text: Option<&str>, default: i64, max: i64, errors: &mut FieldErrors) -> i64 {
+    let Some(text) = text else { return default };
+    match text.trim().parse::<i64>() {
+        Ok(n) if (1..=max).contains(&n) => n,
+        _ => {
+            errors.push(
+                FieldError::new("limit", "out_of_range")
+                    .arg("value", text)
+                    .arg("min", 1)
+                    .arg("max", max),
+            );
+            default
+        }
     }
 }
 
@@ -124,6 +157,26 @@ pub struct UploadedFile {
     pub fields: std::collections::HashMap<String, String>,
     /// The request's query string, part of what identifies the upload.
     pub query: String,
+}
+
+impl UploadedFile {
+    /// What identifies an upload, to refuse its `Idempotency-Key` reused for another: the
+    /// query, the form's fields and the file.
+    pub fn fingerprint(&self) -> String {
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"POST /api/v1/bulk?");
+        hash.update(self.query.as_bytes());
+        let fields: std::collections::BTreeMap<_, _> = self.fields.iter().collect();
+        for (name, value) in fields {
+            hash.update([0]);
+            hash.update(name.as_bytes());
+            hash.update([0]);
+            hash.update(value.as_bytes());
+        }
+        hash.update([0]);
+        hash.update(&self.bytes);
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 impl FromRequest<AppState> for UploadedFile {

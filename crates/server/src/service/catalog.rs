@@ -2,7 +2,7 @@
 
 use mandates_domain::catalog::Catalog;
 use mandates_domain::time::Instant;
-use mandates_store::{NewEvent, Store, StoreError};
+use mandates_store::{EventKind, NewEvent, Store, StoreError};
 
 /// Stores `file` as the catalog in force (keeping removed types as retired) and returns it.
 pub async fn sync(store: &Store, file: Catalog, now: Instant) -> Result<Catalog, StoreError> {
@@ -20,9 +20,8 @@ pub async fn sync(store: &Store, file: Catalog, now: Instant) -> Result<Catalog,
             .flat_map(|d| d.types.iter().map(|t| t.code.as_str()))
             .collect();
         tx.append(&[NewEvent {
-            stream: "catalog",
+            kind: EventKind::CatalogLoaded,
             subject: "catalog".into(),
-            kind: "catalog_loaded".into(),
             at: now,
             person: None,
             party: None,

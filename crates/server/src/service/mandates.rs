@@ -1,15 +1,19 @@
-//! Creating mandates and moving them through their lifecycle, one transaction each.
+//! Mandates: creating them and moving them through their lifecycle (in the unit of work),
+//! and reading what the caller may see of them.
 
-use mandates_domain::DomainError;
-use mandates_domain::access::Actor;
-use mandates_domain::catalog::Catalog;
+use mandates_domain::access::{self, MandateAction, Situation};
+use mandates_domain::actor::Actor;
 use mandates_domain::mandate::{
-    Draft, Event, Mandate, NotesChange, SignOutcome, Status, TermsChange,
+    Draft, Event, EventKind, Mandate, NotesChange, SignOutcome, Status, TermsChange,
 };
 use mandates_domain::time::Instant;
-use mandates_store::{NewEvent, WriteTx};
+use mandates_domain::{DomainError, FieldError, Kbo};
+use mandates_store::{MandateQuery, NewEvent, Page, StoredEvent, WriteTx};
 use uuid::Uuid;
 
+use super::unit::{Applied, Command, Done, Keyed, Rules, Work, not_found, perform};
+use crate::AppState;
+use crate::auth::Principal;
 use crate::error::AppError;
 
 /// A transition asked of an existing mandate.
@@ -31,39 +35,46 @@ pub enum Action {
     },
 }
 
-impl Action {
-    /// Whether the action puts the actor's signature on terms.
-    pub fn signs(&self) -> bool {
-        matches!(
-            self,
-            Action::Sign { .. } | Action::Modify { terms: Some(_), .. } | Action::Transfer { .. }
-        )
+/// A change of mandates that a caller asks for.
+#[derive(Debug, Clone)]
+pub enum MandateCommand {
+    Create(Draft),
+    Act(Uuid, Action),
+}
+
+impl Command for MandateCommand {
+    type Output = Mandate;
+
+    async fn apply(
+        self,
+        work: &mut Work<'_>,
+        actor: &Actor,
+        now: Instant,
+    ) -> Result<Applied<Mandate>, AppError> {
+        match self {
+            MandateCommand::Create(draft) => work.create_mandate(actor, &draft, now).await,
+            MandateCommand::Act(id, action) => work.act(actor, id, &action, now).await,
+        }
+    }
+
+    async fn reread(work: &mut Work<'_>, actor: &Actor, id: Uuid) -> Result<Mandate, AppError> {
+        Ok(load_visible(&mut work.tx, actor, id).await?.0)
     }
 }
 
-/// Signature-level policy for the service.
-pub struct Policy<'a> {
-    pub acr_levels: &'a [String],
-    pub min_signing_acr: Option<&'a str>,
+/// Creates a mandate or moves one through its lifecycle, once (see [`perform`]).
+pub async fn change(
+    state: &AppState,
+    principal: &Principal,
+    act_for: Option<&Kbo>,
+    key: Option<Keyed<'_>>,
+    command: MandateCommand,
+) -> Result<Done<Mandate>, AppError> {
+    perform(state, principal, act_for, key, command).await
 }
 
 fn events(list: &[Event]) -> Vec<NewEvent> {
     list.iter().map(NewEvent::from).collect()
-}
-
-/// Creates a mandate; returns it with the sequence number of its last event.
-pub async fn create(
-    tx: &mut WriteTx,
-    actor: &Actor,
-    draft: &Draft,
-    catalog: &Catalog,
-    policy: &Policy<'_>,
-    now: Instant,
-) -> Result<(Mandate, i64), AppError> {
-    let (mandate, created) = decide_create(actor, draft, catalog, policy, now)?;
-    tx.put_mandate(&mandate, None).await?;
-    let seq = tx.append(&events(&created)).await?;
-    Ok((mandate, seq))
 }
 
 /// The rules' decision on a new mandate (and its creator's signature), nothing written: the
@@ -71,12 +82,11 @@ pub async fn create(
 pub fn decide_create(
     actor: &Actor,
     draft: &Draft,
-    catalog: &Catalog,
-    policy: &Policy<'_>,
+    rules: Rules<'_>,
     now: Instant,
 ) -> Result<(Mandate, Vec<Event>), AppError> {
-    let (mandate, created) = Mandate::create(Uuid::new_v4(), draft, actor, catalog, now)?;
-    super::require_signing_level(actor, policy.acr_levels, policy.min_signing_acr)?;
+    let (mandate, created) = Mandate::create(Uuid::new_v4(), draft, actor, rules.catalog, now)?;
+    rules.signing.require(actor)?;
     Ok((mandate, created))
 }
 
@@ -86,122 +96,146 @@ async fn load_visible(
     actor: &Actor,
     id: Uuid,
 ) -> Result<(Mandate, i64), AppError> {
-    let found = tx.mandate(id).await?;
-    match found {
-        Some(v) if v.value.visible_to(&actor.party) && actor.may_read(&v.value.terms) => {
-            Ok((v.value, v.row_version))
-        }
+    match tx.mandate(id).await? {
+        Some(v) if access::may_see(actor, &v.value) => Ok((v.value, v.row_version)),
         _ => Err(DomainError::mandate_not_found().into()),
     }
 }
 
-/// Applies an action; returns the mandate the answer is about (for a transfer: the new one).
-pub async fn act(
-    tx: &mut WriteTx,
-    actor: &Actor,
-    id: Uuid,
-    action: &Action,
-    catalog: &Catalog,
-    policy: &Policy<'_>,
-    now: Instant,
-) -> Result<(Mandate, i64), AppError> {
-    let (mut mandate, row_version) = load_visible(tx, actor, id).await?;
-    let mut writes: Vec<(Mandate, Option<i64>)> = Vec::new();
-    let mut log: Vec<Event> = Vec::new();
-    let mut answer_id = mandate.id;
-    match action {
-        Action::Sign { version } => {
-            let others = tx
-                .active_mandates_of_mandator(&mandate.terms.mandator)
-                .await?;
-            let (outcome, evs) = mandate.sign(actor, *version, &others, catalog, now)?;
-            super::require_signing_level(actor, policy.acr_levels, policy.min_signing_acr)?;
-            log.extend(evs);
-            if let SignOutcome::Activated {
-                replaces: Some(old_id),
-            } = outcome
-            {
-                // The replaced mandate stops in this same transaction: no gap, no overlap.
-                let old = tx
-                    .mandate(old_id)
-                    .await?
-                    .ok_or_else(|| DomainError::conflict("transfer_void"))?;
-                let mut old_mandate = old.value;
-                log.extend(old_mandate.end_by_transfer(actor, mandate.id, now)?);
-                writes.push((old_mandate, Some(old.row_version)));
-            }
-        }
-        Action::Reject => log.extend(mandate.reject(actor, now)?),
-        Action::Withdraw => log.extend(mandate.withdraw(actor, now)?),
-        Action::Stop => {
-            log.extend(mandate.stop(actor, now)?);
-            void_transfer(tx, &mandate, now, &mut writes, &mut log).await?;
-        }
-        Action::Modify {
-            based_on,
-            terms,
-            notes,
-        } => {
-            if terms.is_none() && notes.is_empty() {
-                return Err(DomainError::field(mandates_domain::FieldError::new(
-                    "terms",
-                    "no_change",
-                ))
-                .into());
-            }
-            if let Some(change) = terms {
-                let Some(based_on) = based_on else {
-                    return Err(DomainError::field(mandates_domain::FieldError::new(
-                        "version",
-                        "version_required",
-                    ))
-                    .into());
-                };
-                let events = mandate.modify(actor, *based_on, change, catalog, now)?;
-                // A transfer asked for the old terms must not bring back what was just stopped.
-                if events
-                    .iter()
-                    .any(|e| e.kind == mandates_domain::mandate::EventKind::Narrowed)
+impl Work<'_> {
+    /// Creates a mandate with its creator's signature.
+    pub async fn create_mandate(
+        &mut self,
+        actor: &Actor,
+        draft: &Draft,
+        now: Instant,
+    ) -> Result<Applied<Mandate>, AppError> {
+        let (mandate, created) = decide_create(actor, draft, self.rules, now)?;
+        self.tx.put_mandate(&mandate, None).await?;
+        let seq = self.tx.append(&events(&created)).await?;
+        Ok(Applied {
+            value: mandate,
+            created: true,
+            seq,
+        })
+    }
+
+    /// Writes new mandates decided already (by [`decide_create`]) with their events, many
+    /// rows per statement.
+    pub async fn create_mandates(
+        &mut self,
+        mandates: &[Mandate],
+        created: &[NewEvent],
+    ) -> Result<i64, AppError> {
+        self.tx.put_new_mandates(mandates).await?;
+        Ok(self.tx.append(created).await?)
+    }
+
+    /// Applies an action; answers with the mandate it is about (for a transfer: the new one).
+    pub async fn act(
+        &mut self,
+        actor: &Actor,
+        id: Uuid,
+        action: &Action,
+        now: Instant,
+    ) -> Result<Applied<Mandate>, AppError> {
+        let (catalog, signing) = (self.rules.catalog, self.rules.signing);
+        let tx = &mut self.tx;
+        let (mut mandate, row_version) = load_visible(tx, actor, id).await?;
+        let mut writes: Vec<(Mandate, Option<i64>)> = Vec::new();
+        let mut log: Vec<Event> = Vec::new();
+        let mut answer: Option<Mandate> = None;
+        match action {
+            Action::Sign { version } => {
+                let others = tx
+                    .active_mandates_of_mandator(&mandate.terms.mandator)
+                    .await?;
+                let (outcome, evs) = mandate.sign(actor, *version, &others, catalog, now)?;
+                signing.require(actor)?;
+                log.extend(evs);
+                if let SignOutcome::Activated {
+                    replaces: Some(old_id),
+                } = outcome
                 {
-                    void_transfer(tx, &mandate, now, &mut writes, &mut log).await?;
+                    // The replaced mandate stops in this same transaction: no gap, no overlap.
+                    let old = tx
+                        .mandate(old_id)
+                        .await?
+                        .ok_or_else(|| DomainError::conflict("transfer_void"))?;
+                    let mut old_mandate = old.value;
+                    log.extend(old_mandate.end_by_transfer(actor, mandate.id, now)?);
+                    writes.push((old_mandate, Some(old.row_version)));
                 }
-                log.extend(events);
-                super::require_signing_level(actor, policy.acr_levels, policy.min_signing_acr)?;
             }
-            if !notes.is_empty() {
-                log.extend(mandate.change_notes(actor, notes, now)?);
+            Action::Reject => log.extend(mandate.reject(actor, now)?),
+            Action::Withdraw => log.extend(mandate.withdraw(actor, now)?),
+            Action::Stop => {
+                log.extend(mandate.stop(actor, now)?);
+                void_transfer(tx, &mandate, now, &mut writes, &mut log).await?;
+            }
+            Action::Modify {
+                based_on,
+                terms,
+                notes,
+            } => {
+                if terms.is_none() && notes.is_empty() {
+                    return Err(DomainError::field(FieldError::new("terms", "no_change")).into());
+                }
+                if let Some(change) = terms {
+                    let Some(based_on) = based_on else {
+                        return Err(DomainError::field(FieldError::new(
+                            "version",
+                            "version_required",
+                        ))
+                        .into());
+                    };
+                    let events = mandate.modify(actor, *based_on, change, catalog, now)?;
+                    // A transfer asked for the old terms must not bring back what was just stopped.
+                    if events.iter().any(|e| e.kind == EventKind::Narrowed) {
+                        void_transfer(tx, &mandate, now, &mut writes, &mut log).await?;
+                    }
+                    log.extend(events);
+                    signing.require(actor)?;
+                }
+                if !notes.is_empty() {
+                    log.extend(mandate.change_notes(actor, notes, now)?);
+                }
+            }
+            Action::Transfer { mandatee } => {
+                let live = transfer_live_in(tx, &mandate, now).await?;
+                let (new, old_events, new_events) =
+                    mandate.transfer(actor, Uuid::new_v4(), mandatee, live, catalog, now)?;
+                signing.require(actor)?;
+                log.extend(old_events);
+                log.extend(new_events);
+                answer = Some(new.clone());
+                writes.push((new, None));
             }
         }
-        Action::Transfer { mandatee } => {
-            let live = match mandate.transfer_to {
-                Some(to) => tx
-                    .mandate(to)
-                    .await?
-                    .is_some_and(|m| m.value.status_at(now) == Status::Pending),
-                None => false,
-            };
-            let (new, old_events, new_events) =
-                mandate.transfer(actor, Uuid::new_v4(), mandatee, live, catalog, now)?;
-            super::require_signing_level(actor, policy.acr_levels, policy.min_signing_acr)?;
-            log.extend(old_events);
-            log.extend(new_events);
-            answer_id = new.id;
-            writes.push((new, None));
+        let created = answer.is_some();
+        let answer = answer.unwrap_or_else(|| mandate.clone());
+        writes.insert(0, (mandate, Some(row_version)));
+        for (m, expected) in &writes {
+            tx.put_mandate(m, *expected).await?;
         }
+        let seq = tx.append(&events(&log)).await?;
+        Ok(Applied {
+            value: answer,
+            created,
+            seq,
+        })
     }
-    writes.insert(0, (mandate, Some(row_version)));
-    for (m, expected) in &writes {
-        tx.put_mandate(m, *expected).await?;
-    }
-    let seq = tx.append(&events(&log)).await?;
-    let answer = writes
-        .into_iter()
-        .map(|(m, _)| m)
-        .find(|m| m.id == answer_id)
-        .ok_or_else(|| {
-            AppError::internal("answering a change", "the mandate of the answer is missing")
-        })?;
-    Ok((answer, seq))
+}
+
+/// Whether a transfer of the mandate still waits for signatures, read in the transaction.
+async fn transfer_live_in(tx: &mut WriteTx, m: &Mandate, now: Instant) -> Result<bool, AppError> {
+    Ok(match m.transfer_to {
+        Some(to) => tx
+            .mandate(to)
+            .await?
+            .is_some_and(|t| t.value.status_at(now) == Status::Pending),
+        None => false,
+    })
 }
 
 /// A stop ends a waiting transfer of the stopped mandate.
@@ -223,4 +257,78 @@ async fn void_transfer(
         }
     }
     Ok(())
+}
+
+// ---- reading -----------------------------------------------------------------------------------
+
+/// A mandate the actor may see, or "not found" (whether or not it exists).
+pub async fn visible(state: &AppState, actor: &Actor, id: Uuid) -> Result<Mandate, AppError> {
+    match state.store().mandate(id).await? {
+        Some(m) if access::may_see(actor, &m) => Ok(m),
+        _ => Err(not_found("mandate_not_found")),
+    }
+}
+
+/// A page of the actor's party's mandates: the query's filters, within what the actor may
+/// see.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    mut query: MandateQuery,
+    now: Instant,
+) -> Result<Page<Mandate>, AppError> {
+    query.party = actor.party.clone();
+    query.scope = access::read_scope(actor);
+    Ok(state.store().list_mandates(&query, now).await?)
+}
+
+/// Every mandate of the actor's party in the query (all its pages, up to `max`).
+pub async fn list_all(
+    state: &AppState,
+    actor: &Actor,
+    mut query: MandateQuery,
+    now: Instant,
+    max: usize,
+) -> Result<Vec<Mandate>, AppError> {
+    let mut all = Vec::new();
+    loop {
+        let page = list(state, actor, query.clone(), now).await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) if all.len() < max => query.after = Some(next),
+            _ => break,
+        }
+    }
+    all.truncate(max);
+    Ok(all)
+}
+
+/// A mandate's history, oldest first.
+pub async fn history(state: &AppState, m: &Mandate) -> Result<Vec<StoredEvent>, AppError> {
+    Ok(state
+        .store()
+        .events_of("mandate", &m.id.to_string())
+        .await?)
+}
+
+/// What the actor may do to the mandate now: the same decision that the changes enforce.
+pub async fn allowed_actions(
+    state: &AppState,
+    actor: &Actor,
+    m: &Mandate,
+    now: Instant,
+) -> Result<Vec<MandateAction>, AppError> {
+    let transfer_live = match m.transfer_to {
+        Some(to) => state
+            .store()
+            .mandate(to)
+            .await?
+            .is_some_and(|t| t.status_at(now) == Status::Pending),
+        None => false,
+    };
+    Ok(access::allowed_actions(
+        actor,
+        m,
+        Situation { now, transfer_live },
+    ))
 }

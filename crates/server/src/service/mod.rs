@@ -1,13 +1,21 @@
-//! The application services that the API (and later the pages) share: each decides with
-//! the domain's rules inside one write transaction of the store.
+//! The application layer that the API, the pages and the command line share: every change
+//! goes through the unit of work ([`unit`]), every permission is asked of
+//! `mandates_domain::access`, and the business checks are answered and logged here. Handlers
+//! only read their request, call a function of this module and render its answer.
 
+pub mod access_log;
 pub mod bulk;
 pub mod catalog;
+pub mod check;
 pub mod clients;
+pub mod cursor;
 pub mod mandates;
+pub mod register;
 pub mod roles;
+pub mod search;
+pub mod unit;
 
-use mandates_domain::access::Actor;
+use mandates_domain::actor::Actor;
 use mandates_domain::time::Instant;
 use mandates_domain::{DomainError, Kbo};
 use mandates_store::Store;
@@ -49,27 +57,5 @@ pub fn actor_with(
             roles,
             now,
         ),
-    }
-}
-
-/// The `Idempotency-Key`s a request's key is one of: the person's, for the party they act for.
-pub fn idempotency_scope(actor: &Actor) -> String {
-    format!("{}|{}", actor.person, actor.party)
-}
-
-/// Refuses a signature when the person authenticated below the configured level.
-pub fn require_signing_level(
-    actor: &Actor,
-    levels: &[String],
-    minimum: Option<&str>,
-) -> Result<(), DomainError> {
-    let Some(minimum) = minimum else {
-        return Ok(());
-    };
-    let rank = |acr: &str| levels.iter().position(|l| l == acr);
-    let have = actor.auth.acr.as_deref().and_then(rank);
-    match (have, rank(minimum)) {
-        (Some(have), Some(need)) if have >= need => Ok(()),
-        _ => Err(DomainError::forbidden("authentication_level_too_low").arg("required", minimum)),
     }
 }

@@ -1,15 +1,20 @@
-//! The roster of enterprise roles: assigned by representatives and managers, imported from
-//! the enterprise register for legal representatives.
+//! The roster of enterprise roles: read by those who manage the enterprise, changed by its
+//! legal representatives and managers in the unit of work. (Legal representatives come
+//! from the register, see [`super::register`].)
 
 use chrono::NaiveDate;
-use mandates_domain::access::Actor;
+use mandates_domain::access;
+use mandates_domain::actor::Actor;
 use mandates_domain::catalog::Catalog;
-use mandates_domain::roles::{EnterpriseRole, RoleKind};
+use mandates_domain::roles::{EnterpriseRole, RoleEventKind, RoleKind};
 use mandates_domain::time::{Instant, brussels_date};
 use mandates_domain::{DomainError, FieldError, FieldErrors, Insz, Kbo};
-use mandates_store::{NewEvent, WriteTx};
+use mandates_store::{EventKind, NewEvent};
 use uuid::Uuid;
 
+use super::unit::{Applied, Command, Done, Keyed, Work, not_found, perform};
+use crate::AppState;
+use crate::auth::Principal;
 use crate::error::AppError;
 
 /// A role to assign, as written by the caller.
@@ -25,15 +30,14 @@ pub struct RoleDraft {
 
 /// The event that records a change of a role.
 pub(crate) fn role_event(
-    kind: &str,
+    kind: RoleEventKind,
     role: &EnterpriseRole,
     actor: Option<&Actor>,
     now: Instant,
 ) -> NewEvent {
     NewEvent {
-        stream: "role",
+        kind: EventKind::Role(kind),
         subject: role.enterprise.to_string(),
-        kind: kind.to_owned(),
         at: now,
         person: actor.map(|a| a.person.to_string()),
         party: Some(role.enterprise.to_string()),
@@ -73,6 +77,8 @@ fn parse_draft(
         Some(_) => {}
     }
     match draft.domain.as_deref() {
+        // A legal representative's kind is refused above; a domain would not make it one.
+        None if kind == Some(RoleKind::LegalRepresentative) => {}
         None => errors.push(FieldError::new("domain", "required")),
         Some(d) if catalog.domain(d).is_none() => {
             errors.push(FieldError::new("domain", "unknown_domain").arg("domain", d))
@@ -129,138 +135,121 @@ fn parse_draft(
     })
 }
 
-/// Assigns a manager or executor role for the enterprise the actor acts for.
-pub async fn assign(
-    tx: &mut WriteTx,
-    actor: &Actor,
-    draft: &RoleDraft,
-    catalog: &Catalog,
-    now: Instant,
-) -> Result<(EnterpriseRole, i64), AppError> {
+/// A change of an enterprise's roster that a caller asks for.
+#[derive(Debug, Clone)]
+pub enum RoleCommand {
+    Assign(RoleDraft),
+    End(Uuid),
+}
+
+impl Command for RoleCommand {
+    type Output = EnterpriseRole;
+
+    async fn apply(
+        self,
+        work: &mut Work<'_>,
+        actor: &Actor,
+        now: Instant,
+    ) -> Result<Applied<EnterpriseRole>, AppError> {
+        match self {
+            RoleCommand::Assign(draft) => work.assign_role(actor, &draft, now).await,
+            RoleCommand::End(id) => work.end_role(actor, id, now).await,
+        }
+    }
+
+    async fn reread(
+        work: &mut Work<'_>,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<EnterpriseRole, AppError> {
+        let Some(enterprise) = actor.party.as_enterprise() else {
+            return Err(not_found("role_not_found"));
+        };
+        work.tx
+            .roles_of_enterprise(enterprise)
+            .await?
+            .into_iter()
+            .map(|r| r.value)
+            .find(|r| r.id == id)
+            .ok_or_else(|| not_found("role_not_found"))
+    }
+}
+
+/// Assigns or ends a role of the enterprise the caller acts for, once (see [`perform`]).
+pub async fn change(
+    state: &AppState,
+    principal: &Principal,
+    enterprise: &Kbo,
+    key: Option<Keyed<'_>>,
+    command: RoleCommand,
+) -> Result<Done<EnterpriseRole>, AppError> {
+    perform(state, principal, Some(enterprise), key, command).await
+}
+
+/// The roster of the enterprise the actor acts for (legal representatives and managers only).
+pub async fn roster(state: &AppState, actor: &Actor) -> Result<Vec<EnterpriseRole>, AppError> {
     let Some(enterprise) = actor.party.as_enterprise() else {
-        return Err(DomainError::not_found("enterprise_not_found").into());
+        return Err(DomainError::forbidden("act_for_enterprise_first").into());
     };
-    let role = parse_draft(draft, enterprise, catalog, now)?;
-    actor.require_assign(role.kind, role.domain.as_deref().unwrap_or_default())?;
-    tx.put_role(&role, None).await?;
-    let seq = tx
-        .append(&[role_event("role_assigned", &role, Some(actor), now)])
-        .await?;
-    Ok((role, seq))
+    access::require_read_roster(actor)?;
+    Ok(state.store().roles_of_enterprise(enterprise).await?)
 }
 
-/// Ends a role of the enterprise the actor acts for, now. Managers cannot end a legal
-/// representative: those come from the register.
-pub async fn end(
-    tx: &mut WriteTx,
-    actor: &Actor,
-    role_id: Uuid,
-    now: Instant,
-) -> Result<(EnterpriseRole, i64), AppError> {
-    let Some(enterprise) = actor.party.as_enterprise() else {
-        return Err(DomainError::not_found("enterprise_not_found").into());
-    };
-    let roles = tx.roles_of_enterprise(enterprise).await?;
-    let Some(found) = roles.into_iter().find(|r| r.value.id == role_id) else {
-        return Err(DomainError::not_found("role_not_found").into());
-    };
-    let mut role = found.value;
-    actor.require_assign(role.kind, role.domain.as_deref().unwrap_or_default())?;
-    if role.ended_at.is_some() || role.valid_until.is_some_and(|u| brussels_date(now) > u) {
-        return Err(DomainError::conflict("role_already_ended").into());
+impl Work<'_> {
+    /// Assigns a manager or executor role for the enterprise the actor acts for.
+    pub async fn assign_role(
+        &mut self,
+        actor: &Actor,
+        draft: &RoleDraft,
+        now: Instant,
+    ) -> Result<Applied<EnterpriseRole>, AppError> {
+        let Some(enterprise) = actor.party.as_enterprise() else {
+            return Err(not_found("enterprise_not_found"));
+        };
+        let role = parse_draft(draft, enterprise, self.rules.catalog, now)?;
+        access::require_assign(actor, role.kind, role.domain.as_deref())?;
+        self.tx.put_role(&role, None).await?;
+        let seq = self
+            .tx
+            .append(&[role_event(RoleEventKind::Assigned, &role, Some(actor), now)])
+            .await?;
+        Ok(Applied {
+            value: role,
+            created: true,
+            seq,
+        })
     }
-    role.ended_at = Some(now);
-    tx.put_role(&role, Some(found.row_version)).await?;
-    let seq = tx
-        .append(&[role_event("role_ended", &role, Some(actor), now)])
-        .await?;
-    Ok((role, seq))
-}
 
-/// One legal representative as the enterprise register delivers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegisterRow {
-    pub enterprise: Kbo,
-    pub person: Insz,
-    pub valid_from: NaiveDate,
-    pub valid_until: Option<NaiveDate>,
-}
-
-/// What an import changed.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ImportReport {
-    pub added: usize,
-    pub kept: usize,
-    pub updated: usize,
-    pub ended: usize,
-}
-
-/// Imports the full list of legal representatives: who is absent from it is ended now.
-/// Runs in one transaction: all of it or nothing.
-pub async fn import_legal_representatives(
-    tx: &mut WriteTx,
-    rows: &[RegisterRow],
-    now: Instant,
-) -> Result<ImportReport, AppError> {
-    let mut report = ImportReport::default();
-    let current = tx.roles_of_kind(RoleKind::LegalRepresentative).await?;
-    let mut events = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for row in rows {
-        if !seen.insert((row.enterprise.clone(), row.person.clone())) {
-            continue;
+    /// Ends a role of the enterprise the actor acts for, now. Legal representatives come
+    /// from the register: nobody ends them here.
+    pub async fn end_role(
+        &mut self,
+        actor: &Actor,
+        role_id: Uuid,
+        now: Instant,
+    ) -> Result<Applied<EnterpriseRole>, AppError> {
+        let Some(enterprise) = actor.party.as_enterprise() else {
+            return Err(not_found("enterprise_not_found"));
+        };
+        let roles = self.tx.roles_of_enterprise(enterprise).await?;
+        let Some(found) = roles.into_iter().find(|r| r.value.id == role_id) else {
+            return Err(not_found("role_not_found"));
+        };
+        let mut role = found.value;
+        access::require_assign(actor, role.kind, role.domain.as_deref())?;
+        if role.ended_at.is_some() || role.valid_until.is_some_and(|u| brussels_date(now) > u) {
+            return Err(DomainError::conflict("role_already_ended").into());
         }
-        let existing = current.iter().find(|r| {
-            r.value.enterprise == row.enterprise
-                && r.value.person == row.person
-                && r.value.ended_at.is_none()
-        });
-        match existing {
-            Some(r)
-                if r.value.valid_from == row.valid_from
-                    && r.value.valid_until == row.valid_until =>
-            {
-                report.kept += 1;
-            }
-            Some(r) => {
-                let mut role = r.value.clone();
-                role.valid_from = row.valid_from;
-                role.valid_until = row.valid_until;
-                tx.put_role(&role, Some(r.row_version)).await?;
-                events.push(role_event("role_imported", &role, None, now));
-                report.updated += 1;
-            }
-            None => {
-                let role = EnterpriseRole {
-                    id: Uuid::new_v4(),
-                    enterprise: row.enterprise.clone(),
-                    person: row.person.clone(),
-                    kind: RoleKind::LegalRepresentative,
-                    domain: None,
-                    types: Vec::new(),
-                    valid_from: row.valid_from,
-                    valid_until: row.valid_until,
-                    ended_at: None,
-                    assigned_at: now,
-                };
-                tx.put_role(&role, None).await?;
-                events.push(role_event("role_imported", &role, None, now));
-                report.added += 1;
-            }
-        }
+        role.ended_at = Some(now);
+        self.tx.put_role(&role, Some(found.row_version)).await?;
+        let seq = self
+            .tx
+            .append(&[role_event(RoleEventKind::Ended, &role, Some(actor), now)])
+            .await?;
+        Ok(Applied {
+            value: role,
+            created: false,
+            seq,
+        })
     }
-    for r in &current {
-        let present = seen.contains(&(r.value.enterprise.clone(), r.value.person.clone()));
-        if !present && r.value.ended_at.is_none() {
-            let mut role = r.value.clone();
-            role.ended_at = Some(now);
-            tx.put_role(&role, Some(r.row_version)).await?;
-            events.push(role_event("role_ended", &role, None, now));
-            report.ended += 1;
-        }
-    }
-    if !events.is_empty() {
-        tx.append(&events).await?;
-    }
-    Ok(report)
 }

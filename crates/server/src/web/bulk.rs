@@ -4,17 +4,17 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use mandates_domain::DomainError;
-use mandates_store::StoredJob;
+use mandates_domain::bulk::{JobState, Mode};
+use mandates_store::{StoredJob, StoredRow};
 use uuid::Uuid;
 
 use super::page::{Chrome, Tr, render};
-use super::visit::{PageError, User, Visit};
+use super::visit::{PageError, Visit};
 use crate::AppState;
-use crate::api::bulk::{JobView, UploadParams, results_file, upload_fingerprint, upload_job, view};
 use crate::error::AppError;
 use crate::http::extract::UploadedFile;
-use crate::service::bulk::Keyed;
+use crate::service::bulk::{self, UploadForm};
+use crate::service::unit::Keyed;
 
 #[derive(Template)]
 #[template(path = "bulk_new.html")]
@@ -59,31 +59,31 @@ pub async fn upload(
     let field = |name: &str| file.fields.get(name).cloned().filter(|v| !v.is_empty());
     visit.check_form(&field("csrf").unwrap_or_default())?;
     let user = visit.user()?;
-    let params = UploadParams {
+    let form = UploadForm {
         operation: field("operation"),
         format: field("format"),
         mode: field("mode"),
         domain: field("domain"),
         types: field("types"),
         role: field("role"),
-        ..UploadParams::default()
+        ..UploadForm::default()
     };
     let key = field("once").map(|once| format!("page-{once}"));
-    let fingerprint = upload_fingerprint(&file);
+    let fingerprint = file.fingerprint();
     let keyed = key.as_deref().map(|key| Keyed {
         key,
         fingerprint: &fingerprint,
     });
-    match upload_job(
+    let uploaded = bulk::upload(
         &state,
         &user.principal,
         user.acting_for(),
-        params,
+        form,
         &file.bytes,
         keyed,
     )
-    .await
-    {
+    .await;
+    match uploaded {
         Ok(answer) => Ok(Redirect::to(&format!("/bulk/{}", answer.job.id)).into_response()),
         Err(e) if e.status().is_client_error() => {
             let (_, text) = e.page_texts(visit.lang, &visit.request_id);
@@ -94,11 +94,35 @@ pub async fn upload(
     }
 }
 
+/// A row as the report shows it.
+pub struct RowShown {
+    pub line: i64,
+    pub state: &'static str,
+    pub mandate_id: Option<Uuid>,
+    /// Each error's field and message.
+    pub errors: Vec<(String, String)>,
+}
+
+/// A job as the report shows it.
+pub struct JobShown {
+    pub id: Uuid,
+    pub state: &'static str,
+    pub operation: &'static str,
+    pub mode: &'static str,
+    pub total: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub rows: Vec<RowShown>,
+}
+
 #[derive(Template)]
 #[template(path = "bulk_job.html")]
 pub struct JobPage {
     c: Chrome,
-    job: JobView,
+    job: JobShown,
+    /// Validated, and committing would apply something (an all-or-nothing file with an
+    /// invalid row applies nothing).
+    can_commit: bool,
     refresh: bool,
     next: Option<String>,
 }
@@ -110,14 +134,35 @@ impl JobPage {
     }
 }
 
-/// The job, if it belongs to the party the user acts for.
-async fn owned(state: &AppState, user: &User, id: &str) -> Result<StoredJob, PageError> {
-    let not_found = || PageError::Api(DomainError::not_found("bulk_job_not_found").into());
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    match state.store().bulk_job(id).await? {
-        Some(job) if job.owner == user.actor.party.as_str() => Ok(job),
-        _ => Err(not_found()),
+fn shown(job: &StoredJob, rows: &[StoredRow], t: Tr) -> JobShown {
+    JobShown {
+        id: job.id,
+        state: job.state.as_str(),
+        operation: job.spec.operation.as_str(),
+        mode: job.spec.mode.as_str(),
+        total: job.total,
+        succeeded: job.succeeded,
+        failed: job.failed,
+        rows: rows
+            .iter()
+            .map(|r| RowShown {
+                line: r.line,
+                state: r.state.as_str(),
+                mandate_id: r.mandate_id,
+                errors: r
+                    .errors
+                    .iter()
+                    .map(|e| (e.field.clone(), bulk::message(e, t.0)))
+                    .collect(),
+            })
+            .collect(),
     }
+}
+
+/// The job, if the user may read and commit it.
+async fn owned(state: &AppState, visit: &Visit, id: &str) -> Result<StoredJob, PageError> {
+    let user = visit.user()?;
+    Ok(bulk::owned(state, &user.actor, id).await?)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -134,17 +179,16 @@ pub async fn show(
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<RowsQuery>,
 ) -> Result<Response, PageError> {
-    let user = visit.user()?;
-    let job = owned(&state, user, &id).await?;
+    let job = owned(&state, &visit, &id).await?;
     let t = Tr(visit.lang);
-    let view = view(&state, &job, q.after.max(0), 200, visit.lang).await?;
-    let next = view
-        .next_after
-        .map(|after| format!("/bulk/{}?after={after}", job.id));
+    let (rows, next_after) = bulk::rows(&state, &job, q.after.max(0), 200).await?;
+    let next = next_after.map(|after| format!("/bulk/{}?after={after}", job.id));
+    let all_or_nothing_refused = job.spec.mode == Mode::AllOrNothing && job.failed > 0;
     Ok(render(&JobPage {
         c: visit.chrome(&state, t.t("bulk-job-title")),
-        refresh: view.state == "running",
-        job: view,
+        can_commit: job.state == JobState::Validated && !all_or_nothing_refused,
+        refresh: job.state == JobState::Running,
+        job: shown(&job, &rows, t),
         next,
     }))
 }
@@ -164,10 +208,11 @@ pub async fn commit(
 ) -> Result<Response, PageError> {
     visit.check_form(&form.csrf)?;
     let user = visit.user()?;
-    let job = owned(&state, user, &id).await?;
-    match crate::service::bulk::commit(&state, &user.actor, job.id, None).await {
+    let job = owned(&state, &visit, &id).await?;
+    match bulk::commit(&state, &user.principal, user.acting_for(), job.id, None).await {
         // Committed once already (a second click): the page shows where it is.
-        Ok(_) | Err(AppError::Domain(_)) => {
+        Ok(_) => Ok(Redirect::to(&format!("/bulk/{}", job.id)).into_response()),
+        Err(AppError::Domain(e)) if e.code == "bulk_job_not_validated" => {
             Ok(Redirect::to(&format!("/bulk/{}", job.id)).into_response())
         }
         Err(e) => Err(PageError::Api(e)),
@@ -180,7 +225,7 @@ pub async fn results(
     axum::Extension(visit): axum::Extension<Visit>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let user = visit.user()?;
-    let job = owned(&state, user, &id).await?;
-    Ok(results_file(&state, &job, visit.lang).await?)
+    let job = owned(&state, &visit, &id).await?;
+    let out = bulk::results_csv(&state, &job, visit.lang).await?;
+    Ok(crate::http::csv::download(out, "results.csv")?)
 }

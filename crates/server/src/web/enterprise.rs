@@ -5,14 +5,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use mandates_domain::Party;
-use mandates_domain::mandate::Status;
-use mandates_domain::roles::RoleKind;
 
-use super::format;
-use super::mandates::{Row, row_of};
 use super::page::{Chrome, Tr, render};
+use super::rows::{Row, row_of};
 use super::visit::{PageError, Visit};
 use crate::AppState;
+use crate::text as format;
 use mandates_domain::DomainError;
 
 /// A role on the roster.
@@ -40,16 +38,14 @@ pub async fn roster(
 ) -> Result<Response, PageError> {
     let user = visit.user()?;
     let t = Tr(visit.lang);
+    let now = state.clock().now();
+    let roster = crate::service::roles::roster(&state, &user.actor).await?;
     let Some(enterprise) = user.acting_for() else {
         return Err(PageError::Api(
             DomainError::forbidden("act_for_enterprise_first").into(),
         ));
     };
-    let now = state.clock().now();
-    let roles = state
-        .store()
-        .roles_of_enterprise(enterprise)
-        .await?
+    let roles = roster
         .into_iter()
         .map(|r| RoleRow {
             person: format::party(&Party::Person(r.person.clone())),
@@ -117,18 +113,9 @@ pub async fn access_log(
 ) -> Result<Response, PageError> {
     let user = visit.user()?;
     let t = Tr(visit.lang);
-    if !user.actor.may_read_access_log() {
-        return Err(PageError::Api(
-            DomainError::forbidden("role_does_not_allow")
-                .arg("domain", "*")
-                .into(),
-        ));
-    }
-    state.access_log().flush().await;
-    let rows = state
-        .store()
-        .access_log_of(user.actor.party.as_str(), None, 200)
+    let rows = crate::service::access_log::read(&state, &user.actor, None, 200)
         .await?
+        .items
         .into_iter()
         .map(|e| CheckRow {
             at: format::instant(e.at),
@@ -172,25 +159,11 @@ pub async fn executor(
     let user = visit.user()?;
     let t = Tr(visit.lang);
     let now = state.clock().now();
-    let mut rows = Vec::new();
-    for role in user.roles.iter().filter(|r| r.kind == RoleKind::Executor) {
-        let Some(domain) = role.domain.as_deref() else {
-            continue;
-        };
-        let enterprise = Party::Enterprise(role.enterprise.clone());
-        for m in state
-            .store()
-            .active_mandates_to(&enterprise, domain)
-            .await?
-        {
-            let usable = m.status_at(now) == Status::Active
-                && m.in_force_at(now).is_some()
-                && role.types.iter().any(|ty| m.terms.types.contains(ty));
-            if usable {
-                rows.push(row_of(&state, t, &m, &enterprise, now));
-            }
-        }
-    }
+    let rows = crate::service::search::as_executor(&state, &user.roles, now, 500)
+        .await?
+        .iter()
+        .map(|(enterprise, m)| row_of(&state, t, m, enterprise, now))
+        .collect();
     Ok(render(&ExecutorPage {
         c: visit.chrome(&state, t.t("executor-title")),
         rows,

@@ -276,7 +276,7 @@ fn sign_in_page(
             .map(|(i, id)| {
                 (
                     id.national_number.to_owned(),
-                    super::format::number(id.national_number),
+                    crate::text::number(id.national_number),
                     t.t(&format!("demo-identity-{i}")),
                 )
             })
@@ -321,7 +321,7 @@ pub async fn demo_sign_in(
     demo_only(&state)?;
     visit.check_form(&form.csrf)?;
     let return_to = local_path(&form.return_to);
-    let person = match Insz::parse(&super::format::digits(&form.national_number)) {
+    let person = match Insz::parse(&crate::text::digits(&form.national_number)) {
         Ok(p) => p,
         Err(e) => {
             let why = crate::i18n::message(visit.lang, &format!("party-{}", e.code()), &[]);
@@ -387,7 +387,7 @@ pub async fn switch(
     session.data.acting_for = if form.party == "self" {
         None
     } else {
-        let enterprise = Kbo::parse(&super::format::digits(&form.party)).map_err(|_| {
+        let enterprise = Kbo::parse(&crate::text::digits(&form.party)).map_err(|_| {
             AppError::from(
                 mandates_domain::DomainError::forbidden("no_role_for_enterprise")
                     .arg("enterprise", &form.party),

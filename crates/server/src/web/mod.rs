@@ -2,12 +2,16 @@
 //! JavaScript, signed in through OpenID Connect, with a session of its own. The pages use
 //! the same services as the API; the API never accepts the page session.
 
+mod act;
 mod bulk;
+mod create;
 mod enterprise;
-pub mod format;
+mod forms;
+mod home;
 pub mod login;
-mod mandates;
+mod mandate;
 mod page;
+mod rows;
 pub mod session;
 mod visit;
 
@@ -46,17 +50,14 @@ async fn style() -> Response {
 /// The pages, with their request context.
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/", get(mandates::home))
-        .route("/mandates.csv", get(mandates::export_csv))
-        .route("/mandates/new", get(mandates::new_form))
+        .route("/", get(home::home))
+        .route("/mandates.csv", get(home::export_csv))
+        .route("/mandates/new", get(create::new_form))
         // Steps that answer a form: opened again (a language switch, a bookmark), they start over.
-        .route("/mandates/review", post(mandates::review).get(start_over))
-        .route("/mandates/create", post(mandates::create).get(start_over))
-        .route("/mandates/{id}", get(mandates::show))
-        .route(
-            "/mandates/{id}/{action}",
-            get(mandates::confirm).post(mandates::act),
-        )
+        .route("/mandates/review", post(create::review).get(start_over))
+        .route("/mandates/create", post(create::create).get(start_over))
+        .route("/mandates/{id}", get(mandate::show))
+        .route("/mandates/{id}/{action}", get(act::confirm).post(act::act))
         .route(
             "/bulk",
             get(bulk::new)

@@ -6,10 +6,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use mandates_domain::Lang;
 
-use super::format;
 use super::visit::Visit;
 use crate::AppState;
 use crate::i18n;
+use crate::text as format;
 
 /// Texts in the page's language, from the message files.
 #[derive(Clone, Copy)]

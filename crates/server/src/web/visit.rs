@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::actor::{Actor, AuthContext};
 use mandates_domain::roles::EnterpriseRole;
 use mandates_domain::{Insz, Kbo, Lang};
 

@@ -227,7 +227,7 @@ async fn all_or_nothing_keeps_nothing_when_a_row_fails(backend: Backend) {
     assert_eq!(states(&done), ["not_applied", "failed"]);
     assert_eq!(
         ann.mandate(&ids[0]).await.body["status"],
-        "active",
+        "scheduled",
         "rolled back"
     );
 }
@@ -379,7 +379,8 @@ async fn a_bulk_sign_signs_the_versions_shown(backend: Backend) {
     assert_eq!(states(&job), ["valid"]);
     let done = commit(&bob, job["id"].as_str().unwrap_or_default()).await;
     assert_eq!(states(&done), ["applied"]);
-    assert_eq!(bob.mandate(id).await.body["status"], "active");
+    // Signed by both, in force from 15 March: shown as such, not as in force already.
+    assert_eq!(bob.mandate(id).await.body["status"], "scheduled");
     // A version that is not the one in force is refused, row by row.
     let (_, stale) = upload(
         &bob,
@@ -471,7 +472,7 @@ async fn a_selection_signs_all_that_waits_and_stops_all_with_a_party(backend: Ba
         (Some(1), vec!["valid".to_owned()])
     );
     commit(&bob, job["id"].as_str().unwrap_or_default()).await;
-    assert_eq!(bob.mandate(&ids[0]).await.body["status"], "active");
+    assert_eq!(bob.mandate(&ids[0]).await.body["status"], "scheduled");
     assert_eq!(
         app.person(CARL).await.mandate(&ids[1]).await.body["status"],
         "pending"
@@ -514,8 +515,8 @@ async fn a_selection_transfers_all_a_mandatee_holds(backend: Backend) {
         (m["mandatee"].as_str(), m["status"].as_str()),
         (Some(CARL), Some("pending"))
     );
-    // The old one stays in force until the new one is signed.
-    assert_eq!(bob.mandate(&ids[0]).await.body["status"], "active");
+    // The old one stays as it was (signed, in force from 15 March) until the new one is signed.
+    assert_eq!(bob.mandate(&ids[0]).await.body["status"], "scheduled");
 }
 
 async fn all_or_nothing_applies_nothing_when_a_row_is_invalid(backend: Backend) {
@@ -530,12 +531,20 @@ async fn all_or_nothing_applies_nothing_when_a_row_is_invalid(backend: Backend) 
     )
     .await;
     assert_eq!(job["mode"], "all-or-nothing");
-    let done = commit(&ann, job["id"].as_str().unwrap_or_default()).await;
-    assert_eq!(done["state"], "failed");
-    assert_eq!(
-        states(&done),
-        ["not_applied", "invalid", "invalid", "not_applied"]
-    );
+    // Committing it would apply nothing: it is refused at once, and the job stays as it was.
+    let id = job["id"].as_str().unwrap_or_default();
+    let refused = ann
+        .post(&format!("/api/v1/bulk/{id}/commit"), json!({}))
+        .await
+        .refused(409, "bulk_job_has_invalid_rows");
+    assert_eq!(refused.body["params"]["invalid"], "2");
+    let job = ann
+        .get(&format!("/api/v1/bulk/{id}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(job["state"], "validated");
+    assert_eq!(states(&job), ["valid", "invalid", "invalid", "valid"]);
     assert_eq!(count_mandates(&ann).await, 0);
 }
 

@@ -75,20 +75,28 @@ async fn every_reason_for_no(backend: Backend) {
     carl.sign(&later, 1).await.expect(200);
     let no = app.check(CARL, ANN, "fin.myminfin_consult").await;
     assert_eq!(reason(&no), "not_yet_in_force");
-    assert!(
-        no["reason"]["message"]
+    // Dates and instants in reasons are as people read them: the day, and Brussels time to
+    // the minute (the API's own fields stay RFC 3339).
+    let message = |answer: &serde_json::Value| {
+        answer["reason"]["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("2027-04-01")
-    );
-    // Stopped.
+            .to_owned()
+    };
+    assert!(message(&no).contains("01/04/2027"), "{}", message(&no));
+    // Stopped, at 10:00:00.123456 in Brussels (09:00 UTC).
     bob.sign(&pending, 1).await.expect(200);
     assert_eq!(app.check(BOB, ANN, "fin.tax_on_web").await["allowed"], true);
+    app.clock
+        .set("2027-03-01T09:00:00.123456Z".parse().unwrap_or_default());
     ann.action(&pending, "stop", json!({})).await.expect(200);
-    assert_eq!(
-        reason(&app.check(BOB, ANN, "fin.tax_on_web").await),
-        "stopped"
-    );
+    let stopped = app.check(BOB, ANN, "fin.tax_on_web").await;
+    assert_eq!(reason(&stopped), "stopped");
+    let text = message(&stopped);
+    assert!(text.contains("01/03/2027 10:00"), "{text}");
+    for raw in ["2027-03-01", "09:00", ".123", "+00:00", "UTC"] {
+        assert!(!text.contains(raw), "{raw} in {text}");
+    }
     // Expired: after the last day, in Brussels time.
     app.clock
         .set("2028-01-01T00:00:00Z".parse().unwrap_or_default());

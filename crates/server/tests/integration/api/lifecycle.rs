@@ -1,5 +1,6 @@
 //! Every row of the lifecycle table, through the API.
 
+use axum::http::Method;
 use serde_json::json;
 
 use crate::on_both_stores;
@@ -358,11 +359,9 @@ async fn a_stop_voids_a_waiting_transfer(backend: Backend) {
     bob.action(&id, "stop", json!({})).await.expect(200);
     assert_eq!(
         carl.mandate(&new_id).await.expect(200).body["status"],
-        "withdrawn"
+        "voided"
     );
-    carl.sign(&new_id, 1)
-        .await
-        .refused(409, "invalid_transition");
+    carl.sign(&new_id, 1).await.refused(409, "transfer_voided");
     assert_eq!(
         carl.history(&new_id).await.last().map(String::as_str),
         Some("transfer_voided")
@@ -394,12 +393,22 @@ async fn a_narrowing_voids_a_waiting_transfer(backend: Backend) {
             .is_some_and(|t| t.parse::<i64>().is_ok())
     );
     // The transfer asked for the wider terms: signing it now would undo the partial stop.
-    carl.sign(&new_id, 1)
+    // Its would-be signer is told so, not that someone withdrew it.
+    let refused = carl
+        .send(
+            Method::POST,
+            &format!("/api/v1/mandates/{new_id}/sign"),
+            &[("accept-language", "en")],
+            Some(json!({"version": 1})),
+        )
         .await
-        .refused(409, "invalid_transition");
+        .refused(409, "transfer_voided");
+    let detail = refused.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("has ended"), "{detail}");
+    assert!(!detail.contains("withdrawn"), "{detail}");
     assert_eq!(
         carl.mandate(&new_id).await.expect(200).body["status"],
-        "withdrawn"
+        "voided"
     );
 }
 

@@ -2,7 +2,7 @@
 //! optimistic row versions, migrations that can run again, the database's mode.
 
 use mandates_domain::Insz;
-use mandates_domain::access::{Actor, AuthContext};
+use mandates_domain::actor::{Actor, AuthContext};
 use mandates_domain::catalog::Catalog;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use mandates_domain::{Insz, Kbo};
 use mandates_server::error::AppError;
-use mandates_server::service::roles::{ImportReport, RegisterRow, import_legal_representatives};
+use mandates_server::service::register::{ImportReport, RegisterRow, import_legal_representatives};
 use serde_json::json;
 
 use super::*;

@@ -1,5 +1,6 @@
 //! The roster of an enterprise: who sees it, who assigns and ends roles.
 
+use axum::http::Method;
 use serde_json::json;
 
 use super::*;
@@ -62,11 +63,27 @@ async fn the_roster_is_shown_to_representatives_and_managers(backend: Backend) {
         (&json!(OFFICE), &json!(null))
     );
 
-    app.person(DINA)
+    // An executor is refused with the reason, not with a domain that does not exist.
+    let refused = app
+        .person(DINA)
         .await
-        .get(&roles_path(OFFICE))
+        .send(
+            Method::GET,
+            &roles_path(OFFICE),
+            &[("accept-language", "en")],
+            None,
+        )
         .await
-        .refused(403, "role_does_not_allow");
+        .refused(403, "roster_not_allowed");
+    let detail = refused.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("legal representatives and managers"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains('*') && !detail.contains("domain"),
+        "{detail}"
+    );
 }
 
 async fn strangers_get_the_same_answer_as_for_an_unknown_enterprise(backend: Backend) {
@@ -148,6 +165,12 @@ async fn an_invalid_role_is_refused_field_by_field(backend: Backend) {
     let cases = [
         (
             json!({"person": ANN, "kind": "legal_representative", "domain": "fin"}),
+            "kind",
+            "role_kind_not_assignable",
+        ),
+        // Without a domain: the kind is the one thing to say, not a missing domain too.
+        (
+            json!({"person": ANN, "kind": "legal_representative"}),
             "kind",
             "role_kind_not_assignable",
         ),
@@ -301,9 +324,13 @@ async fn what_cannot_be_ended_is_refused(backend: Backend) {
         "legal_representative",
     ));
     let before = last_seq(&app).await;
-    end(&carl, OFFICE, &representative)
+    // A manager cannot end a legal representative: the register decides, and says so.
+    let refused = end(&carl, OFFICE, &representative)
         .await
-        .refused(403, "role_does_not_allow");
+        .refused(403, "role_kind_not_assignable");
+    let detail = refused.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("register"), "{detail}");
+    assert!(!detail.contains("domain ."), "{detail}");
     for unknown in [
         "00000000-0000-0000-0000-000000000000",
         "not-a-role",

@@ -58,9 +58,24 @@ async fn create_sign_and_stop_through_the_pages(backend: Backend) {
         )
         .await;
     assert_eq!(signed.status, 303, "{}", signed.html);
+    // Signed by both, in force from 15 March: said so, not "in force" already.
     assert_eq!(
         app.person(ANN).await.mandate(&id).await.body["status"],
-        "active"
+        "scheduled"
+    );
+    // The pages say the same: the status, the lists and the history (in Dutch, the default).
+    let page = ann.get(&format!("/mandates/{id}")).await.html;
+    assert!(
+        page.contains("Ondertekend, van kracht vanaf 15/03/2027"),
+        "{page}"
+    );
+    assert!(page.contains("Ondertekend door beide partijen, van kracht vanaf 15/03/2027"));
+    assert!(!page.contains(">Van kracht<"), "not in force yet: {page}");
+    let home = ann.get("/").await.html;
+    assert!(home.contains("Ondertekend, van kracht vanaf 15/03/2027"));
+    assert!(
+        page.contains(&format!("/mandates/{id}/stop")),
+        "it can be stopped"
     );
 
     let stopped = ann

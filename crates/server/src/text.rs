@@ -1,5 +1,6 @@
-//! How the pages write numbers, dates and instants: national numbers as `85.07.30-033.28`,
-//! enterprise numbers as `0412.345.614`, dates as `31/12/2027`, instants in Brussels time.
+//! How people read numbers, dates and instants, on the pages and in messages: national
+//! numbers as `85.07.30-033.28`, enterprise numbers as `0412.345.614`, dates as
+//! `31/12/2027`, instants in Brussels time to the minute.
 
 use chrono::NaiveDate;
 use mandates_domain::Party;

@@ -4,16 +4,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use mandates_domain::{DomainError, FieldError, FieldErrors};
+use mandates_domain::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
+use super::checks::{CheckAnswer, CheckRequest, answer_all};
+use super::{BusinessClient, MAX_BATCH};
 use crate::AppState;
-use crate::api::business::{
-    BusinessClient, CheckAnswer, CheckRequest, MAX_BATCH, Question, answer, ensure_fresh, evaluate,
-    read_question, record,
-};
 use crate::error::AppError;
 use crate::http::extract::{JsonBody, RequestLang};
 
@@ -127,7 +125,6 @@ async fn run(
         )
         .into());
     }
-    let mut errors = FieldErrors::default();
     let prefix = |i: usize| {
         if requests.len() == 1 {
             String::new()
@@ -135,25 +132,11 @@ async fn run(
             format!("evaluations[{i}].")
         }
     };
-    let questions: Vec<Option<Question>> = requests
-        .iter()
-        .enumerate()
-        .map(|(i, r)| read_question(r, client, &prefix(i), state, &mut errors))
-        .collect();
-    errors.into_result()?;
-    ensure_fresh(
-        state,
-        requests.iter().filter_map(|r| r.min_consistency).max(),
-    )
-    .await?;
-    let now = state.clock().now();
-    let mut out = Vec::with_capacity(questions.len());
-    for q in questions.iter().flatten() {
-        let (decision, consistency) = evaluate(state, q, client, now).await?;
-        record(state, client, "check", q, &decision, now);
-        out.push(decision_view(answer(&decision, consistency, lang), lang));
-    }
-    Ok(out)
+    let answers = answer_all(state, client, requests, prefix, lang).await?;
+    Ok(answers
+        .into_iter()
+        .map(|a| decision_view(a, lang))
+        .collect())
 }
 
 /// AuthZEN access evaluation: may the subject act for the resource (the mandator) for the

@@ -1,0 +1,41 @@
+//! The business API for government applications of a domain: may this person act for that
+//! mandator (`/api/v1/checks`), for whom may they act (`/api/v1/mandators/search`), the same
+//! through OpenID AuthZEN (`/access/v1/...`), and the OAuth endpoints that give applications
+//! their tokens. Only business client tokens are accepted here.
+
+pub mod authzen;
+pub mod checks;
+pub mod oauth;
+pub mod search;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::AppState;
+use crate::auth::AuthError;
+use crate::error::AppError;
+use crate::tokens::ClientPrincipal;
+
+/// At most this many checks in one request.
+pub const MAX_BATCH: usize = 1000;
+
+/// A business application calling with its token.
+pub struct BusinessClient(pub ClientPrincipal);
+
+impl FromRequestParts<AppState> for BusinessClient {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = crate::auth::bearer(&parts.headers)
+            .ok_or(AppError::Unauthenticated(AuthError::Missing))?;
+        state
+            .tokens()
+            .verify_client(state.store(), token, state.clock().now())
+            .await
+            .map(BusinessClient)
+            .map_err(AppError::Unauthenticated)
+    }
+}

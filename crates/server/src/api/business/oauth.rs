@@ -1,0 +1,224 @@
+//! The OAuth endpoints of business applications: `POST /oauth/token` (client credentials,
+//! and the token exchange of RFC 8693 that gives "this person acting for that mandator"),
+//! and the keys that verify the service's own tokens.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use mandates_domain::check::Decision;
+use mandates_domain::time::Instant;
+use mandates_domain::{FieldErrors, Lang, Party};
+use serde::Deserialize;
+
+use super::checks::reason_message;
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n;
+use crate::service::check::{self, Ask, Asked};
+use crate::tokens::ClientPrincipal;
+
+/// An OAuth token request (form-encoded).
+#[derive(Debug, Deserialize)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Token exchange: the person's access token from the identity provider.
+    pub subject_token: Option<String>,
+    pub subject_token_type: Option<String>,
+    /// Token exchange: for whom the person wants to act.
+    pub mandator: Option<String>,
+    /// Token exchange: the mandate types, comma-separated (or space-separated in `scope`).
+    pub types: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// The grant type of RFC 8693.
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// An OAuth error answer (RFC 6749 §5.2).
+fn oauth_error(
+    status: StatusCode,
+    error: &str,
+    description: &str,
+) -> (StatusCode, Json<serde_json::Value>) {
+    (
+        status,
+        Json(serde_json::json!({"error": error, "error_description": description})),
+    )
+}
+
+/// `POST /oauth/token`: the client credentials grant, with HTTP Basic or form credentials.
+pub async fn oauth_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<axum::Form<TokenRequest>, axum::extract::rejection::FormRejection>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let form = match form {
+        Ok(axum::Form(form)) => form,
+        Err(e) => {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &e.body_text(),
+            ));
+        }
+    };
+    let grant = form.grant_type.as_deref();
+    if grant != Some("client_credentials") && grant != Some(TOKEN_EXCHANGE) {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant_type must be client_credentials or urn:ietf:params:oauth:grant-type:token-exchange",
+        ));
+    }
+    let basic = crate::auth::basic_credentials(&headers);
+    let (id, secret) = match (basic, &form.client_id, &form.client_secret) {
+        (Some((id, secret)), _, _) => (id, secret),
+        (None, Some(id), Some(secret)) => (id.clone(), secret.clone()),
+        _ => {
+            return Ok(oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client credentials are missing",
+            ));
+        }
+    };
+    let Some(client) = crate::service::clients::authenticate(state.store(), &id, &secret).await?
+    else {
+        return Ok(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client, wrong secret, or revoked",
+        ));
+    };
+    if grant == Some(TOKEN_EXCHANGE) {
+        return exchange(&state, &client, &form, i18n::request_lang(&headers)).await;
+    }
+    let token = state
+        .tokens()
+        .issue_client_token(&client, state.clock().now())
+        .map_err(|e| AppError::internal("issuing a client token", e))?;
+    Ok((
+        StatusCode::OK,
+        Json(serde_json::json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": crate::tokens::CLIENT_TOKEN_SECONDS,
+        })),
+    ))
+}
+
+/// RFC 8693: the client presents a person's token and asks for a token that says "this
+/// person acting for that mandator" for some types; given only when the check allows each.
+async fn exchange(
+    state: &AppState,
+    client: &mandates_store::Client,
+    form: &TokenRequest,
+    lang: Lang,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let bad = |m: &str| Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", m));
+    let (Some(subject_token), Some(mandator)) = (&form.subject_token, &form.mandator) else {
+        return bad("subject_token and mandator are required");
+    };
+    if form
+        .subject_token_type
+        .as_deref()
+        .is_some_and(|t| t != ACCESS_TOKEN_TYPE)
+    {
+        return bad("subject_token_type must be urn:ietf:params:oauth:token-type:access_token");
+    }
+    let types: Vec<String> = form
+        .types
+        .as_deref()
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .map(str::to_owned)
+                .collect::<Vec<String>>()
+        })
+        .or_else(|| {
+            form.scope.as_deref().map(|s| {
+                s.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<String>>()
+            })
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t: &String| !t.is_empty())
+        .collect();
+    if types.is_empty() {
+        return bad("name the mandate types in types (comma-separated) or scope");
+    }
+    let now = state.clock().now();
+    let Ok(person) = state.verifier().verify(subject_token, now).await else {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the subject_token is not a valid access token of a person",
+        ));
+    };
+    let principal = ClientPrincipal::from(client);
+    let mut mandates = Vec::new();
+    let mut until: Option<Instant> = None;
+    for t in &types {
+        let actor = person.person.to_string();
+        let ask = Ask {
+            actor: Some(&actor),
+            mandator: Some(mandator),
+            type_code: Some(t),
+            at: None,
+        };
+        let mut errors = FieldErrors::default();
+        let Some(q) = check::read(ask, &principal, "", state, &mut errors) else {
+            return bad(&format!("the mandator or the type {t} is not accepted"));
+        };
+        let (decision, _) = check::answer(state, &principal, Asked::Exchange, &q, now).await?;
+        match decision {
+            Decision::Allowed(g) => {
+                mandates.push(g.mandate.to_string());
+                if let Some(end) = g.valid_until.map(mandates_domain::time::end_of_day) {
+                    until = Some(until.map_or(end, |u| u.min(end)));
+                }
+            }
+            Decision::Denied(r) => {
+                return Ok(oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    &reason_message(&r, lang),
+                ));
+            }
+        }
+    }
+    mandates.dedup();
+    let grant = crate::tokens::ActingFor {
+        client_id: client.id.clone(),
+        actor: person.person.to_string(),
+        mandator: Party::parse(mandator)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        types,
+        mandates,
+        until,
+    };
+    let (token, expires_in) = state
+        .tokens()
+        .issue_acting_for(&grant, now)
+        .map_err(|e| AppError::internal("issuing an exchanged token", e))?;
+    Ok((
+        StatusCode::OK,
+        Json(serde_json::json!({
+            "access_token": token,
+            "issued_token_type": ACCESS_TOKEN_TYPE,
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+        })),
+    ))
+}
+
+/// `GET /.well-known/jwks.json`: the keys that verify the service's own tokens.
+pub async fn jwks(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.tokens().jwks())
+}

@@ -1,0 +1,204 @@
+//! Acting on a mandate from its page: a confirmation that says what the action will do,
+//! then the action itself through the unit of work; a refusal shows the confirmation again
+//! with the reason.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mandates_domain::access::MandateAction;
+use mandates_domain::mandate::{Mandate, NotesChange, TermsChange};
+use serde::Deserialize;
+
+use super::forms::{FieldMessages, TypeChoice, type_choices};
+use super::mandate::{PAGE_ACTIONS, is_danger, visible};
+use super::page::{Chrome, Tr, render};
+use super::rows::{Row, row_of};
+use super::visit::{PageError, User, Visit};
+use crate::AppState;
+use crate::error::AppError;
+use crate::service::mandates::{self, Action, MandateCommand};
+use crate::service::unit::Keyed;
+use crate::text as format;
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    c: Chrome,
+    action: String,
+    consequence: String,
+    problem: String,
+    row: Row,
+    version: u32,
+    once: String,
+    back: String,
+    danger: bool,
+    /// For a modification: the types on offer, and the period.
+    types: Vec<TypeChoice>,
+    valid_until: String,
+    /// For a transfer: the new mandatee's number.
+    mandatee: String,
+    errors: FieldMessages,
+}
+
+impl ConfirmPage {
+    /// The message of the confirming button.
+    pub fn button_key(&self) -> String {
+        format!("confirm-{}-button", self.action)
+    }
+}
+
+/// An action of the pages, from its address.
+fn page_action(name: &str) -> Result<MandateAction, PageError> {
+    MandateAction::parse(name)
+        .filter(|a| PAGE_ACTIONS.contains(a))
+        .ok_or(PageError::Api(AppError::NoRoute))
+}
+
+fn confirm_page(
+    state: &AppState,
+    visit: &Visit,
+    user: &User,
+    m: &Mandate,
+    action: MandateAction,
+) -> Result<ConfirmPage, PageError> {
+    let t = Tr(visit.lang);
+    let name = action.as_str();
+    let now = state.clock().now();
+    let r = row_of(state, t, m, &user.actor.party, now);
+    let version = m.live_proposal(now).map_or(m.version, |p| p.version);
+    let consequence = t.t1(&format!("consequence-{name}"), "other", &r.other);
+    let chosen: Vec<String> = m.terms.types.iter().cloned().collect();
+    Ok(ConfirmPage {
+        c: visit.chrome(state, t.t(&format!("confirm-{name}-title"))),
+        action: name.to_owned(),
+        consequence,
+        problem: String::new(),
+        row: r,
+        version,
+        once: super::session::random_secret()?,
+        back: format!("/mandates/{}", m.id),
+        danger: is_danger(action),
+        types: if action == MandateAction::Modify {
+            type_choices(
+                state,
+                visit.lang,
+                &m.terms.domain,
+                m.terms.side_of(&user.actor.party),
+                &user.actor.party,
+                &chosen,
+            )
+        } else {
+            Vec::new()
+        },
+        valid_until: m
+            .terms
+            .valid_until
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        mandatee: String::new(),
+        errors: FieldMessages::default(),
+    })
+}
+
+/// The confirmation of an action, saying what it will do.
+pub async fn confirm(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let user = visit.user()?;
+    let action = page_action(&action)?;
+    let m = visible(&state, user, &id).await?;
+    Ok(render(&confirm_page(&state, &visit, user, &m, action)?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    once: String,
+    #[serde(default)]
+    version: Option<u32>,
+    /// Modify: the types kept or added (repeated field).
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    valid_until: Option<String>,
+    /// Transfer: the new mandatee.
+    #[serde(default)]
+    mandatee: Option<String>,
+}
+
+impl ActForm {
+    /// The change the form asks of mandate `m`.
+    fn action(&self, action: MandateAction, m: &Mandate) -> Action {
+        match action {
+            MandateAction::Sign => Action::Sign {
+                version: self.version.unwrap_or(m.version),
+            },
+            MandateAction::Reject => Action::Reject,
+            MandateAction::Withdraw => Action::Withdraw,
+            MandateAction::Stop => Action::Stop,
+            MandateAction::Modify | MandateAction::ChangeNotes => Action::Modify {
+                based_on: self.version,
+                terms: Some(TermsChange {
+                    types: Some(self.types.clone()),
+                    valid_from: None,
+                    valid_until: Some(self.valid_until.clone().filter(|u| !u.trim().is_empty())),
+                }),
+                notes: NotesChange::default(),
+            },
+            MandateAction::Transfer => Action::Transfer {
+                mandatee: format::digits(self.mandatee.as_deref().unwrap_or_default()),
+            },
+        }
+    }
+}
+
+/// Does the confirmed action; a refusal shows the confirmation again with the reason.
+pub async fn act(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Path((id, action_name)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let form: ActForm = serde_html_form::from_bytes(&body)
+        .map_err(|e| AppError::Body(StatusCode::BAD_REQUEST, e.to_string()))?;
+    visit.check_form(&form.csrf)?;
+    let user = visit.user()?;
+    let action = page_action(&action_name)?;
+    let m = visible(&state, user, &id).await?;
+    let fingerprint = format!("page {action_name} {id} {form:?}");
+    let key = (!form.once.is_empty()).then(|| format!("page-{}", form.once));
+    let keyed = key.as_deref().map(|key| Keyed {
+        key,
+        fingerprint: &fingerprint,
+    });
+    let command = MandateCommand::Act(m.id, form.action(action, &m));
+    match mandates::change(&state, &user.principal, user.acting_for(), keyed, command).await {
+        // For a transfer, the answer is the new mandate.
+        Ok(done) => Ok(
+            Redirect::to(&format!("/mandates/{}?done={action_name}", done.value.id))
+                .into_response(),
+        ),
+        Err(e) if e.status().is_client_error() => {
+            let mut page = confirm_page(&state, &visit, user, &m, action)?;
+            let (_, text) = e.page_texts(visit.lang, &visit.request_id);
+            page.problem = text;
+            page.errors = FieldMessages::of(&e, visit.lang);
+            if let Some(u) = form.valid_until {
+                page.valid_until = u;
+            }
+            page.mandatee = form.mandatee.unwrap_or_default();
+            if action == MandateAction::Modify {
+                for choice in &mut page.types {
+                    choice.checked = form.types.contains(&choice.code);
+                }
+            }
+            Ok((e.status(), render(&page)).into_response())
+        }
+        Err(e) => Err(PageError::Api(e)),
+    }
+}

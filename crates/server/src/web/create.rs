@@ -1,0 +1,295 @@
+//! Creating a mandate from the pages: step 1 (domain and side), step 2 (types, other party,
+//! period, reference), step 3 the review of exactly what will be allowed, then the creation
+//! with the creator's signature through the unit of work.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mandates_domain::mandate::{Draft, Mandate, Side};
+use mandates_domain::{Lang, Party};
+use serde::Deserialize;
+
+use super::forms::{FieldMessages, TypeChoice, type_choices};
+use super::page::{Chrome, Tr, render};
+use super::rows::{Opt, period};
+use super::visit::{PageError, User, Visit};
+use crate::AppState;
+use crate::error::AppError;
+use crate::service::mandates::{self, MandateCommand, decide_create};
+use crate::service::unit::Keyed;
+use crate::text as format;
+
+/// What the create form holds, from step to step.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct DraftForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    once: String,
+    #[serde(default)]
+    domain: String,
+    /// `mandator`: I give; `mandatee`: I receive.
+    #[serde(default)]
+    side: String,
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    other: String,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_until: String,
+    #[serde(default)]
+    reference: String,
+    /// On the review: `edit` goes back to the form.
+    #[serde(default)]
+    go: String,
+}
+
+impl DraftForm {
+    fn side(&self) -> Option<Side> {
+        Side::parse(&self.side)
+    }
+
+    fn draft(&self, me: &Party, lang: Lang) -> Draft {
+        let other = format::digits(&self.other);
+        let (mandator, mandatee) = match self.side() {
+            Some(Side::Mandatee) => (other, me.as_str().to_owned()),
+            _ => (me.as_str().to_owned(), other),
+        };
+        let text = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        Draft {
+            domain: self.domain.clone(),
+            types: self.types.clone(),
+            mandator,
+            mandatee,
+            valid_from: text(&self.valid_from),
+            valid_until: text(&self.valid_until),
+            reference: text(&self.reference),
+            language: Some(lang.code().to_owned()),
+            email: None,
+            capacity: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "new.html")]
+pub struct NewPage {
+    c: Chrome,
+    step: u8,
+    domains: Vec<Opt>,
+    form: DraftForm,
+    domain_name: String,
+    types: Vec<TypeChoice>,
+    problem: String,
+    errors: FieldMessages,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    domain: String,
+    #[serde(default)]
+    side: String,
+}
+
+fn new_page(state: &AppState, visit: &Visit, user: &User, form: DraftForm) -> NewPage {
+    let t = Tr(visit.lang);
+    let domain = state.catalog().domain(&form.domain);
+    let step = if domain.is_some() && form.side().is_some() {
+        2
+    } else {
+        1
+    };
+    NewPage {
+        c: visit.chrome(state, t.t("new-title")),
+        step,
+        domains: state
+            .catalog()
+            .domains
+            .iter()
+            .map(|d| Opt {
+                value: d.code.clone(),
+                label: d.name.get(visit.lang).to_owned(),
+                selected: d.code == form.domain,
+            })
+            .collect(),
+        domain_name: domain
+            .map(|d| d.name.get(visit.lang).to_owned())
+            .unwrap_or_default(),
+        types: type_choices(
+            state,
+            visit.lang,
+            &form.domain,
+            form.side(),
+            &user.actor.party,
+            &form.types,
+        ),
+        form,
+        problem: String::new(),
+        errors: FieldMessages::default(),
+    }
+}
+
+/// Step 1 (domain and side), then step 2 (types, other party, period, reference).
+pub async fn new_form(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, PageError> {
+    let user = visit.user()?;
+    let form = DraftForm {
+        domain: q.domain,
+        side: q.side,
+        valid_from: mandates_domain::time::brussels_date(state.clock().now()).to_string(),
+        ..DraftForm::default()
+    };
+    Ok(render(&new_page(&state, &visit, user, form)))
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    c: Chrome,
+    form: DraftForm,
+    summary: String,
+    types: Vec<TypeChoice>,
+    period: String,
+    deadline: String,
+    other: String,
+}
+
+/// A posted draft form, once its anti-forgery token is checked.
+fn posted_form(visit: &Visit, body: &[u8]) -> Result<DraftForm, PageError> {
+    let form: DraftForm = serde_html_form::from_bytes(body)
+        .map_err(|e| PageError::Api(AppError::Body(StatusCode::BAD_REQUEST, e.to_string())))?;
+    visit.check_form(&form.csrf)?;
+    Ok(form)
+}
+
+/// The draft judged by the same rules as its creation, nothing written: its refusal, or
+/// the mandate it would make.
+fn try_draft(
+    state: &AppState,
+    user: &User,
+    form: &DraftForm,
+    lang: Lang,
+) -> Result<Mandate, AppError> {
+    let draft = form.draft(&user.actor.party, lang);
+    let now = state.clock().now();
+    Ok(decide_create(&user.actor, &draft, state.rules(), now)?.0)
+}
+
+/// The form again with the refusal: the summary, and each field's error at its field.
+fn with_errors(
+    state: &AppState,
+    visit: &Visit,
+    user: &User,
+    form: DraftForm,
+    e: &AppError,
+) -> Response {
+    let mut page = new_page(state, visit, user, form);
+    page.problem = e.page_texts(visit.lang, &visit.request_id).1;
+    page.errors = FieldMessages(
+        FieldMessages::of(e, visit.lang)
+            .0
+            .into_iter()
+            .map(|(f, m)| (map_field(&f, page.form.side()), m))
+            .collect(),
+    );
+    (e.status(), render(&page)).into_response()
+}
+
+/// The form's name of a draft field: the other party is one field, whichever side it is.
+fn map_field(field: &str, side: Option<Side>) -> String {
+    match (field, side) {
+        ("mandatee", Some(Side::Mandator) | None) | ("mandator", Some(Side::Mandatee)) => {
+            "other".into()
+        }
+        _ => field.to_owned(),
+    }
+}
+
+/// Step 3: the review says exactly what will be allowed.
+pub async fn review(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let form = posted_form(&visit, &body)?;
+    let user = visit.user()?;
+    match try_draft(&state, user, &form, visit.lang) {
+        Err(e @ AppError::Domain(_)) => Ok(with_errors(&state, &visit, user, form, &e)),
+        Err(e) => Err(PageError::Api(e)),
+        Ok(m) => Ok(render(&review_page(&state, &visit, user, form, &m)?)),
+    }
+}
+
+fn review_page(
+    state: &AppState,
+    visit: &Visit,
+    user: &User,
+    mut form: DraftForm,
+    m: &Mandate,
+) -> Result<ReviewPage, PageError> {
+    let t = Tr(visit.lang);
+    let chosen: Vec<String> = m.terms.types.iter().cloned().collect();
+    let other = match form.side() {
+        Some(Side::Mandatee) => format::party(&m.terms.mandator),
+        _ => format::party(&m.terms.mandatee),
+    };
+    let summary = match form.side() {
+        Some(Side::Mandatee) => t.t1("review-summary-mandatee", "other", &other),
+        _ => t.t1("review-summary-mandator", "other", &other),
+    };
+    form.once = super::session::random_secret()?;
+    Ok(ReviewPage {
+        c: visit.chrome(state, t.t("review-title")),
+        types: type_choices(
+            state,
+            visit.lang,
+            &m.terms.domain,
+            None,
+            &user.actor.party,
+            &chosen,
+        )
+        .into_iter()
+        .filter(|c| c.checked)
+        .collect(),
+        period: period(t, m.terms.valid_from, m.terms.valid_until),
+        deadline: m.lapses_at.map(format::instant).unwrap_or_default(),
+        summary,
+        other,
+        form,
+    })
+}
+
+/// Signs and sends the reviewed draft (or goes back to change it).
+pub async fn create(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let form = posted_form(&visit, &body)?;
+    let user = visit.user()?;
+    if form.go == "edit" {
+        return Ok(render(&new_page(&state, &visit, user, form)));
+    }
+    let draft = form.draft(&user.actor.party, visit.lang);
+    let key = (!form.once.is_empty()).then(|| format!("page-{}", form.once));
+    let fingerprint = format!("page create {draft:?}");
+    let keyed = key.as_deref().map(|key| Keyed {
+        key,
+        fingerprint: &fingerprint,
+    });
+    let command = MandateCommand::Create(draft);
+    match mandates::change(&state, &user.principal, user.acting_for(), keyed, command).await {
+        Ok(done) => {
+            Ok(Redirect::to(&format!("/mandates/{}?done=create", done.value.id)).into_response())
+        }
+        Err(e @ AppError::Domain(_)) => Ok(with_errors(&state, &visit, user, form, &e)),
+        Err(e) => Err(PageError::Api(e)),
+    }
+}

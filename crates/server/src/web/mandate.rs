@@ -1,0 +1,194 @@
+//! One mandate's page: its terms, signatures and history, and the actions its party may
+//! take now (exactly those the rules would let through).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use mandates_domain::access::MandateAction;
+use mandates_domain::mandate::{self, Mandate, Side, Status};
+use mandates_domain::time::start_of_day;
+use mandates_domain::{DomainError, Party};
+use mandates_store::{EventKind, StoredEvent};
+use uuid::Uuid;
+
+use super::home::{Filters, notice};
+use super::page::{Chrome, Tr, render};
+use super::rows::{Row, period, row_of, type_names};
+use super::visit::{PageError, User, Visit};
+use crate::AppState;
+use crate::service::mandates;
+use crate::text as format;
+
+/// The actions the pages offer, as their addresses name them.
+pub const PAGE_ACTIONS: [MandateAction; 6] = [
+    MandateAction::Sign,
+    MandateAction::Reject,
+    MandateAction::Withdraw,
+    MandateAction::Stop,
+    MandateAction::Modify,
+    MandateAction::Transfer,
+];
+
+/// Whether an action ends or refuses something (shown as such).
+pub fn is_danger(action: MandateAction) -> bool {
+    matches!(
+        action,
+        MandateAction::Stop | MandateAction::Reject | MandateAction::Withdraw
+    )
+}
+
+/// A signature as shown.
+pub struct SignatureRow {
+    pub side: String,
+    pub person: String,
+    pub party: String,
+    pub at: String,
+    pub version: u32,
+}
+
+/// An event of the history as shown.
+pub struct EventRow {
+    pub what: String,
+    pub person: String,
+    pub party: String,
+    pub at: String,
+}
+
+/// An action the viewer may take.
+pub struct ActionLink {
+    pub href: String,
+    pub label: String,
+    pub danger: bool,
+}
+
+#[derive(Template)]
+#[template(path = "mandate.html")]
+pub struct MandatePage {
+    c: Chrome,
+    notice: String,
+    row: Row,
+    mandator: String,
+    mandatee: String,
+    version: u32,
+    created: String,
+    pending_until: String,
+    proposal: String,
+    signatures: Vec<SignatureRow>,
+    history: Vec<EventRow>,
+    actions: Vec<ActionLink>,
+}
+
+/// A mandate the user may see, or "not found".
+pub async fn visible(state: &AppState, user: &User, id: &str) -> Result<Mandate, PageError> {
+    let id =
+        Uuid::parse_str(id).map_err(|_| PageError::Api(DomainError::mandate_not_found().into()))?;
+    Ok(mandates::visible(state, &user.actor, id).await?)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    Path(id): Path<String>,
+    Query(filters): Query<Filters>,
+) -> Result<Response, PageError> {
+    let user = visit.user()?;
+    let m = visible(&state, user, &id).await?;
+    Ok(render(
+        &mandate_page(&state, &visit, user, &m, &filters.done).await?,
+    ))
+}
+
+/// What an event did, in words: signed into force before its period begins, a mandate says
+/// from when it is in force.
+fn event_text(t: Tr, m: &Mandate, e: &StoredEvent) -> String {
+    let starts = m.history.first().map(|h| h.terms.valid_from);
+    match (e.kind, starts) {
+        (EventKind::Mandate(mandate::EventKind::Activated), Some(from))
+            if e.at < start_of_day(from) =>
+        {
+            t.t1("event-activated-later", "from", &format::date(from))
+        }
+        (kind, _) => t.t(&format!("event-{}", kind.as_str())),
+    }
+}
+
+async fn mandate_page(
+    state: &AppState,
+    visit: &Visit,
+    user: &User,
+    m: &Mandate,
+    done: &str,
+) -> Result<MandatePage, PageError> {
+    let t = Tr(visit.lang);
+    let now = state.clock().now();
+    let party = &user.actor.party;
+    let side_name = |s: Side| match s {
+        Side::Mandator => t.t("side-mandator"),
+        Side::Mandatee => t.t("side-mandatee"),
+    };
+    let signatures = m
+        .signatures
+        .iter()
+        .map(|s| SignatureRow {
+            side: side_name(s.side),
+            person: format::party(&Party::Person(s.person.clone())),
+            party: format::party(&s.party),
+            at: format::instant(s.at),
+            version: s.version,
+        })
+        .collect();
+    let history = mandates::history(state, m)
+        .await?
+        .into_iter()
+        .map(|e| EventRow {
+            what: event_text(t, m, &e),
+            person: e.person.as_deref().map(format::number).unwrap_or_default(),
+            party: e.party.as_deref().map(format::number).unwrap_or_default(),
+            at: format::instant(e.at),
+        })
+        .collect();
+    let actions = mandates::allowed_actions(state, &user.actor, m, now)
+        .await?
+        .into_iter()
+        .filter(|a| PAGE_ACTIONS.contains(a))
+        .map(|a| ActionLink {
+            href: format!("/mandates/{}/{}", m.id, a.as_str()),
+            label: t.t(&format!("action-{}", a.as_str())),
+            danger: is_danger(a),
+        })
+        .collect();
+    let status = m.status_at(now);
+    let pending_until = match (m.live_proposal(now), m.lapses_at) {
+        (Some(p), _) => format::instant(p.lapses_at),
+        (None, Some(l)) if status == Status::Pending => format::instant(l),
+        _ => String::new(),
+    };
+    let proposal = m
+        .live_proposal(now)
+        .map(|p| {
+            let types: Vec<String> = p.terms.types.iter().cloned().collect();
+            t.t2(
+                "proposal-text",
+                ("types", &type_names(state, visit.lang, &types)),
+                (
+                    "period",
+                    &period(t, p.terms.valid_from, p.terms.valid_until),
+                ),
+            )
+        })
+        .unwrap_or_default();
+    Ok(MandatePage {
+        c: visit.chrome(state, t.t("mandate-title")),
+        notice: notice(t, done),
+        row: row_of(state, t, m, party, now),
+        mandator: format::party(&m.terms.mandator),
+        mandatee: format::party(&m.terms.mandatee),
+        version: m.version,
+        created: format::instant(m.created_at),
+        pending_until,
+        proposal,
+        signatures,
+        history,
+        actions,
+    })
+}

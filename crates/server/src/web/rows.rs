@@ -1,0 +1,162 @@
+//! A mandate as a row of a list, as its party reads it: the other party, the types by name,
+//! the period, the status in words and what waits for whom.
+
+use chrono::NaiveDate;
+use mandates_domain::mandate::{Mandate, Notes, Side, Status};
+use mandates_domain::time::Instant;
+use mandates_domain::{Lang, Party};
+
+use super::page::Tr;
+use crate::AppState;
+use crate::text as format;
+
+/// A mandate in a list, as its party reads it.
+pub struct Row {
+    pub href: String,
+    pub side: String,
+    pub other: String,
+    pub domain: String,
+    pub types: String,
+    pub period: String,
+    pub status: String,
+    pub status_code: &'static str,
+    pub reference: String,
+    /// The capacity in which the party acts (eHealth), as given when it created the mandate.
+    pub capacity: String,
+    /// What waits, and until when.
+    pub note: String,
+}
+
+/// A period in words.
+pub fn period(t: Tr, from: NaiveDate, until: Option<NaiveDate>) -> String {
+    match until {
+        Some(u) => t.t2(
+            "period-limited",
+            ("from", &format::date(from)),
+            ("until", &format::date(u)),
+        ),
+        None => t.t1("period-unlimited", "from", &format::date(from)),
+    }
+}
+
+/// The names of types in `lang` (a code the catalog does not know as it is).
+pub fn type_names(state: &AppState, lang: Lang, codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| {
+            state
+                .catalog()
+                .mandate_type(c)
+                .map_or_else(|| c.clone(), |t| t.name.get(lang).to_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A domain's name in `lang`.
+pub fn domain_name(state: &AppState, lang: Lang, code: &str) -> String {
+    state
+        .catalog()
+        .domain(code)
+        .map_or_else(|| code.to_owned(), |d| d.name.get(lang).to_owned())
+}
+
+/// The notes of a side of the mandate.
+pub fn notes_of(m: &Mandate, side: Option<Side>) -> Option<&Notes> {
+    match side {
+        Some(Side::Mandator) => Some(&m.mandator_notes),
+        Some(Side::Mandatee) => Some(&m.mandatee_notes),
+        None => None,
+    }
+}
+
+/// The sides whose signature a pending mandate (or a live proposal) still needs.
+pub fn awaiting(m: &Mandate, now: Instant) -> Vec<Side> {
+    if let Some(p) = m.live_proposal(now) {
+        return vec![p.proposed_by.other()];
+    }
+    if m.status_at(now) != Status::Pending {
+        return Vec::new();
+    }
+    m.unsigned_sides()
+}
+
+/// A mandate's status in words: a signed mandate whose period has not begun says from when
+/// it is in force.
+pub fn status_text(t: Tr, m: &Mandate, now: Instant) -> String {
+    match m.status_at(now) {
+        Status::Scheduled => t.t1(
+            "status-scheduled",
+            "from",
+            &format::date(m.terms.valid_from),
+        ),
+        other => t.t(&format!("status-{}", other.as_str())),
+    }
+}
+
+/// The row of a mandate as `party` reads it at `now`.
+pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant) -> Row {
+    let side = m.terms.side_of(party);
+    let status = m.status_at(now);
+    let other = match side {
+        Some(Side::Mandator) => &m.terms.mandatee,
+        Some(Side::Mandatee) => &m.terms.mandator,
+        None => &m.terms.mandatee,
+    };
+    let types: Vec<String> = m.terms.types.iter().cloned().collect();
+    let waiting = awaiting(m, now);
+    let deadline = m
+        .live_proposal(now)
+        .map(|p| p.lapses_at)
+        .or(m.lapses_at.filter(|_| status == Status::Pending));
+    let note = match (waiting.first(), deadline) {
+        (Some(s), Some(d)) if Some(*s) == side => {
+            t.t1("note-sign-before", "deadline", &format::instant(d))
+        }
+        (Some(_), Some(d)) => t.t1("note-other-before", "deadline", &format::instant(d)),
+        _ => String::new(),
+    };
+    Row {
+        href: format!("/mandates/{}", m.id),
+        side: match side {
+            Some(Side::Mandator) => t.t("side-mandator"),
+            Some(Side::Mandatee) => t.t("side-mandatee"),
+            None => t.t("side-initiator"),
+        },
+        other: format::party(other),
+        domain: domain_name(state, t.0, &m.terms.domain),
+        types: type_names(state, t.0, &types),
+        period: period(t, m.terms.valid_from, m.terms.valid_until),
+        status: status_text(t, m, now),
+        status_code: status.as_str(),
+        reference: notes_of(m, side)
+            .and_then(|n| n.reference.clone())
+            .unwrap_or_default(),
+        capacity: notes_of(m, side)
+            .and_then(|n| n.capacity.clone())
+            .unwrap_or_default(),
+        note,
+    }
+}
+
+/// An option of a filter.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The options of a filter: "any", then `list`, with `current` selected.
+pub fn options(current: &str, list: Vec<(String, String)>, t: Tr) -> Vec<Opt> {
+    let mut all = vec![Opt {
+        value: String::new(),
+        label: t.t("filter-any"),
+        selected: current.is_empty(),
+    }];
+    all.extend(list.into_iter().map(|(value, label)| Opt {
+        selected: value == current,
+        value,
+        label,
+    }));
+    all
+}
