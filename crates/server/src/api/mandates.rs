@@ -96,15 +96,14 @@ pub async fn list_mandates(
     {
         errors.push(FieldError::new("domain", "unknown_domain").arg("domain", d));
     }
-    let after = one_of(
-        "cursor",
-        params.cursor.as_deref(),
-        |c| {
-            let (at, id) = cursor::read_at_id(c)?;
-            Some((at, Uuid::parse_str(&id).ok()?))
-        },
-        &mut errors,
-    );
+    let after = params.cursor.as_deref().and_then(|c| {
+        let read =
+            cursor::read_at_id(c).and_then(|(at, id)| Some((at, Uuid::parse_str(&id).ok()?)));
+        if read.is_none() {
+            errors.push(FieldError::new("cursor", "invalid_cursor"));
+        }
+        read
+    });
     let limit = page_limit(params.limit.as_deref(), 50, MAX_LIMIT, &mut errors);
     errors.into_result()?;
     let mut query = MandateQuery::of(actor.party.clone(), access::read_scope(&actor));

@@ -17,6 +17,8 @@ use crate::service::{access_log, cursor};
 /// One answer an application got about you.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessView {
+    /// The entry's own id.
+    pub id: String,
     pub at: DateTime<Utc>,
     /// The application that asked, and its domain.
     pub client: String,
@@ -36,6 +38,7 @@ pub struct AccessView {
 impl From<AccessEntry> for AccessView {
     fn from(e: AccessEntry) -> Self {
         AccessView {
+            id: e.id,
             at: e.at,
             client: e.client,
             client_id: e.client_id,

@@ -298,6 +298,59 @@ async fn the_federal_ssm_file_creates_for_the_uploaders_side(backend: Backend) {
     assert_eq!(m["awaiting"], json!(["mandator"]));
 }
 
+async fn ssm_errors_name_the_files_own_fields(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let bob = app.person(BOB).await;
+    // Line 1 starts before today; line 2 ends before it starts; line 3 names a person where
+    // the type wants an enterprise as mandator.
+    let file = b"85073003328;;;nl;past;20270101;20271231
+        78021545667;;;nl;backwards;20270401;20270315
+        05061207730;;;nl;person;20270315;20271231
+";
+    let (status, job) = upload(
+        &bob,
+        "operation=create&format=ssm&mode=per-row&domain=fin&types=fin.myminfin_consult&role=mandatee",
+        &file[..file.len() - 2],
+    )
+    .await;
+    assert_eq!(status, 201, "{job}");
+    let fields = |row: usize| -> Vec<String> {
+        job["rows"][row]["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(fields(0), ["start_date"], "{job:#}");
+    assert_eq!(fields(1), ["end_date"], "{job:#}");
+    let (_, biztax) = upload(
+        &bob,
+        "operation=create&format=ssm&mode=per-row&domain=fin&types=fin.biztax&role=mandatee",
+        b"85073003328;;;nl;a person;20270315;20271231",
+    )
+    .await;
+    let field = biztax["rows"][0]["errors"][0]["field"].clone();
+    assert_eq!(field, "other_party", "{biztax:#}");
+    // An SSM file only creates: said at once, not that a side is missing.
+    let refused = bob
+        .send_raw(
+            Method::POST,
+            "/api/v1/bulk?operation=stop&format=ssm",
+            &[],
+            "text/plain",
+            b"85073003328;;;nl;x;20270315;".to_vec(),
+        )
+        .await
+        .refused(422, "validation_failed");
+    assert_eq!(
+        refused.field_errors(),
+        [("format".to_owned(), "ssm_create_only".to_owned())]
+    );
+}
+
 /// One SSM line: Ann, with Bob's capacity, his reference, and a period that both the eHealth
 /// and the MyMinfin types allow.
 const SSM_WITH_CAPACITY: &[u8] = b"85073003328;;Huisarts;nl;dossier 7;20270315;20271231\r\n";
@@ -559,6 +612,7 @@ on_both_stores!(
     all_or_nothing_keeps_nothing_when_a_row_fails,
     a_job_is_its_owners_alone,
     the_federal_ssm_file_creates_for_the_uploaders_side,
+    ssm_errors_name_the_files_own_fields,
     an_ssm_capacity_reaches_the_ehealth_mandate,
     an_ssm_capacity_outside_ehealth_is_refused_in_the_dry_run,
     a_bulk_sign_signs_the_versions_shown,

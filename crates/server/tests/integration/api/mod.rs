@@ -8,5 +8,6 @@ mod concurrency;
 mod idempotency;
 mod lifecycle;
 mod openapi;
+mod paging;
 mod refusals;
 mod store;

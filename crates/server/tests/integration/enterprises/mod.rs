@@ -8,6 +8,7 @@
 //! - second office `OTHER_OFFICE`: legal representative `OTHER_OFFICE_REPRESENTATIVE`.
 
 mod acting;
+mod jobs;
 mod register;
 mod roster;
 

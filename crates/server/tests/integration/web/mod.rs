@@ -2,6 +2,6 @@
 //! anti-forgery, security headers, languages, and the pages' changes going through the same
 //! rules as the API. (The whole journey in a real browser is in `e2e/`.)
 
-mod browser;
+pub mod browser;
 mod pages;
 mod sessions;
