@@ -43,7 +43,6 @@ pub fn router(state: AppState) -> Router {
                 async move { (StatusCode::OK, Json(doc.as_ref().clone())) }
             }),
         )
-        .route("/oauth/token", post(api::business::oauth::oauth_token))
         .route("/.well-known/jwks.json", get(api::business::oauth::jwks))
         .route("/demo/token", post(api::demo::token))
         .route("/demo/identities", get(api::demo::identities))

@@ -20,6 +20,10 @@ pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub enum AppError {
     #[error("refused: {0}")]
     Domain(#[from] DomainError),
+    /// A request that does not have the shape its protocol prescribes (400, where a standard
+    /// says so), with the fields at fault.
+    #[error("malformed: {0}")]
+    Malformed(DomainError),
     #[error("unauthenticated")]
     Unauthenticated(#[source] AuthError),
     #[error("no such route")]
@@ -115,6 +119,12 @@ impl AppError {
                     ErrorKind::Forbidden => StatusCode::FORBIDDEN,
                     ErrorKind::Conflict => StatusCode::CONFLICT,
                 },
+                code: e.code,
+                args: e.args.clone(),
+                fields: e.fields.clone(),
+            },
+            AppError::Malformed(e) => Problem {
+                status: StatusCode::BAD_REQUEST,
                 code: e.code,
                 args: e.args.clone(),
                 fields: e.fields.clone(),

@@ -162,3 +162,4 @@ bulk_job_has_invalid_rows = { $invalid } Zeilen dieser Datei sind nicht gültig,
 transfer_voided = Diese Übertragung ist nicht mehr möglich: Das Mandat, das sie ersetzen sollte, ist beendet.
 unknown_parameter = Diese Adresse liest keinen Parameter dieses Namens; sie liest: { $known }.
 out_of_range = Geben Sie eine ganze Zahl von { $min } bis { $max } ein.
+unknown_entity_type = { $value } ist hier kein Typ, den dieser Dienst kennt; verwenden Sie { $known }.

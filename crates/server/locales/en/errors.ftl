@@ -162,3 +162,4 @@ bulk_job_has_invalid_rows = { $invalid } rows of this file are not valid, and th
 transfer_voided = This transfer is no longer possible: the mandate it was to replace has ended.
 unknown_parameter = This address does not read a parameter of this name; the ones it reads are: { $known }.
 out_of_range = Enter a whole number from { $min } to { $max }.
+unknown_entity_type = { $value } is not a type this service knows here; use { $known }.

@@ -162,3 +162,4 @@ bulk_job_has_invalid_rows = { $invalid } lignes de ce fichier ne sont pas valabl
 transfer_voided = Ce transfert n'est plus possible : le mandat qu'il devait remplacer a pris fin.
 unknown_parameter = Cette adresse ne lit aucun paramètre de ce nom ; elle lit : { $known }.
 out_of_range = Indiquez un nombre entier de { $min } à { $max }.
+unknown_entity_type = { $value } n'est pas un type que ce service connaît ici ; utilisez { $known }.

@@ -162,3 +162,4 @@ bulk_job_has_invalid_rows = { $invalid } rijen van dit bestand zijn niet geldig,
 transfer_voided = Deze overdracht is niet meer mogelijk: het mandaat dat ze moest vervangen, is beëindigd.
 unknown_parameter = Dit adres leest geen parameter met deze naam; het leest: { $known }.
 out_of_range = Vul een geheel getal in van { $min } tot { $max }.
+unknown_entity_type = { $value } is hier geen type dat deze dienst kent; gebruik { $known }.

@@ -102,6 +102,11 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(business::search::search_mandators))
         .routes(routes!(business::authzen::evaluation))
         .routes(routes!(business::authzen::evaluations))
+        .routes(routes!(business::authzen_search::resources))
+        .routes(routes!(business::authzen_search::subjects))
+        .routes(routes!(business::authzen_search::actions))
+        .routes(routes!(business::authzen::configuration))
+        .routes(routes!(business::oauth::oauth_token))
         // A bulk file may hold 100 000 rows; every other body keeps the default limit.
         .routes(routes!(bulk::upload).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
         .routes(routes!(bulk::get_job))

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use mandates_domain::check::{Decision, Refusal, decide};
+use mandates_domain::check::{self as rules, Decision, Refusal};
 use mandates_domain::time::Instant;
 use mandates_domain::{DomainError, FieldError, FieldErrors, Insz, Party};
 use mandates_store::AccessEntry;
@@ -126,9 +126,10 @@ pub async fn ensure_fresh(state: &AppState, wanted: Option<i64>) -> Result<(), A
     Ok(())
 }
 
-/// Decides one question: for now (and later) from the index, for the past from history.
-/// Returns the decision and the event sequence number it was read at.
-async fn decide_question(
+/// Decides one question, without logging it (the caller logs what it answers): for now (and
+/// later) from the index, for the past from history. Returns the decision and the event
+/// sequence number it was read at.
+pub async fn decide(
     state: &AppState,
     q: &Question,
     client: &ClientPrincipal,
@@ -150,7 +151,7 @@ async fn decide_question(
             let mut mandates = state.store().mandates_between(&pairs).await?;
             mandates.retain(|m| m.terms.domain == client.domain);
             Ok((
-                decide(&q.actor, &q.mandator, &q.type_code, t, &mandates, &roles),
+                rules::decide(&q.actor, &q.mandator, &q.type_code, t, &mandates, &roles),
                 consistency,
             ))
         }
@@ -177,8 +178,21 @@ pub async fn answer(
     q: &Question,
     now: Instant,
 ) -> Result<(Decision, i64), AppError> {
-    let (decision, consistency) = decide_question(state, q, client, now).await?;
-    let (allowed, reason, mandate) = match &decision {
+    let (decision, consistency) = decide(state, q, client, now).await?;
+    record(state, client, asked, q, &decision, now);
+    Ok((decision, consistency))
+}
+
+/// Writes an answer to the access log.
+pub fn record(
+    state: &AppState,
+    client: &ClientPrincipal,
+    asked: Asked,
+    q: &Question,
+    decision: &Decision,
+    now: Instant,
+) {
+    let (allowed, reason, mandate) = match decision {
         Decision::Allowed(g) => (true, None, Some(g.mandate)),
         Decision::Denied(r) => (false, Some(r.code().to_owned()), r.mandate()),
     };
@@ -190,7 +204,6 @@ pub async fn answer(
         mandate_id: mandate.map(|m| m.to_string()),
         ..access_entry(client, asked, &q.actor, now)
     });
-    Ok((decision, consistency))
 }
 
 /// An access log entry of an application's answer about a person, yet without its outcome.

@@ -4,6 +4,7 @@
 //! their tokens. Only business client tokens are accepted here.
 
 pub mod authzen;
+pub mod authzen_search;
 pub mod checks;
 pub mod oauth;
 pub mod search;

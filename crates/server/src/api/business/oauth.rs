@@ -8,7 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use mandates_domain::check::Decision;
 use mandates_domain::time::Instant;
 use mandates_domain::{FieldErrors, Lang, Party};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::checks::reason_message;
 use crate::AppState;
@@ -17,10 +18,14 @@ use crate::i18n;
 use crate::service::check::{self, Ask, Asked};
 use crate::tokens::ClientPrincipal;
 
-/// An OAuth token request (form-encoded).
-#[derive(Debug, Deserialize)]
+/// An OAuth token request (form-encoded): `client_credentials`, or the token exchange of
+/// RFC 8693 (`urn:ietf:params:oauth:grant-type:token-exchange`) for a person's token that
+/// says "this person acting for that mandator".
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
+    /// `client_credentials` or `urn:ietf:params:oauth:grant-type:token-exchange`.
     pub grant_type: Option<String>,
+    /// The application's id and secret, here or with HTTP Basic authentication.
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     /// Token exchange: the person's access token from the identity provider.
@@ -33,9 +38,34 @@ pub struct TokenRequest {
     pub scope: Option<String>,
 }
 
+/// A token issued (RFC 6749 §5.1; RFC 8693 §2.2.1 for an exchange).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    /// `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until it expires (for an exchange: never after the mandate's end).
+    pub expires_in: i64,
+    /// For an exchange: `urn:ietf:params:oauth:token-type:access_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
+}
+
+/// An OAuth error (RFC 6749 §5.2): `invalid_request`, `invalid_client`, `invalid_grant` or
+/// `unsupported_grant_type`, with a description.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OAuthError {
+    pub error: String,
+    pub error_description: String,
+}
+
 /// The grant type of RFC 8693.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+fn token_answer(answer: TokenAnswer) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(answer).map_err(|e| AppError::internal("writing a token answer", e))
+}
 
 /// An OAuth error answer (RFC 6749 §5.2).
 fn oauth_error(
@@ -49,7 +79,13 @@ fn oauth_error(
     )
 }
 
-/// `POST /oauth/token`: the client credentials grant, with HTTP Basic or form credentials.
+/// A business application's token: the client credentials grant (with HTTP Basic or form
+/// credentials), or a token exchange (RFC 8693) of a person's access token for one that says
+/// "this person acting for `mandator`" for `types`, given only when a check allows each; it
+/// expires within minutes and never after the mandate.
+#[utoipa::path(post, path = "/oauth/token", tag = "business",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = TokenAnswer), (status = 400, body = OAuthError), (status = 401, body = OAuthError)))]
 pub async fn oauth_token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -102,11 +138,12 @@ pub async fn oauth_token(
         .map_err(|e| AppError::internal("issuing a client token", e))?;
     Ok((
         StatusCode::OK,
-        Json(serde_json::json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": crate::tokens::CLIENT_TOKEN_SECONDS,
-        })),
+        Json(token_answer(TokenAnswer {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: crate::tokens::CLIENT_TOKEN_SECONDS,
+            issued_token_type: None,
+        })?),
     ))
 }
 
@@ -209,12 +246,12 @@ async fn exchange(
         .map_err(|e| AppError::internal("issuing an exchanged token", e))?;
     Ok((
         StatusCode::OK,
-        Json(serde_json::json!({
-            "access_token": token,
-            "issued_token_type": ACCESS_TOKEN_TYPE,
-            "token_type": "Bearer",
-            "expires_in": expires_in,
-        })),
+        Json(token_answer(TokenAnswer {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in,
+            issued_token_type: Some(ACCESS_TOKEN_TYPE),
+        })?),
     ))
 }
 

@@ -2,12 +2,13 @@
 
 mod agreement;
 mod auth;
+mod authzen;
 mod bulk;
 mod business;
 mod concurrency;
 mod idempotency;
 mod lifecycle;
 mod openapi;
-mod paging;
+pub mod paging;
 mod refusals;
 mod store;
