@@ -31,7 +31,8 @@ async fn page_or_problem(
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let (routes, doc) = api::documented().split_for_parts();
+    let (routes, mut doc) = api::documented().split_for_parts();
+    api::doc::complete(&mut doc);
     let not_found = web::not_found_router(state.clone());
     let wrong_method = web::wrong_method_router(state.clone());
     let doc = std::sync::Arc::new(doc);

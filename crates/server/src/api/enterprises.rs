@@ -91,9 +91,10 @@ pub async fn assign_role(
         valid_from: b.valid_from.clone(),
         valid_until: b.valid_until.clone(),
     };
+    let fingerprint = body.fingerprint();
     let keyed = key.as_deref().map(|key| Keyed {
         key,
-        fingerprint: &body.fingerprint,
+        fingerprint: &fingerprint,
     });
     let done = roles::change(
         &state,
@@ -121,9 +122,10 @@ pub async fn end_role(
     let (_, enterprise) = acting_for(&state, &principal, &number).await?;
     let id = Uuid::parse_str(&id)
         .map_err(|_| AppError::from(DomainError::not_found("role_not_found")))?;
+    let fingerprint = body.fingerprint();
     let keyed = key.as_deref().map(|key| Keyed {
         key,
-        fingerprint: &body.fingerprint,
+        fingerprint: &fingerprint,
     });
     let done = roles::change(&state, &principal, &enterprise, keyed, RoleCommand::End(id)).await?;
     Ok(crate::api::answer::role(&done))

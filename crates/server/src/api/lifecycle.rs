@@ -125,6 +125,7 @@ pub async fn create_mandate(
     IdempotencyKey(key): IdempotencyKey,
     body: JsonBody<CreateMandate>,
 ) -> Result<Response, AppError> {
+    let fingerprint = body.fingerprint();
     let b = body.value;
     let mut errors = FieldErrors::default();
     let domain = required(b.domain, "domain", &mut errors);
@@ -145,7 +146,7 @@ pub async fn create_mandate(
         capacity: b.capacity,
     };
     let command = MandateCommand::Create(draft);
-    change(&state, &principal, act_for, key, &body.fingerprint, command).await
+    change(&state, &principal, act_for, key, &fingerprint, command).await
 }
 
 async fn act(
@@ -184,7 +185,7 @@ pub async fn sign_mandate(
         &principal,
         act_for,
         key,
-        &body.fingerprint,
+        &body.fingerprint(),
         &id,
         action,
     )
@@ -206,7 +207,7 @@ macro_rules! simple_action {
             Path(id): Path<String>,
             body: JsonBody<serde_json::Value>,
         ) -> Result<Response, AppError> {
-            act(&state, &principal, act_for, key, &body.fingerprint, &id, $action).await
+            act(&state, &principal, act_for, key, &body.fingerprint(), &id, $action).await
         }
     };
 }
@@ -254,7 +255,7 @@ pub async fn transfer_mandate(
         &principal,
         act_for,
         key,
-        &body.fingerprint,
+        &body.fingerprint(),
         &id,
         action,
     )
@@ -326,7 +327,7 @@ pub async fn modify_mandate(
         &principal,
         act_for,
         key,
-        &body.fingerprint,
+        &body.fingerprint(),
         &id,
         action,
     )

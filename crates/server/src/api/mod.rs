@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod business;
 pub mod catalog;
 pub mod demo;
+pub mod doc;
 pub mod enterprises;
 pub mod lifecycle;
 pub mod mandates;
@@ -13,58 +14,11 @@ pub mod views;
 
 use axum::extract::State;
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::AppError;
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Mandates API",
-        description = "Mandates (powers of attorney) for e-government services: create, sign, modify, stop and transfer them, and manage who acts for an enterprise. Errors are application/problem+json (RFC 9457) with a stable `code` and a message in the language of Accept-Language (nl, fr, de, en).",
-        version = "1"
-    ),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "mandates", description = "Mandates and their lifecycle"),
-        (name = "enterprises", description = "Who acts for an enterprise"),
-        (name = "catalog", description = "Domains and mandate types"),
-        (name = "business", description = "For government applications: checks and lists, with a client token"),
-        (name = "bulk", description = "Many changes from one file: checked first, then applied"),
-        (name = "health", description = "Liveness and readiness"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "client",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some("A business application's token from POST /oauth/token (client credentials)"))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 /// The service is up.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "Up")))]
@@ -82,7 +36,7 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError>
 
 /// The routes with their OpenAPI description, registered together.
 pub fn documented() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(catalog::get_catalog))
@@ -115,7 +69,9 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(bulk::template))
 }
 
-/// The OpenAPI document of the API.
+/// The OpenAPI document of the API, as served.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().into_openapi()
+    let mut doc = documented().into_openapi();
+    doc::complete(&mut doc);
+    doc
 }

@@ -171,10 +171,12 @@ pub struct EventView {
     pub person: Option<String>,
     /// For whom they acted.
     pub party: Option<String>,
-    #[schema(value_type = Object)]
+    /// How the person authenticated (`acr`, `amr`); null for what no person did.
+    #[schema(value_type = Option<Object>)]
     pub auth: serde_json::Value,
     pub version: i64,
-    #[schema(value_type = Object)]
+    /// What the event is about (the terms, the other mandate of a transfer, ...), if anything.
+    #[schema(value_type = Option<Object>)]
     pub detail: serde_json::Value,
 }
 

@@ -13,11 +13,28 @@ use crate::AppState;
 use crate::auth::{AuthError, Principal, bearer};
 use crate::error::AppError;
 
-/// A JSON body (an empty body reads as `{}`), with a fingerprint of the request for
-/// idempotency. Syntax errors are 400, values of the wrong shape 422.
+/// A JSON body: an object (an empty body reads as `{}`), kept with what identifies the
+/// request for idempotency. Syntax errors are 400, values of the wrong shape 422.
 pub struct JsonBody<T> {
     pub value: T,
-    pub fingerprint: String,
+    head: String,
+    bytes: Bytes,
+}
+
+impl<T> JsonBody<T> {
+    /// What identifies the request (method, path, body), to refuse an `Idempotency-Key`
+    /// reused for another request.
+    pub fn fingerprint(&self) -> String {
+        let mut hash = sha2::Sha256::new();
+        hash.update(self.head.as_bytes());
+        hash.update([0]);
+        hash.update(if self.bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}".as_slice()
+        } else {
+            &self.bytes
+        });
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
@@ -28,10 +45,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| AppError::Body(StatusCode::BAD_REQUEST, e.body_text()))?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
+        let text: &[u8] = match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
+            None => b"{}",
+            // A JSON array would fill a request's fields by their order: only an object is one.
+            Some(first) if bytes[first] != b'{' => {
+                return Err(AppError::Body(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "the body must be a JSON object".into(),
+                ));
+            }
+            Some(_) => &bytes,
         };
         let value = serde_json::from_slice(text).map_err(|e| {
             let status = match e.classify() {
@@ -40,12 +63,39 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             };
             AppError::Body(status, e.to_string())
         })?;
-        let mut hash = sha2::Sha256::new();
-        hash.update(head.as_bytes());
-        hash.update([0]);
-        hash.update(text);
-        let fingerprint = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok(JsonBody { value, fingerprint })
+        Ok(JsonBody { value, head, bytes })
+    }
+}
+
+/// Reads a list of JSON objects (never arrays, which serde would read into a struct's fields
+/// by their order).
+pub fn objects<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize;
+    Vec::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?
+        .into_iter()
+        .map(|map| {
+            serde_json::from_value(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
+        })
+        .collect()
+}
+
+/// Reads an optional JSON object field (never an array, which serde would read into a
+/// struct's fields by their order).
+pub fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize;
+    match Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? {
+        None => Ok(None),
+        Some(map) => serde_json::from_value(serde_json::Value::Object(map))
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }
 

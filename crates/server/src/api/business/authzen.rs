@@ -16,7 +16,7 @@ use super::checks::{CheckAnswer, answer};
 use super::{BusinessClient, MAX_BATCH};
 use crate::AppState;
 use crate::error::{AppError, field_message};
-use crate::http::extract::{JsonBody, RequestLang};
+use crate::http::extract::{JsonBody, RequestLang, object, objects};
 use crate::i18n;
 use crate::service::check::{self, Ask, Asked, Question};
 use crate::tokens::ClientPrincipal;
@@ -35,9 +35,8 @@ pub struct Entity {
     /// A national number (a person) or an enterprise number.
     pub id: Option<String>,
     /// Not used by this service.
-    #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub properties: Option<Value>,
+    pub properties: Option<Map<String, Value>>,
 }
 
 /// An AuthZEN action: `{name}`, here a mandate type.
@@ -45,9 +44,8 @@ pub struct Entity {
 pub struct Action {
     pub name: Option<String>,
     /// Not used by this service.
-    #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub properties: Option<Value>,
+    pub properties: Option<Map<String, Value>>,
 }
 
 /// The context: `time` (RFC 3339; default now, a past instant is answered from history) and
@@ -62,9 +60,13 @@ pub struct Context {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[schema(example = json!({"subject": {"type": "person", "id": "05061207730"}, "resource": {"type": "party", "id": "85073003328"}, "action": {"name": "fin.tax_on_web"}}))]
 pub struct Evaluation {
+    #[serde(default, deserialize_with = "object")]
     pub subject: Option<Entity>,
+    #[serde(default, deserialize_with = "object")]
     pub resource: Option<Entity>,
+    #[serde(default, deserialize_with = "object")]
     pub action: Option<Action>,
+    #[serde(default, deserialize_with = "object")]
     pub context: Option<Context>,
 }
 
@@ -81,8 +83,9 @@ pub struct Evaluations {
     #[serde(flatten)]
     pub defaults: Evaluation,
     /// At most 1000; absent or empty, the request is one evaluation of the defaults.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     pub evaluations: Vec<Evaluation>,
+    #[serde(default, deserialize_with = "object")]
     pub options: Option<Options>,
 }
 
@@ -98,6 +101,15 @@ pub struct DecisionView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionsView {
     pub evaluations: Vec<DecisionView>,
+}
+
+/// The answer to a list of evaluations: the decisions, or one decision when the request
+/// had no `evaluations`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum EvaluationsAnswer {
+    Many(DecisionsView),
+    One(DecisionView),
 }
 
 /// When a list of evaluations stops.
@@ -302,14 +314,14 @@ pub async fn evaluation(
 /// its errors in `context.error`; without `evaluations`, the answer is one decision.
 #[utoipa::path(post, path = "/access/v1/evaluations", tag = "business",
     request_body = Evaluations,
-    responses((status = 200, body = DecisionsView, description = "The decisions in order; with no `evaluations`, one decision (DecisionView)"), (status = 400), (status = 401), (status = 409)),
+    responses((status = 200, body = EvaluationsAnswer, description = "The decisions in order; with no `evaluations`, one decision"), (status = 400), (status = 401), (status = 409)),
     security(("client" = [])))]
 pub async fn evaluations(
     State(state): State<AppState>,
     BusinessClient(client): BusinessClient,
     RequestLang(lang): RequestLang,
     body: Result<JsonBody<Evaluations>, AppError>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<EvaluationsAnswer>, AppError> {
     let body = bad_request(body)?;
     let b = &body.value;
     let mut errors = FieldErrors::default();
@@ -337,7 +349,7 @@ pub async fn evaluations(
     }
     if b.evaluations.is_empty() {
         let view = evaluate_one(&state, &client, &b.defaults, &Evaluation::default(), lang).await?;
-        return json_value(&view);
+        return Ok(Json(EvaluationsAnswer::One(view)));
     }
     let read: Vec<_> = b
         .evaluations
@@ -365,13 +377,9 @@ pub async fn evaluations(
             break;
         }
     }
-    json_value(&DecisionsView { evaluations: out })
-}
-
-fn json_value<T: Serialize>(value: &T) -> Result<Json<Value>, AppError> {
-    serde_json::to_value(value)
-        .map(Json)
-        .map_err(|e| AppError::internal("writing a decision", e))
+    Ok(Json(EvaluationsAnswer::Many(DecisionsView {
+        evaluations: out,
+    })))
 }
 
 /// The PDP's metadata (AuthZEN §9): its identifier and endpoints, absolute.

@@ -19,7 +19,7 @@ use super::authzen::{
 };
 use crate::AppState;
 use crate::error::AppError;
-use crate::http::extract::JsonBody;
+use crate::http::extract::{JsonBody, object};
 use crate::service::check::{self, Ask, Asked};
 use crate::service::cursor;
 use crate::service::search::{self, Filter, Found, MAX_LIMIT};
@@ -36,14 +36,20 @@ pub struct PageRequest {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"subject": {"type": "person", "id": "05061207730"}, "action": {"name": "fin.tax_on_web"}, "resource": {"type": "party"}}))]
 pub struct SearchRequest {
+    #[serde(default, deserialize_with = "object")]
     pub subject: Option<Entity>,
+    #[serde(default, deserialize_with = "object")]
     pub resource: Option<Entity>,
+    #[serde(default, deserialize_with = "object")]
     pub action: Option<Action>,
     /// Not used by this service.
-    #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub context: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<serde_json::Map<String, Value>>,
+    #[serde(
+        default,
+        deserialize_with = "object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub page: Option<PageRequest>,
 }
 

@@ -81,6 +81,7 @@ pub struct CheckAnswer {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BatchRequest {
     /// At most 1000.
+    #[serde(deserialize_with = "crate::http::extract::objects")]
     pub checks: Vec<CheckRequest>,
 }
 
