@@ -27,9 +27,9 @@ async fn requests_without_a_valid_token_are_401(backend: Backend) {
     .await
     .refused(401, "unauthenticated");
     // A token of another issuer (another key) is refused.
-    let Some(other) = TestApp::new(Backend::Sqlite).await else {
-        return;
-    };
+    let other = TestApp::new(Backend::Sqlite)
+        .await
+        .expect("a second application on SQLite");
     let foreign = format!("Bearer {}", other.token(ANN).await);
     app.request(
         Method::GET,
@@ -108,11 +108,19 @@ async fn the_way_of_signing_in_is_kept_and_can_be_required(backend: Backend) {
     assert_eq!(created.body["signatures"][0]["amr"], json!(["demo"]));
 }
 
-/// An issuer served over real HTTP on an ephemeral loopback port.
-async fn serve_issuer() -> Option<(String, TestStore, tokio::task::JoinHandle<()>)> {
-    let db = TestStore::new(Backend::Sqlite).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
-    let base = format!("http://{}", listener.local_addr().ok()?);
+/// An issuer served over real HTTP on an ephemeral loopback port: the service's own demo
+/// issuer, in another instance. A setup that fails fails the test.
+async fn serve_issuer() -> (String, TestStore, tokio::task::JoinHandle<()>) {
+    let db = TestStore::new(Backend::Sqlite)
+        .await
+        .expect("an SQLite store for the issuer");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port for the issuer");
+    let base = format!(
+        "http://{}",
+        listener.local_addr().expect("the issuer's address")
+    );
     let config = Config {
         demo: true,
         demo_data: false,
@@ -120,18 +128,18 @@ async fn serve_issuer() -> Option<(String, TestStore, tokio::task::JoinHandle<()
     };
     let state = mandates_server::build(config, db.store.clone(), Clock::System, &base)
         .await
-        .ok()?;
+        .expect("the issuer's application");
     let router = mandates_server::app::router(state);
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        axum::serve(listener, router)
+            .await
+            .expect("the issuer serves");
     });
-    Some((base, db, task))
+    (base, db, task)
 }
 
 async fn tokens_of_a_configured_issuer_are_checked_with_its_published_keys(backend: Backend) {
-    let Some((base, _issuer_db, task)) = serve_issuer().await else {
-        return;
-    };
+    let (base, _issuer_db, task) = serve_issuer().await;
     let issuer = format!("{base}/demo");
     let http = reqwest::Client::new();
     let token: serde_json::Value = http
@@ -145,7 +153,7 @@ async fn tokens_of_a_configured_issuer_are_checked_with_its_published_keys(backe
         .expect("token");
     let bearer = format!(
         "Bearer {}",
-        token["access_token"].as_str().unwrap_or_default()
+        token["access_token"].as_str().expect("the issuer's token")
     );
     let Some(app) = TestApp::with_config(backend, |c| {
         c.demo = false;
@@ -168,15 +176,13 @@ async fn tokens_of_a_configured_issuer_are_checked_with_its_published_keys(backe
         .await
         .refused(404, "not_found");
     // The same token for an API of another audience is refused.
-    let Some(other) = TestApp::with_config(backend, |c| {
+    let other = TestApp::with_config(backend, |c| {
         c.demo = false;
         c.auth.issuer = Some(issuer.clone());
         c.auth.audience = "another-api".into();
     })
     .await
-    else {
-        return;
-    };
+    .expect("a second application on the same backend");
     #[expect(
         clippy::disallowed_methods,
         reason = "tokens of a real issuer carry real time"
