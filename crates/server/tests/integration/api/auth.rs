@@ -1,12 +1,15 @@
-//! Bearer tokens: from a real issuer over HTTP (discovery and keys fetched), of the right
-//! audience, unexpired; and how the signer authenticated is kept with the signature.
+//! Bearer tokens: from a real issuer over HTTP (discovery and keys fetched), a person's access
+//! token of the right issuer and audience, valid now by the service's clock; and how the
+//! signer authenticated is kept with the signature.
 
 use axum::http::Method;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mandates_server::clock::Clock;
 use mandates_server::config::Config;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::on_both_stores;
+use crate::support::issuer::{Issuer, Key};
 use crate::support::*;
 
 async fn requests_without_a_valid_token_are_401(backend: Backend) {
@@ -200,7 +203,149 @@ async fn tokens_of_a_configured_issuer_are_checked_with_its_published_keys(backe
     task.abort();
 }
 
+/// `GET /api/v1/mandates` with a bearer token.
+async fn list_with(app: &TestApp, token: &str) -> Resp {
+    let bearer = format!("Bearer {token}");
+    app.request(
+        Method::GET,
+        "/api/v1/mandates",
+        &[("authorization", bearer.as_str())],
+        None,
+    )
+    .await
+}
+
+/// `claims` with some claims added or replaced.
+fn with(claims: &Value, changes: Value) -> Value {
+    let mut claims = claims.clone();
+    if let (Some(fields), Value::Object(changes)) = (claims.as_object_mut(), changes) {
+        fields.extend(changes);
+    }
+    claims
+}
+
+/// Only a person's access token of the configured issuer opens the person API: a token that
+/// is exchanged, of a service, an ID token, not valid yet, expired, for another issuer or
+/// audience, or signed otherwise than with the issuer's asymmetric keys is refused. Well-formed
+/// tokens beside them are accepted, so that each refusal has its one reason.
+async fn only_a_persons_access_token_opens_the_person_api(backend: Backend) {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let key = Key::generate();
+    let issuer = Issuer::start(&[&key]).await;
+    // A symmetric key in the issuer's key set is public: it must not make tokens valid.
+    let shared = b"a secret that the key set makes public";
+    issuer.publish_jwks(vec![
+        key.jwk.clone(),
+        json!({"kty": "oct", "kid": "shared", "alg": "HS256", "k": b64(shared)}),
+    ]);
+    let Some(app) = issuer.app(backend, |_| {}).await else {
+        return;
+    };
+    // The service's clock is not the host's: the tokens are judged by the service's.
+    let now = app.clock.now().timestamp();
+    let good = issuer.claims(ANN, app.clock.now());
+    let accepted = [
+        ("a well-formed token", key.sign(&good)),
+        (
+            "a person's token that says so",
+            key.sign(&with(&good, json!({"token_kind": "person"}))),
+        ),
+        (
+            "a token valid in 20 s (within the clock leeway)",
+            key.sign(&with(&good, json!({"nbf": now + 20}))),
+        ),
+    ];
+    for (what, token) in accepted {
+        let resp = list_with(&app, &token).await;
+        assert_eq!(resp.status.as_u16(), 200, "{what}: {:#}", resp.body);
+    }
+
+    let hs256 = |kid: &str, secret: &[u8]| {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(kid.to_owned());
+        let secret = EncodingKey::from_secret(secret).expect("an HMAC key");
+        jsonwebtoken::encode(&header, &good, &secret).expect("an HS256 token")
+    };
+    let unsigned = format!(
+        "{}.{}.",
+        b64(json!({"alg": "none", "typ": "JWT", "kid": key.kid})
+            .to_string()
+            .as_bytes()),
+        b64(good.to_string().as_bytes())
+    );
+    let refused = [
+        (
+            "an exchanged token (act)",
+            key.sign(&with(&good, json!({"act": {"sub": BOB}}))),
+        ),
+        (
+            "an exchanged token (token_kind)",
+            key.sign(&with(&good, json!({"token_kind": "acting_for"}))),
+        ),
+        (
+            "a business application's token",
+            key.sign(&with(&good, json!({"token_kind": "client"}))),
+        ),
+        (
+            "an ID token (nonce)",
+            key.sign(&with(&good, json!({"nonce": "n-0S6_WzA2Mj"}))),
+        ),
+        (
+            "an ID token (at_hash)",
+            key.sign(&with(&good, json!({"at_hash": "77QmUPtjPfzWtF2AnpK9RQ"}))),
+        ),
+        (
+            "a token valid only in a minute",
+            key.sign(&with(&good, json!({"nbf": now + 60}))),
+        ),
+        (
+            "a token expired a minute ago",
+            key.sign(&with(&good, json!({"exp": now - 60}))),
+        ),
+        (
+            "a token of another issuer",
+            key.sign(&with(
+                &good,
+                json!({"iss": "https://idp.elsewhere.example"}),
+            )),
+        ),
+        (
+            "a token for another audience",
+            key.sign(&with(&good, json!({"aud": "another-api"}))),
+        ),
+        (
+            "HS256 with the public key as the secret",
+            hs256(&key.kid, &key.public_bytes()),
+        ),
+        (
+            "HS256 with a symmetric key of the issuer's key set",
+            hs256("shared", shared),
+        ),
+        ("alg none", unsigned),
+        (
+            "another key's signature under the issuer's key id",
+            Key::generate().sign_with(&key.header(), &good),
+        ),
+    ];
+    for (what, token) in refused {
+        let resp = list_with(&app, &token).await;
+        assert_eq!(
+            (resp.status.as_u16(), resp.code()),
+            (401, "unauthenticated"),
+            "{what}: {:#}",
+            resp.body
+        );
+        assert_eq!(
+            resp.header("content-type"),
+            Some("application/problem+json"),
+            "{what}"
+        );
+    }
+}
+
 on_both_stores!(
+    only_a_persons_access_token_opens_the_person_api,
     requests_without_a_valid_token_are_401,
     the_way_of_signing_in_is_kept_and_can_be_required,
     tokens_of_a_configured_issuer_are_checked_with_its_published_keys,

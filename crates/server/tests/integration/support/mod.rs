@@ -17,6 +17,8 @@ use mandates_store::Store;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+pub mod issuer;
+
 /// The stores every store test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
