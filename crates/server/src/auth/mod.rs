@@ -2,12 +2,14 @@
 //! through the same checks). The discovery document and signing keys are fetched and cached.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant as MonoInstant};
+use std::time::Duration;
 
+use chrono::TimeDelta;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use mandates_domain::Insz;
 use mandates_domain::actor::AuthContext;
+use mandates_domain::time::Instant;
 use serde_json::Value;
 use tokio::sync::RwLock;
 
@@ -36,11 +38,12 @@ pub enum AuthError {
 enum Keys {
     /// Keys known in-process (the demo issuer).
     Fixed(JwkSet),
-    /// Keys fetched from the issuer's `jwks_uri`.
+    /// Keys fetched from the issuer's `jwks_uri`, with the moment they were fetched by the
+    /// service's clock (the one every rule reads, and tests move).
     Remote {
         http: reqwest::Client,
-        cache: RwLock<Option<(JwkSet, MonoInstant)>>,
-        ttl: Duration,
+        cache: RwLock<Option<(JwkSet, Instant)>>,
+        ttl: TimeDelta,
     },
 }
 
@@ -54,6 +57,10 @@ pub struct Verifier {
 
 /// Clock difference tolerated between the identity provider and us.
 const LEEWAY_SECONDS: i64 = 30;
+
+/// A token signed with a key we do not know refetches the keys at most this often: a rotated
+/// key is accepted soon, and tokens with made-up key ids cannot make us hammer the issuer.
+const UNKNOWN_KEY_REFETCH_SECONDS: i64 = 30;
 
 const ALGORITHMS: [Algorithm; 6] = [
     Algorithm::RS256,
@@ -77,7 +84,10 @@ impl Verifier {
                     .build()
                     .unwrap_or_default(),
                 cache: RwLock::new(None),
-                ttl: Duration::from_secs(config.jwks_cache_seconds),
+                ttl: i64::try_from(config.jwks_cache_seconds)
+                    .ok()
+                    .and_then(TimeDelta::try_seconds)
+                    .unwrap_or(TimeDelta::MAX),
             },
         }
     }
@@ -117,23 +127,25 @@ impl Verifier {
         get_json(http, jwks_uri).await
     }
 
-    /// The key set, refreshed when stale or when `kid` is unknown.
-    async fn keys_for(&self, kid: Option<&str>) -> Result<Arc<JwkSet>, AuthError> {
+    /// The key set, refreshed when older than the cache's lifetime at `now`, or when `kid` is
+    /// unknown and the last fetch is older than [`UNKNOWN_KEY_REFETCH_SECONDS`].
+    async fn keys_for(&self, kid: Option<&str>, now: Instant) -> Result<Arc<JwkSet>, AuthError> {
         match &self.keys {
             Keys::Fixed(set) => Ok(Arc::new(set.clone())),
             Keys::Remote { http, cache, ttl } => {
                 if let Some((set, fetched)) = cache.read().await.as_ref() {
+                    let age = now - *fetched;
+                    // A clock set back makes the keys stale, not fresh for ever.
+                    let fresh = age >= TimeDelta::zero() && age < *ttl;
                     let knows_kid = kid.is_none_or(|k| set.find(k).is_some());
-                    // An unknown kid refetches, at most every 30 s (key rotation).
-                    if fetched.elapsed() < *ttl
-                        && (knows_kid || fetched.elapsed() < Duration::from_secs(30))
+                    if fresh && (knows_kid || age < TimeDelta::seconds(UNKNOWN_KEY_REFETCH_SECONDS))
                     {
                         return Ok(Arc::new(set.clone()));
                     }
                 }
                 match self.fetch_keys(http).await {
                     Ok(set) => {
-                        *cache.write().await = Some((set.clone(), MonoInstant::now()));
+                        *cache.write().await = Some((set.clone(), now));
                         Ok(Arc::new(set))
                     }
                     // The provider is unreachable: the keys known so far still verify tokens.
@@ -150,12 +162,8 @@ impl Verifier {
     }
 
     /// Checks a token and returns the person it speaks for.
-    /// Expiry is judged at `now`, the request's moment.
-    pub async fn verify(
-        &self,
-        token: &str,
-        now: mandates_domain::time::Instant,
-    ) -> Result<Principal, AuthError> {
+    /// Expiry, and the age of the issuer's keys, are judged at `now`, the request's moment.
+    pub async fn verify(&self, token: &str, now: Instant) -> Result<Principal, AuthError> {
         let invalid = |m: &str| AuthError::Invalid(m.to_owned());
         let header = decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
         if !ALGORITHMS.contains(&header.alg) {
@@ -167,7 +175,7 @@ impl Verifier {
                 return Err(invalid("not an access token"));
             }
         }
-        let keys = self.keys_for(header.kid.as_deref()).await?;
+        let keys = self.keys_for(header.kid.as_deref(), now).await?;
         let jwk = match &header.kid {
             Some(kid) => keys.find(kid),
             None => keys.keys.first(),

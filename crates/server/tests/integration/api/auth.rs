@@ -1,6 +1,6 @@
-//! Bearer tokens: from a real issuer over HTTP (discovery and keys fetched), a person's access
-//! token of the right issuer and audience, valid now by the service's clock; and how the
-//! signer authenticated is kept with the signature.
+//! Bearer tokens: from a real issuer over HTTP (discovery and keys fetched, refetched when the
+//! issuer rotates its key), a person's access token of the right issuer and audience, valid
+//! now by the service's clock; and how the signer authenticated is kept with the signature.
 
 use axum::http::Method;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -344,8 +344,61 @@ async fn only_a_persons_access_token_opens_the_person_api(backend: Backend) {
     }
 }
 
+/// The issuer rotates its key: a token of the new key makes the service fetch the keys again
+/// (at most every 30 s), so the new key is accepted without a restart.
+async fn a_rotated_key_is_accepted_without_a_restart(backend: Backend) {
+    let (old, new) = (Key::generate(), Key::generate());
+    let issuer = Issuer::start(&[&old]).await;
+    let Some(app) = issuer.app(backend, |_| {}).await else {
+        return;
+    };
+    let token = |key: &Key| key.sign(&issuer.claims(ANN, app.clock.now()));
+    let fetched = app.clock.now();
+    list_with(&app, &token(&old)).await.expect(200);
+    issuer.publish(&[&new]);
+    for after in [10, 29] {
+        app.clock.set(fetched + chrono::Duration::seconds(after));
+        list_with(&app, &token(&new))
+            .await
+            .refused(401, "unauthenticated");
+    }
+    app.clock.set(fetched + chrono::Duration::seconds(31));
+    list_with(&app, &token(&new)).await.expect(200);
+    // The issuer no longer publishes the old key: its tokens are refused.
+    list_with(&app, &token(&old))
+        .await
+        .refused(401, "unauthenticated");
+}
+
+/// Fetched keys are kept `auth.jwks_cache_seconds`: a key the issuer withdrew still verifies
+/// until then, and no longer after.
+async fn fetched_keys_are_kept_for_the_configured_time(backend: Backend) {
+    let key = Key::generate();
+    let issuer = Issuer::start(&[&key]).await;
+    let Some(app) = issuer
+        .app(backend, |c| c.auth.jwks_cache_seconds = 120)
+        .await
+    else {
+        return;
+    };
+    let token = || key.sign(&issuer.claims(ANN, app.clock.now()));
+    let fetched = app.clock.now();
+    list_with(&app, &token()).await.expect(200);
+    issuer.publish(&[]);
+    for after in [60, 119] {
+        app.clock.set(fetched + chrono::Duration::seconds(after));
+        list_with(&app, &token()).await.expect(200);
+    }
+    app.clock.set(fetched + chrono::Duration::seconds(121));
+    list_with(&app, &token())
+        .await
+        .refused(401, "unauthenticated");
+}
+
 on_both_stores!(
     only_a_persons_access_token_opens_the_person_api,
+    a_rotated_key_is_accepted_without_a_restart,
+    fetched_keys_are_kept_for_the_configured_time,
     requests_without_a_valid_token_are_401,
     the_way_of_signing_in_is_kept_and_can_be_required,
     tokens_of_a_configured_issuer_are_checked_with_its_published_keys,
