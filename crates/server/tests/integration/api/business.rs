@@ -521,36 +521,37 @@ fn claims(token: &str) -> Value {
     serde_json::from_slice(&bytes).unwrap_or_default()
 }
 
+/// Asks `/oauth/token`, as the demo application of `fin`, for a token that says "the
+/// person of `subject` acting for `mandator`" for `types`: the status and the answer.
+async fn exchange(app: &TestApp, subject: &str, mandator: &str, types: &str) -> (u16, Value) {
+    let request = axum::http::Request::post("/oauth/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", "Basic ZGVtby1maW46ZGVtby1zZWNyZXQ=")
+        .body(axum::body::Body::from(format!(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token={subject}&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&mandator={mandator}&types={types}"
+        )))
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("response");
+    let status = response.status().as_u16();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice::<Value>(&bytes).unwrap_or_default(),
+    )
+}
+
 async fn a_token_exchange_says_who_acts_for_whom(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
     };
     let m = ann_to_bob(&app).await;
     let bob_token = app.token(BOB).await;
-    let exchange = |subject: &str, mandator: &str, types: &str| {
-        axum::http::Request::post("/oauth/token")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("authorization", "Basic ZGVtby1maW46ZGVtby1zZWNyZXQ=")
-            .body(axum::body::Body::from(format!(
-                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token={subject}&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token&mandator={mandator}&types={types}"
-            )))
-            .expect("request")
-    };
-    let send = |request: axum::http::Request<axum::body::Body>| async {
-        let response = tower::ServiceExt::oneshot(app.router.clone(), request)
-            .await
-            .expect("response");
-        let status = response.status().as_u16();
-        let bytes = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .expect("body")
-            .to_bytes();
-        (
-            status,
-            serde_json::from_slice::<Value>(&bytes).unwrap_or_default(),
-        )
-    };
-    let (status, body) = send(exchange(&bob_token, ANN, "fin.tax_on_web")).await;
+    let (status, body) = exchange(&app, &bob_token, ANN, "fin.tax_on_web").await;
     assert_eq!(status, 200, "{body:#}");
     let token = body["access_token"].as_str().unwrap_or_default().to_owned();
     let c = claims(&token);
@@ -564,31 +565,13 @@ async fn a_token_exchange_says_who_acts_for_whom(backend: Backend) {
     let lifetime = c["exp"].as_i64().unwrap_or_default() - c["iat"].as_i64().unwrap_or_default();
     assert!(lifetime > 0 && lifetime <= 300, "{lifetime}");
     // Not allowed: no token.
-    let (status, body) = send(exchange(&bob_token, ANN, "fin.biztax")).await;
+    let (status, body) = exchange(&app, &bob_token, ANN, "fin.biztax").await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    let (status, _) = send(exchange(&app.token(CARL).await, ANN, "fin.tax_on_web")).await;
+    let (status, _) = exchange(&app, &app.token(CARL).await, ANN, "fin.tax_on_web").await;
     assert_eq!(status, 400);
-    // The exchanged token opens neither the person API nor the business API.
-    let bearer = format!("Bearer {token}");
-    app.request(
-        Method::GET,
-        "/api/v1/mandates",
-        &[("authorization", bearer.as_str())],
-        None,
-    )
-    .await
-    .refused(401, "unauthenticated");
-    app.request(
-        Method::POST,
-        "/api/v1/checks",
-        &[("authorization", bearer.as_str())],
-        Some(json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web"})),
-    )
-    .await
-    .refused(401, "unauthenticated");
     // Its key is published.
     let jwks = app
         .request(Method::GET, "/.well-known/jwks.json", &[], None)
@@ -610,6 +593,101 @@ async fn a_token_exchange_says_who_acts_for_whom(backend: Backend) {
             .flatten()
             .any(|k| k["kid"] == kid)
     );
+}
+
+/// Near the end of a mandate, the token exchanged on it expires with it, not five minutes
+/// later: its `exp`, read with the service's published keys, is at most the end of the
+/// mandate's last day in Brussels.
+async fn an_exchanged_token_never_outlives_its_mandate(backend: Backend) {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header, jwk::JwkSet};
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    ann_to_bob(&app).await;
+    // The mandate is valid until 31/12/2027: it ends at midnight in Brussels (UTC+1).
+    let end: mandates_domain::time::Instant =
+        "2027-12-31T23:00:00Z".parse().expect("the mandate's end");
+    let now = end - chrono::Duration::minutes(3);
+    app.clock.set(now);
+    let (status, body) = exchange(&app, &app.token(BOB).await, ANN, "fin.tax_on_web").await;
+    assert_eq!(status, 200, "{body:#}");
+    assert_eq!(body["expires_in"], 180, "{body:#}");
+    let token = body["access_token"].as_str().expect("a token");
+
+    let jwks: JwkSet = serde_json::from_value(
+        app.request(Method::GET, "/.well-known/jwks.json", &[], None)
+            .await
+            .expect(200)
+            .body,
+    )
+    .expect("the service's key set");
+    let kid = decode_header(token)
+        .expect("a token header")
+        .kid
+        .expect("a key id");
+    let key = DecodingKey::from_jwk(jwks.find(&kid).expect("the token's key is published"))
+        .expect("a decoding key");
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.set_issuer(&["http://localhost"]);
+    validation.set_audience(&["demo-fin"]);
+    // Expiry is compared below with the service's clock, not the host's.
+    validation.validate_exp = false;
+    let claims = decode::<Value>(token, &key, &validation)
+        .expect("a token signed with a published key")
+        .claims;
+    let exp = claims["exp"].as_i64().expect("exp");
+    assert!(
+        exp <= end.timestamp(),
+        "the token expires at {exp}, after the mandate's end at {}",
+        end.timestamp()
+    );
+    assert!(exp > now.timestamp(), "the token is valid until then");
+}
+
+/// Each kind of token opens its own API only: a person's the person API, a business
+/// application's the business API, and an exchanged token neither.
+async fn each_token_opens_only_its_own_api(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    ann_to_bob(&app).await;
+    let person = app.token(BOB).await;
+    let (status, body) = exchange(&app, &person, ANN, "fin.tax_on_web").await;
+    assert_eq!(status, 200, "{body:#}");
+    let acting = body["access_token"]
+        .as_str()
+        .expect("an exchanged token")
+        .to_owned();
+    let client = app.client_token("fin").await;
+    let check = json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web"});
+    for (what, token, person_api, business_api) in [
+        ("a person's token", &person, 200, 401),
+        ("a business application's token", &client, 401, 200),
+        ("an exchanged token", &acting, 401, 401),
+    ] {
+        let bearer = format!("Bearer {token}");
+        let auth = [("authorization", bearer.as_str())];
+        let mandates = app
+            .request(Method::GET, "/api/v1/mandates", &auth, None)
+            .await;
+        let checks = app
+            .request(Method::POST, "/api/v1/checks", &auth, Some(check.clone()))
+            .await;
+        for (api, resp, expected) in [
+            ("person API", mandates, person_api),
+            ("business API", checks, business_api),
+        ] {
+            assert_eq!(
+                resp.status.as_u16(),
+                expected,
+                "{what} at the {api}: {:#}",
+                resp.body
+            );
+            if expected == 401 {
+                assert_eq!(resp.code(), "unauthenticated", "{what} at the {api}");
+            }
+        }
+    }
 }
 
 /// The key id a token was signed with.
@@ -693,6 +771,8 @@ async fn signing_keys_rotate_without_downtime(backend: Backend) {
 }
 
 on_both_stores!(
+    an_exchanged_token_never_outlives_its_mandate,
+    each_token_opens_only_its_own_api,
     signing_keys_rotate_without_downtime,
     authzen_evaluations_give_the_same_decisions,
     a_token_exchange_says_who_acts_for_whom,
