@@ -287,7 +287,47 @@ async fn the_narrow_columns_say_what_the_documents_say(backend: Backend) {
     assert_eq!(standings(store).await, before);
 }
 
+/// On PostgreSQL, an event appended by another instance wakes a listener at once
+/// (LISTEN/NOTIFY), so instances follow each other without waiting for the next poll. SQLite,
+/// written by one process, has no notifications.
+async fn another_instances_append_is_notified(backend: Backend) {
+    let Some(db) = TestStore::new(backend).await else {
+        return;
+    };
+    let listening = db.store.listen_events().await.expect("listening");
+    let mut notifications = match (backend, listening) {
+        (Backend::Sqlite, None) => return,
+        (Backend::Postgres, Some(n)) => n,
+        (backend, n) => panic!(
+            "{backend:?} {} notifications",
+            if n.is_some() { "gives" } else { "gives no" }
+        ),
+    };
+    let other = db.reconnect().await;
+    let mut tx = other.begin().await.expect("a write transaction");
+    tx.append(&[mandates_store::NewEvent {
+        stream: "catalog",
+        subject: "catalog".into(),
+        kind: "catalog_loaded".into(),
+        at: start(),
+        person: None,
+        party: None,
+        auth: serde_json::Value::Null,
+        version: 0,
+        detail: serde_json::json!({}),
+    }])
+    .await
+    .expect("an appended event");
+    tx.commit().await.expect("commit");
+    tokio::time::timeout(std::time::Duration::from_secs(5), notifications.next())
+        .await
+        .expect("notified within 5 s of the commit")
+        .expect("a notification");
+    other.close().await;
+}
+
 on_both_stores!(
+    another_instances_append_is_notified,
     the_narrow_columns_say_what_the_documents_say,
     the_event_sequence_is_gapless_under_concurrent_writers,
     a_write_based_on_a_stale_row_is_a_conflict,
