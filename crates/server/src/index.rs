@@ -516,7 +516,7 @@ impl Index {
 }
 
 /// Keeps an index current: on every notification of new events (PostgreSQL), and every
-/// half second whatever happens (a lost notification, SQLite).
+/// half second whatever happens (a lost notification, SQLite); until the store is closed.
 pub fn follow(index: std::sync::Arc<Index>, store: Store) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut notifications = match store.listen_events().await {
@@ -526,21 +526,29 @@ pub fn follow(index: std::sync::Arc<Index>, store: Store) -> tokio::task::JoinHa
                 None
             }
         };
+        // A closed store never answers again: the follower ends, and gives back the connection
+        // it listens on, so that closing the store finishes.
         loop {
             match notifications.as_mut() {
                 Some(n) => {
                     let waited =
                         tokio::time::timeout(std::time::Duration::from_millis(500), n.next()).await;
                     if let Ok(Err(e)) = waited {
+                        if e.is_closed() {
+                            break;
+                        }
                         tracing::warn!(error = %e, "event notifications interrupted");
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                     }
                 }
                 None => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
             }
-            if let Err(e) = index.sync(&store).await {
-                tracing::warn!(error = %e, "index could not follow the event log");
+            match index.sync(&store).await {
+                Err(e) if e.is_closed() => break,
+                Err(e) => tracing::warn!(error = %e, "index could not follow the event log"),
+                Ok(_) => {}
             }
         }
+        tracing::info!("the store is closed: the index no longer follows the event log");
     })
 }

@@ -43,6 +43,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the store was closed ([`Store::close`]): it never answers again.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::PoolClosed))
+    }
+
     /// Whether the database could not be reached (as opposed to a failed statement).
     pub fn is_unavailable(&self) -> bool {
         match self {

@@ -275,7 +275,48 @@ async fn bodies_that_cannot_be_read(backend: Backend) {
     );
 }
 
+/// While the store cannot be reached, reads and writes answer 503 `store_unavailable` (the
+/// client may try again), never a 500 or a 400; readiness says so too.
+async fn while_the_store_is_down_calls_answer_503(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let id = ann.create(tax_return(ANN, BOB)).await["id"]
+        .as_str()
+        .expect("a mandate id")
+        .to_owned();
+    app.db.store.close().await;
+    let answers = [
+        ("list", ann.get("/api/v1/mandates").await),
+        ("read", ann.mandate(&id).await),
+        (
+            "create",
+            ann.post("/api/v1/mandates", tax_return(ANN, CARL)).await,
+        ),
+        ("sign", bob.sign(&id, 1).await),
+        (
+            "readiness",
+            app.request(Method::GET, "/readyz", &[], None).await,
+        ),
+    ];
+    for (what, resp) in answers {
+        assert_eq!(
+            (resp.status.as_u16(), resp.code()),
+            (503, "store_unavailable"),
+            "{what}: {:#}",
+            resp.body
+        );
+        assert_eq!(
+            resp.header("content-type"),
+            Some("application/problem+json"),
+            "{what}"
+        );
+    }
+}
+
 on_both_stores!(
+    while_the_store_is_down_calls_answer_503,
     invalid_input_names_every_field_and_changes_nothing,
     messages_follow_accept_language,
     wrong_party_wrong_state_and_stale_version,
