@@ -117,6 +117,7 @@ client_type_not_allowed = Diese Anwendung darf nicht nach dem Typ { $type } frag
 
 login_expired = Die Anmeldung hat zu lange gedauert oder wurde anderswo gestartet. Melden Sie sich erneut an.
 login_cancelled = Die Anmeldung wurde beim Identitätsanbieter abgebrochen.
+login_failed = Die Anmeldung ist fehlgeschlagen: die Antwort des Identitätsanbieters konnte nicht geprüft werden. Melden Sie sich erneut an.
 login_no_national_number = Der Identitätsanbieter hat keine gültige Nationalregisternummer übermittelt; mit diesem Konto können Sie diesen Dienst nicht nutzen.
 act_for_enterprise_first = Wählen Sie zuerst oben auf der Seite, für welches Unternehmen Sie handeln.
 invalid_filter = Dieser Suchfilter ist ungültig.

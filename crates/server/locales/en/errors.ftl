@@ -117,6 +117,7 @@ client_type_not_allowed = This application may not ask about the type { $type }.
 
 login_expired = The sign-in took too long or was started elsewhere. Sign in again.
 login_cancelled = The sign-in was cancelled at the identity provider.
+login_failed = The sign-in failed: the answer of the identity provider could not be verified. Sign in again.
 login_no_national_number = The identity provider did not give a valid national number; you cannot use this service with this account.
 act_for_enterprise_first = Choose first, at the top of the page, for which enterprise you act.
 invalid_filter = This search filter is not valid.

@@ -117,6 +117,7 @@ client_type_not_allowed = Cette application ne peut pas demander le type { $type
 
 login_expired = La connexion a pris trop de temps ou a été lancée ailleurs. Reconnectez-vous.
 login_cancelled = La connexion a été annulée auprès du fournisseur d'identité.
+login_failed = La connexion a échoué : la réponse du fournisseur d'identité n'a pas pu être vérifiée. Reconnectez-vous.
 login_no_national_number = Le fournisseur d'identité n'a pas transmis de numéro de registre national valide ; vous ne pouvez pas utiliser ce service avec ce compte.
 act_for_enterprise_first = Choisissez d'abord, en haut de la page, pour quelle entreprise vous agissez.
 invalid_filter = Ce filtre de recherche n'est pas valide.

@@ -117,6 +117,7 @@ client_type_not_allowed = Deze toepassing mag niet vragen naar het type { $type 
 
 login_expired = De aanmelding duurde te lang of werd elders gestart. Meld u opnieuw aan.
 login_cancelled = De aanmelding werd geannuleerd bij de identiteitsprovider.
+login_failed = De aanmelding is mislukt: het antwoord van de identiteitsprovider kon niet gecontroleerd worden. Meld u opnieuw aan.
 login_no_national_number = De identiteitsprovider heeft geen geldig rijksregisternummer doorgegeven; met deze account kunt u deze dienst niet gebruiken.
 act_for_enterprise_first = Kies eerst, bovenaan de pagina, voor welke onderneming u optreedt.
 invalid_filter = Deze zoekfilter is niet geldig.

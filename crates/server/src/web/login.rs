@@ -9,9 +9,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use mandates_domain::{Insz, Kbo, Lang};
-use openidconnect::core::CoreAuthenticationFlow;
+use openidconnect::core::{CoreAuthenticationFlow, CoreErrorResponseType};
 use openidconnect::{
-    AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
+    AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RequestTokenError,
+    Scope, TokenResponse,
 };
 use serde::Deserialize;
 
@@ -118,22 +119,40 @@ pub async fn callback(
     let http = crate::auth::provider::http()?;
     let failed =
         |context: &str, e: Cause| PageError::Api(AppError::identity_provider(context, Some(e)));
-    let tokens = client
+    let answer = client
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|e| failed("the token request", e.into()))?
         .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()))
         .request_async(&http)
-        .await
-        .map_err(|e| failed("the token request", e.into()))?;
+        .await;
+    let tokens = match answer {
+        Ok(tokens) => tokens,
+        // The provider answered and refuses the code (used, expired, or not for this PKCE
+        // verifier): this sign-in failed, another may succeed. Only a provider that cannot be
+        // reached or answers nonsense is "unavailable".
+        Err(RequestTokenError::ServerResponse(e))
+            if *e.error() == CoreErrorResponseType::InvalidGrant =>
+        {
+            tracing::warn!(error = %e, "sign-in refused: the provider did not accept the code");
+            return Err(refused("login_failed"));
+        }
+        Err(e) => return Err(failed("the token request", e.into())),
+    };
     let id_token = tokens
         .id_token()
         .ok_or_else(|| failed("the token answer", "no ID token in the answer".into()))?;
-    let claims = id_token
-        .claims(
-            &client.id_token_verifier(),
-            &Nonce::new(pending.nonce.clone()),
-        )
-        .map_err(|e| failed("the ID token", e.into()))?;
+    // An ID token that does not verify (another nonce than ours, another audience, expired,
+    // a bad signature) is refused, not blamed on the provider.
+    let claims = match id_token.claims(
+        &client.id_token_verifier(),
+        &Nonce::new(pending.nonce.clone()),
+    ) {
+        Ok(claims) => claims,
+        Err(e) => {
+            tracing::warn!(error = %e, "sign-in refused: the ID token does not verify");
+            return Err(refused("login_failed"));
+        }
+    };
     // The national number is a claim of the provider's own; the token is verified above.
     let payload = id_token
         .to_string()

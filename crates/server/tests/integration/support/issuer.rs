@@ -77,10 +77,17 @@ struct Served {
     published: Arc<Mutex<Vec<Value>>>,
 }
 
+/// A discovery document complete enough for a sign-in client too (no endpoint but the key
+/// set is served).
 async fn discovery(State(s): State<Served>) -> Json<Value> {
     Json(json!({
         "issuer": s.url,
         "jwks_uri": format!("{}/jwks.json", s.url),
+        "authorization_endpoint": format!("{}/authorize", s.url),
+        "token_endpoint": format!("{}/token", s.url),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["EdDSA"],
     }))
 }
 
@@ -129,6 +136,11 @@ impl Issuer {
     /// From now on, the key set holds these JWKs, whatever they are.
     pub fn publish_jwks(&self, jwks: Vec<Value>) {
         *self.published.lock().expect("published keys") = jwks;
+    }
+
+    /// Stops serving: from now on the issuer cannot be reached.
+    pub fn stop(&self) {
+        self.task.abort();
     }
 
     /// The claims of a well-formed access token of a person, issued at `now` for an hour.

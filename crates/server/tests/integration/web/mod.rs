@@ -3,5 +3,6 @@
 //! rules as the API. (The whole journey in a real browser is in `e2e/`.)
 
 pub mod browser;
+mod login;
 mod pages;
 mod sessions;
