@@ -126,7 +126,7 @@ impl Retry<'_> {
                 .await
                 .expect("the enterprise's role events")
                 .iter()
-                .filter(|e| e.kind == *kind)
+                .filter(|e| e.kind.as_str() == *kind)
                 .count(),
         }
     }

@@ -306,9 +306,8 @@ async fn another_instances_append_is_notified(backend: Backend) {
     let other = db.reconnect().await;
     let mut tx = other.begin().await.expect("a write transaction");
     tx.append(&[mandates_store::NewEvent {
-        stream: "catalog",
+        kind: mandates_store::EventKind::CatalogLoaded,
         subject: "catalog".into(),
-        kind: "catalog_loaded".into(),
         at: start(),
         person: None,
         party: None,
