@@ -6,6 +6,7 @@ mod authzen;
 mod bulk;
 mod business;
 mod concurrency;
+mod contracts;
 mod idempotency;
 mod lifecycle;
 mod openapi;
