@@ -12,4 +12,5 @@ mod lifecycle;
 mod openapi;
 pub mod paging;
 mod refusals;
+mod snapshot_files;
 mod store;
