@@ -72,14 +72,24 @@ fn cell(column: &'static str, value: Value, errors: &mut FieldErrors) -> Option<
         "version" => "integer",
         _ => "text",
     };
+    // A NUL character has no place in any field, and no database keeps it as text.
+    let nul = |text: &str| text.contains('\0');
     match value {
         Value::Null => None,
+        Value::String(text) if nul(&text) => {
+            errors.push(FieldError::new(column, "control_character"));
+            None
+        }
         Value::String(text) => Some(Cell::Text(text)),
         Value::Number(n) => Some(Cell::Text(n.to_string())),
         Value::Array(items) if column == "types" => {
             let mut list = Vec::with_capacity(items.len());
             for item in items {
                 match item {
+                    Value::String(code) if nul(&code) => {
+                        errors.push(FieldError::new(column, "control_character"));
+                        return None;
+                    }
                     Value::String(code) => list.push(code),
                     _ => {
                         errors.push(FieldError::new(column, "json_type").arg("kind", expected));

@@ -142,6 +142,11 @@ pub(crate) fn parse_notes(
     errors: &mut FieldErrors,
 ) -> Notes {
     let reference = reference.map(str::trim).filter(|r| !r.is_empty());
+    for (field, text) in [("reference", reference), ("email", email)] {
+        if text.is_some_and(|t| t.chars().any(char::is_control)) {
+            errors.push(FieldError::new(field, "control_character"));
+        }
+    }
     if let Some(r) = reference
         && r.chars().count() > MAX_REFERENCE_CHARS
     {
@@ -180,6 +185,9 @@ pub(crate) fn parse_capacity(
     errors: &mut FieldErrors,
 ) -> Option<String> {
     let capacity = capacity.map(str::trim).filter(|c| !c.is_empty())?;
+    if capacity.chars().any(char::is_control) {
+        errors.push(FieldError::new("capacity", "control_character"));
+    }
     if domain.is_some_and(|d| d != EHEALTH_DOMAIN) {
         errors.push(FieldError::new("capacity", "capacity_ehealth_only"));
     }

@@ -315,7 +315,44 @@ async fn while_the_store_is_down_calls_answer_503(backend: Backend) {
     }
 }
 
+async fn control_characters_are_refused_before_the_store(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    // PostgreSQL keeps no NUL in text: refused by name on both stores, never a failure.
+    let mut body = tax_return(ANN, BOB);
+    body["reference"] = json!("client\u{0}42");
+    let refused = ann
+        .post("/api/v1/mandates", body)
+        .await
+        .refused(422, "validation_failed");
+    assert_eq!(
+        refused.field_errors(),
+        [("reference".to_owned(), "control_character".to_owned())]
+    );
+    let file = json!([{"mandator": ANN, "mandatee": BOB, "domain": "fin\u{0}", "types": ["fin.tax_on_web"], "valid_until": "2027-12-31"}]);
+    let job = ann
+        .send_raw(
+            Method::POST,
+            "/api/v1/bulk?operation=create&format=json",
+            &[],
+            "application/json",
+            file.to_string().into_bytes(),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(job["rows"][0]["state"], "invalid", "{job:#}");
+    assert_eq!(job["rows"][0]["errors"][0]["code"], "control_character");
+    assert_eq!(
+        ann.get("/api/v1/mandates").await.expect(200).body["items"],
+        json!([])
+    );
+}
+
 on_both_stores!(
+    control_characters_are_refused_before_the_store,
     while_the_store_is_down_calls_answer_503,
     invalid_input_names_every_field_and_changes_nothing,
     messages_follow_accept_language,
