@@ -143,7 +143,7 @@ pub(crate) fn parse_notes(
 ) -> Notes {
     let reference = reference.map(str::trim).filter(|r| !r.is_empty());
     for (field, text) in [("reference", reference), ("email", email)] {
-        if text.is_some_and(|t| t.chars().any(char::is_control)) {
+        if text.is_some_and(has_control) {
             errors.push(FieldError::new(field, "control_character"));
         }
     }
@@ -185,7 +185,7 @@ pub(crate) fn parse_capacity(
     errors: &mut FieldErrors,
 ) -> Option<String> {
     let capacity = capacity.map(str::trim).filter(|c| !c.is_empty())?;
-    if capacity.chars().any(char::is_control) {
+    if has_control(capacity) {
         errors.push(FieldError::new("capacity", "control_character"));
     }
     if domain.is_some_and(|d| d != EHEALTH_DOMAIN) {
@@ -196,6 +196,13 @@ pub(crate) fn parse_capacity(
             .push(FieldError::new("capacity", "capacity_too_long").arg("max", MAX_CAPACITY_CHARS));
     }
     Some(capacity.to_owned())
+}
+
+/// Whether text holds a control character other than a line break or a tab (a NUL byte,
+/// an escape): nothing people write, and nothing every store keeps.
+fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// An address with one `@`, a non-empty local part and a dotted domain, no spaces.
