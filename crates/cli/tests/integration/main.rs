@@ -13,3 +13,4 @@ mod browser;
 mod bulk;
 mod commands;
 mod resume;
+mod schema;

@@ -46,14 +46,19 @@ impl Drop for Server {
     }
 }
 
-/// Starts `mandates serve --demo` on `database`, in `dir`.
+/// Starts `mandates serve --demo` on `database`, in `dir`, without demo data.
 pub fn serve(dir: &Path, database: &str, port: u16) -> Server {
+    serve_with(dir, database, port, false)
+}
+
+/// Starts `mandates serve --demo` on `database`, in `dir`, with or without its demo data.
+pub fn serve_with(dir: &Path, database: &str, port: u16, demo_data: bool) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_mandates"))
         .args(["--database", database, "serve", "--demo", "--bind"])
         .arg(format!("127.0.0.1:{port}"))
         .current_dir(dir)
         .env_remove("MANDATES_DATABASE_URL")
-        .env("MANDATES_DEMO_DATA", "false")
+        .env("MANDATES_DEMO_DATA", demo_data.to_string())
         .env("MANDATES_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
