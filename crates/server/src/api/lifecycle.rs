@@ -322,14 +322,7 @@ pub async fn modify_mandate(
         terms,
         notes,
     };
-    act(
-        &state,
-        &principal,
-        act_for,
-        key,
-        &body.fingerprint(),
-        &id,
-        action,
-    )
-    .await
+    // The version a change is based on is part of the request, in the body or in If-Match.
+    let fingerprint = format!("{} {if_match:?}", body.fingerprint());
+    act(&state, &principal, act_for, key, &fingerprint, &id, action).await
 }

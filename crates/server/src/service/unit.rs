@@ -70,8 +70,8 @@ struct Remembered<T> {
 pub(crate) enum Recalled<T> {
     Done(Done<T>),
     /// Remembered by an earlier version of the service as the answer's JSON: the id of what
-    /// it was about, to be read again.
-    Legacy(Uuid),
+    /// it was about, to be read again, and whether it was made (201).
+    Legacy(Uuid, bool),
 }
 
 /// The `Idempotency-Key`s a request's key is one of: the person's, for the party they act for.
@@ -105,7 +105,7 @@ pub(crate) async fn recall<T: DeserializeOwned>(
         .ok()
         .and_then(|v| v["id"].as_str().and_then(|i| Uuid::parse_str(i).ok()));
     match legacy {
-        Some(id) => Ok(Some(Recalled::Legacy(id))),
+        Some(id) => Ok(Some(Recalled::Legacy(id, first.status == 201))),
         None => Err(AppError::internal(
             "reading a remembered answer",
             "neither an outcome nor an id",
@@ -244,10 +244,10 @@ async fn run<C: Command>(
     if let Some(keyed) = key {
         match recall::<C::Output>(&mut work.tx, &scope, keyed).await? {
             Some(Recalled::Done(done)) => return Ok(done),
-            Some(Recalled::Legacy(id)) => {
+            Some(Recalled::Legacy(id, created)) => {
                 return Ok(Done {
                     value: C::reread(work, &actor, id).await?,
-                    created: false,
+                    created,
                     seq: 0,
                     at: now,
                     replayed: true,

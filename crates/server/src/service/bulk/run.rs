@@ -76,7 +76,7 @@ async fn commit_in(
     {
         let same = match first {
             Recalled::Done(done) => done.value == job.id,
-            Recalled::Legacy(id) => id == job.id,
+            Recalled::Legacy(id, _) => id == job.id,
         };
         if !same {
             return Err(AppError::KeyReused);

@@ -186,7 +186,7 @@ async fn job_uploaded_with(
     let id = match recall::<Uuid>(tx, scope, keyed).await? {
         None => return Ok(None),
         Some(Recalled::Done(done)) => done.value,
-        Some(Recalled::Legacy(id)) => id,
+        Some(Recalled::Legacy(id, _)) => id,
     };
     match tx.bulk_job(id).await? {
         Some(job) => Ok(Some(job)),

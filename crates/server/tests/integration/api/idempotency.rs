@@ -292,7 +292,79 @@ async fn every_change_is_made_once_for_a_key(backend: Backend) {
     }
 }
 
+async fn an_answer_remembered_by_an_earlier_version_is_replayed_not_redone(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    let body = tax_return(ANN, BOB);
+    let first = ann.create(body.clone()).await;
+    // An earlier version of the service kept the answer's JSON itself under the key (the
+    // request's fingerprint: the SHA-256 of its method, path and body).
+    let fingerprint: String = {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"POST /api/v1/mandates\0");
+        hash.update(body.to_string().as_bytes());
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    };
+    app.db
+        .execute_raw(&format!(
+            "INSERT INTO idempotency (principal, key, fingerprint, status, body, created_at) \
+             VALUES ('{ANN}|{ANN}', 'from-before', '{fingerprint}', 201, '{}', 0)",
+            first.to_string().replace('\'', "''")
+        ))
+        .await;
+    // Retried with that key now: the mandate it made is the answer; none is made again.
+    let again = ann
+        .send(
+            Method::POST,
+            "/api/v1/mandates",
+            &[("idempotency-key", "from-before")],
+            Some(body),
+        )
+        .await
+        .expect(201);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.body["id"], first["id"]);
+    let listed = ann.get("/api/v1/mandates").await.expect(200).body;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+}
+
+async fn the_version_a_change_is_based_on_is_part_of_its_key(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let id = ann.create(tax_return(ANN, BOB)).await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    bob.sign(&id, 1).await.expect(200);
+    let path = format!("/api/v1/mandates/{id}");
+    let narrow = json!({"valid_until": "2027-06-30"});
+    ann.send(
+        Method::PATCH,
+        &path,
+        &[("idempotency-key", "narrow"), ("if-match", "\"1\"")],
+        Some(narrow.clone()),
+    )
+    .await
+    .expect(200);
+    // The same key and body based on another version is another request.
+    ann.send(
+        Method::PATCH,
+        &path,
+        &[("idempotency-key", "narrow"), ("if-match", "\"2\"")],
+        Some(narrow),
+    )
+    .await
+    .refused(422, "idempotency_key_reused");
+}
+
 on_both_stores!(
+    an_answer_remembered_by_an_earlier_version_is_replayed_not_redone,
+    the_version_a_change_is_based_on_is_part_of_its_key,
     a_retried_create_creates_once,
     a_retried_signature_gets_the_first_answer,
     every_change_is_made_once_for_a_key,
