@@ -209,6 +209,16 @@ pub struct Situation {
     pub transfer_live: bool,
 }
 
+impl Situation {
+    /// At `now`, with no transfer waiting (what only a transfer needs to know).
+    pub fn at(now: Instant) -> Situation {
+        Situation {
+            now,
+            transfer_live: false,
+        }
+    }
+}
+
 /// The actor's side of a mandate, once they may act on it for its domain.
 fn party_side(actor: &Actor, m: &Mandate) -> Result<Side, DomainError> {
     match m.terms.side_of(&actor.party) {

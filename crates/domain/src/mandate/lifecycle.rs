@@ -38,10 +38,7 @@ impl Mandate {
         catalog: &Catalog,
         now: Instant,
     ) -> Result<(SignOutcome, Vec<Event>), DomainError> {
-        let at = Situation {
-            now,
-            transfer_live: false,
-        };
+        let at = Situation::at(now);
         let side = match self.side_for(actor, MandateAction::Sign, at) {
             // Nothing waits for a signature: say so, or that this one is there already.
             Err(e)
@@ -135,69 +132,61 @@ impl Mandate {
 
     /// Refuses a pending mandate, or a proposed change, as the party asked to sign it.
     pub fn reject(&mut self, actor: &Actor, now: Instant) -> Result<Vec<Event>, DomainError> {
-        let at = Situation {
+        self.side_for(actor, MandateAction::Reject, Situation::at(now))?;
+        Ok(self.turn_down(
+            actor,
             now,
-            transfer_live: false,
-        };
-        self.side_for(actor, MandateAction::Reject, at)?;
-        if self.status_at(now) == Status::Pending {
-            self.status = BaseStatus::Rejected;
-            self.closed_at = Some(now);
-            return Ok(vec![event(
-                self,
-                EventKind::Rejected,
-                Some(actor),
-                now,
-                serde_json::Value::Null,
-            )]);
-        }
-        let version = self.live_proposal(now).map(|p| p.version);
-        self.proposal = None;
-        Ok(vec![event(
-            self,
+            (BaseStatus::Rejected, EventKind::Rejected),
             EventKind::ChangeRejected,
-            Some(actor),
-            now,
-            serde_json::json!({"proposal_version": version}),
-        )])
+        ))
     }
 
     /// Takes back a pending mandate, or a proposed change, as the party who made it.
     pub fn withdraw(&mut self, actor: &Actor, now: Instant) -> Result<Vec<Event>, DomainError> {
-        let at = Situation {
+        permit(actor, self, MandateAction::Withdraw, Situation::at(now))?;
+        Ok(self.turn_down(
+            actor,
             now,
-            transfer_live: false,
-        };
-        permit(actor, self, MandateAction::Withdraw, at)?;
+            (BaseStatus::Withdrawn, EventKind::Withdrawn),
+            EventKind::ChangeWithdrawn,
+        ))
+    }
+
+    /// Closes a pending mandate as `closed` says, or drops its proposed change (recorded as
+    /// `dropped`): what a rejection or a withdrawal does, once permitted.
+    fn turn_down(
+        &mut self,
+        actor: &Actor,
+        now: Instant,
+        closed: (BaseStatus, EventKind),
+        dropped: EventKind,
+    ) -> Vec<Event> {
         if self.status_at(now) == Status::Pending {
-            self.status = BaseStatus::Withdrawn;
+            self.status = closed.0;
             self.closed_at = Some(now);
-            return Ok(vec![event(
+            return vec![event(
                 self,
-                EventKind::Withdrawn,
+                closed.1,
                 Some(actor),
                 now,
                 serde_json::Value::Null,
-            )]);
+            )];
         }
         let version = self.live_proposal(now).map(|p| p.version);
         self.proposal = None;
-        Ok(vec![event(
+        vec![event(
             self,
-            EventKind::ChangeWithdrawn,
+            dropped,
             Some(actor),
             now,
             serde_json::json!({"proposal_version": version}),
-        )])
+        )]
     }
 
     /// Ends a signed mandate now (before its period, or during it), as either party. A
     /// proposed change is void.
     pub fn stop(&mut self, actor: &Actor, now: Instant) -> Result<Vec<Event>, DomainError> {
-        let at = Situation {
-            now,
-            transfer_live: false,
-        };
+        let at = Situation::at(now);
         self.side_for(actor, MandateAction::Stop, at)?;
         self.status = BaseStatus::Stopped;
         self.closed_at = Some(now);

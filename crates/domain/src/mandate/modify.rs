@@ -25,10 +25,7 @@ impl Mandate {
         catalog: &Catalog,
         now: Instant,
     ) -> Result<Vec<Event>, DomainError> {
-        let at = Situation {
-            now,
-            transfer_live: false,
-        };
+        let at = Situation::at(now);
         let side = self.side_for(actor, MandateAction::Modify, at)?;
         if based_on != self.version {
             return Err(DomainError::conflict("stale_version").arg("current", self.version));
@@ -143,10 +140,7 @@ impl Mandate {
         change: &NotesChange,
         now: Instant,
     ) -> Result<Vec<Event>, DomainError> {
-        let at = Situation {
-            now,
-            transfer_live: false,
-        };
+        let at = Situation::at(now);
         let side = self.side_for(actor, MandateAction::ChangeNotes, at)?;
         let current = match side {
             Side::Mandator => &self.mandator_notes,

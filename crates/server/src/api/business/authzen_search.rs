@@ -161,6 +161,20 @@ fn party(field: &str, id: Option<&str>, errors: &mut FieldErrors) -> Option<Part
     })
 }
 
+/// The subject and the resource of a search, their types checked (and a resource named a
+/// person or an enterprise checked to be one).
+fn entities<'r>(
+    r: &'r SearchRequest,
+    errors: &mut FieldErrors,
+) -> (Option<&'r Entity>, Option<&'r Entity>) {
+    let subject = entity("subject", r.subject.as_ref(), &SUBJECT_TYPES, errors);
+    let resource = entity("resource", r.resource.as_ref(), &RESOURCE_TYPES, errors);
+    if let Some(res) = resource {
+        check_resource_kind(res, errors);
+    }
+    (subject, resource)
+}
+
 fn malformed(errors: FieldErrors) -> Result<(), AppError> {
     errors.into_result().map_err(AppError::Malformed)
 }
@@ -199,13 +213,7 @@ pub async fn resources(
     let body = bad_request(body)?;
     let r = &body.value;
     let mut errors = FieldErrors::default();
-    let subject = entity("subject", r.subject.as_ref(), &SUBJECT_TYPES, &mut errors);
-    let resource = entity(
-        "resource",
-        r.resource.as_ref(),
-        &RESOURCE_TYPES,
-        &mut errors,
-    );
+    let (subject, resource) = entities(r, &mut errors);
     let actor = subject.and_then(|s| person("subject.id", s.id.as_deref(), &mut errors));
     let type_code = action_type(r, &client, &mut errors);
     let after = read_token(r, &mut errors);
@@ -247,16 +255,7 @@ pub async fn subjects(
     let body = bad_request(body)?;
     let r = &body.value;
     let mut errors = FieldErrors::default();
-    entity("subject", r.subject.as_ref(), &SUBJECT_TYPES, &mut errors);
-    let resource = entity(
-        "resource",
-        r.resource.as_ref(),
-        &RESOURCE_TYPES,
-        &mut errors,
-    );
-    if let Some(res) = resource {
-        check_resource_kind(res, &mut errors);
-    }
+    let (_, resource) = entities(r, &mut errors);
     let mandator = resource.and_then(|res| party("resource.id", res.id.as_deref(), &mut errors));
     let type_code = action_type(r, &client, &mut errors);
     let after = read_token(r, &mut errors);
@@ -295,16 +294,7 @@ pub async fn actions(
     let body = bad_request(body)?;
     let r = &body.value;
     let mut errors = FieldErrors::default();
-    let subject = entity("subject", r.subject.as_ref(), &SUBJECT_TYPES, &mut errors);
-    let resource = entity(
-        "resource",
-        r.resource.as_ref(),
-        &RESOURCE_TYPES,
-        &mut errors,
-    );
-    if let Some(res) = resource {
-        check_resource_kind(res, &mut errors);
-    }
+    let (subject, resource) = entities(r, &mut errors);
     let actor = subject.and_then(|s| person("subject.id", s.id.as_deref(), &mut errors));
     let mandator = resource.and_then(|res| party("resource.id", res.id.as_deref(), &mut errors));
     malformed(errors)?;
