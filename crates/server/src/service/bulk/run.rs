@@ -4,8 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mandates_domain::access;
+use mandates_domain::actor::Actor;
 use mandates_domain::bulk::{JobState, Mode, RowError, RowInput, RowState, Signer};
 use mandates_domain::mandate::Mandate;
+use mandates_domain::time::Instant;
 use mandates_domain::{DomainError, FieldError, Kbo, bulk};
 use mandates_store::{NewEvent, RowOutcome, StoredRow};
 use uuid::Uuid;
@@ -16,9 +18,51 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::service::mandates::decide_create;
-use crate::service::unit::{
-    Applied, Keyed, Recalled, Work, idempotency_scope, not_found, recall, remember,
-};
+use crate::service::unit::{Applied, Command, Keyed, Work, not_found, perform};
+
+/// Committing a validated job: a change of the unit of work, in the committer's name.
+struct CommitJob(Uuid);
+
+impl Command for CommitJob {
+    /// The job committed.
+    type Output = Uuid;
+
+    async fn apply(
+        self,
+        work: &mut Work<'_>,
+        actor: &Actor,
+        now: Instant,
+    ) -> Result<Applied<Uuid>, AppError> {
+        let job = match work.tx.bulk_job(self.0).await? {
+            Some(j) if access::may_own_job(actor, &j.owner, &j.spec.domains) => j,
+            _ => return Err(not_found("bulk_job_not_found")),
+        };
+        if job.state != JobState::Validated {
+            return Err(DomainError::conflict("bulk_job_not_validated")
+                .arg("status", job.state.as_str())
+                .into());
+        }
+        if job.spec.mode == Mode::AllOrNothing && job.failed > 0 {
+            return Err(DomainError::conflict("bulk_job_has_invalid_rows")
+                .arg("invalid", job.failed)
+                .into());
+        }
+        let committer = Signer {
+            person: actor.person.clone(),
+            auth: actor.auth.clone(),
+        };
+        work.tx.commit_bulk_job(&job, &committer, now).await?;
+        Ok(Applied {
+            value: job.id,
+            created: false,
+            seq: 0,
+        })
+    }
+
+    async fn reread(_: &mut Work<'_>, _: &Actor, id: Uuid) -> Result<Uuid, AppError> {
+        Ok(id)
+    }
+}
 
 /// Starts applying a validated job, in the committer's name and with their rights. Sent
 /// again with the same `Idempotency-Key`, it answers with the job as it is now and starts
@@ -31,95 +75,23 @@ pub async fn commit(
     id: Uuid,
     key: Option<Keyed<'_>>,
 ) -> Result<JobAnswer, AppError> {
-    let mut work = Work::begin(state).await?;
-    let answer = commit_in(&mut work, state, principal, act_for, id, key).await;
-    match answer {
-        Ok(a) if a.replayed => {
-            work.rollback().await?;
-            Ok(a)
-        }
-        Ok(a) => {
-            work.commit().await?;
-            let state = state.clone();
-            tokio::spawn(async move {
-                if let Err(e) = run(&state, id).await {
-                    e.log();
-                    tracing::error!(job = %id, "bulk job stopped; it resumes at the next start");
-                }
-            });
-            Ok(a)
-        }
-        Err(e) => {
-            work.rollback().await?;
-            Err(e)
-        }
-    }
-}
-
-async fn commit_in(
-    work: &mut Work<'_>,
-    state: &AppState,
-    principal: &Principal,
-    act_for: Option<&Kbo>,
-    id: Uuid,
-    key: Option<Keyed<'_>>,
-) -> Result<JobAnswer, AppError> {
-    let now = state.clock().now();
-    let actor = work.actor(principal, act_for, now).await?;
-    let job = match work.tx.bulk_job(id).await? {
-        Some(j) if access::may_own_job(&actor, &j.owner, &j.spec.domains) => j,
-        _ => return Err(not_found("bulk_job_not_found")),
-    };
-    let scope = idempotency_scope(&actor);
-    if let Some(keyed) = key
-        && let Some(first) = recall::<Uuid>(&mut work.tx, &scope, keyed).await?
-    {
-        let same = match first {
-            Recalled::Done(done) => done.value == job.id,
-            Recalled::Legacy(id, _) => id == job.id,
-        };
-        if !same {
-            return Err(AppError::KeyReused);
-        }
-        return Ok(JobAnswer {
-            job,
-            replayed: true,
+    let done = perform(state, principal, act_for, key, CommitJob(id)).await?;
+    if !done.replayed {
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = run(&state, id).await {
+                e.log();
+                tracing::error!(job = %id, "bulk job stopped; it resumes at the next start");
+            }
         });
     }
-    if job.state != JobState::Validated {
-        return Err(DomainError::conflict("bulk_job_not_validated")
-            .arg("status", job.state.as_str())
-            .into());
+    match state.store().bulk_job(done.value).await? {
+        Some(job) => Ok(JobAnswer {
+            job,
+            replayed: done.replayed,
+        }),
+        None => Err(not_found("bulk_job_not_found")),
     }
-    if job.spec.mode == Mode::AllOrNothing && job.failed > 0 {
-        return Err(DomainError::conflict("bulk_job_has_invalid_rows")
-            .arg("invalid", job.failed)
-            .into());
-    }
-    let committer = Signer {
-        person: principal.person.clone(),
-        auth: principal.auth.clone(),
-    };
-    work.tx.commit_bulk_job(&job, &committer, now).await?;
-    if let Some(keyed) = key {
-        let applied = Applied {
-            value: job.id,
-            created: false,
-            seq: 0,
-        };
-        remember(&mut work.tx, &scope, keyed, &applied, now).await?;
-    }
-    Ok(JobAnswer {
-        job: mandates_store::StoredJob {
-            state: JobState::Running,
-            spec: mandates_domain::bulk::JobSpec {
-                committed_by: Some(committer),
-                ..job.spec.clone()
-            },
-            ..job
-        },
-        replayed: false,
-    })
 }
 
 /// The rows of one transaction: their outcomes, and why the refused ones were refused.
