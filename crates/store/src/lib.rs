@@ -23,7 +23,8 @@ pub use bulk::{RowOutcome, StoredJob, StoredRow};
 pub use clients::{Client, SigningKey};
 pub use events::{EventKind, NewEvent, StoredEvent};
 pub use idempotency::StoredResponse;
-pub use mandates::{MandateQuery, Page, RoleFilter, Versioned};
+pub use mandates::Versioned;
+pub use mandates::list::{MandateQuery, Page, RoleFilter};
 pub use sessions::StoredSession;
 
 /// A store failure. Its text is for operators, never for the client.
