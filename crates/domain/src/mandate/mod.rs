@@ -3,27 +3,36 @@
 //! Who may take a transition is decided in [`crate::access`]; a transition asks it first.
 //!
 //! - this file: what a mandate is, and what it says at a moment;
+//! - `terms.rs`: the terms and their pieces (sides, notes, signatures, versions in force, a
+//!   proposed change), and what people write to make or change them;
+//! - `status.rs`: the stored status and the status at a moment;
+//! - `event.rs`: the events of a mandate's history;
 //! - `rules.rs`: the checks of what people write (dates, parties, types, periods, notes);
 //! - `create.rs`, `lifecycle.rs` (sign, reject, withdraw, stop, transfer), `modify.rs`
 //!   (terms and notes): the transitions.
 
 mod create;
+mod event;
 mod lifecycle;
 mod modify;
 mod rules;
+mod status;
+mod terms;
 
-use std::collections::BTreeSet;
-
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::actor::{Actor, AuthContext};
+use crate::actor::Actor;
 use crate::catalog::MandateType;
-use crate::time::{Instant, end_of_day, start_of_day};
-use crate::{Insz, Lang, Party, PartyKind};
+use crate::time::Instant;
+use crate::{Party, PartyKind};
 
+pub use event::{Event, EventKind};
 pub(crate) use rules::{parse_capacity, parse_date, parse_notes, parse_party};
+pub use status::{BaseStatus, Status};
+pub use terms::{
+    Draft, Notes, NotesChange, Proposal, Side, Signature, Terms, TermsChange, TermsInForce,
+};
 
 /// Longest free reference, in characters.
 pub const MAX_REFERENCE_CHARS: usize = 255;
@@ -33,236 +42,6 @@ pub const MAX_CAPACITY_CHARS: usize = 100;
 
 /// The domain whose mandates may carry the creator's capacity.
 pub const EHEALTH_DOMAIN: &str = "ehealth";
-
-/// A side of a mandate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    Mandator,
-    Mandatee,
-}
-
-impl Side {
-    pub fn other(self) -> Side {
-        match self {
-            Side::Mandator => Side::Mandatee,
-            Side::Mandatee => Side::Mandator,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Mandator => "mandator",
-            Side::Mandatee => "mandatee",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Side> {
-        [Side::Mandator, Side::Mandatee]
-            .into_iter()
-            .find(|x| x.as_str() == s)
-    }
-}
-
-/// What both parties sign: domain, types, parties and period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Terms {
-    pub domain: String,
-    pub types: BTreeSet<String>,
-    pub mandator: Party,
-    pub mandatee: Party,
-    pub valid_from: NaiveDate,
-    /// `None`: unlimited.
-    pub valid_until: Option<NaiveDate>,
-}
-
-impl Terms {
-    pub fn party(&self, side: Side) -> &Party {
-        match side {
-            Side::Mandator => &self.mandator,
-            Side::Mandatee => &self.mandatee,
-        }
-    }
-
-    pub fn side_of(&self, party: &Party) -> Option<Side> {
-        if *party == self.mandator {
-            Some(Side::Mandator)
-        } else if *party == self.mandatee {
-            Some(Side::Mandatee)
-        } else {
-            None
-        }
-    }
-
-    /// The first instant in force and the first instant after (if limited).
-    pub fn period(&self) -> (Instant, Option<Instant>) {
-        (
-            start_of_day(self.valid_from),
-            self.valid_until.map(end_of_day),
-        )
-    }
-
-    fn overlaps(&self, other: &Terms) -> bool {
-        let ends_after =
-            |until: Option<NaiveDate>, from: NaiveDate| until.is_none_or(|u| u >= from);
-        ends_after(self.valid_until, other.valid_from)
-            && ends_after(other.valid_until, self.valid_from)
-    }
-
-    /// Whether `new` grants anything these terms do not.
-    fn is_widened_by(&self, new: &Terms) -> bool {
-        let more_types = !new.types.is_subset(&self.types);
-        let earlier = new.valid_from < self.valid_from;
-        let later = match (self.valid_until, new.valid_until) {
-            (Some(_), None) => true,
-            (Some(old), Some(new)) => new > old,
-            (None, _) => false,
-        };
-        more_types || earlier || later
-    }
-}
-
-/// A party's own notes and contact details, outside the terms.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notes {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<Lang>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// The capacity in which the creator acts (eHealth only), as given at creation; it does
-    /// not change afterwards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub capacity: Option<String>,
-}
-
-/// A party's consent to one version of the terms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Signature {
-    pub side: Side,
-    pub version: u32,
-    /// The person who signed.
-    pub person: Insz,
-    /// For whom they signed.
-    pub party: Party,
-    pub at: Instant,
-    pub auth: AuthContext,
-}
-
-/// The stored state; `lapsed` and `expired` are derived from time (see [`Status`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BaseStatus {
-    Pending,
-    Active,
-    Rejected,
-    Withdrawn,
-    Stopped,
-    /// A transfer that can no longer happen: the mandate it was to replace ended first.
-    Voided,
-}
-
-impl BaseStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BaseStatus::Pending => "pending",
-            BaseStatus::Active => "active",
-            BaseStatus::Rejected => "rejected",
-            BaseStatus::Withdrawn => "withdrawn",
-            BaseStatus::Stopped => "stopped",
-            BaseStatus::Voided => "voided",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<BaseStatus> {
-        [
-            BaseStatus::Pending,
-            BaseStatus::Active,
-            BaseStatus::Rejected,
-            BaseStatus::Withdrawn,
-            BaseStatus::Stopped,
-            BaseStatus::Voided,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-}
-
-/// The status of a mandate at a moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Waiting for a signature.
-    Pending,
-    /// Signed by both parties, and in force: its period has begun.
-    Active,
-    /// Signed by both parties; its period has not begun yet.
-    Scheduled,
-    Rejected,
-    Withdrawn,
-    /// A transfer that can no longer happen: the mandate it was to replace ended first.
-    Voided,
-    Lapsed,
-    Stopped,
-    Expired,
-}
-
-impl Status {
-    pub const ALL: [Status; 9] = [
-        Status::Pending,
-        Status::Active,
-        Status::Scheduled,
-        Status::Rejected,
-        Status::Withdrawn,
-        Status::Voided,
-        Status::Lapsed,
-        Status::Stopped,
-        Status::Expired,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Active => "active",
-            Status::Scheduled => "scheduled",
-            Status::Rejected => "rejected",
-            Status::Withdrawn => "withdrawn",
-            Status::Voided => "voided",
-            Status::Lapsed => "lapsed",
-            Status::Stopped => "stopped",
-            Status::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// Signed by both parties and not ended: in force now, or from the start of its period.
-    /// Such a mandate may be stopped, modified and transferred.
-    pub fn is_signed_in_effect(self) -> bool {
-        matches!(self, Status::Active | Status::Scheduled)
-    }
-}
-
-/// Terms that were in force from an instant on (after activation, a widening or a narrowing).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermsInForce {
-    pub version: u32,
-    pub from: Instant,
-    pub terms: Terms,
-}
-
-/// A proposed widening, waiting for the other party's signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Proposal {
-    pub version: u32,
-    pub terms: Terms,
-    pub proposed_by: Side,
-    pub proposed_at: Instant,
-    pub lapses_at: Instant,
-}
 
 /// A mandate: its terms in force, their signatures and everything needed to judge it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -309,129 +88,6 @@ pub struct Standing {
     pub lapses_at: Option<Instant>,
     /// While pending: the side whose signature is missing.
     pub awaiting: Option<Side>,
-}
-
-/// What happened to a mandate: an immutable record of who did what, for whom, when and how.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Event {
-    pub mandate_id: Uuid,
-    pub kind: EventKind,
-    pub at: Instant,
-    /// The person who acted; `None` for what follows from another event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub person: Option<Insz>,
-    /// For whom they acted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub party: Option<Party>,
-    #[serde(default)]
-    pub auth: AuthContext,
-    /// The version of the terms the event concerns.
-    pub version: u32,
-    /// Details of the event (the terms, the other mandate of a transfer, ...).
-    #[serde(default)]
-    pub detail: serde_json::Value,
-}
-
-/// The kinds of events in a mandate's history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    Created,
-    Signed,
-    Activated,
-    Rejected,
-    Withdrawn,
-    Narrowed,
-    ChangeProposed,
-    ChangeSigned,
-    ChangeRejected,
-    ChangeWithdrawn,
-    Stopped,
-    TransferRequested,
-    TransferredAway,
-    TransferVoided,
-    NotesChanged,
-}
-
-impl EventKind {
-    pub const ALL: [EventKind; 15] = [
-        EventKind::Created,
-        EventKind::Signed,
-        EventKind::Activated,
-        EventKind::Rejected,
-        EventKind::Withdrawn,
-        EventKind::Narrowed,
-        EventKind::ChangeProposed,
-        EventKind::ChangeSigned,
-        EventKind::ChangeRejected,
-        EventKind::ChangeWithdrawn,
-        EventKind::Stopped,
-        EventKind::TransferRequested,
-        EventKind::TransferredAway,
-        EventKind::TransferVoided,
-        EventKind::NotesChanged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Created => "created",
-            EventKind::Signed => "signed",
-            EventKind::Activated => "activated",
-            EventKind::Rejected => "rejected",
-            EventKind::Withdrawn => "withdrawn",
-            EventKind::Narrowed => "narrowed",
-            EventKind::ChangeProposed => "change_proposed",
-            EventKind::ChangeSigned => "change_signed",
-            EventKind::ChangeRejected => "change_rejected",
-            EventKind::ChangeWithdrawn => "change_withdrawn",
-            EventKind::Stopped => "stopped",
-            EventKind::TransferRequested => "transfer_requested",
-            EventKind::TransferredAway => "transferred_away",
-            EventKind::TransferVoided => "transfer_voided",
-            EventKind::NotesChanged => "notes_changed",
-        }
-    }
-}
-
-/// A new mandate as written by its creator; every field is checked.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Draft {
-    pub domain: String,
-    pub types: Vec<String>,
-    pub mandator: String,
-    pub mandatee: String,
-    pub valid_from: Option<String>,
-    pub valid_until: Option<String>,
-    pub reference: Option<String>,
-    pub language: Option<String>,
-    pub email: Option<String>,
-    /// The capacity in which the creator acts; only on an eHealth mandate.
-    #[serde(default)]
-    pub capacity: Option<String>,
-}
-
-/// A change of terms; `None` leaves a field as it is. `valid_until: Some(None)` makes the
-/// period unlimited.
-#[derive(Debug, Clone, Default)]
-pub struct TermsChange {
-    pub types: Option<Vec<String>>,
-    pub valid_from: Option<String>,
-    pub valid_until: Option<Option<String>>,
-}
-
-/// A change of the caller's own notes; `Some(None)` clears a field. The capacity is not
-/// among them: it stays as given at creation.
-#[derive(Debug, Clone, Default)]
-pub struct NotesChange {
-    pub reference: Option<Option<String>>,
-    pub language: Option<Option<String>>,
-    pub email: Option<Option<String>>,
-}
-
-impl NotesChange {
-    pub fn is_empty(&self) -> bool {
-        self.reference.is_none() && self.language.is_none() && self.email.is_none()
-    }
 }
 
 /// What a signature did.

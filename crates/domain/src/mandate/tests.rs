@@ -1,18 +1,20 @@
 //! Unit tests of the mandate lifecycle. Time is always a parameter: every test starts from
 //! `t0()` (2027-03-01, 11:00 in Brussels) and moves forward.
 
+use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::slice;
 use std::sync::LazyLock;
 
-use chrono::TimeDelta;
+use chrono::{NaiveDate, TimeDelta};
 
 use super::*;
-use crate::Kbo;
+use crate::actor::AuthContext;
 use crate::catalog::Catalog;
 use crate::error::DomainError;
 use crate::error::ErrorKind;
 use crate::roles::{EnterpriseRole, RoleKind};
+use crate::{Insz, Kbo, Lang};
 
 type TestResult = Result<(), DomainError>;
 
