@@ -1,22 +1,15 @@
-//! The in-memory index that answers checks for "now": every grant (mandatee, mandator,
-//! type) of pending, active and stopped mandates, and every person's enterprise roles.
-//! It follows the event log: built from the store at start-up, then kept current by
-//! reloading what each new event touched. Its answers mean what [`decide`] means.
-//!
-//! [`decide`]: mandates_domain::check::decide
+//! What the index holds, packed small: every grant by (mandatee, mandator, type), every
+//! person's enterprise roles, and the decision for one question over them.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::NaiveDate;
 use mandates_domain::catalog::Catalog;
 use mandates_domain::check::{Decision, Grant, Refusal, better_grant, more_telling};
-use mandates_domain::mandate::{BaseStatus, Mandate, Side, Standing};
+use mandates_domain::mandate::{BaseStatus, Side, Standing};
 use mandates_domain::roles::{EnterpriseRole, RoleKind};
 use mandates_domain::time::{Instant, end_of_day, start_of_day};
-use mandates_domain::{Insz, Kbo, Party};
-use mandates_store::{EventKind, Store, StoreError};
+use mandates_domain::{Kbo, Party};
 use uuid::Uuid;
 
 type Fast = foldhash::fast::RandomState;
@@ -32,7 +25,7 @@ pub fn party_code(p: &Party) -> u64 {
 const ENTERPRISE: u64 = 1 << 62;
 const NEVER: i64 = i64::MAX;
 
-fn digits(s: &str) -> u64 {
+pub(super) fn digits(s: &str) -> u64 {
     s.bytes().fold(0, |acc, b| acc * 10 + u64::from(b - b'0'))
 }
 
@@ -41,7 +34,7 @@ fn kbo_of(code: u64) -> Option<Kbo> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct Key {
+pub(super) struct Key {
     mandatee: u64,
     mandator: u64,
     type_id: u32,
@@ -52,7 +45,7 @@ const ACTIVE: u8 = 1;
 
 /// One grant, stored inline: 64 bytes.
 #[derive(Clone, Copy)]
-struct Entry {
+pub(super) struct Entry {
     mandate: [u64; 2],
     /// First instant of the period, and first instant after it (`NEVER`: unlimited).
     start: i64,
@@ -69,7 +62,7 @@ struct Entry {
     missing: u8,
 }
 
-fn micros(t: Instant) -> i64 {
+pub(super) fn micros(t: Instant) -> i64 {
     t.timestamp_micros()
 }
 
@@ -140,7 +133,7 @@ impl Entry {
 
 /// A role of a person for an enterprise, as the index keeps it.
 #[derive(Clone)]
-struct RoleEntry {
+pub(super) struct RoleEntry {
     enterprise: u64,
     executor: bool,
     types: Box<[u32]>,
@@ -175,18 +168,18 @@ impl RoleEntry {
 }
 
 #[derive(Default)]
-struct Data {
-    types: HashMap<String, u32, Fast>,
+pub(super) struct Data {
+    pub(super) types: HashMap<String, u32, Fast>,
     /// The type ids of each domain, to find a mandate's grants when its types change.
     domain_types: HashMap<String, Vec<u32>, Fast>,
-    grants: HashMap<Key, Entry, Fast>,
+    pub(super) grants: HashMap<Key, Entry, Fast>,
     /// Further grants of a key held by another mandate (rare: an old stopped one and a new one).
-    more: HashMap<Key, Vec<Entry>, Fast>,
-    roles: HashMap<u64, Vec<RoleEntry>, Fast>,
+    pub(super) more: HashMap<Key, Vec<Entry>, Fast>,
+    pub(super) roles: HashMap<u64, Vec<RoleEntry>, Fast>,
 }
 
 impl Data {
-    fn new(catalog: &Catalog) -> Data {
+    pub(super) fn new(catalog: &Catalog) -> Data {
         let mut data = Data::default();
         for domain in &catalog.domains {
             let mut ids = Vec::new();
@@ -232,7 +225,7 @@ impl Data {
     }
 
     /// Replaces what the index knows of one mandate.
-    fn put_mandate(&mut self, m: &Standing) {
+    pub(super) fn put_mandate(&mut self, m: &Standing) {
         let mandatee = party_code(&m.terms.mandatee);
         let mandator = party_code(&m.terms.mandator);
         let id: [u64; 2] = m.id.as_u64_pair().into();
@@ -268,7 +261,7 @@ impl Data {
     }
 
     /// Replaces what the index knows of an enterprise's roster.
-    fn put_roster(&mut self, enterprise: &Kbo, roles: &[EnterpriseRole]) {
+    pub(super) fn put_roster(&mut self, enterprise: &Kbo, roles: &[EnterpriseRole]) {
         let code = ENTERPRISE | digits(enterprise.as_str());
         for r in roles {
             let person = digits(r.person.as_str());
@@ -292,7 +285,7 @@ impl Data {
             .chain(self.more.get(key).into_iter().flatten())
     }
 
-    fn decide(&self, actor: u64, mandator: u64, type_id: u32, now: i64) -> Decision {
+    pub(super) fn decide(&self, actor: u64, mandator: u64, type_id: u32, now: i64) -> Decision {
         let mut best: Option<Grant> = None;
         let mut refusal = Refusal::NoMandate;
         for e in self.grants_of(&Key {
@@ -360,195 +353,4 @@ impl Data {
             None => Decision::Denied(refusal),
         }
     }
-}
-
-/// The index, shared by all requests of an instance.
-pub struct Index {
-    data: RwLock<Data>,
-    applied: AtomicI64,
-    sync: tokio::sync::Mutex<()>,
-}
-
-/// Sizes, for logs and benchmarks.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct IndexStats {
-    pub grants: usize,
-    pub people_with_roles: usize,
-    pub applied: i64,
-}
-
-impl Index {
-    /// An empty index for a catalog.
-    pub fn new(catalog: &Catalog) -> Index {
-        Index {
-            data: RwLock::new(Data::new(catalog)),
-            applied: AtomicI64::new(0),
-            sync: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// The event sequence number the index reflects.
-    pub fn applied(&self) -> i64 {
-        self.applied.load(Ordering::Acquire)
-    }
-
-    pub fn stats(&self) -> IndexStats {
-        let data = self.data.read().unwrap_or_else(|e| e.into_inner());
-        IndexStats {
-            grants: data.grants.len() + data.more.values().map(Vec::len).sum::<usize>(),
-            people_with_roles: data.roles.len(),
-            applied: self.applied(),
-        }
-    }
-
-    /// The type id of a code, if the catalog knows it.
-    pub fn type_id(&self, code: &str) -> Option<u32> {
-        self.data
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .types
-            .get(code)
-            .copied()
-    }
-
-    /// Puts one mandate in the index (as a sync does after an event).
-    pub fn insert(&self, m: &Mandate) {
-        self.data
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .put_mandate(&m.standing());
-    }
-
-    /// Puts an enterprise's roster in the index.
-    pub fn insert_roster(&self, enterprise: &Kbo, roles: &[EnterpriseRole]) {
-        self.data
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .put_roster(enterprise, roles);
-    }
-
-    /// The answer for now, from memory.
-    pub fn check(&self, actor: &Insz, mandator: &Party, type_id: u32, now: Instant) -> Decision {
-        let data = self.data.read().unwrap_or_else(|e| e.into_inner());
-        data.decide(
-            digits(actor.as_str()),
-            party_code(mandator),
-            type_id,
-            micros(now),
-        )
-    }
-
-    /// Loads everything from the store: the state as of the store's last event.
-    pub async fn build(&self, store: &Store) -> Result<(), StoreError> {
-        let _guard = self.sync.lock().await;
-        let seq = store.last_seq().await?;
-        let roles = store.all_roles().await?;
-        let mut by_enterprise: HashMap<Kbo, Vec<EnterpriseRole>> = HashMap::new();
-        for r in roles {
-            by_enterprise
-                .entry(r.enterprise.clone())
-                .or_default()
-                .push(r);
-        }
-        {
-            let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
-            for (enterprise, roles) in &by_enterprise {
-                data.put_roster(enterprise, roles);
-            }
-        }
-        store
-            .for_each_standing(10_000, |batch| {
-                let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
-                for m in &batch {
-                    data.put_mandate(m);
-                }
-            })
-            .await?;
-        self.applied.store(seq, Ordering::Release);
-        Ok(())
-    }
-
-    /// Applies the events committed since the last sync; returns the sequence reached.
-    pub async fn sync(&self, store: &Store) -> Result<i64, StoreError> {
-        let _guard = self.sync.lock().await;
-        loop {
-            let from = self.applied();
-            let events = store.events_after(from, 5_000).await?;
-            let Some(last) = events.last().map(|e| e.seq) else {
-                return Ok(from);
-            };
-            let mut mandates = BTreeSet::new();
-            let mut enterprises = BTreeSet::new();
-            for e in &events {
-                match e.kind {
-                    EventKind::Mandate(_) => {
-                        if let Ok(id) = Uuid::parse_str(&e.subject) {
-                            mandates.insert(id);
-                        }
-                    }
-                    EventKind::Role(_) => {
-                        if let Ok(k) = Kbo::parse(&e.subject) {
-                            enterprises.insert(k);
-                        }
-                    }
-                    EventKind::CatalogLoaded => {}
-                }
-            }
-            let ids: Vec<Uuid> = mandates.into_iter().collect();
-            let standings = store.standings_of(&ids).await?;
-            let mut rosters = Vec::with_capacity(enterprises.len());
-            for k in enterprises {
-                let roles = store.roles_of_enterprise(&k).await?;
-                rosters.push((k, roles));
-            }
-            {
-                let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
-                for m in &standings {
-                    data.put_mandate(m);
-                }
-                for (k, roles) in &rosters {
-                    data.put_roster(k, roles);
-                }
-            }
-            self.applied.store(last, Ordering::Release);
-        }
-    }
-}
-
-/// Keeps an index current: on every notification of new events (PostgreSQL), and every
-/// half second whatever happens (a lost notification, SQLite); until the store is closed.
-pub fn follow(index: std::sync::Arc<Index>, store: Store) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut notifications = match store.listen_events().await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for new events; polling only");
-                None
-            }
-        };
-        // A closed store never answers again: the follower ends, and gives back the connection
-        // it listens on, so that closing the store finishes.
-        loop {
-            match notifications.as_mut() {
-                Some(n) => {
-                    let waited =
-                        tokio::time::timeout(std::time::Duration::from_millis(500), n.next()).await;
-                    if let Ok(Err(e)) = waited {
-                        if e.is_closed() {
-                            break;
-                        }
-                        tracing::warn!(error = %e, "event notifications interrupted");
-                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                    }
-                }
-                None => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
-            }
-            match index.sync(&store).await {
-                Err(e) if e.is_closed() => break,
-                Err(e) => tracing::warn!(error = %e, "index could not follow the event log"),
-                Ok(_) => {}
-            }
-        }
-        tracing::info!("the store is closed: the index no longer follows the event log");
-    })
 }
