@@ -8,11 +8,13 @@
 //! the rights of whoever committed it.
 //!
 //! - `upload.rs`: the request read, the file or a selection turned into rows, the dry run;
+//! - `selection.rs`: the selections of the party's own mandates, and their rows;
 //! - `dry_run.rs`: what the store holds of the rows, and each row judged on a copy;
 //! - `run.rs`: the commit, and applying the rows (also after a restart).
 
 mod dry_run;
 mod run;
+mod selection;
 mod upload;
 
 use mandates_domain::access;
@@ -23,7 +25,8 @@ use mandates_store::{StoredJob, StoredRow};
 use uuid::Uuid;
 
 pub use run::{commit, run};
-pub use upload::{Selection, Upload, UploadForm, upload, validate};
+pub use selection::Selection;
+pub use upload::{Upload, UploadForm, upload, validate};
 
 use super::unit::not_found;
 use crate::AppState;
