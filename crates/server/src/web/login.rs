@@ -1,14 +1,14 @@
-//! Signing in and out, choosing whom one acts for, and the language. Sign-in is the OpenID
-//! Connect authorization code flow with PKCE, `state` and `nonce` against the configured
-//! provider; in demo mode without a provider, a demo sign-in page stands in for it.
+//! Signing in and out through OpenID Connect: the authorization code flow with PKCE,
+//! `state` and `nonce` against the configured provider, and the end of the session here and
+//! at the provider. In demo mode without a provider, the demo sign-in page (`sign_in.rs`)
+//! stands in for it.
 
-use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
-use mandates_domain::{Insz, Kbo, Lang};
+use mandates_domain::Insz;
 use openidconnect::core::{CoreAuthenticationFlow, CoreErrorResponseType};
 use openidconnect::{
     AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RequestTokenError,
@@ -16,17 +16,15 @@ use openidconnect::{
 };
 use serde::Deserialize;
 
-use super::page::{Chrome, render};
 use super::session::{self, PendingLogin, SessionData};
-use super::visit::{LANG_COOKIE, PageError, Visit, constant_time_eq, local_path};
+use super::visit::{PageError, Visit, constant_time_eq, local_path};
 use crate::AppState;
-use crate::demo::IDENTITIES;
 use crate::error::{AppError, Cause};
 
 #[derive(Deserialize)]
 pub struct ReturnTo {
     #[serde(default)]
-    return_to: Option<String>,
+    pub(super) return_to: Option<String>,
 }
 
 /// Starts a sign-in: to the provider, or to the demo sign-in page.
@@ -188,7 +186,7 @@ pub async fn callback(
 
 /// Starts the signed-in session (a new secret) and goes on: to the choice of whom to act for
 /// when the person represents enterprises, else where they were going.
-async fn signed_in(
+pub(super) async fn signed_in(
     state: &AppState,
     visit: &Visit,
     person: &Insz,
@@ -216,7 +214,7 @@ async fn signed_in(
     Ok(response)
 }
 
-fn set(response: &mut Response, cookie: &str) {
+pub(super) fn set(response: &mut Response, cookie: &str) {
     if let Ok(v) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -256,200 +254,6 @@ pub async fn logout(
     set(
         &mut response,
         &session::clear_cookie(&state, session::COOKIE),
-    );
-    Ok(response)
-}
-
-/// The demo sign-in page: the demo identities, and any valid national number.
-#[derive(Template)]
-#[template(path = "sign_in.html")]
-pub struct SignInPage {
-    c: Chrome,
-    identities: Vec<(String, String, String)>,
-    return_to: String,
-    error: Option<String>,
-    number: String,
-}
-
-fn demo_only(state: &AppState) -> Result<(), PageError> {
-    if state.config().demo && state.config().login.issuer.is_none() {
-        Ok(())
-    } else {
-        Err(PageError::Api(AppError::NoRoute))
-    }
-}
-
-fn sign_in_page(
-    state: &AppState,
-    visit: &Visit,
-    return_to: String,
-    error: Option<String>,
-    number: String,
-) -> SignInPage {
-    let t = super::page::Tr(visit.lang);
-    SignInPage {
-        c: visit.chrome(state, t.t("sign-in-title")),
-        identities: IDENTITIES
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                (
-                    id.national_number.to_owned(),
-                    crate::text::number(id.national_number),
-                    t.t(&format!("demo-identity-{i}")),
-                )
-            })
-            .collect(),
-        return_to,
-        error,
-        number,
-    }
-}
-
-pub async fn demo_page(
-    State(state): State<AppState>,
-    axum::Extension(visit): axum::Extension<Visit>,
-    Query(q): Query<ReturnTo>,
-) -> Result<Response, PageError> {
-    demo_only(&state)?;
-    let return_to = local_path(q.return_to.as_deref().unwrap_or("/"));
-    Ok(render(&sign_in_page(
-        &state,
-        &visit,
-        return_to,
-        None,
-        String::new(),
-    )))
-}
-
-#[derive(Deserialize)]
-pub struct DemoSignIn {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    national_number: String,
-    #[serde(default)]
-    return_to: String,
-}
-
-pub async fn demo_sign_in(
-    State(state): State<AppState>,
-    axum::Extension(visit): axum::Extension<Visit>,
-    Form(form): Form<DemoSignIn>,
-) -> Result<Response, PageError> {
-    demo_only(&state)?;
-    visit.check_form(&form.csrf)?;
-    let return_to = local_path(&form.return_to);
-    let person = match Insz::parse(&crate::text::digits(&form.national_number)) {
-        Ok(p) => p,
-        Err(e) => {
-            let why = crate::i18n::message(visit.lang, &format!("party-{}", e.code()), &[]);
-            let text = crate::i18n::message(visit.lang, "invalid_party_number", &[("reason", why)]);
-            let page = sign_in_page(&state, &visit, return_to, Some(text), form.national_number);
-            return Ok(
-                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response(),
-            );
-        }
-    };
-    // The demo identities sign at the highest level, so that every action can be tried.
-    let data = SessionData {
-        person: Some(person.as_str().to_owned()),
-        acr: state.config().auth.acr_levels.last().cloned(),
-        amr: vec!["demo".into()],
-        ..SessionData::default()
-    };
-    signed_in(&state, &visit, &person, data, &return_to).await
-}
-
-/// The choice of whom to act for.
-#[derive(Template)]
-#[template(path = "acting_as.html")]
-pub struct ActingAsPage {
-    c: Chrome,
-    return_to: String,
-}
-
-pub async fn choose(
-    State(state): State<AppState>,
-    axum::Extension(visit): axum::Extension<Visit>,
-    Query(q): Query<ReturnTo>,
-) -> Result<Response, PageError> {
-    visit.user()?;
-    let t = super::page::Tr(visit.lang);
-    Ok(render(&ActingAsPage {
-        c: visit.chrome(&state, t.t("acting-title")),
-        return_to: local_path(q.return_to.as_deref().unwrap_or("/")),
-    }))
-}
-
-#[derive(Deserialize)]
-pub struct Switch {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    party: String,
-    #[serde(default)]
-    return_to: Option<String>,
-}
-
-/// Acts from now on in one's own name or for an enterprise one has a role for.
-pub async fn switch(
-    State(state): State<AppState>,
-    axum::Extension(visit): axum::Extension<Visit>,
-    Form(form): Form<Switch>,
-) -> Result<Response, PageError> {
-    visit.check_form(&form.csrf)?;
-    let user = visit.user()?;
-    let Some(mut session) = visit.session.clone() else {
-        return Err(PageError::SignIn("/".into()));
-    };
-    session.data.acting_for = if form.party == "self" {
-        None
-    } else {
-        let enterprise = Kbo::parse(&crate::text::digits(&form.party)).map_err(|_| {
-            AppError::from(
-                mandates_domain::DomainError::forbidden("no_role_for_enterprise")
-                    .arg("enterprise", &form.party),
-            )
-        })?;
-        // Refused when the person has no role for it now.
-        crate::service::actor_with(
-            &user.principal,
-            Some(&enterprise),
-            user.roles.clone(),
-            state.clock().now(),
-        )?;
-        Some(enterprise.as_str().to_owned())
-    };
-    session::save(&state, &session).await?;
-    // A page of one party's mandates makes no sense for the other: start at home.
-    let target = local_path(form.return_to.as_deref().unwrap_or("/"));
-    Ok(Redirect::to(&target).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct LanguageForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    lang: String,
-    #[serde(default)]
-    return_to: String,
-}
-
-/// Keeps the visitor's choice of language.
-pub async fn language(
-    State(state): State<AppState>,
-    axum::Extension(visit): axum::Extension<Visit>,
-    Form(form): Form<LanguageForm>,
-) -> Result<Response, PageError> {
-    visit.check_form(&form.csrf)?;
-    let lang = Lang::parse(&form.lang).unwrap_or(visit.lang);
-    let mut response = Redirect::to(&local_path(&form.return_to)).into_response();
-    // Kept for a year.
-    set(
-        &mut response,
-        &session::set_cookie(&state, LANG_COOKIE, lang.code(), Some(365 * 24 * 3600)),
     );
     Ok(response)
 }

@@ -4,6 +4,7 @@
 
 mod act;
 mod bulk;
+mod choices;
 mod create;
 mod enterprise;
 mod forms;
@@ -13,6 +14,7 @@ mod mandate;
 mod page;
 mod rows;
 pub mod session;
+mod sign_in;
 mod visit;
 
 use axum::Router;
@@ -73,9 +75,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/login", get(login::start))
         .route("/auth/callback", get(login::callback))
         .route("/logout", post(login::logout))
-        .route("/sign-in", get(login::demo_page).post(login::demo_sign_in))
-        .route("/acting-as", get(login::choose).post(login::switch))
-        .route("/language", post(login::language))
+        .route(
+            "/sign-in",
+            get(sign_in::demo_page).post(sign_in::demo_sign_in),
+        )
+        .route("/acting-as", get(choices::choose).post(choices::switch))
+        .route("/language", post(choices::language))
         .layer(axum::middleware::from_fn_with_state(
             state,
             visit::middleware,
