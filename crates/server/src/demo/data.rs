@@ -1,9 +1,7 @@
-//! Demo mode: a throwaway token issuer (checked through the same path as a real one),
-//! demo identities and demo data in every state.
+//! The demo data: the roster of the demo enterprises and demo mandates in every state,
+//! written to an empty demo database.
 
 use chrono::{Duration, NaiveDate};
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use mandates_domain::access::SigningPolicy;
 use mandates_domain::actor::{Actor, AuthContext};
 use mandates_domain::catalog::Catalog;
@@ -12,134 +10,16 @@ use mandates_domain::roles::{EnterpriseRole, RoleEventKind, RoleKind};
 use mandates_domain::time::{Instant, brussels_date};
 use mandates_domain::{Insz, Kbo};
 use mandates_store::Store;
-use serde::Serialize;
 use uuid::Uuid;
 
+use super::identities::{
+    ACCOUNTING_OFFICE, CITIZEN_A, CITIZEN_B, COMPANY, COMPANY_REPRESENTATIVE, OFFICE_EXECUTOR_1,
+    OFFICE_EXECUTOR_2, OFFICE_MANAGER, OFFICE_REPRESENTATIVE, SECOND_OFFICE,
+    SECOND_OFFICE_REPRESENTATIVE,
+};
 use crate::error::AppError;
 use crate::service::mandates::Action;
 use crate::service::unit::{Rules, Work};
-
-/// How long a demo token is valid.
-pub const TOKEN_MINUTES: i64 = 60;
-
-/// Signs demo tokens with a key that lives only as long as the process.
-pub struct DemoIssuer {
-    pub issuer: String,
-    audience: String,
-    key: EncodingKey,
-    kid: String,
-    jwks: JwkSet,
-}
-
-impl DemoIssuer {
-    /// A new issuer with a fresh random key.
-    pub fn generate(issuer: &str, audience: &str) -> Result<Self, crate::error::Cause> {
-        let (kid, der, jwk) = crate::tokens::generate_ed25519()?;
-        let jwks: JwkSet = serde_json::from_value(serde_json::json!({ "keys": [jwk] }))?;
-        Ok(DemoIssuer {
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            key: EncodingKey::from_ed_der(&der),
-            kid,
-            jwks,
-        })
-    }
-
-    pub fn jwks(&self) -> &JwkSet {
-        &self.jwks
-    }
-
-    /// A person's access token, as an identity provider would issue it.
-    pub fn issue(
-        &self,
-        person: &Insz,
-        acr: Option<&str>,
-        now: Instant,
-    ) -> Result<String, AppError> {
-        #[derive(Serialize)]
-        struct Claims<'a> {
-            iss: &'a str,
-            aud: &'a str,
-            sub: &'a str,
-            iat: i64,
-            exp: i64,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            acr: Option<&'a str>,
-            amr: [&'a str; 1],
-        }
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.typ = Some("at+jwt".into());
-        header.kid = Some(self.kid.clone());
-        let claims = Claims {
-            iss: &self.issuer,
-            aud: &self.audience,
-            sub: person.as_str(),
-            iat: now.timestamp(),
-            exp: (now + Duration::minutes(TOKEN_MINUTES)).timestamp(),
-            acr,
-            amr: ["demo"],
-        };
-        encode(&header, &claims, &self.key)
-            .map_err(|e| AppError::internal("signing a demo token", e))
-    }
-}
-
-/// A demo identity, listed at `GET /demo/identities`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct DemoIdentity {
-    pub national_number: &'static str,
-    pub description: &'static str,
-}
-
-pub const CITIZEN_A: &str = "85073003328";
-pub const CITIZEN_B: &str = "90010112395";
-pub const OFFICE_MANAGER: &str = "78021545667";
-pub const OFFICE_EXECUTOR_1: &str = "05061207730";
-pub const OFFICE_EXECUTOR_2: &str = "75041212353";
-pub const OFFICE_REPRESENTATIVE: &str = "88112045693";
-pub const COMPANY_REPRESENTATIVE: &str = "62092301281";
-pub const SECOND_OFFICE_REPRESENTATIVE: &str = "93030578965";
-/// An accounting office that holds mandates of its clients.
-pub const ACCOUNTING_OFFICE: &str = "0412345614";
-/// A second accounting office, to transfer mandates to.
-pub const SECOND_OFFICE: &str = "0876543270";
-/// A company that gives mandates.
-pub const COMPANY: &str = "0203201340";
-
-pub const IDENTITIES: [DemoIdentity; 8] = [
-    DemoIdentity {
-        national_number: CITIZEN_A,
-        description: "Citizen A: gives mandates for the tax return",
-    },
-    DemoIdentity {
-        national_number: CITIZEN_B,
-        description: "Citizen B: has mandates waiting for a signature",
-    },
-    DemoIdentity {
-        national_number: OFFICE_MANAGER,
-        description: "Manager (fin) of accounting office 0412.345.614",
-    },
-    DemoIdentity {
-        national_number: OFFICE_EXECUTOR_1,
-        description: "Executor (income tax) at accounting office 0412.345.614",
-    },
-    DemoIdentity {
-        national_number: OFFICE_EXECUTOR_2,
-        description: "Executor (corporate tax, VAT) at accounting office 0412.345.614",
-    },
-    DemoIdentity {
-        national_number: OFFICE_REPRESENTATIVE,
-        description: "Legal representative of accounting office 0412.345.614",
-    },
-    DemoIdentity {
-        national_number: COMPANY_REPRESENTATIVE,
-        description: "Legal representative of company 0203.201.340",
-    },
-    DemoIdentity {
-        national_number: SECOND_OFFICE_REPRESENTATIVE,
-        description: "Legal representative of accounting office 0876.543.270",
-    },
-];
 
 fn insz(n: &str) -> Result<Insz, AppError> {
     Insz::parse(n).map_err(|e| AppError::internal("reading a demo national number", e))
