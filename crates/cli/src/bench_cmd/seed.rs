@@ -4,81 +4,18 @@
 //! that it can never be mistaken for production data.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use chrono::{Duration, Utc};
-use clap::Subcommand;
 use mandates_domain::actor::{Actor, AuthContext};
 use mandates_domain::catalog::Catalog;
 use mandates_domain::mandate::{Draft, Event, Mandate};
 use mandates_domain::roles::{EnterpriseRole, RoleEventKind, RoleKind};
 use mandates_domain::time::{Instant, brussels_date};
 use mandates_domain::{Insz, Kbo, Party};
-use mandates_server::config::Config;
 use mandates_store::{EventKind, NewEvent, Store};
 use uuid::Uuid;
 
-use crate::config::open_store;
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Fill an empty database with N synthetic mandates: mostly citizens and companies with
-    /// one accounting office each, offices with hundreds of clients and a few executors, and
-    /// a mix of states (80 % active, 8 % pending, 5 % stopped, 4 % expired, 3 % withdrawn).
-    /// Writes sample check questions (JSON lines) for the load benchmark.
-    Seed {
-        /// How many mandates.
-        #[arg(long)]
-        mandates: u64,
-        /// Where to write sample check questions.
-        #[arg(long, default_value = "bench/checks.jsonl")]
-        sample: PathBuf,
-        /// How many sample questions.
-        #[arg(long, default_value_t = 20_000)]
-        sample_size: u64,
-    },
-    /// On an empty database: a bulk creation of N mandates (one file), timed as its dry run
-    /// and as its commit, beside M mandates created one by one through the same service, in
-    /// the same run on the same store.
-    Bulk {
-        /// Rows in the bulk file.
-        #[arg(long, default_value_t = 100_000)]
-        rows: u64,
-        /// Mandates created one at a time, for comparison.
-        #[arg(long, default_value_t = 2_000)]
-        single: u64,
-        /// Commit the whole file in one transaction (all or nothing) instead of row by row.
-        #[arg(long)]
-        all_or_nothing: bool,
-    },
-}
-
-/// A person's number from a counter: a valid INSZ born 1900–1999, unique up to 33 million.
-fn person(k: u64) -> Insz {
-    let day = 1 + k % 28;
-    let month = 1 + (k / 28) % 12;
-    let year = (k / 336) % 100;
-    let seq = 1 + (k / 33_600) % 997;
-    let nine = year * 10_000_000 + month * 100_000 + day * 1_000 + seq;
-    let text = format!("{nine:09}{:02}", 97 - nine % 97);
-    Insz::parse(&text).unwrap_or_else(|_| unreachable_number(&text))
-}
-
-/// An enterprise's number from a counter (`base` picks a range).
-fn enterprise(base: u64, k: u64) -> Kbo {
-    let eight = base + k;
-    let text = format!("{eight:08}{:02}", 97 - eight % 97);
-    Kbo::parse(&text).unwrap_or_else(|_| unreachable_number(&text))
-}
-
-fn unreachable_number(text: &str) -> ! {
-    panic!("synthetic number {text} is not valid: the generator is wrong")
-}
-
-const OFFICES: u64 = 10_000_000;
-const COMPANIES: u64 = 2_000_000;
-/// Person counters: mandators from 0, executors and managers from here.
-const STAFF: u64 = 12_000_000;
+use super::numbers::{COMPANIES, OFFICES, STAFF, enterprise, person};
 
 fn actor(person: Insz, party: Party, roles: Vec<EnterpriseRole>) -> Actor {
     Actor {
@@ -233,36 +170,7 @@ fn roster(offices: u64, since: Instant) -> Vec<EnterpriseRole> {
     roles
 }
 
-pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
-    let (mandates, sample, sample_size) = match command {
-        BenchCommand::Seed {
-            mandates,
-            sample,
-            sample_size,
-        } => (mandates, sample, sample_size),
-        BenchCommand::Bulk {
-            rows,
-            single,
-            all_or_nothing,
-        } => {
-            let mode = if all_or_nothing {
-                mandates_domain::bulk::Mode::AllOrNothing
-            } else {
-                mandates_domain::bulk::Mode::PerRow
-            };
-            return bulk(config, rows, single, mode).await;
-        }
-    };
-    if mandates > STAFF {
-        return Err(format!("at most {STAFF} mandates"));
-    }
-    let store = open_store(config).await?;
-    seed(&store, mandates, &sample, sample_size).await?;
-    store.close().await;
-    Ok(())
-}
-
-async fn seed(
+pub(super) async fn seed(
     store: &Store,
     count: u64,
     sample: &std::path::Path,
@@ -352,124 +260,5 @@ async fn seed(
         started.elapsed().as_secs_f64(),
         sample.display()
     );
-    Ok(())
-}
-
-/// The bulk benchmark: dry run and commit of one file, then single creations.
-async fn bulk(
-    config: &Config,
-    rows: u64,
-    single: u64,
-    mode: mandates_domain::bulk::Mode,
-) -> Result<(), String> {
-    use mandates_domain::bulk::{FileDefaults, Format, JobState, Operation};
-    use mandates_server::auth::Principal;
-    use mandates_server::service::bulk::{self, Upload};
-
-    let store = open_store(config).await?;
-    let err = |e: mandates_store::StoreError| e.to_string();
-    if store.last_seq().await.map_err(err)? > 0 {
-        return Err("the database is not empty: use a new one".into());
-    }
-    let mut config = config.clone();
-    config.demo = true;
-    config.demo_data = false;
-    let state = mandates_server::build(
-        config,
-        store.clone(),
-        mandates_server::clock::Clock::System,
-        "http://127.0.0.1",
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "a command's edge reads the clock once"
-    )]
-    let today = brussels_date(Utc::now());
-    let from = today + chrono::Days::new(1);
-    let until = from + chrono::Days::new(300);
-    let mandator = person(STAFF + 9_500_000);
-    let principal = Principal {
-        person: mandator.clone(),
-        auth: AuthContext {
-            acr: Some("bench".into()),
-            amr: vec!["bench".into()],
-        },
-    };
-    let mut file = String::from("mandator;mandatee;valid_from;valid_until\n");
-    for k in 0..rows {
-        file.push_str(&format!("{mandator};{};{from};{until}\n", person(k)));
-    }
-    let upload = Upload {
-        selection: None,
-        bytes: file.as_bytes(),
-        format: Format::Csv,
-        operation: Operation::Create,
-        mode,
-        defaults: FileDefaults {
-            domain: Some("fin".into()),
-            types: vec!["fin.myminfin_consult".into()],
-        },
-        ssm_side: None,
-        key: None,
-    };
-    let started = std::time::Instant::now();
-    let job = bulk::validate(&state, &principal, None, upload)
-        .await
-        .map_err(|e| e.to_string())?
-        .job;
-    let dry = started.elapsed().as_secs_f64();
-    let started = std::time::Instant::now();
-    bulk::commit(&state, &principal, None, job.id, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    let done = loop {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let now = store.bulk_job(job.id).await.map_err(err)?;
-        if let Some(j) = now.filter(|j| matches!(j.state, JobState::Done | JobState::Failed)) {
-            break j;
-        }
-    };
-    let commit = started.elapsed().as_secs_f64();
-    // The single creations start with the index level with the store, as a quiet service.
-    state.catch_up().await;
-    let started = std::time::Instant::now();
-    for k in 0..single {
-        let draft = Draft {
-            domain: "fin".into(),
-            types: vec!["fin.myminfin_consult".into()],
-            mandator: mandator.to_string(),
-            mandatee: person(rows + k).to_string(),
-            valid_from: Some(from.to_string()),
-            valid_until: Some(until.to_string()),
-            ..Draft::default()
-        };
-        mandates_server::service::mandates::change(
-            &state,
-            &principal,
-            None,
-            None,
-            mandates_server::service::mandates::MandateCommand::Create(draft),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    }
-    let one_by_one = started.elapsed().as_secs_f64();
-    let how = match mode {
-        mandates_domain::bulk::Mode::PerRow => "row by row",
-        mandates_domain::bulk::Mode::AllOrNothing => "all or nothing",
-    };
-    println!(
-        "store {}: dry run of {rows} rows {dry:.1} s ({:.0} rows/s); commit ({how}) {commit:.1} s ({:.0} rows/s, {} applied, {} failed); {single} single creations {one_by_one:.1} s ({:.0} a second)",
-        store.backend_name(),
-        rows as f64 / dry,
-        rows as f64 / commit,
-        done.succeeded,
-        done.failed,
-        single as f64 / one_by_one,
-    );
-    // (The index follower keeps a connection to the end of the process: no pool close here.)
-    state.shutdown().await;
     Ok(())
 }

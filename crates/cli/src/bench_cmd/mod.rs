@@ -1,0 +1,79 @@
+//! `mandates bench`: helpers for benchmarks.
+//!
+//! - `seed.rs`: a realistic synthetic population (`mandates bench seed`);
+//! - `bulk.rs`: the timing of a bulk creation beside single ones (`mandates bench bulk`);
+//! - `numbers.rs`: the synthetic national and enterprise numbers both use.
+
+mod bulk;
+mod numbers;
+mod seed;
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use mandates_server::config::Config;
+
+use crate::config::open_store;
+use numbers::STAFF;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Fill an empty database with N synthetic mandates: mostly citizens and companies with
+    /// one accounting office each, offices with hundreds of clients and a few executors, and
+    /// a mix of states (80 % active, 8 % pending, 5 % stopped, 4 % expired, 3 % withdrawn).
+    /// Writes sample check questions (JSON lines) for the load benchmark.
+    Seed {
+        /// How many mandates.
+        #[arg(long)]
+        mandates: u64,
+        /// Where to write sample check questions.
+        #[arg(long, default_value = "bench/checks.jsonl")]
+        sample: PathBuf,
+        /// How many sample questions.
+        #[arg(long, default_value_t = 20_000)]
+        sample_size: u64,
+    },
+    /// On an empty database: a bulk creation of N mandates (one file), timed as its dry run
+    /// and as its commit, beside M mandates created one by one through the same service, in
+    /// the same run on the same store.
+    Bulk {
+        /// Rows in the bulk file.
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+        /// Mandates created one at a time, for comparison.
+        #[arg(long, default_value_t = 2_000)]
+        single: u64,
+        /// Commit the whole file in one transaction (all or nothing) instead of row by row.
+        #[arg(long)]
+        all_or_nothing: bool,
+    },
+}
+
+pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
+    let (mandates, sample, sample_size) = match command {
+        BenchCommand::Seed {
+            mandates,
+            sample,
+            sample_size,
+        } => (mandates, sample, sample_size),
+        BenchCommand::Bulk {
+            rows,
+            single,
+            all_or_nothing,
+        } => {
+            let mode = if all_or_nothing {
+                mandates_domain::bulk::Mode::AllOrNothing
+            } else {
+                mandates_domain::bulk::Mode::PerRow
+            };
+            return bulk::bulk(config, rows, single, mode).await;
+        }
+    };
+    if mandates > STAFF {
+        return Err(format!("at most {STAFF} mandates"));
+    }
+    let store = open_store(config).await?;
+    seed::seed(&store, mandates, &sample, sample_size).await?;
+    store.close().await;
+    Ok(())
+}
