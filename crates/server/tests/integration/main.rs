@@ -1,6 +1,6 @@
 //! The server as its users meet it, on SQLite and on PostgreSQL: the REST and business
-//! APIs, acting for enterprises, and the web pages in-process. One test binary: each costs a
-//! link.
+//! APIs, acting for enterprises, the web pages in-process, and who may do what, asked of the
+//! API and the pages alike. One test binary: each costs a link.
 
 #![expect(
     clippy::expect_used,
@@ -11,4 +11,5 @@ mod support;
 
 mod api;
 mod enterprises;
+mod permissions;
 mod web;
