@@ -412,6 +412,76 @@ async fn a_narrowing_voids_a_waiting_transfer(backend: Backend) {
     );
 }
 
+/// A database written before a voided transfer had a status of its own showed it as
+/// withdrawn; opening it with this version (its migrations) shows it as voided, in the
+/// mandate and in the lists filtered by status.
+async fn an_upgrade_shows_an_old_voided_transfer_as_voided(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let id = active(&app).await;
+    let (ann, bob, carl) = (
+        app.person(ANN).await,
+        app.person(BOB).await,
+        app.person(CARL).await,
+    );
+    let new_id = ann
+        .action(&id, "transfer", json!({"mandatee": CARL}))
+        .await
+        .expect(201)
+        .body["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    bob.action(&id, "stop", json!({})).await.expect(200);
+    // Back to what the earlier version wrote, and to before the migration that changed it.
+    let status = match backend {
+        Backend::Sqlite => "json_set(doc, '$.status', 'withdrawn')",
+        Backend::Postgres => "jsonb_set(doc::jsonb, '{status}', '\"withdrawn\"')::text",
+    };
+    app.db
+        .execute_raw(&format!(
+            "UPDATE mandates SET base_status = 'withdrawn', doc = {status} WHERE id = '{new_id}'"
+        ))
+        .await;
+    let listed = |status: &'static str| {
+        let carl = &carl;
+        async move {
+            carl.get(&format!("/api/v1/mandates?role=mandatee&status={status}"))
+                .await
+                .expect(200)
+                .body["items"]
+                .as_array()
+                .map(|items| items.iter().map(|m| m["id"].clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(
+        carl.mandate(&new_id).await.expect(200).body["status"],
+        "withdrawn"
+    );
+    assert_eq!(listed("withdrawn").await, [json!(new_id)]);
+    app.db
+        .execute_raw("DELETE FROM _sqlx_migrations WHERE version = 7")
+        .await;
+
+    app.db
+        .reconnect()
+        .await
+        .migrate()
+        .await
+        .expect("the upgrade");
+
+    assert_eq!(
+        carl.mandate(&new_id).await.expect(200).body["status"],
+        "voided"
+    );
+    assert_eq!(listed("voided").await, [json!(new_id)]);
+    assert!(listed("withdrawn").await.is_empty());
+    // The mandate it was to replace is untouched.
+    assert_eq!(bob.mandate(&id).await.expect(200).body["status"], "stopped");
+}
+
 async fn notes_belong_to_each_party(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
@@ -517,5 +587,6 @@ on_both_stores!(
     a_stop_voids_a_waiting_transfer,
     notes_belong_to_each_party,
     a_narrowing_voids_a_waiting_transfer,
+    an_upgrade_shows_an_old_voided_transfer_as_voided,
     listing_filters_and_pages,
 );
