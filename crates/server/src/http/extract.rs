@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use mandates_domain::{DomainError, FieldError, FieldErrors, Kbo};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sha2::Digest;
 
@@ -67,36 +68,44 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
-/// Reads a list of JSON objects (never arrays, which serde would read into a struct's fields
-/// by their order).
+/// A value read only from a JSON object: serde would also fill a struct's fields from an
+/// array, by their order. Read in one pass, without an intermediate JSON value.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Only<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Only<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Only(std::marker::PhantomData))
+            .map(Object)
+    }
+}
+
+/// Reads a list of JSON objects (never arrays).
 pub fn objects<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: DeserializeOwned,
+    T: Deserialize<'de>,
 {
-    use serde::Deserialize;
-    Vec::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?
-        .into_iter()
-        .map(|map| {
-            serde_json::from_value(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
-        })
-        .collect()
+    let list = Vec::<Object<T>>::deserialize(d)?;
+    Ok(list.into_iter().map(|Object(value)| value).collect())
 }
 
-/// Reads an optional JSON object field (never an array, which serde would read into a
-/// struct's fields by their order).
+/// Reads an optional JSON object field (never an array).
 pub fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: DeserializeOwned,
+    T: Deserialize<'de>,
 {
-    use serde::Deserialize;
-    match Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? {
-        None => Ok(None),
-        Some(map) => serde_json::from_value(serde_json::Value::Object(map))
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-    }
+    Ok(Option::<Object<T>>::deserialize(d)?.map(|Object(value)| value))
 }
 
 /// The enterprise the caller acts for (`Act-For` header); absent: in their own name.

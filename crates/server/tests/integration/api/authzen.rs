@@ -152,6 +152,20 @@ async fn unknown_entity_types_and_missing_entities_are_refused(backend: Backend)
     fin.post("/access/v1/evaluation", json!({"subject": "bob"}))
         .await
         .refused(400, "invalid_body");
+    // An array would fill the subject's fields by their order: only an object is a subject,
+    // in a single evaluation and in a list of them.
+    fin.post(
+        "/access/v1/evaluation",
+        json!({"subject": ["user", BOB], "resource": party(ANN), "action": {"name": "fin.tax_on_web"}}),
+    )
+    .await
+    .refused(400, "invalid_body");
+    fin.post(
+        "/access/v1/evaluations",
+        json!({"evaluations": [["user", BOB]]}),
+    )
+    .await
+    .refused(400, "invalid_body");
 }
 
 /// Every page of a search, following `page.next_token`.

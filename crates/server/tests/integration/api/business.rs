@@ -298,6 +298,21 @@ async fn batches_and_lists(backend: Backend) {
     fin.post("/api/v1/checks/batch", too_many)
         .await
         .refused(422, "validation_failed");
+    // A question written as an array would fill its fields by their order: refused.
+    let refused = fin
+        .post(
+            "/api/v1/checks/batch",
+            json!({"checks": [[DINA, ANN, "fin.tax_on_web"]]}),
+        )
+        .await
+        .refused(422, "invalid_body");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("a JSON object")),
+        "{:#}",
+        refused.body
+    );
     let bad = json!({"checks": [{"actor": DINA, "mandator": ANN, "type": "fin.tax_on_web"}, {"actor": "123", "mandator": ANN}]});
     let refused = fin
         .post("/api/v1/checks/batch", bad)
