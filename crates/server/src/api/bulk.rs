@@ -20,7 +20,7 @@ use crate::api::answer::REPLAYED;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::http::extract::{
-    ActFor, IdempotencyKey, Params, QueryParams, RequestLang, UploadedFile, page_limit,
+    ActFor, Changer, Params, QueryParams, RequestLang, UploadedFile, page_limit,
 };
 use crate::service::bulk::{self, JobAnswer, UploadForm};
 use crate::service::unit::Keyed;
@@ -176,22 +176,17 @@ fn job_response(status: StatusCode, view: JobView, replayed: bool) -> Response {
     security(("bearer" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
-    principal: Principal,
-    ActFor(act_for): ActFor,
+    by: Changer,
     RequestLang(lang): RequestLang,
-    IdempotencyKey(key): IdempotencyKey,
     QueryParams(params): QueryParams<UploadParams>,
     file: UploadedFile,
 ) -> Result<Response, AppError> {
     let fingerprint = file.fingerprint();
-    let keyed = key.as_deref().map(|key| Keyed {
-        key,
-        fingerprint: &fingerprint,
-    });
+    let keyed = Keyed::of(by.key.as_deref(), &fingerprint);
     let JobAnswer { job, replayed } = bulk::upload(
         &state,
-        &principal,
-        act_for.as_ref(),
+        &by.principal,
+        by.act_for.as_ref(),
         params.into(),
         &file.bytes,
         keyed,
@@ -258,21 +253,16 @@ pub async fn get_job(
     responses((status = 202, body = JobView), (status = 401), (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn commit(
     State(state): State<AppState>,
-    principal: Principal,
-    ActFor(act_for): ActFor,
+    by: Changer,
     RequestLang(lang): RequestLang,
-    IdempotencyKey(key): IdempotencyKey,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let job_id = Uuid::parse_str(&id)
         .map_err(|_| AppError::from(DomainError::not_found("bulk_job_not_found")))?;
     let fingerprint = format!("POST /api/v1/bulk/{job_id}/commit");
-    let keyed = key.as_deref().map(|key| Keyed {
-        key,
-        fingerprint: &fingerprint,
-    });
+    let keyed = Keyed::of(by.key.as_deref(), &fingerprint);
     let JobAnswer { job, replayed } =
-        bulk::commit(&state, &principal, act_for.as_ref(), job_id, keyed).await?;
+        bulk::commit(&state, &by.principal, by.act_for.as_ref(), job_id, keyed).await?;
     let view = view(&state, &job, 0, 100, lang).await?;
     Ok(job_response(StatusCode::ACCEPTED, view, replayed))
 }

@@ -92,10 +92,7 @@ pub async fn assign_role(
         valid_until: b.valid_until.clone(),
     };
     let fingerprint = body.fingerprint();
-    let keyed = key.as_deref().map(|key| Keyed {
-        key,
-        fingerprint: &fingerprint,
-    });
+    let keyed = Keyed::of(key.as_deref(), &fingerprint);
     let done = roles::change(
         &state,
         &principal,
@@ -123,10 +120,7 @@ pub async fn end_role(
     let id = Uuid::parse_str(&id)
         .map_err(|_| AppError::from(DomainError::not_found("role_not_found")))?;
     let fingerprint = body.fingerprint();
-    let keyed = key.as_deref().map(|key| Keyed {
-        key,
-        fingerprint: &fingerprint,
-    });
+    let keyed = Keyed::of(key.as_deref(), &fingerprint);
     let done = roles::change(&state, &principal, &enterprise, keyed, RoleCommand::End(id)).await?;
     Ok(crate::api::answer::role(&done))
 }

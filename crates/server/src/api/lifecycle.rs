@@ -5,16 +5,15 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use mandates_domain::mandate::{Draft, NotesChange, TermsChange};
-use mandates_domain::{DomainError, FieldError, FieldErrors, Kbo};
+use mandates_domain::{DomainError, FieldError, FieldErrors};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::api::views::MandateView;
-use crate::auth::Principal;
 use crate::error::AppError;
-use crate::http::extract::{ActFor, IdempotencyKey, JsonBody};
+use crate::http::extract::{Changer, JsonBody};
 use crate::service::mandates::{self, Action, MandateCommand};
 use crate::service::unit::Keyed;
 
@@ -96,17 +95,15 @@ pub fn mandate_id(text: &str) -> Result<Uuid, AppError> {
 /// Runs a change of mandates once and answers with the mandate it is about.
 async fn change(
     state: &AppState,
-    principal: &Principal,
-    act_for: Option<Kbo>,
-    key: Option<String>,
+    by: Changer,
     fingerprint: &str,
     command: MandateCommand,
 ) -> Result<Response, AppError> {
-    let keyed = key.as_deref().map(|key| Keyed { key, fingerprint });
-    let done = mandates::change(state, principal, act_for.as_ref(), keyed, command).await?;
-    let viewer = match act_for {
+    let keyed = Keyed::of(by.key.as_deref(), fingerprint);
+    let done = mandates::change(state, &by.principal, by.act_for.as_ref(), keyed, command).await?;
+    let viewer = match by.act_for {
         Some(k) => mandates_domain::Party::Enterprise(k),
-        None => mandates_domain::Party::Person(principal.person.clone()),
+        None => mandates_domain::Party::Person(by.principal.person),
     };
     Ok(crate::api::answer::mandate(&done, &viewer))
 }
@@ -120,9 +117,7 @@ async fn change(
     security(("bearer" = [])))]
 pub async fn create_mandate(
     State(state): State<AppState>,
-    principal: Principal,
-    ActFor(act_for): ActFor,
-    IdempotencyKey(key): IdempotencyKey,
+    by: Changer,
     body: JsonBody<CreateMandate>,
 ) -> Result<Response, AppError> {
     let fingerprint = body.fingerprint();
@@ -146,20 +141,18 @@ pub async fn create_mandate(
         capacity: b.capacity,
     };
     let command = MandateCommand::Create(draft);
-    change(&state, &principal, act_for, key, &fingerprint, command).await
+    change(&state, by, &fingerprint, command).await
 }
 
 async fn act(
     state: &AppState,
-    principal: &Principal,
-    act_for: Option<Kbo>,
-    key: Option<String>,
+    by: Changer,
     fingerprint: &str,
     id: &str,
     action: Action,
 ) -> Result<Response, AppError> {
     let command = MandateCommand::Act(mandate_id(id)?, action);
-    change(state, principal, act_for, key, fingerprint, command).await
+    change(state, by, fingerprint, command).await
 }
 
 /// Sign a version: the missing signature of a pending mandate, or a proposed change.
@@ -170,9 +163,7 @@ async fn act(
     security(("bearer" = [])))]
 pub async fn sign_mandate(
     State(state): State<AppState>,
-    principal: Principal,
-    ActFor(act_for): ActFor,
-    IdempotencyKey(key): IdempotencyKey,
+    by: Changer,
     Path(id): Path<String>,
     body: JsonBody<SignRequest>,
 ) -> Result<Response, AppError> {
@@ -180,16 +171,7 @@ pub async fn sign_mandate(
         return Err(DomainError::field(FieldError::new("version", "required")).into());
     };
     let action = Action::Sign { version };
-    act(
-        &state,
-        &principal,
-        act_for,
-        key,
-        &body.fingerprint(),
-        &id,
-        action,
-    )
-    .await
+    act(&state, by, &body.fingerprint(), &id, action).await
 }
 
 macro_rules! simple_action {
@@ -201,13 +183,11 @@ macro_rules! simple_action {
             security(("bearer" = [])))]
         pub async fn $name(
             State(state): State<AppState>,
-            principal: Principal,
-            ActFor(act_for): ActFor,
-            IdempotencyKey(key): IdempotencyKey,
+            by: Changer,
             Path(id): Path<String>,
             body: JsonBody<serde_json::Value>,
         ) -> Result<Response, AppError> {
-            act(&state, &principal, act_for, key, &body.fingerprint(), &id, $action).await
+            act(&state, by, &body.fingerprint(), &id, $action).await
         }
     };
 }
@@ -240,9 +220,7 @@ simple_action!(
     security(("bearer" = [])))]
 pub async fn transfer_mandate(
     State(state): State<AppState>,
-    principal: Principal,
-    ActFor(act_for): ActFor,
-    IdempotencyKey(key): IdempotencyKey,
+    by: Changer,
     Path(id): Path<String>,
     body: JsonBody<TransferRequest>,
 ) -> Result<Response, AppError> {
@@ -250,16 +228,7 @@ pub async fn transfer_mandate(
         return Err(DomainError::field(FieldError::new("mandatee", "required")).into());
     };
     let action = Action::Transfer { mandatee };
-    act(
-        &state,
-        &principal,
-        act_for,
-        key,
-        &body.fingerprint(),
-        &id,
-        action,
-    )
-    .await
+    act(&state, by, &body.fingerprint(), &id, action).await
 }
 
 /// The version named by `If-Match` (`"3"`, `W/"3"`), if sent.
@@ -287,9 +256,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, AppError> {
     security(("bearer" = [])))]
 pub async fn modify_mandate(
     State(state): State<AppState>,
-    principal: Principal,
-    ActFor(act_for): ActFor,
-    IdempotencyKey(key): IdempotencyKey,
+    by: Changer,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: JsonBody<ModifyMandate>,
@@ -324,5 +291,5 @@ pub async fn modify_mandate(
     };
     // The version a change is based on is part of the request, in the body or in If-Match.
     let fingerprint = format!("{} {if_match:?}", body.fingerprint());
-    act(&state, &principal, act_for, key, &fingerprint, &id, action).await
+    act(&state, by, &fingerprint, &id, action).await
 }

@@ -159,6 +159,32 @@ impl FromRequestParts<AppState> for IdempotencyKey {
     }
 }
 
+/// Who asks the API for a change: the person, the enterprise they act for (`Act-For`), and
+/// the request's `Idempotency-Key`.
+pub struct Changer {
+    pub principal: Principal,
+    pub act_for: Option<Kbo>,
+    pub key: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Changer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        let ActFor(act_for) = ActFor::from_request_parts(parts, state).await?;
+        let IdempotencyKey(key) = IdempotencyKey::from_request_parts(parts, state).await?;
+        Ok(Changer {
+            principal,
+            act_for,
+            key,
+        })
+    }
+}
+
 /// Query parameters of a known set of names.
 pub trait Params: DeserializeOwned {
     /// Every name the endpoint reads.

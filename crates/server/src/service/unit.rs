@@ -57,6 +57,13 @@ pub struct Keyed<'a> {
     pub fingerprint: &'a str,
 }
 
+impl<'a> Keyed<'a> {
+    /// The key, if the request sent one, with what identifies the request.
+    pub fn of(key: Option<&'a str>, fingerprint: &'a str) -> Option<Keyed<'a>> {
+        key.map(|key| Keyed { key, fingerprint })
+    }
+}
+
 /// An answer as remembered under a key.
 #[derive(Serialize, Deserialize)]
 struct Remembered<T> {

@@ -172,10 +172,7 @@ pub async fn act(
     let m = visible(&state, user, &id).await?;
     let fingerprint = format!("page {action_name} {id} {form:?}");
     let key = (!form.once.is_empty()).then(|| format!("page-{}", form.once));
-    let keyed = key.as_deref().map(|key| Keyed {
-        key,
-        fingerprint: &fingerprint,
-    });
+    let keyed = Keyed::of(key.as_deref(), &fingerprint);
     let command = MandateCommand::Act(m.id, form.action(action, &m));
     match mandates::change(&state, &user.principal, user.acting_for(), keyed, command).await {
         // For a transfer, the answer is the new mandate.

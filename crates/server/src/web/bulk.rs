@@ -70,10 +70,7 @@ pub async fn upload(
     };
     let key = field("once").map(|once| format!("page-{once}"));
     let fingerprint = file.fingerprint();
-    let keyed = key.as_deref().map(|key| Keyed {
-        key,
-        fingerprint: &fingerprint,
-    });
+    let keyed = Keyed::of(key.as_deref(), &fingerprint);
     let uploaded = bulk::upload(
         &state,
         &user.principal,

@@ -280,10 +280,7 @@ pub async fn create(
     let draft = form.draft(&user.actor.party, visit.lang);
     let key = (!form.once.is_empty()).then(|| format!("page-{}", form.once));
     let fingerprint = format!("page create {draft:?}");
-    let keyed = key.as_deref().map(|key| Keyed {
-        key,
-        fingerprint: &fingerprint,
-    });
+    let keyed = Keyed::of(key.as_deref(), &fingerprint);
     let command = MandateCommand::Create(draft);
     match mandates::change(&state, &user.principal, user.acting_for(), keyed, command).await {
         Ok(done) => {

@@ -5,6 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use mandates_domain::party::IdError;
 use mandates_domain::{DomainError, FieldError, FieldErrors, Insz, Party};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -142,23 +143,57 @@ fn action_type<'r>(
 }
 
 fn person(field: &str, id: Option<&str>, errors: &mut FieldErrors) -> Option<Insz> {
+    number(field, id, Insz::parse, errors)
+}
+
+fn party(field: &str, id: Option<&str>, errors: &mut FieldErrors) -> Option<Party> {
+    number(field, id, Party::parse, errors)
+}
+
+/// A required national or enterprise number.
+fn number<T>(
+    field: &str,
+    id: Option<&str>,
+    parse: fn(&str) -> Result<T, IdError>,
+    errors: &mut FieldErrors,
+) -> Option<T> {
     let Some(id) = id else {
         errors.push(FieldError::new(field, "required"));
         return None;
     };
-    errors.check(Insz::parse(id), |e| {
+    errors.check(parse(id), |e| {
         FieldError::new(field, "invalid_party_number").arg("reason", e.code())
     })
 }
 
-fn party(field: &str, id: Option<&str>, errors: &mut FieldErrors) -> Option<Party> {
-    let Some(id) = id else {
-        errors.push(FieldError::new(field, "required"));
-        return None;
-    };
-    errors.check(Party::parse(id), |e| {
-        FieldError::new(field, "invalid_party_number").arg("reason", e.code())
-    })
+/// How a resource or subject search goes through its results: the action's type, where the
+/// previous page ended, how many a page.
+struct Paging<'r> {
+    type_code: Option<&'r str>,
+    after: Option<(Uuid, String)>,
+    limit: usize,
+}
+
+impl<'r> Paging<'r> {
+    fn read(
+        request: &'r SearchRequest,
+        client: &crate::tokens::ClientPrincipal,
+        errors: &mut FieldErrors,
+    ) -> Paging<'r> {
+        Paging {
+            type_code: action_type(request, client, errors),
+            after: read_token(request, errors),
+            limit: page_limit(request, errors),
+        }
+    }
+
+    fn filter(&self) -> Filter<'_> {
+        Filter {
+            type_code: self.type_code,
+            after: self.after.as_ref().map(|(m, a)| (*m, a.as_str())),
+            limit: self.limit,
+        }
+    }
 }
 
 /// The subject and the resource of a search, their types checked (and a resource named a
@@ -215,21 +250,21 @@ pub async fn resources(
     let mut errors = FieldErrors::default();
     let (subject, resource) = entities(r, &mut errors);
     let actor = subject.and_then(|s| person("subject.id", s.id.as_deref(), &mut errors));
-    let type_code = action_type(r, &client, &mut errors);
-    let after = read_token(r, &mut errors);
-    let limit = page_limit(r, &mut errors);
+    let paging = Paging::read(r, &client, &mut errors);
     malformed(errors)?;
     let (Some(actor), Some(resource)) = (actor, resource) else {
         return Err(AppError::Malformed(DomainError::invalid(
             FieldErrors::default(),
         )));
     };
-    let filter = Filter {
-        type_code,
-        after: after.as_ref().map(|(m, a)| (*m, a.as_str())),
-        limit,
-    };
-    let found = search::for_whom(&state, &client, &actor, filter, state.clock().now()).await?;
+    let found = search::for_whom(
+        &state,
+        &client,
+        &actor,
+        paging.filter(),
+        state.clock().now(),
+    )
+    .await?;
     let wanted = resource.kind.as_deref().unwrap_or("party");
     let entities = found
         .items
@@ -257,21 +292,21 @@ pub async fn subjects(
     let mut errors = FieldErrors::default();
     let (_, resource) = entities(r, &mut errors);
     let mandator = resource.and_then(|res| party("resource.id", res.id.as_deref(), &mut errors));
-    let type_code = action_type(r, &client, &mut errors);
-    let after = read_token(r, &mut errors);
-    let limit = page_limit(r, &mut errors);
+    let paging = Paging::read(r, &client, &mut errors);
     malformed(errors)?;
     let Some(mandator) = mandator else {
         return Err(AppError::Malformed(DomainError::invalid(
             FieldErrors::default(),
         )));
     };
-    let filter = Filter {
-        type_code,
-        after: after.as_ref().map(|(m, a)| (*m, a.as_str())),
-        limit,
-    };
-    let found = search::who_for(&state, &client, &mandator, filter, state.clock().now()).await?;
+    let found = search::who_for(
+        &state,
+        &client,
+        &mandator,
+        paging.filter(),
+        state.clock().now(),
+    )
+    .await?;
     let entities = found
         .items
         .iter()
