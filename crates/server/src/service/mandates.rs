@@ -62,7 +62,7 @@ impl Command for MandateCommand {
     }
 }
 
-/// Creates a mandate or moves one through its lifecycle, once (see [`perform`]).
+/// Creates a mandate or moves one through its lifecycle, once (through `unit::perform`).
 pub async fn change(
     state: &AppState,
     principal: &Principal,

@@ -1,5 +1,5 @@
 //! The application layer that the API, the pages and the command line share: every change
-//! goes through the unit of work ([`unit`]), every permission is asked of
+//! goes through the unit of work ([`mod@unit`]), every permission is asked of
 //! `mandates_domain::access`, and the business checks are answered and logged here. Handlers
 //! only read their request, call a function of this module and render its answer.
 

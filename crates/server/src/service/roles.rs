@@ -175,7 +175,7 @@ impl Command for RoleCommand {
     }
 }
 
-/// Assigns or ends a role of the enterprise the caller acts for, once (see [`perform`]).
+/// Assigns or ends a role of the enterprise the caller acts for, once (through `unit::perform`).
 pub async fn change(
     state: &AppState,
     principal: &Principal,
