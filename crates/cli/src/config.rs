@@ -72,7 +72,7 @@ pub fn describe_url(url: &str) -> String {
 /// Connects to the configured store and applies pending migrations.
 pub async fn open_store(config: &Config) -> Result<Store, String> {
     let url = config.database_url();
-    let store = Store::connect(&url)
+    let store = Store::connect_with(&url, None, &config.store.options())
         .await
         .map_err(|e| format!("cannot open {}: {e}", describe_url(&url)))?;
     store.migrate().await.map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 use clap::Args;
 use mandates_server::clock::Clock;
 use mandates_server::config::Config;
+use mandates_server::http::server::Limits;
 
 use crate::config::{describe_url, open_store};
 
@@ -50,6 +51,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let base = format!("http://{local}");
     let demo = config.demo;
     let url = config.database_url();
+    let config_limits = config.http.limits();
     let state = mandates_server::build(config, store.clone(), Clock::System, &base)
         .await
         .map_err(|e| mandates_server::error::chain(&e))?;
@@ -63,12 +65,30 @@ pub async fn run(config: Config) -> Result<(), String> {
         );
     }
     let app = mandates_server::app::router(state.clone());
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string());
+    let limits = connection_limits(&config_limits);
+    mandates_server::http::server::serve(listener, app, limits, shutdown_signal()).await;
     // Nothing queued for the access log is lost on a clean shutdown.
     state.shutdown().await;
     store.close().await;
-    result
+    Ok(())
+}
+
+/// The configured limits, with no more connections than the process may open files (raised
+/// to what the system allows), less a reserve for the database and the logs.
+fn connection_limits(limits: &Limits) -> Limits {
+    const RESERVE: u64 = 256;
+    let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let most = usize::try_from(files.saturating_sub(RESERVE).max(16)).unwrap_or(usize::MAX);
+    if limits.max_connections > most {
+        tracing::warn!(
+            configured = limits.max_connections,
+            open_files = files,
+            used = most,
+            "http.max_connections is more than the process may open files; using fewer"
+        );
+    }
+    Limits {
+        max_connections: limits.max_connections.min(most),
+        ..*limits
+    }
 }

@@ -23,6 +23,73 @@ pub struct Config {
     pub public_url: Option<String>,
     pub auth: AuthConfig,
     pub login: LoginConfig,
+    pub http: HttpConfig,
+    pub store: StoreConfig,
+}
+
+/// What one client may hold of the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Seconds for a request's line and headers, counted from when the connection is ready
+    /// for it: a new connection, or a kept-alive one after its last answer (so a kept-alive
+    /// connection idle this long is closed).
+    pub header_timeout_seconds: u64,
+    /// Seconds for a request's whole body, from when its headers arrived.
+    pub body_timeout_seconds: u64,
+    /// Connections open at once; more wait in the system's queue until one closes.
+    pub max_connections: usize,
+}
+
+/// How the service uses its database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Seconds a call waits for a database connection before answering 503 (PostgreSQL).
+    pub acquire_timeout_seconds: u64,
+    /// The largest the SQLite database may grow, in MiB; past it writes answer 503
+    /// `store_full` as on a full disk. None: as large as the disk allows.
+    pub sqlite_max_size_mb: Option<u64>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 60,
+            max_connections: 8192,
+        }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            acquire_timeout_seconds: 2,
+            sqlite_max_size_mb: None,
+        }
+    }
+}
+
+impl HttpConfig {
+    /// The limits of the listening loop.
+    pub fn limits(&self) -> crate::http::server::Limits {
+        crate::http::server::Limits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds.max(1)),
+            body_timeout: std::time::Duration::from_secs(self.body_timeout_seconds.max(1)),
+            max_connections: self.max_connections.max(1),
+        }
+    }
+}
+
+impl StoreConfig {
+    /// How the store connects.
+    pub fn options(&self) -> mandates_store::Options {
+        mandates_store::Options {
+            acquire_timeout: std::time::Duration::from_secs(self.acquire_timeout_seconds.max(1)),
+            sqlite_max_bytes: self.sqlite_max_size_mb.map(|mb| mb.saturating_mul(1 << 20)),
+        }
+    }
 }
 
 /// How people sign in to the web pages: OpenID Connect authorization code flow with PKCE.
@@ -72,6 +139,8 @@ impl Default for Config {
             public_url: None,
             auth: AuthConfig::default(),
             login: LoginConfig::default(),
+            http: HttpConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 }

@@ -33,6 +33,9 @@ pub enum AppError {
     /// The body or query cannot be read; the reason speaks of what the client sent.
     #[error("unreadable request: {1}")]
     Body(StatusCode, String),
+    /// The body did not arrive in time.
+    #[error("the request body came too slowly")]
+    BodyTimeout,
     #[error("concurrent change")]
     Concurrent,
     #[error("idempotency key reused")]
@@ -138,12 +141,16 @@ impl AppError {
                 args: vec![("reason", reason.clone())],
                 ..simple(*status, "invalid_body")
             },
+            AppError::BodyTimeout => simple(StatusCode::REQUEST_TIMEOUT, "body_timeout"),
             AppError::Concurrent => simple(StatusCode::CONFLICT, "concurrent_change"),
             AppError::KeyReused => {
                 simple(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
             AppError::Store(e) if e.is_unavailable() => {
                 simple(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
+            }
+            AppError::Store(e) if e.is_full() => {
+                simple(StatusCode::SERVICE_UNAVAILABLE, "store_full")
             }
             AppError::Store(_) | AppError::Internal { .. } => {
                 simple(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
@@ -168,6 +175,9 @@ impl AppError {
             AppError::Internal { .. } => tracing::error!(error = %chain(self), "internal error"),
             AppError::Store(e) if e.is_unavailable() => {
                 tracing::warn!(error = %chain(self), "store unavailable")
+            }
+            AppError::Store(e) if e.is_full() => {
+                tracing::error!(error = %chain(self), "store full: writes refused until there is room")
             }
             AppError::Store(_) => tracing::error!(error = %chain(self), "store failed"),
             AppError::IdentityProvider { .. } => {

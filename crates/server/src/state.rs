@@ -30,6 +30,8 @@ struct Inner {
     clock: Clock,
     config: Config,
     login: crate::auth::provider::Login,
+    /// Whether the last write was refused for want of room (until one succeeds).
+    store_full: std::sync::atomic::AtomicBool,
     /// The task that keeps the index current; stopped at shutdown (it holds a connection).
     follower: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -64,6 +66,29 @@ impl AppState {
     }
     pub fn access_log(&self) -> &AccessLog {
         &self.0.access_log
+    }
+
+    /// Remembers how a write ended: refused for want of room, until one succeeds.
+    pub fn note_write<T>(&self, result: &Result<T, crate::error::AppError>) {
+        use std::sync::atomic::Ordering;
+        match result {
+            Ok(_) => self.0.store_full.store(false, Ordering::Relaxed),
+            Err(crate::error::AppError::Store(e)) if e.is_full() => {
+                self.0.store_full.store(true, Ordering::Relaxed)
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Whether the store has room for writes: after a write refused for want of room, a
+    /// probe write says whether there is room again.
+    pub async fn has_room(&self) -> Result<(), crate::error::AppError> {
+        if !self.0.store_full.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
+        let probed = self.0.store.probe_room().await.map_err(Into::into);
+        self.note_write(&probed);
+        probed
     }
 
     /// Brings the index up to the store's last event (after a write of this instance).
@@ -224,6 +249,7 @@ pub async fn build(
         clock,
         config,
         login: crate::auth::provider::Login::default(),
+        store_full: std::sync::atomic::AtomicBool::new(false),
         follower: std::sync::Mutex::new(Some(follower)),
     }));
     keep_keys_fresh(&state);

@@ -4,6 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Executor, Postgres, Sqlite, Transaction};
@@ -60,9 +61,84 @@ pub struct WriteTx {
 }
 
 pub(crate) enum TxInner {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(Transaction<'static, Postgres>),
 }
+
+/// A transaction on SQLite's one writing connection, begun and ended by hand. When SQLite
+/// fails a statement or a commit for want of space it may roll the transaction back by
+/// itself; sqlx's own transaction would then believe it still open and refuse every later
+/// one. After any failure to end it, this connection is closed instead (closing rolls back
+/// whatever is left) and the pool opens a fresh one.
+pub(crate) struct SqliteTx {
+    conn: PoolConnection<Sqlite>,
+    open: bool,
+}
+
+impl SqliteTx {
+    async fn begin(pool: &SqlitePool) -> Result<SqliteTx> {
+        let mut conn = pool.acquire().await?;
+        conn.execute("BEGIN IMMEDIATE").await?;
+        Ok(SqliteTx { conn, open: true })
+    }
+
+    async fn end(mut self, statement: &'static str) -> Result<()> {
+        let ended = self.conn.execute(statement).await;
+        if ended.is_err() {
+            // Whatever state SQLite is in, a closed connection leaves nothing behind.
+            self.conn.close_on_drop();
+        }
+        self.open = false;
+        ended?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for SqliteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conn
+    }
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if self.open {
+            // Dropped unfinished (an error or a cancelled request): closing the connection
+            // rolls the transaction back and releases the write lock.
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// How the store connects.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How long a call waits for a database connection before the store answers that the
+    /// database is unavailable (PostgreSQL).
+    pub acquire_timeout: Duration,
+    /// The largest the SQLite database may grow, in bytes; past it writes are refused as
+    /// for a full disk. `None`: as large as the disk allows.
+    pub sqlite_max_bytes: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            acquire_timeout: Duration::from_secs(2),
+            sqlite_max_bytes: None,
+        }
+    }
+}
+
+/// SQLite's page size (its default, which the store keeps).
+const SQLITE_PAGE: u64 = 4096;
 
 impl Store {
     /// Connects to `sqlite://PATH` (created if missing) or `postgres://...`.
@@ -73,8 +149,13 @@ impl Store {
     /// Connects like [`Store::connect`]; on PostgreSQL, works inside `schema` (created if
     /// missing). Tests use a schema each.
     pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<Store> {
+        Self::connect_with(url, schema, &Options::default()).await
+    }
+
+    /// Connects like [`Store::connect_in_schema`], with `options`.
+    pub async fn connect_with(url: &str, schema: Option<&str>, opts: &Options) -> Result<Store> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
+            let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
@@ -82,6 +163,10 @@ impl Store {
                 // SQLite's default page cache is 2 MiB; 64 MiB keeps the hot pages of the
                 // mandates and the access log at hand.
                 .pragma("cache_size", "-65536");
+            if let Some(bytes) = opts.sqlite_max_bytes {
+                options =
+                    options.pragma("max_page_count", (bytes / SQLITE_PAGE).max(1).to_string());
+            }
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(options.clone())
@@ -97,7 +182,7 @@ impl Store {
             let options = PgConnectOptions::from_str(url)?;
             let mut pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10));
+                .acquire_timeout(opts.acquire_timeout);
             if let Some(schema) = schema {
                 let quoted = format!("\"{}\"", schema.replace('"', ""));
                 let admin = PgPoolOptions::new()
@@ -161,9 +246,7 @@ impl Store {
     /// Begins a write transaction; it waits for the writer before it.
     pub async fn begin(&self) -> Result<WriteTx> {
         let inner = match &self.backend {
-            Backend::Sqlite { write, .. } => {
-                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
-            }
+            Backend::Sqlite { write, .. } => TxInner::Sqlite(SqliteTx::begin(write).await?),
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 // Serializes writers: the sequence stays gapless and in commit order.
@@ -180,9 +263,7 @@ impl Store {
     /// event log (the access log).
     pub async fn begin_unlocked(&self) -> Result<WriteTx> {
         let inner = match &self.backend {
-            Backend::Sqlite { write, .. } => {
-                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
-            }
+            Backend::Sqlite { write, .. } => TxInner::Sqlite(SqliteTx::begin(write).await?),
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(WriteTx { inner })
@@ -244,7 +325,7 @@ impl WriteTx {
     /// without commit is rolled back too, but only when its connection is next used.)
     pub async fn rollback(self) -> Result<()> {
         match self.inner {
-            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Sqlite(tx) => tx.end("ROLLBACK").await?,
             TxInner::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
@@ -252,7 +333,7 @@ impl WriteTx {
 
     pub async fn commit(self) -> Result<()> {
         match self.inner {
-            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Sqlite(tx) => tx.end("COMMIT").await?,
             TxInner::Postgres(tx) => tx.commit().await?,
         }
         Ok(())

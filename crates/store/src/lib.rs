@@ -18,7 +18,7 @@ mod roles;
 mod sessions;
 
 pub use access_log::AccessEntry;
-pub use backend::{EventNotifications, Store, WriteTx};
+pub use backend::{EventNotifications, Options, Store, WriteTx};
 pub use bulk::{RowOutcome, StoredJob, StoredRow};
 pub use clients::{Client, SigningKey};
 pub use events::{EventKind, NewEvent, StoredEvent};
@@ -47,6 +47,19 @@ impl StoreError {
     /// Whether the store was closed ([`Store::close`]): it never answers again.
     pub fn is_closed(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::PoolClosed))
+    }
+
+    /// Whether the database refused a write for want of space: a full disk, or SQLite's
+    /// configured maximum size (writes succeed again once there is room).
+    pub fn is_full(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                // SQLite: SQLITE_FULL (13); PostgreSQL: disk_full (53100).
+                matches!(e.code().as_deref(), Some("13" | "53100"))
+            }
+            StoreError::Database(sqlx::Error::Io(e)) => e.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
     }
 
     /// Whether the database could not be reached (as opposed to a failed statement).

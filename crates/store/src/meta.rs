@@ -19,6 +19,26 @@ impl Store {
         })
     }
 
+    /// Whether a write that needs fresh room succeeds now: 64 KiB written, then removed.
+    pub async fn probe_room(&self) -> Result<()> {
+        let filler = "0".repeat(64 * 1024);
+        let mut tx = self.begin_unlocked().await?;
+        on_tx!(tx, c => {
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('room_probe', $1) ON CONFLICT (key) DO UPDATE SET value = $1")
+                .bind(&filler)
+                .execute(&mut *c)
+                .await?;
+        });
+        tx.commit().await?;
+        let mut tx = self.begin_unlocked().await?;
+        on_tx!(tx, c => {
+            sqlx::query("DELETE FROM meta WHERE key = 'room_probe'")
+                .execute(&mut *c)
+                .await?;
+        });
+        tx.commit().await
+    }
+
     /// The catalog kept in the store, if one was loaded.
     pub async fn catalog(&self) -> Result<Option<Catalog>> {
         on_pool!(self, pool => {

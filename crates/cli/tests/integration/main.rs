@@ -14,3 +14,4 @@ mod bulk;
 mod commands;
 mod resume;
 mod schema;
+mod slow_clients;

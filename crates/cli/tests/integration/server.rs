@@ -32,6 +32,11 @@ pub fn free_port() -> u16 {
 pub struct Server(Child);
 
 impl Server {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
     /// Kills the process (SIGKILL) and waits for it.
     pub fn kill(mut self) {
         let _ = self.0.kill();
@@ -53,18 +58,34 @@ pub fn serve(dir: &Path, database: &str, port: u16) -> Server {
 
 /// Starts `mandates serve --demo` on `database`, in `dir`, with or without its demo data.
 pub fn serve_with(dir: &Path, database: &str, port: u16, demo_data: bool) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_mandates"))
+    serve_configured(
+        dir,
+        database,
+        port,
+        &[(
+            "MANDATES_DEMO_DATA",
+            if demo_data { "true" } else { "false" },
+        )],
+    )
+}
+
+/// Starts `mandates serve --demo` on `database`, in `dir`, without demo data unless `env`
+/// (configuration variables) says otherwise.
+pub fn serve_configured(dir: &Path, database: &str, port: u16, env: &[(&str, &str)]) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mandates"));
+    command
         .args(["--database", database, "serve", "--demo", "--bind"])
         .arg(format!("127.0.0.1:{port}"))
         .current_dir(dir)
         .env_remove("MANDATES_DATABASE_URL")
-        .env("MANDATES_DEMO_DATA", demo_data.to_string())
+        .env("MANDATES_DEMO_DATA", "false")
         .env("MANDATES_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
-    Server(child)
+        .stderr(Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    Server(command.spawn().expect("the server starts"))
 }
 
 /// Waits until the server at `base` answers `/readyz`.

@@ -7,6 +7,7 @@ title-401 = Nicht angemeldet
 title-403 = Nicht erlaubt
 title-404 = Nicht gefunden
 title-405 = Methode nicht erlaubt
+title-408 = Anfrage zu langsam
 title-409 = Konflikt
 title-422 = Ungültige Eingabe
 title-500 = Interner Fehler
@@ -54,7 +55,9 @@ exclusive_conflict-named = Für diesen Vollmachtgeber kann jeweils nur ein Bevol
 idempotency_key_reused = Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet.
 concurrent_change = Jemand anderes hat dies im selben Moment geändert. Laden Sie neu und versuchen Sie es erneut.
 identity_provider_unavailable = Die Anmeldung kann gerade nicht geprüft werden: der Identitätsanbieter antwortet nicht. Versuchen Sie es gleich noch einmal.
+body_timeout = Der Inhalt der Anfrage kam zu langsam an und wurde nicht gelesen. Senden Sie sie erneut.
 store_unavailable = Der Dienst kann seine Datenbank zurzeit nicht erreichen. Versuchen Sie es gleich noch einmal.
+store_full = Der Dienst kann zurzeit nichts speichern: sein Speicher ist voll. Es wurde nichts geändert. Versuchen Sie es später noch einmal.
 internal_error = Bei uns ist ein Fehler aufgetreten. Geben Sie diese Referenz an, wenn Sie uns kontaktieren: { $request_id }.
 
 ## Feldfehler

@@ -7,6 +7,7 @@ title-401 = Not signed in
 title-403 = Not allowed
 title-404 = Not found
 title-405 = Method not allowed
+title-408 = Request too slow
 title-409 = Conflict
 title-422 = Invalid input
 title-500 = Internal error
@@ -54,7 +55,9 @@ exclusive_conflict-named = Only one mandatee at a time can hold the type { $type
 idempotency_key_reused = This Idempotency-Key was already used for a different request.
 concurrent_change = Someone else changed this at the same moment. Reload and try again.
 identity_provider_unavailable = Sign-in cannot be checked right now: the identity provider does not answer. Try again in a moment.
+body_timeout = The request's content arrived too slowly and was not read. Send it again.
 store_unavailable = The service cannot reach its database right now. Try again in a moment.
+store_full = The service cannot save anything right now: its storage is full. Nothing was changed. Try again later.
 internal_error = Something went wrong on our side. Quote this reference if you contact us: { $request_id }.
 
 ## Field errors

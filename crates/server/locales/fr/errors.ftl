@@ -7,6 +7,7 @@ title-401 = Non connecté
 title-403 = Non autorisé
 title-404 = Introuvable
 title-405 = Méthode non autorisée
+title-408 = Requête trop lente
 title-409 = Conflit
 title-422 = Données non valides
 title-500 = Erreur interne
@@ -54,7 +55,9 @@ exclusive_conflict-named = Pour ce mandant, un seul mandataire à la fois peut d
 idempotency_key_reused = Cette Idempotency-Key a déjà été utilisée pour une autre demande.
 concurrent_change = Quelqu'un d'autre a modifié ceci au même moment. Rechargez et réessayez.
 identity_provider_unavailable = La connexion ne peut pas être vérifiée pour l'instant : le fournisseur d'identité ne répond pas. Réessayez dans un instant.
+body_timeout = Le contenu de la requête est arrivé trop lentement et n'a pas été lu. Envoyez-la à nouveau.
 store_unavailable = Le service ne peut pas joindre sa base de données pour le moment. Réessayez dans un instant.
+store_full = Le service ne peut rien enregistrer pour le moment : son stockage est plein. Rien n'a été modifié. Réessayez plus tard.
 internal_error = Une erreur s'est produite de notre côté. Mentionnez cette référence si vous nous contactez : { $request_id }.
 
 ## Erreurs de champ

@@ -7,6 +7,7 @@ title-401 = Niet aangemeld
 title-403 = Niet toegestaan
 title-404 = Niet gevonden
 title-405 = Methode niet toegestaan
+title-408 = Verzoek te traag
 title-409 = Conflict
 title-422 = Ongeldige invoer
 title-500 = Interne fout
@@ -54,7 +55,9 @@ exclusive_conflict-named = Voor deze mandaatgever kan maar één mandaatnemer te
 idempotency_key_reused = Deze Idempotency-Key is al gebruikt voor een ander verzoek.
 concurrent_change = Iemand anders heeft dit op hetzelfde moment gewijzigd. Laad opnieuw en probeer het nog eens.
 identity_provider_unavailable = De aanmelding kan nu niet gecontroleerd worden: de identiteitsprovider antwoordt niet. Probeer het zo dadelijk opnieuw.
+body_timeout = De inhoud van het verzoek kwam te traag binnen en werd niet gelezen. Verstuur het opnieuw.
 store_unavailable = De dienst kan zijn databank momenteel niet bereiken. Probeer het zo dadelijk opnieuw.
+store_full = De dienst kan momenteel niets bewaren: zijn opslag is vol. Er is niets gewijzigd. Probeer het later opnieuw.
 internal_error = Er is bij ons iets misgegaan. Vermeld deze referentie als u contact met ons opneemt: { $request_id }.
 
 ## Fouten in velden

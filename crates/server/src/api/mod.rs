@@ -26,11 +26,12 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The service can serve: its store answers.
+/// The service can serve: its store answers and has room for writes.
 #[utoipa::path(get, path = "/readyz", tag = "health",
-    responses((status = 200, description = "Ready"), (status = 503, description = "The store is unreachable")))]
+    responses((status = 200, description = "Ready"), (status = 503, description = "The store is unreachable (store_unavailable) or full (store_full)")))]
 async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
     state.store().ping().await?;
+    state.has_room().await?;
     Ok("ready")
 }
 

@@ -45,7 +45,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let head = format!("{} {}", req.method(), req.uri().path());
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|e| AppError::Body(StatusCode::BAD_REQUEST, e.body_text()))?;
+            .map_err(|e| unread(StatusCode::BAD_REQUEST, &e, e.body_text()))?;
         let text: &[u8] = match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
             None => b"{}",
             // A JSON array would fill a request's fields by their order: only an object is one.
@@ -86,6 +86,15 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
         }
         d.deserialize_map(Only(std::marker::PhantomData))
             .map(Object)
+    }
+}
+
+/// A body that could not be read: too late (408), else as the reader says.
+fn unread(status: StatusCode, error: &(dyn std::error::Error + 'static), text: String) -> AppError {
+    if crate::http::server::timed_out(error) {
+        AppError::BodyTimeout
+    } else {
+        AppError::Body(status, text)
     }
 }
 
@@ -274,32 +283,30 @@ impl FromRequest<AppState> for UploadedFile {
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let unreadable = |e: String| AppError::Body(StatusCode::BAD_REQUEST, e);
         if !multipart {
             let bytes = Bytes::from_request(req, state)
                 .await
-                .map_err(|e| AppError::Body(e.status(), e.body_text()))?;
+                .map_err(|e| unread(e.status(), &e, e.body_text()))?;
             return Ok(UploadedFile {
                 bytes,
                 fields: std::collections::HashMap::new(),
                 query,
             });
         }
+        let unreadable = |e: axum::extract::multipart::MultipartError| {
+            unread(StatusCode::BAD_REQUEST, &e, e.body_text())
+        };
         let mut form = axum::extract::Multipart::from_request(req, state)
             .await
-            .map_err(|e| unreadable(e.body_text()))?;
+            .map_err(|e| unread(StatusCode::BAD_REQUEST, &e, e.body_text()))?;
         let mut bytes = Bytes::new();
         let mut fields = std::collections::HashMap::new();
-        while let Some(field) = form
-            .next_field()
-            .await
-            .map_err(|e| unreadable(e.body_text()))?
-        {
+        while let Some(field) = form.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {
-                bytes = field.bytes().await.map_err(|e| unreadable(e.body_text()))?;
+                bytes = field.bytes().await.map_err(unreadable)?;
             } else {
-                let text = field.text().await.map_err(|e| unreadable(e.body_text()))?;
+                let text = field.text().await.map_err(unreadable)?;
                 fields.insert(name, text);
             }
         }

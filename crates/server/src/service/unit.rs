@@ -216,6 +216,18 @@ pub(crate) async fn perform<C: Command>(
     key: Option<Keyed<'_>>,
     command: C,
 ) -> Result<Done<C::Output>, AppError> {
+    let result = attempt(state, principal, act_for, key, command).await;
+    state.note_write(&result);
+    result
+}
+
+async fn attempt<C: Command>(
+    state: &AppState,
+    principal: &Principal,
+    act_for: Option<&Kbo>,
+    key: Option<Keyed<'_>>,
+    command: C,
+) -> Result<Done<C::Output>, AppError> {
     let mut work = Work::begin(state).await?;
     let outcome = run(&mut work, state, principal, act_for, key, command).await;
     match outcome {
@@ -230,8 +242,12 @@ pub(crate) async fn perform<C: Command>(
             Ok(done)
         }
         Err(e) => {
-            // Release the write lock at once; the refusal changed nothing.
-            work.rollback().await?;
+            // Release the write lock at once; the refusal changed nothing. (A transaction
+            // the database already undid, for want of room say, cannot be rolled back
+            // again: the refusal is still what the caller needs to hear.)
+            if let Err(rollback) = work.rollback().await {
+                tracing::warn!(error = %rollback, "rollback after a refusal failed");
+            }
             Err(e)
         }
     }

@@ -10,6 +10,7 @@ mod contracts;
 mod idempotency;
 mod lifecycle;
 mod openapi;
+mod outages;
 pub mod paging;
 mod refusals;
 mod snapshot_files;

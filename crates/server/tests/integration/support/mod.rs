@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use mandates_domain::time::Instant;
 use mandates_server::clock::Clock;
 use mandates_server::config::Config;
-use mandates_store::Store;
+use mandates_store::{Options, Store};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -62,11 +62,23 @@ pub struct TestStore {
 
 impl TestStore {
     pub async fn new(backend: Backend) -> Option<TestStore> {
+        Self::new_with(backend, &Options::default(), None).await
+    }
+
+    /// A store connected with `options`; on PostgreSQL through `address` (`host:port`)
+    /// instead of the server's own when given.
+    pub async fn new_with(
+        backend: Backend,
+        options: &Options,
+        address: Option<&str>,
+    ) -> Option<TestStore> {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                let store = Store::connect(&url).await.expect("sqlite store");
+                let store = Store::connect_with(&url, None, options)
+                    .await
+                    .expect("sqlite store");
                 store.migrate().await.expect("sqlite migrations");
                 Some(TestStore {
                     store,
@@ -77,7 +89,11 @@ impl TestStore {
             Backend::Postgres => {
                 let url = postgres_url()?;
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let store = Store::connect_in_schema(&url, Some(&schema))
+                let through = match address {
+                    Some(address) => via(&url, address),
+                    None => url.clone(),
+                };
+                let store = Store::connect_with(&through, Some(&schema), options)
                     .await
                     .unwrap_or_else(|e| panic!("PostgreSQL at {POSTGRES_ENV} is unreachable: {e}"));
                 store.migrate().await.expect("postgres migrations");
@@ -138,6 +154,16 @@ impl TestStore {
             _ => unreachable!("a test store is SQLite or PostgreSQL"),
         }
     }
+}
+
+/// A PostgreSQL URL with its host and port replaced by `address`.
+fn via(url: &str, address: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let user = authority
+        .rsplit_once('@')
+        .map(|(user, _)| format!("{user}@"));
+    format!("{scheme}://{}{address}/{path}", user.unwrap_or_default())
 }
 
 impl Drop for TestStore {
@@ -249,7 +275,11 @@ impl TestApp {
         backend: Backend,
         adjust: impl FnOnce(&mut Config),
     ) -> Option<TestApp> {
-        let db = TestStore::new(backend).await?;
+        Self::on(TestStore::new(backend).await?, adjust).await
+    }
+
+    /// The application on a store made for the test.
+    pub async fn on(db: TestStore, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let mut config = Config {
             demo: true,
             demo_data: false,

@@ -1,0 +1,211 @@
+//! Slow and silent clients against the real server: each holds a connection for a bounded
+//! time, never the service. Loopback only, bounded in count and time.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::server::{ANN, free_port, ready, serve_configured};
+
+/// How many slow connections a test may open: thousands, within what this process may
+/// open files (raised to what the system allows).
+fn slow_connections(wanted: usize) -> usize {
+    let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let room = usize::try_from(files.saturating_sub(200)).unwrap_or(usize::MAX);
+    wanted.min(room)
+}
+
+/// Opens `n` connections that start a request and never finish its headers.
+async fn open_slow(port: u16, n: usize) -> Vec<TcpStream> {
+    let mut slow = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut stream = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("a slow connection");
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .await
+            .expect("the start of a request");
+        slow.push(stream);
+    }
+    slow
+}
+
+/// Whether the server closed the connection (end of stream or reset) by `deadline`.
+async fn closed_by_server(stream: &mut TcpStream, deadline: tokio::time::Instant) -> bool {
+    let mut buf = [0u8; 512];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            // An answer (408 or 400) before the close is fine: keep reading to the end.
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn client_token(http: &reqwest::Client, base: &str) -> String {
+    let answer: Value = http
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "demo-fin"),
+            ("client_secret", "demo-secret"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token body");
+    answer["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+/// Thousands of connections that never finish their headers: while they are open, health
+/// and checks answer; once their headers are late, the server closes every one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_slow_clients_leave_the_service_answering() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let database = format!("sqlite://{}", dir.path().join("m.db").display());
+    let _server = serve_configured(
+        dir.path(),
+        &database,
+        port,
+        &[
+            ("MANDATES_HTTP__HEADER_TIMEOUT_SECONDS", "4"),
+            ("MANDATES_HTTP__MAX_CONNECTIONS", "10000"),
+        ],
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("http client");
+    ready(&http, &base).await;
+    let token = client_token(&http, &base).await;
+
+    let n = slow_connections(3000);
+    assert!(n >= 500, "this machine lets a process open too few files");
+    let mut slow = open_slow(port, n).await;
+
+    let health = http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("/healthz answers while the slow connections are open");
+    assert_eq!(health.status().as_u16(), 200);
+    let check = http
+        .post(format!("{base}/api/v1/checks"))
+        .bearer_auth(&token)
+        .json(&json!({"actor": ANN, "mandator": "85073003328", "type": "fin.tax_on_web"}))
+        .send()
+        .await
+        .expect("a check answers while the slow connections are open");
+    assert_eq!(check.status().as_u16(), 200);
+
+    let mut still_open = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    for stream in &mut slow {
+        if !closed_by_server(stream, deadline).await {
+            still_open += 1;
+        }
+    }
+    assert_eq!(
+        still_open, 0,
+        "of {n} connections that never finished their headers, {still_open} were still open"
+    );
+}
+
+/// The number of file descriptors a process holds.
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(Iterator::count)
+        .expect("the server's open files")
+}
+
+/// With the connections capped, more slow clients than the cap never make the server hold
+/// more; a client queued behind them is served once the slow ones are cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_wait_instead_of_exhausting_the_server() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let database = format!("sqlite://{}", dir.path().join("m.db").display());
+    let server = serve_configured(
+        dir.path(),
+        &database,
+        port,
+        &[
+            ("MANDATES_HTTP__HEADER_TIMEOUT_SECONDS", "2"),
+            ("MANDATES_HTTP__MAX_CONNECTIONS", "50"),
+        ],
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("http client");
+    ready(&http, &base).await;
+    let before = open_files(server.pid());
+
+    let _slow = open_slow(port, slow_connections(400)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = open_files(server.pid()).saturating_sub(before);
+    assert!(
+        held <= 50,
+        "the server holds {held} more files with 50 connections allowed"
+    );
+
+    let health = http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("/healthz answers once the slow connections are cut");
+    assert_eq!(health.status().as_u16(), 200);
+}
+
+/// A body that never arrives in full is cut at its deadline, with an answer that says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_arrives_is_cut_at_its_deadline() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let database = format!("sqlite://{}", dir.path().join("m.db").display());
+    let _server = serve_configured(
+        dir.path(),
+        &database,
+        port,
+        &[("MANDATES_HTTP__BODY_TIMEOUT_SECONDS", "2")],
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    ready(&http, &base).await;
+    let token = client_token(&http, &base).await;
+
+    let mut stream = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("a connection");
+    let head = format!(
+        "POST /api/v1/checks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"actor\":"
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("a request without all of its body");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server answers and closes within the deadline");
+    assert!(read.is_ok() || !answer.is_empty());
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.starts_with("HTTP/1.1 408"),
+        "a late body is answered 408: {text}"
+    );
+    assert!(text.contains("body_timeout"), "{text}");
+}
