@@ -40,8 +40,10 @@ function request()
 end
 
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT rps=%.1f p50=%d p99=%d p999=%d errors=%d\n",
+  local per = math.max(tonumber(os.getenv("BATCH") or "0"), 1)
+  io.write(string.format("RESULT rps=%.1f p50=%d p99=%d p999=%d errors=%d checks=%d\n",
     summary.requests / (summary.duration / 1e6),
     latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    (summary.requests - summary.errors.status) * per))
 end

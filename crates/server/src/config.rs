@@ -25,6 +25,31 @@ pub struct Config {
     pub login: LoginConfig,
     pub http: HttpConfig,
     pub store: StoreConfig,
+    pub access_log: AccessLogConfig,
+}
+
+/// Where answers wait, on local disk, until the store has them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessLogConfig {
+    /// The spool directory, one per instance; default: beside the SQLite file
+    /// (`mandates.db.access-spool`), or `mandates-access-spool` in the working directory.
+    pub spool: Option<PathBuf>,
+    /// The most the spool may hold before the store has it, in MiB; past it, answers are
+    /// refused (503) rather than given unlogged.
+    pub spool_max_mb: u64,
+    /// How often what was written is synced to disk, in milliseconds.
+    pub sync_millis: u64,
+}
+
+impl Default for AccessLogConfig {
+    fn default() -> Self {
+        AccessLogConfig {
+            spool: None,
+            spool_max_mb: 1024,
+            sync_millis: 100,
+        }
+    }
 }
 
 /// What one client may hold of the server.
@@ -141,6 +166,7 @@ impl Default for Config {
             login: LoginConfig::default(),
             http: HttpConfig::default(),
             store: StoreConfig::default(),
+            access_log: AccessLogConfig::default(),
         }
     }
 }
@@ -195,6 +221,32 @@ impl Config {
                 Catalog::from_toml(&text).map_err(|e| format!("catalog {}: {e}", path.display()))
             }
             None => Catalog::default_catalog().map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The access log's spool: the configured directory, else beside the SQLite file, else
+    /// in the working directory.
+    pub fn access_log_settings(&self) -> crate::access_log::Settings {
+        let dir = match &self.access_log.spool {
+            Some(dir) => dir.clone(),
+            None => {
+                let url = self.database_url();
+                match url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                {
+                    Some(path) if !path.is_empty() && !path.starts_with(":memory:") => {
+                        let path = path.split('?').next().unwrap_or(path);
+                        PathBuf::from(format!("{path}.access-spool"))
+                    }
+                    _ => PathBuf::from("mandates-access-spool"),
+                }
+            }
+        };
+        crate::access_log::Settings {
+            dir,
+            max_bytes: self.access_log.spool_max_mb.max(1).saturating_mul(1 << 20),
+            sync_every: std::time::Duration::from_millis(self.access_log.sync_millis.max(1)),
         }
     }
 

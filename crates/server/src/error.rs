@@ -43,6 +43,9 @@ pub enum AppError {
     /// The store failed: unavailable (503) or a failed statement (500).
     #[error("store")]
     Store(#[source] StoreError),
+    /// An answer could not be written to the access log: it is not given (503).
+    #[error("access log")]
+    AccessLog(#[from] crate::access_log::SpoolError),
     #[error("identity provider unavailable: {context}")]
     IdentityProvider {
         context: String,
@@ -155,6 +158,9 @@ impl AppError {
             AppError::Store(_) | AppError::Internal { .. } => {
                 simple(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
             }
+            AppError::AccessLog(_) => {
+                simple(StatusCode::SERVICE_UNAVAILABLE, "access_log_unavailable")
+            }
             AppError::IdentityProvider { .. } => simple(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "identity_provider_unavailable",
@@ -180,6 +186,9 @@ impl AppError {
                 tracing::error!(error = %chain(self), "store full: writes refused until there is room")
             }
             AppError::Store(_) => tracing::error!(error = %chain(self), "store failed"),
+            AppError::AccessLog(_) => {
+                tracing::error!(error = %chain(self), "an answer was refused: the access log cannot take it")
+            }
             AppError::IdentityProvider { .. } => {
                 tracing::warn!(error = %chain(self), "identity provider unavailable")
             }

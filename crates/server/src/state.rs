@@ -43,6 +43,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Keys(#[from] crate::tokens::KeyError),
+    #[error(transparent)]
+    Spool(#[from] crate::access_log::SpoolError),
     /// The configuration or the database does not allow it; the text says why.
     #[error("{0}")]
     Refused(String),
@@ -98,10 +100,22 @@ impl AppState {
         }
     }
 
-    /// Finishes what is in flight: the queued access log entries are written, and the
-    /// index stops following the log (so that the store's connections can close).
+    /// Finishes what is in flight: the access log's spool is synced and, as far as the
+    /// store takes it within ten seconds, drained (what is left goes at the next start), and
+    /// the index stops following the log (so that the store's connections can close).
     pub async fn shutdown(&self) {
-        self.0.access_log.flush().await;
+        self.0.access_log.sync_now().await;
+        if !self
+            .0
+            .access_log
+            .flush(std::time::Duration::from_secs(10))
+            .await
+        {
+            tracing::warn!(
+                bytes = self.0.access_log.backlog(),
+                "access log entries stay in the spool until the next start"
+            );
+        }
         let follower = self
             .0
             .follower
@@ -237,7 +251,7 @@ pub async fn build(
     );
     let follower = crate::index::follow(index.clone(), store.clone());
     let tokens = ServiceTokens::load(&store, public_base.trim_end_matches('/'), now).await?;
-    let access_log = AccessLog::start(store.clone());
+    let access_log = AccessLog::start(&config.access_log_settings(), store.clone())?;
     let state = AppState(Arc::new(Inner {
         index,
         tokens,

@@ -10,7 +10,7 @@ use crate::codec::{instant, micros};
 use crate::{Result, Store};
 
 /// One answer given to a business application.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccessEntry {
     pub id: String,
     pub at: Instant,
@@ -63,6 +63,15 @@ impl Store {
             });
         }
         tx.commit().await
+    }
+
+    /// How many entries the log holds.
+    pub async fn access_log_count(&self) -> Result<i64> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM access_log")
+                .fetch_one(pool)
+                .await?)
+        })
     }
 
     /// Who checked what about a mandator, newest first: entries of `domains` (all when

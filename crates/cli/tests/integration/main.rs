@@ -9,6 +9,7 @@
 
 mod server;
 
+mod access_log;
 mod browser;
 mod bulk;
 mod commands;

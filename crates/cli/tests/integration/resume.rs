@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::server::{ANN, ann_token, file_period, free_port, ready, serve};
+use crate::server::{ANN, PostgresDatabase, ann_token, file_period, free_port, ready, serve};
 
 const ROWS: u64 = 4000;
 
@@ -138,36 +138,12 @@ async fn a_killed_job_resumes_and_applies_every_row_once_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_job_resumes_and_applies_every_row_once_on_postgres() {
-    let Some(admin_url) = std::env::var("TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "TEST_POSTGRES_URL is not set: the PostgreSQL tests are mandatory in CI"
-        );
-        eprintln!(
-            "\n*** PostgreSQL bulk resume test SKIPPED: set TEST_POSTGRES_URL to run it ***\n"
-        );
+    let Some(db) = PostgresDatabase::create("bulk").await else {
         return;
     };
-    let name = format!("bulk_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&admin_url).await.expect("postgres");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .expect("create database");
-    let url = match admin_url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
-        None => format!("{admin_url}/{name}"),
-    };
-    killed_and_resumed(&url).await;
+    killed_and_resumed(&db.url).await;
     let n = i64::try_from(ROWS).unwrap_or_default();
-    let found = counts(&url).await;
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await;
+    let found = counts(&db.url).await;
+    db.drop_now().await;
     assert_eq!(found, (n, n, n));
 }

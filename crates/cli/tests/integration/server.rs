@@ -120,3 +120,70 @@ pub async fn ann_token(http: &reqwest::Client, base: &str) -> String {
         .expect("access token")
         .to_owned()
 }
+
+/// A database of its own on the test PostgreSQL server (`TEST_POSTGRES_URL`), dropped when
+/// this is; `None` (with a notice) without one, a failure under CI.
+pub struct PostgresDatabase {
+    admin: sqlx::PgPool,
+    name: String,
+    pub url: String,
+}
+
+impl PostgresDatabase {
+    pub async fn create(purpose: &str) -> Option<PostgresDatabase> {
+        let Some(admin_url) = std::env::var("TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "TEST_POSTGRES_URL is not set: the PostgreSQL tests are mandatory in CI"
+            );
+            eprintln!(
+                "\n*** PostgreSQL {purpose} test SKIPPED: set TEST_POSTGRES_URL to run it ***\n"
+            );
+            return None;
+        };
+        let name = format!("{purpose}_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&admin_url).await.expect("postgres");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .expect("create database");
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => format!("{admin_url}/{name}"),
+        };
+        Some(PostgresDatabase { admin, name, url })
+    }
+
+    pub async fn drop_now(self) {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&self.admin)
+        .await;
+    }
+}
+
+/// A token of the demo application of `fin`.
+pub async fn client_token(http: &reqwest::Client, base: &str) -> String {
+    let answer: Value = http
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "demo-fin"),
+            ("client_secret", "demo-secret"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token body");
+    answer["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::server::{ANN, free_port, ready, serve_configured};
+use crate::server::{ANN, client_token, free_port, ready, serve_configured};
 
 /// How many slow connections a test may open: thousands, within what this process may
 /// open files (raised to what the system allows).
@@ -44,26 +44,6 @@ async fn closed_by_server(stream: &mut TcpStream, deadline: tokio::time::Instant
             Ok(Ok(_)) => continue,
         }
     }
-}
-
-async fn client_token(http: &reqwest::Client, base: &str) -> String {
-    let answer: Value = http
-        .post(format!("{base}/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-fin"),
-            ("client_secret", "demo-secret"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token body");
-    answer["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
 }
 
 /// Thousands of connections that never finish their headers: while they are open, health

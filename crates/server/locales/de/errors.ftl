@@ -56,6 +56,7 @@ idempotency_key_reused = Dieser Idempotency-Key wurde bereits für eine andere A
 concurrent_change = Jemand anderes hat dies im selben Moment geändert. Laden Sie neu und versuchen Sie es erneut.
 identity_provider_unavailable = Die Anmeldung kann gerade nicht geprüft werden: der Identitätsanbieter antwortet nicht. Versuchen Sie es gleich noch einmal.
 body_timeout = Der Inhalt der Anfrage kam zu langsam an und wurde nicht gelesen. Senden Sie sie erneut.
+access_log_unavailable = Der Dienst kann diese Antwort zurzeit nicht im Zugriffsprotokoll festhalten und gibt sie daher nicht. Versuchen Sie es gleich noch einmal.
 store_unavailable = Der Dienst kann seine Datenbank zurzeit nicht erreichen. Versuchen Sie es gleich noch einmal.
 store_full = Der Dienst kann zurzeit nichts speichern: sein Speicher ist voll. Es wurde nichts geändert. Versuchen Sie es später noch einmal.
 internal_error = Bei uns ist ein Fehler aufgetreten. Geben Sie diese Referenz an, wenn Sie uns kontaktieren: { $request_id }.

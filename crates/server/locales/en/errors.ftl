@@ -56,6 +56,7 @@ idempotency_key_reused = This Idempotency-Key was already used for a different r
 concurrent_change = Someone else changed this at the same moment. Reload and try again.
 identity_provider_unavailable = Sign-in cannot be checked right now: the identity provider does not answer. Try again in a moment.
 body_timeout = The request's content arrived too slowly and was not read. Send it again.
+access_log_unavailable = The service cannot record this answer in the access log right now, so it does not give it. Try again in a moment.
 store_unavailable = The service cannot reach its database right now. Try again in a moment.
 store_full = The service cannot save anything right now: its storage is full. Nothing was changed. Try again later.
 internal_error = Something went wrong on our side. Quote this reference if you contact us: { $request_id }.

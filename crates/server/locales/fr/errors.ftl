@@ -56,6 +56,7 @@ idempotency_key_reused = Cette Idempotency-Key a déjà été utilisée pour une
 concurrent_change = Quelqu'un d'autre a modifié ceci au même moment. Rechargez et réessayez.
 identity_provider_unavailable = La connexion ne peut pas être vérifiée pour l'instant : le fournisseur d'identité ne répond pas. Réessayez dans un instant.
 body_timeout = Le contenu de la requête est arrivé trop lentement et n'a pas été lu. Envoyez-la à nouveau.
+access_log_unavailable = Le service ne peut pas enregistrer cette réponse dans le journal des accès pour le moment ; il ne la donne donc pas. Réessayez dans un instant.
 store_unavailable = Le service ne peut pas joindre sa base de données pour le moment. Réessayez dans un instant.
 store_full = Le service ne peut rien enregistrer pour le moment : son stockage est plein. Rien n'a été modifié. Réessayez plus tard.
 internal_error = Une erreur s'est produite de notre côté. Mentionnez cette référence si vous nous contactez : { $request_id }.

@@ -56,6 +56,7 @@ idempotency_key_reused = Deze Idempotency-Key is al gebruikt voor een ander verz
 concurrent_change = Iemand anders heeft dit op hetzelfde moment gewijzigd. Laad opnieuw en probeer het nog eens.
 identity_provider_unavailable = De aanmelding kan nu niet gecontroleerd worden: de identiteitsprovider antwoordt niet. Probeer het zo dadelijk opnieuw.
 body_timeout = De inhoud van het verzoek kwam te traag binnen en werd niet gelezen. Verstuur het opnieuw.
+access_log_unavailable = De dienst kan dit antwoord momenteel niet in het toegangslogboek opnemen en geeft het daarom niet. Probeer het zo dadelijk opnieuw.
 store_unavailable = De dienst kan zijn databank momenteel niet bereiken. Probeer het zo dadelijk opnieuw.
 store_full = De dienst kan momenteel niets bewaren: zijn opslag is vol. Er is niets gewijzigd. Probeer het later opnieuw.
 internal_error = Er is bij ons iets misgegaan. Vermeld deze referentie als u contact met ons opneemt: { $request_id }.

@@ -20,7 +20,7 @@ pub struct LogPage {
 }
 
 /// The entries about the actor's party after `position` (a [`cursor::at_id`]), at most
-/// `limit`; what this instance still holds in its queue is written first.
+/// `limit`; what this instance still holds in its spool goes to the store first.
 pub async fn read(
     state: &AppState,
     actor: &Actor,
@@ -32,7 +32,12 @@ pub async fn read(
         DomainScope::All => None,
         DomainScope::Only(domains) => Some(domains),
     };
-    state.access_log().flush().await;
+    // What this instance answered just before is in the store before it is read (unless
+    // the store is slow to take it: then it shows a moment later).
+    state
+        .access_log()
+        .flush(std::time::Duration::from_secs(2))
+        .await;
     let items = state
         .store()
         .access_log_of(

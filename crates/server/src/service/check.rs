@@ -170,7 +170,8 @@ pub async fn decide(
     }
 }
 
-/// Answers a question and writes the answer to the access log.
+/// Answers a question and writes the answer to the access log (an answer that cannot be
+/// logged is not given).
 pub async fn answer(
     state: &AppState,
     client: &ClientPrincipal,
@@ -179,31 +180,32 @@ pub async fn answer(
     now: Instant,
 ) -> Result<(Decision, i64), AppError> {
     let (decision, consistency) = decide(state, q, client, now).await?;
-    record(state, client, asked, q, &decision, now);
+    state
+        .access_log()
+        .record(entry(client, asked, q, &decision, now))?;
     Ok((decision, consistency))
 }
 
-/// Writes an answer to the access log.
-pub fn record(
-    state: &AppState,
+/// The access log entry of an answer.
+pub fn entry(
     client: &ClientPrincipal,
     asked: Asked,
     q: &Question,
     decision: &Decision,
     now: Instant,
-) {
+) -> AccessEntry {
     let (allowed, reason, mandate) = match decision {
         Decision::Allowed(g) => (true, None, Some(g.mandate)),
         Decision::Denied(r) => (false, Some(r.code().to_owned()), r.mandate()),
     };
-    state.access_log().record(AccessEntry {
+    AccessEntry {
         mandator: Some(q.mandator.to_string()),
         type_code: Some(q.type_code.clone()),
         allowed,
         reason,
         mandate_id: mandate.map(|m| m.to_string()),
         ..access_entry(client, asked, &q.actor, now)
-    });
+    }
 }
 
 /// An access log entry of an application's answer about a person, yet without its outcome.

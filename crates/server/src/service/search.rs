@@ -169,7 +169,7 @@ pub async fn for_whom(
             .collect()
     })
     .await?;
-    record(state, client, &items, now);
+    record(state, client, &items, now)?;
     Ok(page(items, more, consistency))
 }
 
@@ -261,7 +261,7 @@ pub async fn who_for(
         },
     )
     .await?;
-    record(state, client, &items, now);
+    record(state, client, &items, now)?;
     Ok(page(items, more, consistency))
 }
 
@@ -276,17 +276,25 @@ fn page(items: Vec<Representation>, more: bool, consistency: i64) -> Found {
     }
 }
 
-/// Each answered item is an answer about the mandator: it goes to the access log.
-fn record(state: &AppState, client: &ClientPrincipal, items: &[Representation], now: Instant) {
-    for item in items {
-        state.access_log().record(AccessEntry {
+/// Each answered item is an answer about the mandator: it goes to the access log (a page
+/// that cannot be logged is not given).
+fn record(
+    state: &AppState,
+    client: &ClientPrincipal,
+    items: &[Representation],
+    now: Instant,
+) -> Result<(), AppError> {
+    let entries: Vec<AccessEntry> = items
+        .iter()
+        .map(|item| AccessEntry {
             mandator: Some(item.mandator.to_string()),
             type_code: Some(item.types.join(",")),
             allowed: true,
             mandate_id: Some(item.mandate.to_string()),
             ..access_entry(client, Asked::List, &item.actor, now)
-        });
-    }
+        })
+        .collect();
+    Ok(state.access_log().record_all(&entries)?)
 }
 
 /// The mandates in force that a person may use now as an executor of the enterprises they

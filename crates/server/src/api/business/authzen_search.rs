@@ -346,6 +346,7 @@ pub async fn actions(
         .unwrap_or_default();
     let (actor_text, mandator_text) = (actor.to_string(), mandator.to_string());
     let mut results = Vec::new();
+    let mut logged = Vec::new();
     for t in types.iter().filter(|t| client.covers(t)) {
         let ask = Ask {
             actor: Some(&actor_text),
@@ -359,10 +360,11 @@ pub async fn actions(
         let (decision, _) = check::decide(&state, &q, &client, now).await?;
         if allowed(&decision) {
             // An action found is an answer about the mandator: it is logged.
-            check::record(&state, &client, Asked::List, &q, &decision, now);
+            logged.push(check::entry(&client, Asked::List, &q, &decision, now));
             results.push(json!({"name": t}));
         }
     }
+    state.access_log().record_all(&logged)?;
     Ok(Json(SearchAnswer {
         page: PageAnswer {
             next_token: String::new(),

@@ -176,10 +176,14 @@ pub async fn answer_all(
     .await?;
     let now = state.clock().now();
     let mut answers = Vec::with_capacity(questions.len());
+    let mut logged = Vec::with_capacity(questions.len());
     for q in questions.iter().flatten() {
-        let (decision, consistency) = check::answer(state, client, Asked::Check, q, now).await?;
+        let (decision, consistency) = check::decide(state, q, client, now).await?;
+        logged.push(check::entry(client, Asked::Check, q, &decision, now));
         answers.push(answer(&decision, consistency, lang));
     }
+    // The whole batch is logged in one write, or none of it is answered.
+    state.access_log().record_all(&logged)?;
     Ok(answers)
 }
 

@@ -127,7 +127,7 @@ async fn serve_issuer() -> (String, TestStore, tokio::task::JoinHandle<()>) {
     let config = Config {
         demo: true,
         demo_data: false,
-        ..Config::default()
+        ..db.config()
     };
     let state = mandates_server::build(config, db.store.clone(), Clock::System, &base)
         .await

@@ -1,5 +1,6 @@
 //! The API as a user meets it, on SQLite and on PostgreSQL.
 
+mod access_log;
 mod agreement;
 mod auth;
 mod authzen;

@@ -81,20 +81,39 @@ async fn a_full_store_refuses_writes_and_recovers_when_room_returns() {
 }
 
 /// A TCP relay to the PostgreSQL server that can be cut: then it drops the connections it
-/// carries and stops listening (connections are refused), as a stopped database server.
-struct Relay {
+/// carries and stops listening (connections are refused), as a stopped database server; and
+/// restored on the same address, as a database server started again.
+pub struct Relay {
     address: String,
+    target: String,
     cut: tokio::sync::watch::Sender<bool>,
 }
 
 impl Relay {
-    async fn start(target: String) -> Relay {
+    pub async fn start(target: String) -> Relay {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a relay port");
         let address = listener.local_addr().expect("its address").to_string();
-        let (cut, watch) = tokio::sync::watch::channel(false);
-        let mut stop = watch.clone();
+        let (cut, _) = tokio::sync::watch::channel(false);
+        let relay = Relay {
+            address,
+            target,
+            cut,
+        };
+        relay.listen(listener);
+        relay
+    }
+
+    /// The relay's `host:port`.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    fn listen(&self, listener: TcpListener) {
+        let target = self.target.clone();
+        let mut stop = self.cut.subscribe();
+        let watch = self.cut.subscribe();
         tokio::spawn(async move {
             loop {
                 let accepted = tokio::select! {
@@ -116,16 +135,30 @@ impl Relay {
             }
             // The listener is dropped here: the port refuses connections from now on.
         });
-        Relay { address, cut }
     }
 
-    fn cut(&self) {
-        let _ = self.cut.send(true);
+    pub fn cut(&self) {
+        self.cut.send_modify(|down| *down = !*down);
+    }
+
+    /// Listens again on the same address.
+    pub async fn restore(&self) {
+        for _ in 0..50 {
+            if let Ok(listener) = TcpListener::bind(&self.address).await {
+                self.listen(listener);
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the relay's address {} could not be taken again",
+            self.address
+        );
     }
 }
 
 /// The PostgreSQL server's `host:port`.
-fn postgres_address(url: &str) -> String {
+pub fn postgres_address(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split('/').next().unwrap_or(rest);
     let host = authority

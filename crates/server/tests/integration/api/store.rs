@@ -106,7 +106,7 @@ async fn a_database_keeps_the_mode_it_was_created_in(backend: Backend) {
     let demo = Config {
         demo: true,
         demo_data: true,
-        ..Config::default()
+        ..db.config()
     };
     let state = mandates_server::build(
         demo.clone(),
@@ -121,7 +121,7 @@ async fn a_database_keeps_the_mode_it_was_created_in(backend: Backend) {
             issuer: Some("https://idp.example".into()),
             ..Default::default()
         },
-        ..Config::default()
+        ..db.config()
     };
     let refused = mandates_server::build(
         production,
@@ -144,7 +144,7 @@ async fn a_database_keeps_the_mode_it_was_created_in(backend: Backend) {
             issuer: Some("https://idp.example".into()),
             ..Default::default()
         },
-        ..Config::default()
+        ..other.config()
     };
     assert!(
         mandates_server::build(
@@ -157,7 +157,10 @@ async fn a_database_keeps_the_mode_it_was_created_in(backend: Backend) {
         .is_ok()
     );
     let refused = mandates_server::build(
-        demo,
+        Config {
+            access_log: other.config().access_log,
+            ..demo
+        },
         other.store.clone(),
         Clock::manual(start()),
         "http://localhost",
@@ -216,7 +219,7 @@ async fn a_signing_level_outside_the_known_levels_is_refused_at_start() {
     };
     let mut config = Config {
         demo: true,
-        ..Config::default()
+        ..db.config()
     };
     config.auth.min_signing_acr = Some("substantial".into());
     let refused = mandates_server::build(

@@ -56,6 +56,8 @@ pub fn postgres_url() -> Option<String> {
 /// A store on a backend: a temporary SQLite file, or a new PostgreSQL schema.
 pub struct TestStore {
     pub store: Store,
+    /// Room for what an instance keeps on local disk (its access log spool).
+    scratch: tempfile::TempDir,
     schema: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -82,6 +84,7 @@ impl TestStore {
                 store.migrate().await.expect("sqlite migrations");
                 Some(TestStore {
                     store,
+                    scratch: tempfile::tempdir().expect("temporary directory"),
                     schema: None,
                     _dir: Some(dir),
                 })
@@ -99,11 +102,23 @@ impl TestStore {
                 store.migrate().await.expect("postgres migrations");
                 Some(TestStore {
                     store,
+                    scratch: tempfile::tempdir().expect("temporary directory"),
                     schema: Some((url, schema)),
                     _dir: None,
                 })
             }
         }
+    }
+
+    /// The default configuration for an instance on this store, with a spool of its own.
+    pub fn config(&self) -> Config {
+        let mut config = Config::default();
+        config.access_log.spool = Some(
+            self.scratch
+                .path()
+                .join(format!("spool-{}", uuid::Uuid::new_v4().simple())),
+        );
+        config
     }
 
     /// A second connection to the same database (another process would do the same).
@@ -283,7 +298,7 @@ impl TestApp {
         let mut config = Config {
             demo: true,
             demo_data: false,
-            ..Config::default()
+            ..db.config()
         };
         adjust(&mut config);
         let clock = Clock::manual(start());
@@ -399,14 +414,13 @@ impl TestApp {
     /// A second instance of the service on the same database (as another server would be).
     pub async fn twin(&self) -> Router {
         let store = self.db.reconnect().await;
-        let state = mandates_server::build(
-            self.config.clone(),
-            store,
-            self.clock.clone(),
-            "http://localhost",
-        )
-        .await
-        .expect("second instance");
+        let config = Config {
+            access_log: self.db.config().access_log,
+            ..self.config.clone()
+        };
+        let state = mandates_server::build(config, store, self.clock.clone(), "http://localhost")
+            .await
+            .expect("second instance");
         mandates_server::app::router(state)
     }
 
