@@ -133,6 +133,10 @@ pub struct LoginConfig {
     pub idle_minutes: u64,
     /// A session ends this many hours after sign-in, whatever happens.
     pub max_hours: u64,
+    /// Base64 of 32 random bytes or more: seals the sign-in cookie and signs anti-forgery
+    /// tokens. Every instance behind one address needs the same. Required with `issuer`
+    /// outside demo mode; else drawn at start (cookies then die with the process).
+    pub cookie_key: Option<String>,
 }
 
 /// How bearer tokens are checked.
@@ -198,6 +202,7 @@ impl Default for LoginConfig {
             national_number_claim: "national_number".into(),
             idle_minutes: 30,
             max_hours: 12,
+            cookie_key: None,
         }
     }
 }

@@ -30,6 +30,7 @@ struct Inner {
     clock: Clock,
     config: Config,
     login: crate::auth::provider::Login,
+    cookie_key: crate::web::seal::CookieKey,
     /// Whether the last write was refused for want of room (until one succeeds).
     store_full: std::sync::atomic::AtomicBool,
     /// The task that keeps the index current; stopped at shutdown (it holds a connection).
@@ -140,6 +141,10 @@ impl AppState {
     pub fn login(&self) -> &crate::auth::provider::Login {
         &self.0.login
     }
+    /// The key of the pages' sealed cookies and anti-forgery tokens.
+    pub fn cookie_key(&self) -> &crate::web::seal::CookieKey {
+        &self.0.cookie_key
+    }
     pub fn clock(&self) -> &Clock {
         &self.0.clock
     }
@@ -189,6 +194,7 @@ pub async fn build(
             config.auth.acr_levels
         )));
     }
+    let cookie_key = cookie_key(&config)?;
     let wanted = if config.demo { "demo" } else { "production" };
     let mut tx = store.begin().await?;
     let mode = tx.init_meta("mode", wanted).await?;
@@ -263,12 +269,28 @@ pub async fn build(
         clock,
         config,
         login: crate::auth::provider::Login::default(),
+        cookie_key,
         store_full: std::sync::atomic::AtomicBool::new(false),
         follower: std::sync::Mutex::new(Some(follower)),
     }));
     keep_keys_fresh(&state);
+    purge_ended_sessions(&state);
     resume_bulk_jobs(&state).await?;
     Ok(state)
+}
+
+/// The configured cookie key; one drawn at random where no sign-in outside demo mode needs
+/// instances to share it.
+fn cookie_key(config: &Config) -> Result<crate::web::seal::CookieKey, StartupError> {
+    use crate::web::seal::CookieKey;
+    let refused = |e: crate::web::seal::KeyError| StartupError::Refused(e.to_string());
+    match &config.login.cookie_key {
+        Some(text) => CookieKey::from_base64(text).map_err(refused),
+        None if config.login.issuer.is_some() && !config.demo => Err(StartupError::Refused(
+            "login.cookie_key (MANDATES_LOGIN__COOKIE_KEY) is required with login.issuer: base64 of 32 random bytes, the same for every instance (e.g. `openssl rand -base64 32`)".into(),
+        )),
+        None => CookieKey::random().map_err(refused),
+    }
 }
 
 /// Bulk jobs that were running when the service stopped go on where they were.
@@ -284,6 +306,23 @@ async fn resume_bulk_jobs(state: &AppState) -> Result<(), StartupError> {
         });
     }
     Ok(())
+}
+
+/// Every few minutes: the web sessions that ended are forgotten (they would refuse their
+/// next request anyway). Stops when the state is dropped.
+fn purge_ended_sessions(state: &AppState) {
+    let weak = Arc::downgrade(&state.0);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            let Some(inner) = weak.upgrade() else { break };
+            match crate::web::session::purge_ended(&AppState(inner)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(sessions = n, "ended web sessions forgotten"),
+                Err(e) => tracing::warn!(error = %e, "ended web sessions could not be forgotten"),
+            }
+        }
+    });
 }
 
 /// Every few minutes: a new token signing key when the newest is old, and the keys other

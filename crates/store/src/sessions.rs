@@ -77,4 +77,24 @@ impl Store {
         tx.commit().await?;
         Ok(deleted)
     }
+
+    /// Forgets the sessions not used since `idle_since` or started before `started_before`
+    /// (both ended: no request can use them again); returns how many.
+    pub async fn delete_ended_sessions(
+        &self,
+        idle_since: Instant,
+        started_before: Instant,
+    ) -> Result<u64> {
+        let mut tx = self.begin_unlocked().await?;
+        let deleted = on_tx!(tx, c => {
+            sqlx::query("DELETE FROM web_sessions WHERE last_seen_at <= $1 OR created_at <= $2")
+                .bind(micros(idle_since))
+                .bind(micros(started_before))
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+        tx.commit().await?;
+        Ok(deleted)
+    }
 }

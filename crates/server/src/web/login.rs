@@ -2,6 +2,9 @@
 //! `state` and `nonce` against the configured provider, and the end of the session here and
 //! at the provider. In demo mode without a provider, the demo sign-in page (`sign_in.rs`)
 //! stands in for it.
+//!
+//! A sign-in under way is kept in a sealed, short-lived cookie rather than in the store, so
+//! that starting sign-ins (anyone can, any number of times) costs the store nothing.
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -14,12 +17,47 @@ use openidconnect::{
     AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RequestTokenError,
     Scope, TokenResponse,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::session::{self, PendingLogin, SessionData};
+use super::session::{self, SessionData};
 use super::visit::{PageError, Visit, constant_time_eq, local_path};
 use crate::AppState;
 use crate::error::{AppError, Cause};
+
+/// The cookie of a sign-in under way at the provider.
+pub const LOGIN_COOKIE: &str = "mandates_login";
+/// How long a sign-in may take at the provider.
+const LOGIN_SECONDS: i64 = 600;
+const SEALED_FOR: &str = "login";
+
+/// What the callback of a sign-in must match, sealed in [`LOGIN_COOKIE`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PendingLogin {
+    state: String,
+    nonce: String,
+    verifier: String,
+    return_to: String,
+    /// Unix seconds after which the callback refuses it, whatever the browser keeps.
+    until: i64,
+}
+
+impl PendingLogin {
+    fn seal(&self, state: &AppState) -> Result<String, AppError> {
+        let text = serde_json::to_vec(self).map_err(|e| AppError::internal("a sign-in", e))?;
+        state
+            .cookie_key()
+            .seal(SEALED_FOR, &text)
+            .map_err(|e| AppError::internal("sealing a sign-in", e))
+    }
+
+    /// The sign-in under way in this browser, if its cookie is ours and not stale.
+    fn of(state: &AppState, headers: &axum::http::HeaderMap) -> Option<PendingLogin> {
+        let sealed = session::cookie(headers, LOGIN_COOKIE)?;
+        let plain = state.cookie_key().open(SEALED_FOR, sealed)?;
+        let pending: PendingLogin = serde_json::from_slice(&plain).ok()?;
+        (state.clock().now().timestamp() < pending.until).then_some(pending)
+    }
+}
 
 #[derive(Deserialize)]
 pub struct ReturnTo {
@@ -63,16 +101,19 @@ pub async fn start(
         request = request.add_scope(Scope::new(scope.clone()));
     }
     let (url, csrf, nonce) = request.url();
-    let data = SessionData {
-        pending: Some(PendingLogin {
-            state: csrf.secret().clone(),
-            nonce: nonce.secret().clone(),
-            verifier: verifier.secret().clone(),
-            return_to,
-        }),
-        ..SessionData::default()
+    let pending = PendingLogin {
+        state: csrf.secret().clone(),
+        nonce: nonce.secret().clone(),
+        verifier: verifier.secret().clone(),
+        return_to,
+        until: state.clock().now().timestamp() + LOGIN_SECONDS,
     };
-    let cookie = session::start(&state, visit.session.as_ref(), &data).await?;
+    let cookie = session::set_cookie(
+        &state,
+        LOGIN_COOKIE,
+        &pending.seal(&state)?,
+        Some(LOGIN_SECONDS),
+    );
     let mut response = Redirect::to(url.as_str()).into_response();
     set(&mut response, &cookie);
     Ok(response)
@@ -89,14 +130,12 @@ pub struct Callback {
 pub async fn callback(
     State(state): State<AppState>,
     axum::Extension(visit): axum::Extension<Visit>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<Callback>,
 ) -> Result<Response, PageError> {
     let refused =
         |code: &'static str| PageError::Api(mandates_domain::DomainError::forbidden(code).into());
-    let Some(session) = &visit.session else {
-        return Err(refused("login_expired"));
-    };
-    let Some(pending) = session.data.pending.clone() else {
+    let Some(pending) = PendingLogin::of(&state, &headers) else {
         return Err(refused("login_expired"));
     };
     if q.error.is_some() {
@@ -179,9 +218,10 @@ pub async fn callback(
             .unwrap_or_default(),
         acting_for: None,
         id_token: Some(id_token.to_string()),
-        pending: None,
     };
-    signed_in(&state, &visit, &person, data, &pending.return_to).await
+    let mut response = signed_in(&state, &visit, &person, data, &pending.return_to).await?;
+    set(&mut response, &session::clear_cookie(&state, LOGIN_COOKIE));
+    Ok(response)
 }
 
 /// Starts the signed-in session (a new secret) and goes on: to the choice of whom to act for
@@ -193,6 +233,7 @@ pub(super) async fn signed_in(
     data: SessionData,
     return_to: &str,
 ) -> Result<Response, PageError> {
+    let return_to = &local_path(return_to);
     let cookie = session::start(state, visit.session.as_ref(), &data).await?;
     let now = state.clock().now();
     let represents = state

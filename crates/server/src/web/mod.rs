@@ -13,6 +13,7 @@ pub mod login;
 mod mandate;
 mod page;
 mod rows;
+pub mod seal;
 pub mod session;
 mod sign_in;
 mod visit;

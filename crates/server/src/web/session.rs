@@ -21,7 +21,7 @@ pub const COOKIE: &str = "mandates_session";
 /// What a session remembers.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionData {
-    /// The signed-in person's national number; `None` while a sign-in is under way.
+    /// The signed-in person's national number.
     pub person: Option<String>,
     pub acr: Option<String>,
     #[serde(default)]
@@ -30,17 +30,6 @@ pub struct SessionData {
     pub acting_for: Option<String>,
     /// The provider's ID token, to end the provider's session at logout.
     pub id_token: Option<String>,
-    /// A sign-in under way at the provider.
-    pub pending: Option<PendingLogin>,
-}
-
-/// What the callback of a sign-in must match.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PendingLogin {
-    pub state: String,
-    pub nonce: String,
-    pub verifier: String,
-    pub return_to: String,
 }
 
 /// A session as loaded for a request.
@@ -58,7 +47,8 @@ pub fn random_secret() -> Result<String, AppError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn hash(secret: &str) -> String {
+/// What the store keeps of a session's secret.
+pub fn hash(secret: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
 }
 
@@ -101,9 +91,7 @@ pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Sessio
         return Ok(None);
     };
     let now = state.clock().now();
-    let login = &state.config().login;
-    let idle = Duration::minutes(i64::try_from(login.idle_minutes).unwrap_or(30));
-    let max = Duration::hours(i64::try_from(login.max_hours).unwrap_or(12));
+    let (idle, max) = lifetimes(state);
     if now - stored.last_seen_at >= idle || now - stored.created_at >= max {
         state.store().delete_session(&id_hash).await?;
         return Ok(None);
@@ -129,6 +117,25 @@ pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Sessio
     }))
 }
 
+/// How long a session lives without a request, and at most.
+fn lifetimes(state: &AppState) -> (Duration, Duration) {
+    let login = &state.config().login;
+    (
+        Duration::minutes(i64::try_from(login.idle_minutes).unwrap_or(30)),
+        Duration::hours(i64::try_from(login.max_hours).unwrap_or(12)),
+    )
+}
+
+/// Forgets the sessions that have ended (idle too long, or too old); returns how many.
+pub async fn purge_ended(state: &AppState) -> Result<u64, AppError> {
+    let now = state.clock().now();
+    let (idle, max) = lifetimes(state);
+    Ok(state
+        .store()
+        .delete_ended_sessions(now - idle, now - max)
+        .await?)
+}
+
 /// Starts a new session (a new secret: sign-in rotates it); returns its `Set-Cookie`.
 /// The previous session, if any, is forgotten.
 pub async fn start(
@@ -139,6 +146,8 @@ pub async fn start(
     if let Some(old) = previous {
         state.store().delete_session(&old.id_hash).await?;
     }
+    // A sign-in also sweeps the sessions that ended without a sign-out.
+    purge_ended(state).await?;
     let secret = random_secret()?;
     let now = state.clock().now();
     state

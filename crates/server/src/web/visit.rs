@@ -19,7 +19,8 @@ use crate::i18n;
 
 /// The cookie that keeps the visitor's choice of language.
 pub const LANG_COOKIE: &str = "mandates_lang";
-/// The cookie of the anti-forgery token; every form repeats it in a hidden field.
+/// The cookie that names a visitor before sign-in; their anti-forgery token is signed over
+/// it (and, once signed in, over the session instead).
 pub const CSRF_COOKIE: &str = "mandates_csrf";
 
 /// A page request.
@@ -137,16 +138,17 @@ pub async fn middleware(
         .uri()
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-    let known_token = cookie(headers, CSRF_COOKIE)
+    let known_seed = cookie(headers, CSRF_COOKIE)
         .filter(|t| {
             t.len() >= 32
                 && t.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .map(str::to_owned);
+    let mut seed = known_seed.clone();
     let mut visit = Visit {
         lang,
-        csrf: known_token.clone().unwrap_or_default(),
+        csrf: String::new(),
         session: None,
         user: None,
         here,
@@ -156,7 +158,7 @@ pub async fn middleware(
             .map(|r| r.0.clone())
             .unwrap_or_default(),
     };
-    let prepared = prepare(&state, &mut visit, request.headers(), known_token.is_none()).await;
+    let prepared = prepare(&state, &mut visit, request.headers(), &mut seed).await;
     let mut response = match prepared {
         Ok(()) => {
             request.extensions_mut().insert(visit.clone());
@@ -171,11 +173,10 @@ pub async fn middleware(
     if let Some(error) = failed {
         response = error_response(&state, &visit, error);
     }
-    if known_token.is_none() && !visit.csrf.is_empty() {
-        append_cookie(
-            &mut response,
-            &set_cookie(&state, CSRF_COOKIE, &visit.csrf, None),
-        );
+    if known_seed.is_none()
+        && let Some(seed) = &seed
+    {
+        append_cookie(&mut response, &set_cookie(&state, CSRF_COOKIE, seed, None));
     }
     secure(&mut response, &state);
     response.headers_mut().insert(
@@ -189,11 +190,13 @@ async fn prepare(
     state: &AppState,
     visit: &mut Visit,
     headers: &axum::http::HeaderMap,
-    new_token: bool,
+    seed: &mut Option<String>,
 ) -> Result<(), PageError> {
-    if new_token {
-        visit.csrf = random_secret()?;
-    }
+    let seed = match seed {
+        Some(seed) => seed,
+        None => seed.insert(random_secret()?),
+    };
+    visit.csrf = anti_forgery_token(state, headers, seed);
     visit.session = session::load(state, headers).await?;
     let Some(data) = visit.session.as_ref().map(|s| &s.data) else {
         return Ok(());
@@ -227,6 +230,19 @@ async fn prepare(
         roles,
     });
     Ok(())
+}
+
+/// The anti-forgery token of this browser: signed over its session cookie when it has one
+/// (valid or stale: a form sent after the session ended then asks to sign in again), else over
+/// its visitor cookie. Only the server can sign, so a cookie and token planted in a browser
+/// pass for no session but the one they were made for.
+fn anti_forgery_token(state: &AppState, headers: &axum::http::HeaderMap, seed: &str) -> String {
+    match cookie(headers, session::COOKIE).filter(|s| !s.is_empty()) {
+        Some(secret) => state
+            .cookie_key()
+            .sign("anti-forgery session", &session::hash(secret)),
+        None => state.cookie_key().sign("anti-forgery visitor", seed),
+    }
 }
 
 fn error_response(state: &AppState, visit: &Visit, error: PageError) -> Response {
@@ -309,11 +325,75 @@ pub fn encode_component(s: &str) -> String {
     out
 }
 
-/// A local address to come back to: only paths of this service, never another site.
+/// A local address to come back to: only paths of this service, never another site. A
+/// browser reads `//host`, `/\\host` and a path with a tab or line break in it (which it drops)
+/// as another site; a line break or NUL cannot even be sent in a header. So the address is
+/// printable ASCII, starts with one `/`, holds no backslash, and its path, decoded, still does;
+/// anything else goes home.
 pub fn local_path(candidate: &str) -> String {
-    if candidate.starts_with('/') && !candidate.starts_with("//") && !candidate.contains('\\') {
+    let clean = |text: &[u8]| {
+        text.first() == Some(&b'/')
+            && text.get(1) != Some(&b'/')
+            && text.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+    };
+    let path = candidate.split(['?', '#']).next().unwrap_or_default();
+    if clean(candidate.as_bytes()) && clean(&percent_decode(path)) {
         candidate.to_owned()
     } else {
         "/".to_owned()
+    }
+}
+
+/// The bytes of percent-encoded text (a `%` without two hex digits stays as it is).
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_come_back_to() {
+        for hostile in [
+            "//evil.example/",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example/",
+            "/\r\nSet-Cookie:x",
+            "/\0",
+            "/ /evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/mandates/\u{e9}",
+        ] {
+            assert_eq!(local_path(hostile), "/", "{hostile:?}");
+        }
+        for good in ["/", "/mandates/abc?x=1", "/?q=a%20b&page=2", "/bulk/1#top"] {
+            assert_eq!(local_path(good), good);
+        }
     }
 }

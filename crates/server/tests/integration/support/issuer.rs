@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mandates_domain::time::Instant;
 use serde_json::{Value, json};
@@ -68,13 +68,18 @@ pub struct Issuer {
     /// The issuer's identifier (its base address).
     pub url: String,
     published: Arc<Mutex<Vec<Value>>>,
+    codes: Codes,
     task: tokio::task::JoinHandle<()>,
 }
+
+/// The ID tokens the token endpoint gives, by authorization code.
+type Codes = Arc<Mutex<Vec<(String, String)>>>;
 
 #[derive(Clone)]
 struct Served {
     url: String,
     published: Arc<Mutex<Vec<Value>>>,
+    codes: Codes,
 }
 
 /// A discovery document complete enough for a sign-in client too (no endpoint but the key
@@ -89,6 +94,33 @@ async fn discovery(State(s): State<Served>) -> Json<Value> {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["EdDSA"],
     }))
+}
+
+/// The token endpoint: an ID token for a code a test left, once; else `invalid_grant`.
+async fn token(
+    State(s): State<Served>,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let code = form.get("code").cloned().unwrap_or_default();
+    let mut codes = s.codes.lock().expect("codes");
+    match codes.iter().position(|(c, _)| *c == code) {
+        Some(i) => {
+            let (_, id_token) = codes.remove(i);
+            Json(json!({
+                "access_token": "an-access-token",
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "id_token": id_token,
+            }))
+            .into_response()
+        }
+        None => (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "invalid_grant" })),
+        )
+            .into_response(),
+    }
 }
 
 async fn jwks(State(s): State<Served>) -> Json<Value> {
@@ -107,12 +139,15 @@ impl Issuer {
             listener.local_addr().expect("the issuer's address")
         );
         let published = Arc::new(Mutex::new(Vec::new()));
+        let codes = Codes::default();
         let router = axum::Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/jwks.json", get(jwks))
+            .route("/token", post(token))
             .with_state(Served {
                 url: url.clone(),
                 published: published.clone(),
+                codes: codes.clone(),
             });
         let task = tokio::spawn(async move {
             axum::serve(listener, router)
@@ -122,6 +157,7 @@ impl Issuer {
         let issuer = Issuer {
             url,
             published,
+            codes,
             task,
         };
         issuer.publish(keys);
@@ -136,6 +172,48 @@ impl Issuer {
     /// From now on, the key set holds these JWKs, whatever they are.
     pub fn publish_jwks(&self, jwks: Vec<Value>) {
         *self.published.lock().expect("published keys") = jwks;
+    }
+
+    /// The person signs in at the provider, which sends them back to `redirect` (its
+    /// authorization request) with a code; returns the callback's path and query. The code
+    /// gives an ID token of `key` for `person` at the token endpoint, once.
+    pub fn sign_in(&self, key: &Key, redirect: &str, person: &str) -> String {
+        let param = |name: &str| {
+            redirect
+                .split(['?', '&'])
+                .find_map(|p| p.strip_prefix(&format!("{name}=")))
+                .unwrap_or_else(|| panic!("no {name} in {redirect}"))
+                .to_owned()
+        };
+        let (state, nonce) = (param("state"), param("nonce"));
+        // The service checks an ID token's times against the real clock.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(key.kid.clone());
+        header.typ = Some("JWT".into());
+        let id_token = key.sign_with(
+            &header,
+            &json!({
+                "iss": self.url,
+                "aud": "mandates-web",
+                "sub": "a-subject",
+                "national_number": person,
+                "nonce": nonce,
+                "iat": now,
+                "exp": now + 300,
+                "acr": "http://eidas.europa.eu/LoA/high",
+                "amr": ["eid"],
+            }),
+        );
+        let code = format!("code-{}", uuid::Uuid::new_v4().simple());
+        self.codes
+            .lock()
+            .expect("codes")
+            .push((code.clone(), id_token));
+        format!("/auth/callback?code={code}&state={state}")
     }
 
     /// Stops serving: from now on the issuer cannot be reached.

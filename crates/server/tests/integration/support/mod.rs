@@ -171,6 +171,41 @@ impl TestStore {
     }
 }
 
+impl TestStore {
+    /// How many rows `table` holds, as an operator would count them.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match (&self.schema, &self._dir) {
+            (Some((url, schema)), _) => {
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+                    .await
+                    .expect("connect");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SET search_path TO \"{schema}\""
+                )))
+                .execute(&mut conn)
+                .await
+                .expect("search path");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count")
+            }
+            (None, Some(dir)) => {
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+                    .await
+                    .expect("connect");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count")
+            }
+            _ => unreachable!("a test store is SQLite or PostgreSQL"),
+        }
+    }
+}
+
 /// A PostgreSQL URL with its host and port replaced by `address`.
 fn via(url: &str, address: &str) -> String {
     let (scheme, rest) = url.split_once("://").expect("a URL");
@@ -413,11 +448,17 @@ impl TestApp {
 
     /// A second instance of the service on the same database (as another server would be).
     pub async fn twin(&self) -> Router {
+        self.twin_with(|_| {}).await
+    }
+
+    /// A second instance on the same database, its configuration adjusted.
+    pub async fn twin_with(&self, adjust: impl FnOnce(&mut Config)) -> Router {
         let store = self.db.reconnect().await;
-        let config = Config {
+        let mut config = Config {
             access_log: self.db.config().access_log,
             ..self.config.clone()
         };
+        adjust(&mut config);
         let state = mandates_server::build(config, store, self.clock.clone(), "http://localhost")
             .await
             .expect("second instance");

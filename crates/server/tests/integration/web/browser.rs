@@ -31,16 +31,22 @@ impl Page {
 
 pub struct Browser<'a> {
     pub app: &'a TestApp,
+    /// Another instance to ask instead of `app`'s.
+    pub via: Option<axum::Router>,
     pub cookies: BTreeMap<String, String>,
     pub accept_language: Option<&'static str>,
+    /// The anti-forgery token of the last page, with the cookies it was made for.
+    token: Option<(Vec<Option<String>>, String)>,
 }
 
 impl<'a> Browser<'a> {
     pub fn new(app: &'a TestApp) -> Self {
         Browser {
             app,
+            via: None,
             cookies: BTreeMap::new(),
             accept_language: None,
+            token: None,
         }
     }
 
@@ -48,7 +54,7 @@ impl<'a> Browser<'a> {
     pub async fn post_file(&mut self, path: &str, fields: &[(&str, &str)], file: &[u8]) -> Page {
         let boundary = "----mandates-test-boundary";
         let mut body = Vec::new();
-        let csrf = self.csrf();
+        let csrf = self.csrf().await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf", csrf.as_str()));
         for (name, value) in all {
@@ -110,9 +116,9 @@ impl<'a> Browser<'a> {
             None => Body::empty(),
         };
         let response = self
-            .app
-            .router
+            .via
             .clone()
+            .unwrap_or_else(|| self.app.router.clone())
             .oneshot(builder.body(body).expect("request"))
             .await
             .expect("response");
@@ -136,11 +142,23 @@ impl<'a> Browser<'a> {
             .await
             .expect("body")
             .to_bytes();
+        let html = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(token) = token_in(&html) {
+            self.token = Some((self.token_cookies(), token));
+        }
         Page {
             status,
             headers,
-            html: String::from_utf8_lossy(&bytes).into_owned(),
+            html,
         }
+    }
+
+    /// The cookies an anti-forgery token is made for.
+    fn token_cookies(&self) -> Vec<Option<String>> {
+        ["mandates_session", "mandates_csrf"]
+            .iter()
+            .map(|name| self.cookies.get(*name).cloned())
+            .collect()
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
@@ -154,7 +172,7 @@ impl<'a> Browser<'a> {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         if !fields.iter().any(|(k, _)| *k == "csrf") {
-            pairs.push(("csrf".into(), self.csrf()));
+            pairs.push(("csrf".into(), self.csrf().await));
         }
         let body = pairs
             .iter()
@@ -164,12 +182,16 @@ impl<'a> Browser<'a> {
         self.send(Method::POST, path, Some(body)).await
     }
 
-    /// The anti-forgery token this browser was given (after its first page).
-    pub fn csrf(&self) -> String {
-        self.cookies
-            .get("mandates_csrf")
-            .cloned()
-            .unwrap_or_default()
+    /// The anti-forgery token of this browser's pages: that of the last page while the
+    /// cookies are those it was made for, else that of a fresh home page.
+    pub async fn csrf(&mut self) -> String {
+        match &self.token {
+            Some((cookies, token)) if *cookies == self.token_cookies() => token.clone(),
+            _ => {
+                let home = self.get("/").await;
+                token_in(&home.html).unwrap_or_default()
+            }
+        }
     }
 
     /// Signs in through the demo sign-in page.
@@ -184,6 +206,12 @@ impl<'a> Browser<'a> {
         assert_eq!(page.status, 303, "{}", page.html);
         page
     }
+}
+
+/// The anti-forgery token in a page's forms.
+pub fn token_in(html: &str) -> Option<String> {
+    let (_, rest) = html.split_once(r#"name="csrf" value=""#)?;
+    rest.split('"').next().map(str::to_owned)
 }
 
 fn encode(s: &str) -> String {

@@ -139,6 +139,128 @@ async fn a_form_without_the_visitors_token_changes_nothing(backend: Backend) {
     assert_eq!(b.get("/mandates/new").await.status, 200, "still signed in");
 }
 
+/// A cookie planted in the victim's browser (by a neighbouring site) with a form that
+/// repeats it, or a cookie and token taken from another visit of the attacker's own, pass for
+/// no one: the token is signed over the victim's own session. The victim's own pages' forms go
+/// through.
+async fn a_planted_anti_forgery_cookie_passes_for_no_one(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut attacker = Browser::new(&app);
+    let visitor_token = attacker.csrf().await;
+    let visitor_cookie = attacker.cookies["mandates_csrf"].clone();
+    attacker.sign_in(BOB).await;
+    let signed_in_token = attacker.csrf().await;
+
+    let mut victim = Browser::new(&app);
+    victim.accept_language = Some("en");
+    victim.sign_in(ANN).await;
+    let chosen = "planted-planted-planted-planted-planted-0";
+    for (cookie, token) in [
+        (chosen, chosen),
+        (visitor_cookie.as_str(), visitor_token.as_str()),
+        (visitor_cookie.as_str(), signed_in_token.as_str()),
+    ] {
+        victim
+            .cookies
+            .insert("mandates_csrf".into(), cookie.to_owned());
+        let forged = victim
+            .post(
+                "/mandates/create",
+                &[
+                    ("csrf", token),
+                    ("domain", "fin"),
+                    ("side", "mandator"),
+                    ("types", "fin.myminfin_consult"),
+                    ("other", BOB),
+                    ("valid_from", "2027-03-15"),
+                    ("valid_until", "2027-12-31"),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status, 403, "{cookie} / {token}");
+        assert!(
+            forged.html.contains("This form has expired"),
+            "the anti-forgery page: {}",
+            forged.html
+        );
+        let out = victim.post("/logout", &[("csrf", token)]).await;
+        assert_eq!(out.status, 403, "{cookie} / {token}");
+    }
+    let ann = app.person(ANN).await;
+    let listed = ann.get("/api/v1/mandates").await.expect(200).body;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0));
+
+    // The victim's own form, whatever the planted cookie.
+    let genuine = victim
+        .post(
+            "/mandates/create",
+            &[
+                ("domain", "fin"),
+                ("side", "mandator"),
+                ("types", "fin.myminfin_consult"),
+                ("other", BOB),
+                ("valid_from", "2027-03-15"),
+                ("valid_until", "2027-12-31"),
+            ],
+        )
+        .await;
+    assert_ne!(genuine.status, 403, "{}", genuine.html);
+    assert_eq!(victim.post("/logout", &[]).await.status, 303);
+}
+
+/// Sessions that ended (idle too long, or too old) leave the store: at the next sign-in of
+/// anyone, not only when their own browser comes back.
+async fn ended_sessions_leave_the_store(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut idle = Browser::new(&app);
+    idle.sign_in(ANN).await;
+    let mut busy = Browser::new(&app);
+    busy.sign_in(BOB).await;
+    assert_eq!(app.db.count_rows("web_sessions").await, 2);
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(busy.get("/").await.status, 200);
+    app.clock.advance(Duration::minutes(11));
+    let mut next = Browser::new(&app);
+    next.sign_in(CARL).await;
+    assert_eq!(
+        app.db.count_rows("web_sessions").await,
+        2,
+        "the session idle for 31 minutes is gone, the busy one stays"
+    );
+
+    // Busy until ten minutes ago, but signed in 12 hours ago.
+    for _ in 0..34 {
+        app.clock.advance(Duration::minutes(20));
+        assert_eq!(busy.get("/").await.status, 200);
+    }
+    app.clock.advance(Duration::minutes(10));
+    let mut last = Browser::new(&app);
+    last.sign_in(DINA).await;
+    assert_eq!(
+        app.db.count_rows("web_sessions").await,
+        1,
+        "only DINA's: BOB's is too old, CARL's idle"
+    );
+    assert_eq!(
+        mandates_server::web::session::purge_ended(&app.state)
+            .await
+            .expect("purged"),
+        0
+    );
+    app.clock.advance(Duration::minutes(30));
+    assert_eq!(
+        mandates_server::web::session::purge_ended(&app.state)
+            .await
+            .expect("purged"),
+        1
+    );
+    assert_eq!(app.db.count_rows("web_sessions").await, 0);
+}
+
 async fn the_api_never_accepts_the_page_session(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
@@ -163,5 +285,7 @@ on_both_stores!(
     sign_in_rotates_the_session_and_sign_out_ends_it,
     sessions_end_when_idle_and_after_their_lifetime,
     a_form_without_the_visitors_token_changes_nothing,
+    a_planted_anti_forgery_cookie_passes_for_no_one,
+    ended_sessions_leave_the_store,
     the_api_never_accepts_the_page_session,
 );
