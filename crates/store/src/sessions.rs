@@ -64,22 +64,8 @@ impl Store {
         tx.commit().await
     }
 
-    /// Forgets the sessions not used since `before`; returns how many.
-    pub async fn delete_sessions_idle_since(&self, before: Instant) -> Result<u64> {
-        let mut tx = self.begin_unlocked().await?;
-        let deleted = on_tx!(tx, c => {
-            sqlx::query("DELETE FROM web_sessions WHERE last_seen_at < $1")
-                .bind(micros(before))
-                .execute(&mut *c)
-                .await?
-                .rows_affected()
-        });
-        tx.commit().await?;
-        Ok(deleted)
-    }
-
     /// Forgets the sessions not used since `idle_since` or started before `started_before`
-    /// (both ended: no request can use them again); returns how many.
+    /// (either ends a session: no request can use it again); returns how many.
     pub async fn delete_ended_sessions(
         &self,
         idle_since: Instant,

@@ -329,8 +329,11 @@ pub fn encode_component(s: &str) -> String {
 /// browser reads `//host`, `/\\host` and a path with a tab or line break in it (which it drops)
 /// as another site; a line break or NUL cannot even be sent in a header. So the address is
 /// printable ASCII, starts with one `/`, holds no backslash, and its path, decoded, still does;
-/// anything else goes home.
+/// anything else goes home. So does an address too long to travel in the sign-in's cookie.
 pub fn local_path(candidate: &str) -> String {
+    if candidate.len() > MAX_LOCAL_PATH {
+        return "/".to_owned();
+    }
     let clean = |text: &[u8]| {
         text.first() == Some(&b'/')
             && text.get(1) != Some(&b'/')
@@ -343,6 +346,9 @@ pub fn local_path(candidate: &str) -> String {
         "/".to_owned()
     }
 }
+
+/// The longest address come back to.
+const MAX_LOCAL_PATH: usize = 2048;
 
 /// The bytes of percent-encoded text (a `%` without two hex digits stays as it is).
 fn percent_decode(text: &str) -> Vec<u8> {
@@ -392,6 +398,7 @@ mod tests {
         ] {
             assert_eq!(local_path(hostile), "/", "{hostile:?}");
         }
+        assert_eq!(local_path(&format!("/?q={}", "a".repeat(2048))), "/");
         for good in ["/", "/mandates/abc?x=1", "/?q=a%20b&page=2", "/bulk/1#top"] {
             assert_eq!(local_path(good), good);
         }

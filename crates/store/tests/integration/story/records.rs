@@ -80,14 +80,28 @@ pub(super) async fn sessions(story: &Story) {
         .put_session("hash-2", &idle)
         .await
         .expect("another session");
+    let old = StoredSession {
+        data: json!({"person": BOB}).to_string(),
+        created_at: signed_in - Duration::hours(13),
+        last_seen_at: signed_in - Duration::minutes(5),
+    };
+    store
+        .put_session("hash-3", &old)
+        .await
+        .expect("an old session");
     assert_eq!(
         store
-            .delete_sessions_idle_since(signed_in - Duration::minutes(30))
+            .delete_ended_sessions(
+                signed_in - Duration::minutes(30),
+                signed_in - Duration::hours(12)
+            )
             .await
-            .expect("forget idle sessions"),
-        1
+            .expect("forget ended sessions"),
+        2,
+        "the idle one and the old one"
     );
     assert_eq!(store.session("hash-2").await.expect("session"), None);
+    assert_eq!(store.session("hash-3").await.expect("session"), None);
     assert!(store.session("hash-1").await.expect("session").is_some());
     store.delete_session("hash-1").await.expect("sign out");
     assert_eq!(store.session("hash-1").await.expect("session"), None);
