@@ -6,7 +6,7 @@ use std::path::Path;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use mandates_server::config::Config;
-use mandates_store::Store;
+use mandates_store::{Store, redact_url};
 
 use crate::serve::ServeArgs;
 
@@ -55,40 +55,12 @@ pub fn load(
     Ok(config)
 }
 
-/// The database URL without a password, for messages.
-pub fn describe_url(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
 /// Connects to the configured store and applies pending migrations.
 pub async fn open_store(config: &Config) -> Result<Store, String> {
     let url = config.database_url();
     let store = Store::connect_with(&url, None, &config.store.options())
         .await
-        .map_err(|e| format!("cannot open {}: {e}", describe_url(&url)))?;
+        .map_err(|e| format!("cannot open {}: {e}", redact_url(&url)))?;
     store.migrate().await.map_err(|e| e.to_string())?;
     Ok(store)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(
-            describe_url("postgres://app:secret@db:5432/m"),
-            "postgres://app:***@db:5432/m"
-        );
-        assert_eq!(describe_url("sqlite://mandates.db"), "sqlite://mandates.db");
-    }
 }

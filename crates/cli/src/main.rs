@@ -99,7 +99,7 @@ fn main() -> ExitCode {
                 let store = config::open_store(&config).await?;
                 println!(
                     "migrations applied to {}",
-                    config::describe_url(&config.database_url())
+                    mandates_store::redact_url(&config.database_url())
                 );
                 store.close().await;
                 Ok(())

@@ -5,7 +5,8 @@ use mandates_server::clock::Clock;
 use mandates_server::config::Config;
 use mandates_server::http::server::Limits;
 
-use crate::config::{describe_url, open_store};
+use crate::config::open_store;
+use mandates_store::redact_url;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -55,7 +56,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let state = mandates_server::build(config, store.clone(), Clock::System, &base)
         .await
         .map_err(|e| mandates_server::error::chain(&e))?;
-    tracing::info!(address = %base, database = %describe_url(&url), demo, "listening");
+    tracing::info!(address = %base, database = %redact_url(&url), demo, "listening");
     if demo {
         eprintln!(
             "Demo mode. Open {base}/ in a browser and sign in as one of the demo identities."

@@ -137,6 +137,49 @@ impl Default for Options {
     }
 }
 
+/// The parameters of a PostgreSQL URL that the driver reads; it would log any other with its
+/// value, which may be a secret (`sslpassword`).
+const POSTGRES_PARAMETERS: &[&str] = &[
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// Refuses a parameter the driver does not read, by its name only.
+fn check_postgres_parameters(url: &str) -> Result<()> {
+    let Some((_, query)) = url.split_once('?') else {
+        return Ok(());
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    for param in query.split('&').filter(|p| !p.is_empty()) {
+        let name = param.split_once('=').map_or(param, |(name, _)| name);
+        if !POSTGRES_PARAMETERS.contains(&name) && !name.starts_with("options[") {
+            let shown = if crate::redact::is_plain(name) {
+                name
+            } else {
+                "…"
+            };
+            return Err(StoreError::UnknownParameter(shown.to_owned()));
+        }
+    }
+    Ok(())
+}
+
 /// SQLite's page size (its default, which the store keeps).
 const SQLITE_PAGE: u64 = 4096;
 
@@ -179,6 +222,7 @@ impl Store {
                 backend: Backend::Sqlite { read, write },
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            check_postgres_parameters(url)?;
             let options = PgConnectOptions::from_str(url)?;
             let mut pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -207,7 +251,7 @@ impl Store {
                 backend: Backend::Postgres(pool.connect_with(options).await?),
             })
         } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+            Err(StoreError::UnsupportedUrl(crate::redact_url(url)))
         }
     }
 

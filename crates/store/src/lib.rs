@@ -14,6 +14,7 @@ mod events;
 mod idempotency;
 mod mandates;
 mod meta;
+mod redact;
 mod roles;
 mod sessions;
 
@@ -25,6 +26,7 @@ pub use events::{EventKind, NewEvent, StoredEvent};
 pub use idempotency::StoredResponse;
 pub use mandates::Versioned;
 pub use mandates::list::{MandateQuery, Page, RoleFilter};
+pub use redact::redact_url;
 pub use sessions::StoredSession;
 
 /// A store failure. Its text is for operators, never for the client.
@@ -36,8 +38,12 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
+    /// The URL as [`redact_url`] shows it.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// A connection parameter the driver would ignore, and log with its value.
+    #[error("unknown database URL parameter {0:?}")]
+    UnknownParameter(String),
     /// Another write changed the row first.
     #[error("the row was changed by another write")]
     Conflict,

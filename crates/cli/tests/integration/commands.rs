@@ -171,3 +171,109 @@ fn roles_import_checks_every_row_then_applies_a_full_snapshot() {
     );
     assert!(text(&out.stderr).contains("nothing imported"));
 }
+
+/// Runs `args` with `database`, logging everything, and returns what it printed.
+fn printed_with(dir: &Path, database: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_mandates"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MANDATES_DATABASE_URL")
+        .env("MANDATES_LOG", "trace")
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success(), "{database} {args:?}");
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn a_database_password_is_never_printed() {
+    let dir = tempfile::tempdir().expect("dir");
+    for database in [
+        // Nothing listens on port 1: the connection fails.
+        "postgres://app:Pw1Secret@127.0.0.1:1/m",
+        "postgres://app@127.0.0.1:1/m?password=Pw1Secret",
+        "postgres://app@127.0.0.1:1/m?sslmode=disable&sslpassword=Pw1Secret",
+        "postgres://app:Pw1@Secret@127.0.0.1:1/m",
+        "postgres://app:Pw1/?Secret@127.0.0.1:1/m",
+        "postgres://app:Pw1Secret",
+        "mysql://app:Pw1Secret@db/m",
+        "mysql:app:Pw1Secret@db",
+        "Pw1Secret",
+    ] {
+        for args in [
+            &["migrate"][..],
+            &["serve", "--demo", "--bind", "127.0.0.1:0"],
+        ] {
+            let printed = printed_with(dir.path(), database, args);
+            assert!(
+                !printed.contains("Pw1") && !printed.contains("Secret"),
+                "{database} {args:?}: {printed}"
+            );
+        }
+    }
+    let printed = printed_with(dir.path(), "mysql://app:Pw1Secret@db/m", &["migrate"]);
+    assert!(
+        printed.contains("\"mysql://app:***@db/m\"") && printed.contains("sqlite://PATH"),
+        "{printed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_password_is_not_shown_when_the_database_answers() {
+    use std::io::BufRead;
+
+    let Some(db) = crate::server::PostgresDatabase::create("redacted").await else {
+        return;
+    };
+    // The test server trusts every connection: a password is sent and not needed.
+    let (scheme, rest) = db.url.split_once("://").expect("a URL");
+    let (user, place) = rest.split_once('@').expect("a user");
+    let user = user.split(':').next().unwrap_or(user);
+    let database = format!("{scheme}://{user}:Pw1Secret@{place}?password=Pw2Secret");
+    let dir = tempfile::tempdir().expect("dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_mandates"))
+        .args(["--database", &database, "migrate"])
+        .current_dir(dir.path())
+        .env("MANDATES_LOG", "trace")
+        .output()
+        .expect("the binary runs");
+    let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{printed}");
+    assert!(printed.contains("migrations applied to"), "{printed}");
+    assert!(!printed.contains("Secret"), "{printed}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_mandates"))
+        .args([
+            "--database",
+            &database,
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .current_dir(dir.path())
+        .env("MANDATES_LOG", "info")
+        .env("MANDATES_DEMO_DATA", "false")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let stderr = server.stderr.take().expect("stderr");
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.expect("a line");
+        let done = line.contains("listening") || line.contains("error");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let printed = lines.join("\n");
+    assert!(printed.contains("listening"), "{printed}");
+    assert!(printed.contains(":***@"), "{printed}");
+    assert!(!printed.contains("Secret"), "{printed}");
+    db.drop_now().await;
+}
