@@ -282,7 +282,7 @@ pub async fn results_csv(
     let actor = crate::service::actor(state.store(), &principal, act_for.as_ref(), now).await?;
     let job = bulk::owned(&state, &actor, &id).await?;
     let out = bulk::results_csv(&state, &job, lang).await?;
-    crate::http::csv::download(out, "results.csv")
+    out.download("results.csv")
 }
 
 /// Which template.

@@ -224,5 +224,5 @@ pub async fn results(
 ) -> Result<Response, PageError> {
     let job = owned(&state, &visit, &id).await?;
     let out = bulk::results_csv(&state, &job, visit.lang).await?;
-    Ok(crate::http::csv::download(out, "results.csv")?)
+    Ok(out.download("results.csv")?)
 }

@@ -16,7 +16,7 @@ use super::page::{Chrome, Tr, render};
 use super::rows::{Opt, Row, awaiting, notes_of, options, row_of};
 use super::visit::{PageError, Visit};
 use crate::AppState;
-use crate::error::AppError;
+use crate::http::csv::CsvFile;
 use crate::service::{cursor, mandates};
 use crate::text as format;
 
@@ -227,9 +227,8 @@ pub async fn export_csv(
     let mut query = filters.query(&state, &user.actor, 500)?;
     query.after = None;
     let all = mandates::list_all(&state, &user.actor, query, now, MAX_EXPORT).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write_err = |e: csv::Error| AppError::internal("writing the mandates CSV", e);
-    out.write_record([
+    let mut out = CsvFile::new("writing the mandates CSV");
+    out.row([
         "id",
         "your_side",
         "mandator",
@@ -241,11 +240,10 @@ pub async fn export_csv(
         "status",
         "reference",
         "created_at",
-    ])
-    .map_err(write_err)?;
+    ])?;
     for m in &all {
         let side = m.terms.side_of(party);
-        out.write_record([
+        out.row([
             m.id.to_string(),
             side.map(Side::as_str).unwrap_or("initiator").to_owned(),
             m.terms.mandator.to_string(),
@@ -262,8 +260,7 @@ pub async fn export_csv(
                 .and_then(|n| n.reference.clone())
                 .unwrap_or_default(),
             m.created_at.to_rfc3339(),
-        ])
-        .map_err(write_err)?;
+        ])?;
     }
-    Ok(crate::http::csv::download(out, "mandates.csv")?)
+    Ok(out.download("mandates.csv")?)
 }

@@ -31,6 +31,7 @@ pub use upload::{Upload, UploadForm, upload, validate};
 use super::unit::not_found;
 use crate::AppState;
 use crate::error::{AppError, field_text};
+use crate::http::csv::CsvFile;
 
 /// A job, and whether the answer is the one given earlier for the same `Idempotency-Key`.
 pub struct JobAnswer {
@@ -78,11 +79,9 @@ pub async fn results_csv(
     state: &AppState,
     job: &StoredJob,
     lang: Lang,
-) -> Result<csv::Writer<Vec<u8>>, AppError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::internal("writing the results CSV", e);
-    out.write_record(["line", "state", "mandate_id", "errors"])
-        .map_err(fail)?;
+) -> Result<CsvFile, AppError> {
+    let mut out = CsvFile::new("writing the results CSV");
+    out.row(["line", "state", "mandate_id", "errors"])?;
     let mut after = 0;
     loop {
         let page = state.store().bulk_rows(job.id, after, 1000).await?;
@@ -95,13 +94,12 @@ pub async fn results_csv(
                 .map(|e| format!("{}: {}", e.field, message(e, lang)))
                 .collect::<Vec<_>>()
                 .join(" | ");
-            out.write_record([
+            out.row([
                 r.line.to_string(),
                 r.state.as_str().to_owned(),
                 r.mandate_id.map(|m| m.to_string()).unwrap_or_default(),
                 errors,
-            ])
-            .map_err(fail)?;
+            ])?;
         }
     }
     Ok(out)

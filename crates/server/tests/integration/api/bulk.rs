@@ -601,7 +601,43 @@ async fn all_or_nothing_applies_nothing_when_a_row_is_invalid(backend: Backend) 
     assert_eq!(count_mandates(&ann).await, 0);
 }
 
+async fn a_results_cell_is_never_a_formula(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    let formula = "=HYPERLINK(\"http://evil.example\",\"open\")";
+    let file = json!([{"mandator": ANN, "mandatee": BOB, "domain": "fin", "types": ["fin.tax_on_web"], "valid_until": "2027-12-31", formula: "x"}]);
+    let job = ann
+        .send_raw(
+            Method::POST,
+            "/api/v1/bulk?operation=create&format=json",
+            &[("accept-language", "en")],
+            "application/json",
+            file.to_string().into_bytes(),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(job["rows"][0]["errors"][0]["field"], formula, "{job:#}");
+    let id = job["id"].as_str().unwrap_or_default();
+    let results = ann
+        .get(&format!("/api/v1/bulk/{id}/results.csv"))
+        .await
+        .expect(200);
+    let text = results.body.as_str().unwrap_or_default();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("a CSV file");
+    assert_eq!(rows.len(), 1, "{text}");
+    assert_eq!(&rows[0][0], "1");
+    let errors = &rows[0][3];
+    assert!(errors.starts_with(&format!("'{formula}: ")), "{errors}");
+}
+
 on_both_stores!(
+    a_results_cell_is_never_a_formula,
     all_or_nothing_applies_nothing_when_a_row_is_invalid,
     a_selection_signs_all_that_waits_and_stops_all_with_a_party,
     a_selection_transfers_all_a_mandatee_holds,

@@ -362,7 +362,38 @@ async fn the_mandate_page_shows_my_capacity(backend: Backend) {
     assert!(!page.html.contains("Huisarts"), "{}", page.html);
 }
 
+/// The cells of a CSV file, read by a CSV reader: the header, then the rows.
+fn csv_cells(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("a CSV record").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+async fn an_exported_cell_is_never_a_formula(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let formula = "=HYPERLINK(\"http://evil.example\",\"open\")";
+    let mut body = tax_return(ANN, BOB);
+    body["reference"] = serde_json::json!(formula);
+    app.person(ANN).await.create(body).await;
+    let mut ann = Browser::new(&app);
+    ann.sign_in(ANN).await;
+    let export = ann.get("/mandates.csv").await;
+    assert_eq!(export.status, 200, "{}", export.html);
+    let cells = csv_cells(&export.html);
+    let column = |name: &str| cells[0].iter().position(|c| c == name).expect(name);
+    assert_eq!(cells.len(), 2, "{}", export.html);
+    assert_eq!(cells[1][column("reference")], format!("'{formula}"));
+    assert_eq!(cells[1][column("mandator")], ANN, "numbers as they are");
+    assert_eq!(cells[1][column("valid_until")], "2027-12-31");
+}
+
 on_both_stores!(
+    an_exported_cell_is_never_a_formula,
     a_bulk_file_is_checked_confirmed_and_reported_in_the_pages,
     the_mandate_page_shows_my_capacity,
     create_sign_and_stop_through_the_pages,
