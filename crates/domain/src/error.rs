@@ -37,6 +37,20 @@ impl FieldError {
         self.args.push((name, value.to_string()));
         self
     }
+
+    /// The field holds a control character ([`has_control`]); its message names the field.
+    pub fn control_character(field: impl Into<String>) -> Self {
+        let field = field.into();
+        FieldError::new(field.clone(), "control_character").arg("field", field)
+    }
+}
+
+/// Whether text holds a control character other than a line break or a tab (a NUL byte, an
+/// escape, DEL, a C1 control): nothing people write, and nothing every store keeps as text
+/// (PostgreSQL keeps no NUL).
+pub fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// Collects field errors so that every invalid field is reported at once.

@@ -13,6 +13,6 @@ pub mod party;
 pub mod roles;
 pub mod time;
 
-pub use error::{DomainError, FieldError, FieldErrors};
+pub use error::{DomainError, FieldError, FieldErrors, has_control};
 pub use lang::Lang;
 pub use party::{Insz, Kbo, Party, PartyKind};

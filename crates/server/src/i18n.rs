@@ -93,6 +93,7 @@ mod tests {
             "until",
             "other",
             "step",
+            "field",
             "types",
             "period",
             "line",

@@ -72,12 +72,12 @@ fn cell(column: &'static str, value: Value, errors: &mut FieldErrors) -> Option<
         "version" => "integer",
         _ => "text",
     };
-    // A NUL character has no place in any field, and no database keeps it as text.
-    let nul = |text: &str| text.contains('\0');
+    // A control character has no place in any field, and no database keeps a NUL as text.
+    let nul = |text: &str| crate::has_control(text);
     match value {
         Value::Null => None,
         Value::String(text) if nul(&text) => {
-            errors.push(FieldError::new(column, "control_character"));
+            errors.push(FieldError::control_character(column));
             None
         }
         Value::String(text) => Some(Cell::Text(text)),
@@ -87,7 +87,7 @@ fn cell(column: &'static str, value: Value, errors: &mut FieldErrors) -> Option<
             for item in items {
                 match item {
                     Value::String(code) if nul(&code) => {
-                        errors.push(FieldError::new(column, "control_character"));
+                        errors.push(FieldError::control_character(column));
                         return None;
                     }
                     Value::String(code) => list.push(code),

@@ -60,6 +60,21 @@ pub(super) fn build(
     defaults: &FileDefaults,
     mut errors: FieldErrors,
 ) -> Result<RowInput, Vec<FieldError>> {
+    // Refused before anything else reads the row: no message repeats a control character.
+    let mut controlled = false;
+    for (column, cell) in &record.cells {
+        let found = match cell {
+            Cell::Text(text) => crate::has_control(text),
+            Cell::List(items) => items.iter().any(|t| crate::has_control(t)),
+        };
+        if found {
+            errors.push(FieldError::control_character(*column));
+            controlled = true;
+        }
+    }
+    if controlled {
+        return Err(errors.0);
+    }
     let input = match operation {
         Operation::Create => {
             create(record, defaults, &mut errors).map(|draft| RowInput::Create { draft })

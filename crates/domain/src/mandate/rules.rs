@@ -12,7 +12,7 @@ use super::{
 };
 use crate::actor::Actor;
 use crate::catalog::{Catalog, MandateType};
-use crate::error::{DomainError, FieldError, FieldErrors};
+use crate::error::{DomainError, FieldError, FieldErrors, has_control};
 use crate::time::Instant;
 use crate::{Lang, Party};
 
@@ -144,7 +144,7 @@ pub(crate) fn parse_notes(
     let reference = reference.map(str::trim).filter(|r| !r.is_empty());
     for (field, text) in [("reference", reference), ("email", email)] {
         if text.is_some_and(has_control) {
-            errors.push(FieldError::new(field, "control_character"));
+            errors.push(FieldError::control_character(field));
         }
     }
     if let Some(r) = reference
@@ -186,7 +186,7 @@ pub(crate) fn parse_capacity(
 ) -> Option<String> {
     let capacity = capacity.map(str::trim).filter(|c| !c.is_empty())?;
     if has_control(capacity) {
-        errors.push(FieldError::new("capacity", "control_character"));
+        errors.push(FieldError::control_character("capacity"));
     }
     if domain.is_some_and(|d| d != EHEALTH_DOMAIN) {
         errors.push(FieldError::new("capacity", "capacity_ehealth_only"));
@@ -196,13 +196,6 @@ pub(crate) fn parse_capacity(
             .push(FieldError::new("capacity", "capacity_too_long").arg("max", MAX_CAPACITY_CHARS));
     }
     Some(capacity.to_owned())
-}
-
-/// Whether text holds a control character other than a line break or a tab (a NUL byte,
-/// an escape): nothing people write, and nothing every store keeps.
-fn has_control(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// An address with one `@`, a non-empty local part and a dotted domain, no spaces.

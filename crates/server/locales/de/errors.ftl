@@ -168,4 +168,4 @@ transfer_voided = Diese Übertragung ist nicht mehr möglich: Das Mandat, das si
 unknown_parameter = Diese Adresse liest keinen Parameter dieses Namens; sie liest: { $known }.
 out_of_range = Geben Sie eine ganze Zahl von { $min } bis { $max } ein.
 unknown_entity_type = { $value } ist hier kein Typ, den dieser Dienst kennt; verwenden Sie { $known }.
-control_character = Dieses Feld darf keine Steuerzeichen enthalten (etwa ein NUL-Byte).
+control_character = Das Feld „{ $field }“ darf keine Steuerzeichen enthalten (etwa ein NUL-Byte).

@@ -168,4 +168,4 @@ transfer_voided = This transfer is no longer possible: the mandate it was to rep
 unknown_parameter = This address does not read a parameter of this name; the ones it reads are: { $known }.
 out_of_range = Enter a whole number from { $min } to { $max }.
 unknown_entity_type = { $value } is not a type this service knows here; use { $known }.
-control_character = This field may not hold control characters (such as a NUL byte).
+control_character = The field “{ $field }” may not hold control characters (such as a NUL byte).

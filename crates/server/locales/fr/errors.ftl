@@ -168,4 +168,4 @@ transfer_voided = Ce transfert n'est plus possible : le mandat qu'il devait remp
 unknown_parameter = Cette adresse ne lit aucun paramètre de ce nom ; elle lit : { $known }.
 out_of_range = Indiquez un nombre entier de { $min } à { $max }.
 unknown_entity_type = { $value } n'est pas un type que ce service connaît ici ; utilisez { $known }.
-control_character = Ce champ ne peut pas contenir de caractères de contrôle (comme un octet NUL).
+control_character = Le champ « { $field } » ne peut pas contenir de caractères de contrôle (comme un octet NUL).

@@ -168,4 +168,4 @@ transfer_voided = Deze overdracht is niet meer mogelijk: het mandaat dat ze moes
 unknown_parameter = Dit adres leest geen parameter met deze naam; het leest: { $known }.
 out_of_range = Vul een geheel getal in van { $min } tot { $max }.
 unknown_entity_type = { $value } is hier geen type dat deze dienst kent; gebruik { $known }.
-control_character = Dit veld mag geen stuurtekens bevatten (zoals een NUL-byte).
+control_character = Het veld “{ $field }” mag geen stuurtekens bevatten (zoals een NUL-byte).

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use mandates_domain::{DomainError, FieldError, FieldErrors, Kbo};
+use mandates_domain::{DomainError, FieldError, FieldErrors, Kbo, has_control};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sha2::Digest;
@@ -57,6 +57,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             }
             Some(_) => &bytes,
         };
+        refuse_control_characters(text)?;
         let value = serde_json::from_slice(text).map_err(|e| {
             let status = match e.classify() {
                 serde_json::error::Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
@@ -65,6 +66,55 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             AppError::Body(status, e.to_string())
         })?;
         Ok(JsonBody { value, head, bytes })
+    }
+}
+
+/// Refuses a JSON text whose strings hold a control character ([`has_control`]), naming
+/// each field (`reference`, `types[1]`, `subject.properties.kbo`). A raw control character
+/// is no JSON (a syntax error, left to the reader); an escaped one, DEL or a C1 character is
+/// text, so only a body with one of those is read a second time.
+fn refuse_control_characters(text: &[u8]) -> Result<(), AppError> {
+    let suspect = text.contains(&0x7f)
+        || text
+            .windows(2)
+            .any(|w| w == b"\\u" || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])));
+    if !suspect {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(text) else {
+        return Ok(());
+    };
+    let mut errors = FieldErrors::default();
+    controlled_fields(&value, String::new(), &mut errors);
+    Ok(errors.into_result()?)
+}
+
+fn controlled_fields(value: &serde_json::Value, path: String, errors: &mut FieldErrors) {
+    match value {
+        serde_json::Value::String(text) if has_control(text) => {
+            errors.push(FieldError::control_character(path));
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                controlled_fields(item, format!("{path}[{i}]"), errors);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let key = if has_control(key) {
+                    key.escape_debug().to_string()
+                } else {
+                    key.clone()
+                };
+                let path = if path.is_empty() {
+                    key
+                } else {
+                    format!("{path}.{key}")
+                };
+                controlled_fields(item, path, errors);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -90,7 +140,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 }
 
 /// A body that could not be read: too late (408), else as the reader says.
-fn unread(status: StatusCode, error: &(dyn std::error::Error + 'static), text: String) -> AppError {
+pub(crate) fn unread(
+    status: StatusCode,
+    error: &(dyn std::error::Error + 'static),
+    text: String,
+) -> AppError {
     if crate::http::server::timed_out(error) {
         AppError::BodyTimeout
     } else {
@@ -212,8 +266,13 @@ impl<T: Params> FromRequestParts<AppState> for QueryParams<T> {
         let pairs: Vec<(String, String)> = serde_html_form::from_str(query)
             .map_err(|e| AppError::Body(StatusCode::BAD_REQUEST, e.to_string()))?;
         let mut errors = FieldErrors::default();
-        for (name, _) in &pairs {
-            if !T::NAMES.contains(&name.as_str()) {
+        for (name, value) in &pairs {
+            if has_control(value) {
+                errors.push(FieldError::control_character(name.clone()));
+            }
+            if has_control(name) {
+                errors.push(FieldError::control_character("query"));
+            } else if !T::NAMES.contains(&name.as_str()) {
                 errors.push(
                     FieldError::new(name.clone(), "unknown_parameter")
                         .arg("known", T::NAMES.join(", ")),

@@ -1,12 +1,19 @@
-//! What the forms share: the errors of their fields in words, and the mandate types on
-//! offer.
+//! What the forms share: the errors of their fields in words, the mandate types on offer,
+//! and the refusal of text with control characters.
 
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use mandates_domain::catalog::MandateType;
 use mandates_domain::mandate::{Side, allowed_kinds};
-use mandates_domain::{Lang, Party};
+use mandates_domain::{FieldError, FieldErrors, Lang, Party, has_control};
 
+use super::visit::PageError;
 use crate::AppState;
 use crate::error::{AppError, field_message};
+use crate::http::extract::unread;
 
 /// The errors of a form's fields, each with its message.
 #[derive(Default)]
@@ -74,4 +81,52 @@ pub fn type_choices(
             checked: chosen.contains(&t.code),
         })
         .collect()
+}
+
+/// Refuses a page's query or posted form whose text holds a control character (422, naming
+/// each field) before any page reads it: no store is asked about such text. A form is read
+/// within the body limit of its address.
+pub async fn refuse_control_characters(request: Request, next: Next) -> Response {
+    let mut errors = FieldErrors::default();
+    if let Some(query) = request.uri().query() {
+        controlled_fields(query.as_bytes(), &mut errors);
+    }
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let request = if form {
+        let (parts, body) = request.into_parts();
+        let whole = Request::from_parts(parts.clone(), body);
+        let bytes = match Bytes::from_request(whole, &()).await {
+            Ok(bytes) => bytes,
+            Err(e) => return PageError::Api(unread(e.status(), &e, e.body_text())).into_response(),
+        };
+        controlled_fields(&bytes, &mut errors);
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        request
+    };
+    if let Err(e) = errors.into_result() {
+        return PageError::from(e).into_response();
+    }
+    next.run(request).await
+}
+
+/// The fields of a form (or a query) whose name or value holds a control character.
+fn controlled_fields(form: &[u8], errors: &mut FieldErrors) {
+    // Text that does not read as a form is left to the page that reads it.
+    let Ok(pairs) = serde_html_form::from_bytes::<Vec<(String, String)>>(form) else {
+        return;
+    };
+    for (name, value) in pairs {
+        if has_control(&name) {
+            errors.push(FieldError::control_character(
+                name.escape_debug().to_string(),
+            ));
+        } else if has_control(&value) {
+            errors.push(FieldError::control_character(name));
+        }
+    }
 }

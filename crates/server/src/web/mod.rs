@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/acting-as", get(choices::choose).post(choices::switch))
         .route("/language", post(choices::language))
+        .layer(axum::middleware::from_fn(forms::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(
             state,
             visit::middleware,

@@ -8,6 +8,7 @@ mod bulk;
 mod business;
 mod concurrency;
 mod contracts;
+mod control_characters;
 mod idempotency;
 mod lifecycle;
 mod openapi;
