@@ -36,6 +36,15 @@ pub enum AppError {
     /// The body did not arrive in time.
     #[error("the request body came too slowly")]
     BodyTimeout,
+    /// The body is larger than the address takes.
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    /// The address (path and query) is longer than any the service reads.
+    #[error("the request's address is too long")]
+    UriTooLong,
+    /// The request's headers are larger than the service keeps.
+    #[error("the request's headers are too large")]
+    HeadersTooLarge,
     #[error("concurrent change")]
     Concurrent,
     #[error("idempotency key reused")]
@@ -102,7 +111,7 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// What the renderer needs; travels in the response extensions to the middleware, which
 /// knows the request's language and id.
 #[derive(Debug, Clone)]
-struct Problem {
+pub(crate) struct Problem {
     status: StatusCode,
     code: &'static str,
     args: Vec<(&'static str, String)>,
@@ -145,6 +154,15 @@ impl AppError {
                 ..simple(*status, "invalid_body")
             },
             AppError::BodyTimeout => simple(StatusCode::REQUEST_TIMEOUT, "body_timeout"),
+            AppError::PayloadTooLarge => simple(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            AppError::UriTooLong => Problem {
+                args: vec![("max", crate::http::context::MAX_URI_BYTES.to_string())],
+                ..simple(StatusCode::URI_TOO_LONG, "uri_too_long")
+            },
+            AppError::HeadersTooLarge => simple(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+            ),
             AppError::Concurrent => simple(StatusCode::CONFLICT, "concurrent_change"),
             AppError::KeyReused => {
                 simple(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
@@ -173,6 +191,12 @@ impl AppError {
     /// The HTTP status it answers with.
     pub fn status(&self) -> StatusCode {
         self.problem().status
+    }
+
+    /// The status and the problem document, for an answer given outside the router.
+    pub fn document(&self, lang: mandates_domain::Lang, request_id: &str) -> (StatusCode, Value) {
+        let problem = self.problem();
+        (problem.status, problem_body(&problem, lang, request_id))
     }
 
     /// Logs what operators must see (failures, with their causes; not refusals).

@@ -4,13 +4,16 @@
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
-use crate::error::render_problem;
+use crate::error::{AppError, Problem, render_problem};
 use crate::i18n;
 
 /// The header that carries the id of a request, generated when the client sends none.
 pub const REQUEST_ID: &str = "x-request-id";
+
+/// The longest address (path and query) read; a longer one is refused (414) before any route.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// The id of a request, for handlers that show it.
 #[derive(Debug, Clone)]
@@ -30,13 +33,28 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
     let span = tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path());
-    let response = {
+    let api = request.uri().path().starts_with("/api/");
+    let response = if uri_length(request.uri()) > MAX_URI_BYTES {
+        AppError::UriTooLong.into_response()
+    } else {
         let _enter = span.enter();
         tracing::debug!("started");
         drop(_enter);
         tracing::Instrument::instrument(next.run(request), span.clone()).await
     };
+    let problem = response.extensions().get::<Problem>().is_some();
     let mut response = render_problem(response, lang, &request_id, &span);
+    // What the API answers is data for one caller: never kept by a cache, never sniffed.
+    if api || problem {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
@@ -48,4 +66,9 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         );
     }
     response
+}
+
+/// The length of a request's path and query.
+fn uri_length(uri: &axum::http::Uri) -> usize {
+    uri.path_and_query().map_or(0, |p| p.as_str().len())
 }

@@ -45,7 +45,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let head = format!("{} {}", req.method(), req.uri().path());
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|e| unread(StatusCode::BAD_REQUEST, &e, e.body_text()))?;
+            .map_err(|e| unread(e.status(), &e, e.body_text()))?;
         let text: &[u8] = match bytes.iter().position(|b| !b.is_ascii_whitespace()) {
             None => b"{}",
             // A JSON array would fill a request's fields by their order: only an object is one.
@@ -139,7 +139,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     }
 }
 
-/// A body that could not be read: too late (408), else as the reader says.
+/// A body that could not be read: too late (408), too large (413), else a body that is not
+/// what it should be (400).
 pub(crate) fn unread(
     status: StatusCode,
     error: &(dyn std::error::Error + 'static),
@@ -147,8 +148,10 @@ pub(crate) fn unread(
 ) -> AppError {
     if crate::http::server::timed_out(error) {
         AppError::BodyTimeout
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge
     } else {
-        AppError::Body(status, text)
+        AppError::Body(StatusCode::BAD_REQUEST, text)
     }
 }
 
@@ -352,12 +355,11 @@ impl FromRequest<AppState> for UploadedFile {
                 query,
             });
         }
-        let unreadable = |e: axum::extract::multipart::MultipartError| {
-            unread(StatusCode::BAD_REQUEST, &e, e.body_text())
-        };
+        let unreadable =
+            |e: axum::extract::multipart::MultipartError| unread(e.status(), &e, e.body_text());
         let mut form = axum::extract::Multipart::from_request(req, state)
             .await
-            .map_err(|e| unread(StatusCode::BAD_REQUEST, &e, e.body_text()))?;
+            .map_err(|e| unread(e.status(), &e, e.body_text()))?;
         let mut bytes = Bytes::new();
         let mut fields = std::collections::HashMap::new();
         while let Some(field) = form.next_field().await.map_err(unreadable)? {

@@ -80,8 +80,10 @@ pub async fn serve(
                         .insert(ConnectInfo::<SocketAddr>(peer));
                     request
                 });
-        let connection =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = http.serve_connection(
+            TokioIo::new(ProblemOnParseError::new(stream)),
+            TowerToHyperService::new(service),
+        );
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -111,6 +113,157 @@ async fn accept_failed(e: &std::io::Error) {
     }
     tracing::error!(error = %e, "cannot accept connections");
     tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// A connection whose answer to a request that cannot be read at all is a problem document:
+/// hyper answers an address longer than it reads (414) or headers larger than it keeps (431)
+/// itself, with no body, before any route; its answer is replaced by the same answer with a
+/// problem document (in Dutch: no request header was read).
+struct ProblemOnParseError<IO> {
+    inner: IO,
+    /// The replacement still to be written, and how much of it has been.
+    replacement: Option<(Vec<u8>, usize)>,
+    /// The connection has answered its last: hyper's own answer is dropped.
+    done: bool,
+}
+
+impl<IO> ProblemOnParseError<IO> {
+    fn new(inner: IO) -> Self {
+        ProblemOnParseError {
+            inner,
+            replacement: None,
+            done: false,
+        }
+    }
+}
+
+/// The answer in place of hyper's own to `head` (the start of what it writes), if it is one.
+fn replacement_for(head: &[u8]) -> Option<Vec<u8>> {
+    let error = if head.starts_with(b"HTTP/1.1 414 ") {
+        crate::error::AppError::UriTooLong
+    } else if head.starts_with(b"HTTP/1.1 431 ") {
+        crate::error::AppError::HeadersTooLarge
+    } else {
+        return None;
+    };
+    // An answer of the application names its content type; hyper's own has no body.
+    let end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(head.len());
+    if head[..end]
+        .to_ascii_lowercase()
+        .windows(13)
+        .any(|w| w == b"content-type:")
+    {
+        return None;
+    }
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (status, body) = error.document(mandates_domain::Lang::default(), &request_id);
+    let body = body.to_string();
+    let mut answer = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\n\
+         x-content-type-options: nosniff\r\ncache-control: no-store\r\nx-request-id: {request_id}\r\n\
+         connection: close\r\n\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or_default(),
+        body.len(),
+    )
+    .into_bytes();
+    answer.extend_from_slice(body.as_bytes());
+    Some(answer)
+}
+
+impl<IO: tokio::io::AsyncWrite + Unpin> ProblemOnParseError<IO> {
+    /// Writes what is left of the replacement; `Ready` once all is written.
+    fn poll_replacement(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        while let Some((answer, written)) = &mut self.replacement {
+            if *written == answer.len() {
+                self.replacement = None;
+                self.done = true;
+                break;
+            }
+            match Pin::new(&mut self.inner).poll_write(cx, &answer[*written..]) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+                }
+                Poll::Ready(Ok(n)) => *written += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Writes `len` bytes beginning with `head` as given, or the replacement in their place.
+    fn poll_answer(
+        &mut self,
+        cx: &mut Context<'_>,
+        head: &[u8],
+        len: usize,
+    ) -> Option<Poll<std::io::Result<usize>>> {
+        if self.replacement.is_none() && !self.done {
+            self.replacement = Some((replacement_for(head)?, 0));
+        }
+        Some(self.poll_replacement(cx).map_ok(|()| len))
+    }
+}
+
+impl<IO: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for ProblemOnParseError<IO> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<IO: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for ProblemOnParseError<IO> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if let Some(answered) = self.poll_answer(cx, buf, buf.len()) {
+            return answered;
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let head = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &b[..]);
+        let len = bufs.iter().map(|b| b.len()).sum();
+        if let Some(answered) = self.poll_answer(cx, head, len) {
+            return answered;
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.replacement.is_some() {
+            std::task::ready!(self.poll_replacement(cx))?;
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.replacement.is_some() {
+            std::task::ready!(self.poll_replacement(cx))?;
+        }
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 /// Gives a request's body a deadline: past it, reading the body fails.

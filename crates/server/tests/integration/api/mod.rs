@@ -11,6 +11,7 @@ mod contracts;
 mod control_characters;
 mod idempotency;
 mod lifecycle;
+mod limits;
 mod openapi;
 mod outages;
 pub mod paging;
