@@ -45,7 +45,13 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/.well-known/jwks.json", get(api::business::oauth::jwks))
-        .route("/demo/token", post(api::demo::token))
+        .route(
+            "/demo/token",
+            post(api::demo::token).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::http::limits::demo_token,
+            )),
+        )
         .route("/demo/identities", get(api::demo::identities))
         .route(
             "/demo/.well-known/openid-configuration",

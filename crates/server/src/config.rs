@@ -26,6 +26,37 @@ pub struct Config {
     pub http: HttpConfig,
     pub store: StoreConfig,
     pub access_log: AccessLogConfig,
+    pub limits: LimitsConfig,
+}
+
+/// How often a client address may knock; 0 is no limit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Wrong secrets a minute at `/oauth/token` for one client id from one address (counted
+    /// per address too, so that the owner of the client id elsewhere is not locked out).
+    pub token_failures_per_minute: u32,
+    /// Wrong secrets a minute at `/oauth/token` from one address, whatever the client id.
+    pub token_failures_per_address_per_minute: u32,
+    /// Demo tokens a minute from one address.
+    pub demo_token_per_minute: u32,
+    /// Sign-ins (`/login`) a minute from one address.
+    pub login_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` (or `Forwarded`) names the client's address;
+    /// from any other peer, those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            token_failures_per_minute: 10,
+            token_failures_per_address_per_minute: 30,
+            demo_token_per_minute: 60,
+            login_per_minute: 30,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// Where answers wait, on local disk, until the store has them.
@@ -171,6 +202,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             store: StoreConfig::default(),
             access_log: AccessLogConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }

@@ -49,6 +49,9 @@ pub enum AppError {
     Concurrent,
     #[error("idempotency key reused")]
     KeyReused,
+    /// Too many requests from this client address; it may try again after so many seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     /// The store failed: unavailable (503) or a failed statement (500).
     #[error("store")]
     Store(#[source] StoreError),
@@ -167,6 +170,10 @@ impl AppError {
             AppError::KeyReused => {
                 simple(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
+            AppError::TooManyRequests { retry_after } => Problem {
+                args: vec![("retry_after", retry_after.to_string())],
+                ..simple(StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            },
             AppError::Store(e) if e.is_unavailable() => {
                 simple(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }
@@ -253,6 +260,11 @@ impl IntoResponse for AppError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let AppError::TooManyRequests { retry_after } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         response.extensions_mut().insert(problem);
         response

@@ -100,6 +100,7 @@ mod tests {
             "invalid",
             "known",
             "min",
+            "retry_after",
         ];
         let args: HashMap<Cow<'static, str>, FluentValue> = names
             .iter()

@@ -31,6 +31,7 @@ struct Inner {
     config: Config,
     login: crate::auth::provider::Login,
     cookie_key: crate::web::seal::CookieKey,
+    limits: crate::http::limits::Limiters,
     /// Whether the last write was refused for want of room (until one succeeds).
     store_full: std::sync::atomic::AtomicBool,
     /// The task that keeps the index current; stopped at shutdown (it holds a connection).
@@ -145,6 +146,10 @@ impl AppState {
     pub fn cookie_key(&self) -> &crate::web::seal::CookieKey {
         &self.0.cookie_key
     }
+    /// How often a client address may knock.
+    pub fn limits(&self) -> &crate::http::limits::Limiters {
+        &self.0.limits
+    }
     pub fn clock(&self) -> &Clock {
         &self.0.clock
     }
@@ -258,6 +263,7 @@ pub async fn build(
     let follower = crate::index::follow(index.clone(), store.clone());
     let tokens = ServiceTokens::load(&store, public_base.trim_end_matches('/'), now).await?;
     let access_log = AccessLog::start(&config.access_log_settings(), store.clone())?;
+    let limits = crate::http::limits::Limiters::new(&config.limits);
     let state = AppState(Arc::new(Inner {
         index,
         tokens,
@@ -270,6 +276,7 @@ pub async fn build(
         config,
         login: crate::auth::provider::Login::default(),
         cookie_key,
+        limits,
         store_full: std::sync::atomic::AtomicBool::new(false),
         follower: std::sync::Mutex::new(Some(follower)),
     }));

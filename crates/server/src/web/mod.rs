@@ -73,7 +73,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/enterprise", get(enterprise::roster))
         .route("/access-log", get(enterprise::access_log))
         .route("/executor", get(enterprise::executor))
-        .route("/login", get(login::start))
+        .route(
+            "/login",
+            get(login::start).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::http::limits::login,
+            )),
+        )
         .route("/auth/callback", get(login::callback))
         .route("/logout", post(login::logout))
         .route(

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use super::checks::reason_message;
 use crate::AppState;
 use crate::error::AppError;
+use crate::http::limits::ClientAddress;
 use crate::i18n;
 use crate::service::check::{self, Ask, Asked};
 use crate::tokens::ClientPrincipal;
@@ -85,9 +86,11 @@ fn oauth_error(
 /// expires within minutes and never after the mandate.
 #[utoipa::path(post, path = "/oauth/token", tag = "business",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = TokenAnswer), (status = 400, body = OAuthError), (status = 401, body = OAuthError)))]
+    responses((status = 200, body = TokenAnswer), (status = 400, body = OAuthError), (status = 401, body = OAuthError),
+        (status = 429, description = "Too many wrong secrets from this address, for this client id or any (too_many_requests); try again after `Retry-After` seconds")))]
 pub async fn oauth_token(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     form: Result<axum::Form<TokenRequest>, axum::extract::rejection::FormRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
@@ -121,6 +124,13 @@ pub async fn oauth_token(
             ));
         }
     };
+    // Every attempt counts as a failure until the secret proves right: a flood of guesses
+    // from one address stops there, and the client's owner elsewhere is not locked out.
+    let now = state.clock().now();
+    if let Err(retry_after) = state.limits().secret_attempt(address, &id, now) {
+        tracing::info!(address = ?address, "too many wrong client secrets");
+        return Err(AppError::TooManyRequests { retry_after });
+    }
     let Some(client) = crate::service::clients::authenticate(state.store(), &id, &secret).await?
     else {
         return Ok(oauth_error(
@@ -129,6 +139,7 @@ pub async fn oauth_token(
             "unknown client, wrong secret, or revoked",
         ));
     };
+    state.limits().secret_right(address, &id, now);
     if grant == Some(TOKEN_EXCHANGE) {
         return exchange(&state, &client, &form, i18n::request_lang(&headers)).await;
     }

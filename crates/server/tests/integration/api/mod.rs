@@ -14,6 +14,7 @@ mod lifecycle;
 mod limits;
 mod openapi;
 mod outages;
+mod rate_limits;
 pub mod paging;
 mod refusals;
 mod snapshot_files;
