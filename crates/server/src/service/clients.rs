@@ -94,6 +94,10 @@ pub async fn authenticate(
     id: &str,
     secret: &str,
 ) -> Result<Option<Client>, StoreError> {
+    // No client id holds a NUL (PostgreSQL's text cannot hold one): no such client.
+    if id.contains('\0') {
+        return Ok(None);
+    }
     let client = store.client(id).await?;
     Ok(client.filter(|c| c.revoked_at.is_none() && c.secret_hash == hash_secret(secret)))
 }

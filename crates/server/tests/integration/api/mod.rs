@@ -6,6 +6,7 @@ mod auth;
 mod authzen;
 mod bulk;
 mod business;
+mod client_auth;
 mod concurrency;
 mod contracts;
 mod control_characters;
