@@ -26,7 +26,8 @@ pub enum ClientsCommand {
     },
     /// List the registered applications.
     List,
-    /// Revoke an application: it gets no new token (tokens it holds expire within minutes).
+    /// Revoke an application: it gets no new token, and the tokens it holds are refused by
+    /// every running instance within a second.
     Revoke {
         /// The client id.
         id: String,
@@ -82,12 +83,9 @@ pub async fn run(config: &Config, command: ClientsCommand) -> Result<(), String>
             Ok(())
         }
         ClientsCommand::Revoke { id } => {
-            let mut tx = store.begin_unlocked().await.map_err(|e| e.to_string())?;
-            let done = tx
-                .revoke_client(&id, now)
+            let done = clients::revoke(&store, &id, now)
                 .await
                 .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())?;
             if done {
                 println!("client {id} revoked");
                 Ok(())

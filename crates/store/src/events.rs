@@ -18,15 +18,18 @@ pub enum EventKind {
     Role(RoleEventKind),
     /// The catalog in force changed (stream `catalog`).
     CatalogLoaded,
+    /// A business application was revoked (stream `client`, subject its client id).
+    ClientRevoked,
 }
 
 impl EventKind {
-    /// The stream of events it belongs to: `mandate`, `role` or `catalog`.
+    /// The stream of events it belongs to: `mandate`, `role`, `catalog` or `client`.
     pub fn stream(self) -> &'static str {
         match self {
             EventKind::Mandate(_) => "mandate",
             EventKind::Role(_) => "role",
             EventKind::CatalogLoaded => "catalog",
+            EventKind::ClientRevoked => "client",
         }
     }
 
@@ -35,6 +38,7 @@ impl EventKind {
             EventKind::Mandate(k) => k.as_str(),
             EventKind::Role(k) => k.as_str(),
             EventKind::CatalogLoaded => "catalog_loaded",
+            EventKind::ClientRevoked => "client_revoked",
         }
     }
 
@@ -50,6 +54,7 @@ impl EventKind {
                 .find(|k| k.as_str() == kind)
                 .map(EventKind::Role),
             "catalog" if kind == "catalog_loaded" => Some(EventKind::CatalogLoaded),
+            "client" if kind == "client_revoked" => Some(EventKind::ClientRevoked),
             _ => None,
         }
     }

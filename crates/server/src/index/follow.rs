@@ -16,6 +16,13 @@ impl Index {
     pub async fn build(&self, store: &Store) -> Result<(), StoreError> {
         let _guard = self.sync.lock().await;
         let seq = store.last_seq().await?;
+        let revoked = store
+            .clients()
+            .await?
+            .into_iter()
+            .filter(|c| c.revoked_at.is_some())
+            .map(|c| c.id);
+        self.note_revoked(revoked);
         let roles = store.all_roles().await?;
         let mut by_enterprise: HashMap<Kbo, Vec<EnterpriseRole>> = HashMap::new();
         for r in roles {
@@ -53,6 +60,7 @@ impl Index {
             };
             let mut mandates = BTreeSet::new();
             let mut enterprises = BTreeSet::new();
+            let mut revoked = Vec::new();
             for e in &events {
                 match e.kind {
                     EventKind::Mandate(_) => {
@@ -66,6 +74,7 @@ impl Index {
                         }
                     }
                     EventKind::CatalogLoaded => {}
+                    EventKind::ClientRevoked => revoked.push(e.subject.clone()),
                 }
             }
             let ids: Vec<Uuid> = mandates.into_iter().collect();
@@ -75,6 +84,7 @@ impl Index {
                 let roles = store.roles_of_enterprise(&k).await?;
                 rosters.push((k, roles));
             }
+            self.note_revoked(revoked);
             {
                 let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
                 for m in &standings {

@@ -1,5 +1,6 @@
 //! The in-memory index that answers checks for "now": every grant (mandatee, mandator,
-//! type) of pending, active and stopped mandates, and every person's enterprise roles.
+//! type) of pending, active and stopped mandates, every person's enterprise roles, and the
+//! business applications that were revoked (whose tokens are refused).
 //! It follows the event log: built from the store at start-up, then kept current by
 //! reloading what each new event touched. Its answers mean what [`decide`] means.
 //!
@@ -12,6 +13,7 @@
 mod follow;
 mod grants;
 
+use std::collections::HashSet;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -29,6 +31,8 @@ use grants::{Data, digits, micros};
 /// The index, shared by all requests of an instance.
 pub struct Index {
     data: RwLock<Data>,
+    /// Client ids of revoked business applications (a revocation is never undone).
+    revoked_clients: RwLock<HashSet<String>>,
     applied: AtomicI64,
     sync: tokio::sync::Mutex<()>,
 }
@@ -46,6 +50,7 @@ impl Index {
     pub fn new(catalog: &Catalog) -> Index {
         Index {
             data: RwLock::new(Data::new(catalog)),
+            revoked_clients: RwLock::new(HashSet::new()),
             applied: AtomicI64::new(0),
             sync: tokio::sync::Mutex::new(()),
         }
@@ -89,6 +94,21 @@ impl Index {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .put_roster(enterprise, roles);
+    }
+
+    /// Whether a business application was revoked, as far as the index has followed the log.
+    pub fn client_revoked(&self, client_id: &str) -> bool {
+        self.revoked_clients
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(client_id)
+    }
+
+    fn note_revoked(&self, client_ids: impl IntoIterator<Item = String>) {
+        self.revoked_clients
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(client_ids);
     }
 
     /// The answer for now, from memory.

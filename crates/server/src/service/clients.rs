@@ -2,7 +2,7 @@
 
 use mandates_domain::catalog::Catalog;
 use mandates_domain::time::Instant;
-use mandates_store::{Client, Store, StoreError};
+use mandates_store::{Client, EventKind, NewEvent, Store, StoreError};
 
 use crate::tokens::{hash_secret, new_secret};
 
@@ -100,6 +100,30 @@ pub async fn authenticate(
     }
     let client = store.client(id).await?;
     Ok(client.filter(|c| c.revoked_at.is_none() && c.secret_hash == hash_secret(secret)))
+}
+
+/// Revokes a business application: it gets no new token, and every instance refuses the
+/// tokens it holds as soon as it has followed the event log to the revocation (the instance
+/// that revokes at once, after [`crate::AppState::catch_up`]). `false` when there is no such
+/// client still in service.
+pub async fn revoke(store: &Store, id: &str, now: Instant) -> Result<bool, StoreError> {
+    let mut tx = store.begin().await?;
+    let done = tx.revoke_client(id, now).await?;
+    if done {
+        tx.append(&[NewEvent {
+            kind: EventKind::ClientRevoked,
+            subject: id.to_owned(),
+            at: now,
+            person: None,
+            party: None,
+            auth: serde_json::Value::Null,
+            version: 0,
+            detail: serde_json::Value::Null,
+        }])
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(done)
 }
 
 /// The demo clients: one per domain, each with the secret `demo-secret`.

@@ -32,11 +32,18 @@ impl FromRequestParts<AppState> for BusinessClient {
     ) -> Result<Self, Self::Rejection> {
         let token = crate::auth::bearer(&parts.headers)
             .ok_or(AppError::Unauthenticated(AuthError::Missing))?;
-        state
+        let client = state
             .tokens()
             .verify_client(state.store(), token, state.clock().now())
             .await
-            .map(BusinessClient)
-            .map_err(AppError::Unauthenticated)
+            .map_err(AppError::Unauthenticated)?;
+        // A revoked application's tokens are refused from the moment this instance has
+        // followed the event log to the revocation, not when they expire.
+        if state.index().client_revoked(&client.client_id) {
+            return Err(AppError::Unauthenticated(AuthError::Invalid(
+                "the client was revoked".into(),
+            )));
+        }
+        Ok(BusinessClient(client))
     }
 }
