@@ -131,15 +131,18 @@ pub async fn oauth_token(
         tracing::info!(address = ?address, "too many wrong client secrets");
         return Err(AppError::TooManyRequests { retry_after });
     }
-    let Some(client) = crate::service::clients::authenticate(state.store(), &id, &secret).await?
-    else {
+    let found = crate::service::clients::authenticate(state.store(), &id, &secret).await;
+    if !matches!(found, Ok(None)) {
+        // A right secret, or a store that could not tell: not a failure of the client's.
+        state.limits().secret_right(address, &id, now);
+    }
+    let Some(client) = found? else {
         return Ok(oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "unknown client, wrong secret, or revoked",
         ));
     };
-    state.limits().secret_right(address, &id, now);
     if grant == Some(TOKEN_EXCHANGE) {
         return exchange(&state, &client, &form, i18n::request_lang(&headers)).await;
     }

@@ -129,6 +129,26 @@ async fn one_address_guessing_many_client_ids_is_held_back(backend: Backend) {
         .expect(200);
 }
 
+async fn a_store_failure_is_not_a_wrong_secret(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let caller = "198.51.100.7:40000";
+    app.db
+        .execute_raw("ALTER TABLE clients RENAME TO clients_away")
+        .await;
+    for _ in 0..12 {
+        let resp = token_request(&app, caller, "demo-fin", "demo-secret").await;
+        assert!(resp.status.is_server_error(), "{:?}", resp.status);
+    }
+    app.db
+        .execute_raw("ALTER TABLE clients_away RENAME TO clients")
+        .await;
+    token_request(&app, caller, "demo-fin", "demo-secret")
+        .await
+        .expect(200);
+}
+
 async fn demo_token(app: &TestApp, peer: &str, headers: &[(&str, &str)]) -> Resp {
     let mut headers = headers.to_vec();
     headers.push(("content-type", "application/json"));
@@ -271,6 +291,7 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
 on_both_stores!(
     wrong_secrets_hold_back_one_address_for_that_client,
     one_address_guessing_many_client_ids_is_held_back,
+    a_store_failure_is_not_a_wrong_secret,
     a_flood_of_demo_tokens_is_held_back,
     a_flood_of_sign_ins_is_held_back,
     forwarded_addresses_count_only_from_trusted_proxies,
