@@ -429,5 +429,57 @@ mod tests {
         fn arbitrary_text_never_panics(s in "\\PC*") {
             let _ = Party::parse(&s);
         }
+
+        /// Whatever is written, a number that is read reads again as itself, in each of its
+        /// kinds; one that is refused is refused for the same reason by the parser of its kind.
+        #[test]
+        fn any_bytes_are_read_as_one_number_or_refused_for_a_reason(
+            bytes in proptest::collection::vec(any::<u8>(), 0..24),
+            digits in "[0-9 ./-]{0,16}",
+            prefix in prop_oneof![Just(""), Just("BE"), Just("be"), Just(" ")],
+        ) {
+            for text in [String::from_utf8_lossy(&bytes).into_owned(), format!("{prefix}{digits}")] {
+                match Party::parse(&text) {
+                    Ok(party) => {
+                        prop_assert_eq!(Party::parse(party.as_str()), Ok(party.clone()));
+                        match &party {
+                            Party::Person(p) => {
+                                prop_assert_eq!(p.as_str().len(), 11);
+                                prop_assert_eq!(Insz::parse(&text), Ok(p.clone()));
+                            }
+                            Party::Enterprise(e) => {
+                                prop_assert_eq!(e.as_str().len(), 10);
+                                prop_assert_eq!(Kbo::parse(&text), Ok(e.clone()));
+                            }
+                        }
+                    }
+                    Err(IdError::WrongLength(n)) => {
+                        // The length of each kind, written as that kind, is never wrong.
+                        let enterprise = text.trim().get(..2).is_some_and(|p| p.eq_ignore_ascii_case("BE"));
+                        let lengths: &[usize] = if enterprise { &[10] } else { &[10, 11] };
+                        prop_assert!(!lengths.contains(&n), "{text:?}: {n} digits");
+                        prop_assert!(n <= text.len());
+                    }
+                    Err(IdError::NotDigits) => {
+                        prop_assert!(text.trim().chars().any(|c| !c.is_ascii_digit() && !".-/ ".contains(c)));
+                    }
+                    Err(e) => prop_assert!(!e.code().is_empty()),
+                }
+            }
+        }
+
+        /// A person's number whose leading zero a spreadsheet dropped is said to be that.
+        #[test]
+        fn a_dropped_leading_zero_is_recognised(mm in 1u32..=12, dd in 1u32..=28, seq in 1u32..999) {
+            let nine = format!("0{}{mm:02}{dd:02}{seq:03}", 5);
+            let n = with_check(&nine, true);
+            prop_assume!(Insz::parse(&n).is_ok());
+            let dropped = &n[1..];
+            let answer = Party::parse(dropped);
+            prop_assert!(
+                matches!(answer, Err(IdError::LeadingZeroLost)) || matches!(answer, Ok(Party::Enterprise(_))),
+                "{dropped}: {answer:?}"
+            );
+        }
     }
 }

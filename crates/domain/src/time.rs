@@ -28,7 +28,35 @@ pub fn end_of_day(day: NaiveDate) -> Instant {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Datelike;
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Every calendar day that can be written `YYYY-MM-DD` has a start and an end in
+        /// Brussels, in order, and is the Brussels day of its own start.
+        #[test]
+        fn every_day_has_a_start_and_an_end(
+            days in prop_oneof![
+                NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce(),
+                Just(NaiveDate::MIN.num_days_from_ce()),
+                Just(NaiveDate::MAX.num_days_from_ce()),
+            ]
+        ) {
+            let Some(day) = NaiveDate::from_num_days_from_ce_opt(days) else {
+                return Ok(());
+            };
+            let written = day.format("%Y-%m-%d").to_string();
+            if let Ok(read) = NaiveDate::parse_from_str(&written, "%Y-%m-%d") {
+                prop_assert_eq!(read, day);
+            }
+            let (start, end) = (start_of_day(day), end_of_day(day));
+            prop_assert!(start <= end);
+            let _ = brussels_date(start);
+            let _ = brussels_date(end);
+        }
+    }
 
     #[test]
     fn days_follow_brussels_summer_and_winter_time() {

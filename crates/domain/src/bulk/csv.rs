@@ -5,7 +5,10 @@ use ::csv::ReaderBuilder;
 use crate::error::{DomainError, FieldError, FieldErrors};
 
 use super::row::{self, Cell, Record};
-use super::{FILE_FIELD, FileDefaults, Operation, ROW_FIELD, Row, check_row_count, file_error};
+use super::{
+    FILE_FIELD, FileDefaults, MAX_LINE_BYTES, Operation, ROW_FIELD, Row, check_row_count,
+    file_error,
+};
 
 /// One non-blank line of a delimited file: where it starts and its cells, trimmed.
 pub(super) struct Line {
@@ -46,6 +49,55 @@ pub(super) fn lines(
                 )))
             }
         })
+}
+
+/// Refuses a file with a row longer than [`MAX_LINE_BYTES`] (`line_too_long`, naming its
+/// line), before it is read: a reader keeps a whole row, and each of its cells, at once.
+///
+/// Rows end where the reader ends them: at a line break outside quotes, a quote opening a
+/// quoted cell only at the start of a cell.
+pub(super) fn check_line_lengths(text: &str, delimiter: u8) -> Result<(), DomainError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        CellStart,
+        Unquoted,
+        Quoted,
+        /// A quote inside a quoted cell: its end, or the first of two.
+        QuoteInQuoted,
+    }
+    let mut state = State::CellStart;
+    let mut start = 0;
+    let mut line = 1;
+    let mut start_line = 1;
+    for (i, &byte) in text.as_bytes().iter().enumerate() {
+        let ends_row = matches!(byte, b'\n' | b'\r') && state != State::Quoted;
+        if ends_row {
+            state = State::CellStart;
+            start = i + 1;
+        } else {
+            state = match (state, byte) {
+                (State::Quoted, b'"') => State::QuoteInQuoted,
+                (State::Quoted, _) => State::Quoted,
+                (State::QuoteInQuoted, b'"') | (State::CellStart, b'"') => State::Quoted,
+                (_, b) if b == delimiter => State::CellStart,
+                _ => State::Unquoted,
+            };
+            if i - start >= MAX_LINE_BYTES {
+                return Err(file_error(
+                    FieldError::new(FILE_FIELD, "line_too_long")
+                        .arg("line", start_line)
+                        .arg("max", MAX_LINE_BYTES),
+                ));
+            }
+        }
+        if byte == b'\n' {
+            line += 1;
+        }
+        if ends_row {
+            start_line = line;
+        }
+    }
+    Ok(())
 }
 
 /// Line numbers of records. The reader tells where it started reading a record, which is
@@ -94,7 +146,9 @@ pub(super) fn parse(
     operation: Operation,
     defaults: &FileDefaults,
 ) -> Result<Vec<Row>, DomainError> {
-    let mut lines = lines(text, delimiter(text));
+    let delimiter = delimiter(text);
+    check_line_lengths(text, delimiter)?;
+    let mut lines = lines(text, delimiter);
     let header = match lines.next() {
         Some(header) => header?,
         None => return Ok(Vec::new()),
@@ -108,7 +162,7 @@ pub(super) fn parse(
         let mut errors = FieldErrors::default();
         for (i, cell) in line.cells.into_iter().enumerate() {
             match columns.get(i).copied().flatten() {
-                Some(column) => record.push(column, Cell::Text(cell)),
+                Some(column) => record.push(column, Cell::Text(cell), &mut errors),
                 None if cell.is_empty() => {}
                 None => {
                     if !errors.0.iter().any(|e| e.code == "cell_outside_columns") {

@@ -1,6 +1,8 @@
 //! The text of an uploaded file: UTF-8 (with or without byte order mark) or, failing that,
 //! Windows-1252, which spreadsheets on Windows write.
 
+use std::borrow::Cow;
+
 use crate::error::FieldError;
 
 use super::FILE_FIELD;
@@ -18,15 +20,21 @@ const CP1252_80_9F: [char; 32] = [
 
 /// The text of a file. Bytes that are not valid UTF-8 are read as Windows-1252. A file
 /// with nothing but blanks is `file_empty`; one with NUL bytes (a workbook, UTF-16 text) is
-/// `not_text`.
-pub fn decode(bytes: &[u8]) -> Result<String, FieldError> {
+/// `not_text`. UTF-8 text is borrowed, not copied: a file is in memory once.
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, FieldError> {
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     if body.contains(&0) {
         return Err(FieldError::new(FILE_FIELD, "not_text"));
     }
     let text = match std::str::from_utf8(body) {
-        Ok(text) => text.to_owned(),
-        Err(_) => body.iter().map(|&b| windows_1252(b)).collect(),
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            // Sized at once: a growing string would hold up to twice the text.
+            let size = body.iter().map(|&b| windows_1252(b).len_utf8()).sum();
+            let mut text = String::with_capacity(size);
+            text.extend(body.iter().map(|&b| windows_1252(b)));
+            Cow::Owned(text)
+        }
     };
     if text.trim().is_empty() {
         return Err(FieldError::new(FILE_FIELD, "file_empty"));

@@ -30,6 +30,8 @@ mod ssm;
 mod templates;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeSet, HashMap};
@@ -48,6 +50,16 @@ pub use templates::template;
 
 /// The most rows one file may have.
 pub const MAX_ROWS: usize = 100_000;
+
+/// The most characters a cell may have (a JSON list of types: its codes and a separator
+/// each). No field of a mandate is longer; a longer cell is refused without being kept.
+pub const MAX_CELL_CHARS: usize = 1_000;
+
+/// The most type codes one row may have.
+pub const MAX_TYPES: usize = 20;
+
+/// The most bytes a line of a CSV or SSM file may have (a row: quoted line breaks included).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// The field that file-level errors name.
 pub const FILE_FIELD: &str = "file";

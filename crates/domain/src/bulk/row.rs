@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::error::{FieldError, FieldErrors};
 use crate::mandate::{Draft, parse_capacity, parse_date, parse_notes, parse_party};
 
-use super::{FileDefaults, Operation, RowInput, clean_types};
+use super::{FileDefaults, MAX_CELL_CHARS, MAX_TYPES, Operation, RowInput, clean_types};
 
 /// What a cell holds: text (CSV, JSON strings and numbers) or a list (JSON arrays of types).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +22,28 @@ pub(super) struct Record {
 }
 
 impl Record {
-    pub(super) fn push(&mut self, column: &'static str, cell: Cell) {
-        self.cells.push((column, cell));
+    /// Keeps a cell; one longer than [`MAX_CELL_CHARS`] is refused instead, and not kept.
+    pub(super) fn push(&mut self, column: &'static str, cell: Cell, errors: &mut FieldErrors) {
+        let chars = |text: &str| {
+            if text.len() <= MAX_CELL_CHARS {
+                text.len()
+            } else {
+                text.chars().count()
+            }
+        };
+        let length = match &cell {
+            Cell::Text(text) => chars(text),
+            Cell::List(list) => list
+                .iter()
+                .map(|code| chars(code) + 1)
+                .sum::<usize>()
+                .saturating_sub(1),
+        };
+        if length > MAX_CELL_CHARS {
+            errors.push(too_long(column));
+        } else {
+            self.cells.push((column, cell));
+        }
     }
 
     fn cell(&self, column: &str) -> Option<&Cell> {
@@ -51,6 +71,16 @@ impl Record {
             None => Vec::new(),
         }
     }
+}
+
+/// A cell longer than [`MAX_CELL_CHARS`].
+pub(super) fn too_long(column: &'static str) -> FieldError {
+    FieldError::new(column, "cell_too_long").arg("max", MAX_CELL_CHARS)
+}
+
+/// More than [`MAX_TYPES`] type codes in a row.
+pub(super) fn too_many_types() -> FieldError {
+    FieldError::new("types", "too_many_types").arg("max", MAX_TYPES)
 }
 
 /// Checks a row of `operation`. `errors` may already hold what reading the row found.
@@ -122,6 +152,10 @@ fn create(record: &Record, defaults: &FileDefaults, errors: &mut FieldErrors) ->
         errors.push(FieldError::new("domain", "required_row_or_file"));
     }
     let mut types = record.types();
+    if types.len() > MAX_TYPES {
+        errors.push(too_many_types());
+        types.clear();
+    }
     if types.is_empty() {
         types = defaults.types();
     }

@@ -34,6 +34,7 @@ pub(super) fn parse(text: &str, context: &SsmContext) -> Result<Vec<Row>, Domain
         errors.push(FieldError::new("types", "types_empty"));
     }
     errors.into_result()?;
+    csv::check_line_lengths(text, b';')?;
     let mut rows = Vec::new();
     let mut first = true;
     for line in csv::lines(text, b';') {

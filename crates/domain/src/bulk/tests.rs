@@ -156,20 +156,26 @@ fn create_row(mandator: &str, mandatee: &str, rest: &str) -> Vec<Row> {
 
 #[test]
 fn utf8_is_read_with_and_without_byte_order_mark() {
-    assert_eq!(decode("Café €".as_bytes()), Ok("Café €".to_owned()));
+    assert_eq!(
+        decode("Café €".as_bytes()).map(String::from),
+        Ok("Café €".to_owned())
+    );
     let mut with_bom = vec![0xEF, 0xBB, 0xBF];
     with_bom.extend_from_slice("Café €".as_bytes());
-    assert_eq!(decode(&with_bom), Ok("Café €".to_owned()));
+    assert_eq!(decode(&with_bom).map(String::from), Ok("Café €".to_owned()));
 }
 
 #[test]
 fn anything_else_is_read_as_windows_1252() {
     assert_eq!(
-        decode(b"Caf\xe9 \x80 \x93x\x94 \x9f"),
+        decode(b"Caf\xe9 \x80 \x93x\x94 \x9f").map(String::from),
         Ok("Café € “x” Ÿ".to_owned())
     );
     // A byte order mark followed by Windows-1252 text.
-    assert_eq!(decode(b"\xEF\xBB\xBFCaf\xe9"), Ok("Café".to_owned()));
+    assert_eq!(
+        decode(b"\xEF\xBB\xBFCaf\xe9").map(String::from),
+        Ok("Café".to_owned())
+    );
 }
 
 #[test]
@@ -1138,6 +1144,96 @@ fn template_creations_are_accepted_by_the_rules() {
             }
         }
     }
+}
+
+/// A JSON file is refused as soon as it passes the row limit: what follows is not read.
+#[test]
+fn json_rows_past_the_limit_are_refused_before_the_rest_is_read() {
+    let text = format!("[{}0, this is not JSON", "0,".repeat(MAX_ROWS));
+    assert_eq!(
+        refused(text, Format::Json, Operation::Stop, &no_defaults(), None),
+        vec![(
+            "file".to_owned(),
+            "too_many_rows",
+            vec![("max", MAX_ROWS.to_string())]
+        )]
+    );
+}
+
+/// Nesting deeper than JSON readers go is invalid JSON, not a crash.
+#[test]
+fn deeply_nested_json_is_invalid() {
+    let depth = 100_000;
+    let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let refusal = refused(text, Format::Json, Operation::Stop, &no_defaults(), None);
+    assert_eq!(refusal[0].1, "invalid_json");
+}
+
+#[test]
+fn cells_too_long_and_too_many_types_are_refused() {
+    let long = "x".repeat(MAX_CELL_CHARS + 1);
+    let text = format!(r#"[{{"mandate": "{long}"}}, {{"mandate": "{M1}", "{long}": 1}}]"#);
+    let rows = json(&text, Operation::Stop);
+    assert_eq!(errors(&rows[0]), [("mandate", "cell_too_long")]);
+    assert_eq!(arg(error(&rows[0]), "max"), MAX_CELL_CHARS.to_string());
+    // An unknown field is named, cut to the longest a cell may be.
+    assert_eq!(
+        arg(error(&rows[1]), "value").chars().count(),
+        MAX_CELL_CHARS
+    );
+    let rows = csv(&format!("mandate\n{long}\n"), Operation::Stop);
+    assert_eq!(errors(&rows[0]), [("mandate", "cell_too_long")]);
+
+    let codes: Vec<String> = (0..=MAX_TYPES).map(|i| format!("fin.t{i}")).collect();
+    let text = format!(
+        r#"[{{"mandator": "{ANN}", "mandatee": "{FIRM}", "domain": "fin", "types": {}}}]"#,
+        serde_json::json!(codes)
+    );
+    let rows = json(&text, Operation::Create);
+    assert_eq!(errors(&rows[0]), [("types", "too_many_types")]);
+    let text = format!(
+        "{CREATE_HEADER}\n{ANN},{FIRM},fin,{},,,,,\n",
+        codes.join(" ")
+    );
+    let rows = csv(&text, Operation::Create);
+    assert_eq!(errors(&rows[0]), [("types", "too_many_types")]);
+}
+
+/// A row of a delimited file longer than a row can be is refused, naming its line.
+#[test]
+fn a_line_too_long_is_refused_naming_it() {
+    let text = format!("mandate\n{M1}\n\"{M2}\n{}\"\n", ";".repeat(MAX_LINE_BYTES));
+    assert_eq!(
+        csv_refused(&text, Operation::Stop),
+        vec![(
+            "file".to_owned(),
+            "line_too_long",
+            vec![
+                ("line", "3".to_owned()),
+                ("max", MAX_LINE_BYTES.to_string())
+            ]
+        )]
+    );
+    let text = format!(
+        "85073003328;;;;;20300101;\n{}\n",
+        ";".repeat(MAX_LINE_BYTES + 1)
+    );
+    let refusal = refused(
+        text,
+        Format::Ssm,
+        Operation::Create,
+        &no_defaults(),
+        Some(&firm_context()),
+    );
+    assert_eq!(refusal[0].1, "line_too_long");
+}
+
+/// A field given twice in a JSON row counts once, with its last value, as before.
+#[test]
+fn a_json_field_given_twice_keeps_its_last_value() {
+    let text = format!(r#"[{{"mandate": "x", "mandate": "{M1}"}}]"#);
+    let rows = json(&text, Operation::Stop);
+    assert!(matches!(input(&rows[0]), RowInput::Stop { mandate } if *mandate == uuid(M1)));
 }
 
 // ---- properties -----------------------------------------------------------------------------

@@ -161,6 +161,9 @@ json_type = Hier wird { $kind ->
    *[text] ein Text
 } erwartet.
 duplicate_in_file = Zeile { $line } dieser Datei enthält dieses Mandat bereits.
+cell_too_long = Dieser Wert ist zu lang: eine Zelle darf höchstens { $max } Zeichen enthalten.
+too_many_types = Eine Zeile darf höchstens { $max } Mandatstypen enthalten.
+line_too_long = Zeile { $line } ist zu lang: eine Zeile darf höchstens { $max } Bytes enthalten.
 
 ## Sammelaufträge
 

@@ -161,6 +161,9 @@ json_type = { $kind ->
    *[text] A text
 } is expected here.
 duplicate_in_file = Line { $line } of this file already has this mandate.
+cell_too_long = This value is too long: a cell can have at most { $max } characters.
+too_many_types = A row can have at most { $max } mandate types.
+line_too_long = Line { $line } is too long for a row: a row can have at most { $max } bytes.
 
 ## Bulk jobs
 

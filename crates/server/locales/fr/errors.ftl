@@ -161,6 +161,9 @@ json_type = { $kind ->
    *[text] Un texte est attendu
 } ici.
 duplicate_in_file = La ligne { $line } de ce fichier contient déjà ce mandat.
+cell_too_long = Cette valeur est trop longue : une cellule peut contenir au maximum { $max } caractères.
+too_many_types = Une ligne peut contenir au maximum { $max } types de mandat.
+line_too_long = La ligne { $line } est trop longue : une ligne peut contenir au maximum { $max } octets.
 
 ## Traitements en masse
 

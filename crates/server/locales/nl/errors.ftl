@@ -161,6 +161,9 @@ json_type = Hier wordt { $kind ->
    *[text] een tekst
 } verwacht.
 duplicate_in_file = Regel { $line } van dit bestand bevat dit mandaat al.
+cell_too_long = Deze waarde is te lang: een cel mag hoogstens { $max } tekens bevatten.
+too_many_types = Een rij mag hoogstens { $max } mandaattypes bevatten.
+line_too_long = Regel { $line } is te lang voor een rij: een rij mag hoogstens { $max } bytes bevatten.
 
 ## Bulkopdrachten
 
