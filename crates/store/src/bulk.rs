@@ -194,18 +194,20 @@ impl WriteTx {
             .await?;
         });
         let id = job.id.to_string();
-        let texts = rows
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.input.as_ref().map(to_json).transpose()?,
-                    errors_text(&r.errors)?,
-                    r.mandate_id.map(|m| m.to_string()),
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        // 7 values a row: 1000 rows stay under both databases' limits on bound values.
-        for (chunk, texts) in rows.chunks(1000).zip(texts.chunks(1000)) {
+        // 7 values a row: 1000 rows stay under both databases' limits on bound values. Rows
+        // are written as text a chunk at a time: never all of a large file twice in memory.
+        for chunk in rows.chunks(1000) {
+            let texts = chunk
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.input.as_ref().map(to_json).transpose()?,
+                        errors_text(&r.errors)?,
+                        r.mandate_id.map(|m| m.to_string()),
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let texts = texts.as_slice();
             on_tx!(self, c => {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO bulk_rows (job_id, line, input, natural_key, state, errors, mandate_id) ",

@@ -58,7 +58,7 @@ pub(super) async fn bulk(
     }
     let upload = Upload {
         selection: None,
-        bytes: file.as_bytes(),
+        bytes: file.into_bytes().into(),
         format: Format::Csv,
         operation: Operation::Create,
         mode,

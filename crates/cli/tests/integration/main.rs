@@ -16,3 +16,4 @@ mod commands;
 mod resume;
 mod schema;
 mod slow_clients;
+mod upload_memory;

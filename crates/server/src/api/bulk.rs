@@ -188,7 +188,7 @@ pub async fn upload(
         &by.principal,
         by.act_for.as_ref(),
         params.into(),
-        &file.bytes,
+        file.bytes,
         keyed,
     )
     .await?;

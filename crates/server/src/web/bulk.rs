@@ -76,7 +76,7 @@ pub async fn upload(
         &user.principal,
         user.acting_for(),
         form,
-        &file.bytes,
+        file.bytes,
         keyed,
     )
     .await;

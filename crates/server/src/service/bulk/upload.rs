@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use axum::body::Bytes;
 use mandates_domain::access;
 use mandates_domain::actor::Actor;
 use mandates_domain::bulk::{
@@ -40,7 +41,8 @@ pub struct UploadForm {
 pub struct Upload<'a> {
     /// With a selection, the file is empty and rows come from the party's mandates.
     pub selection: Option<Selection>,
-    pub bytes: &'a [u8],
+    /// The file; let go of once its rows are read.
+    pub bytes: Bytes,
     pub format: Format,
     pub operation: Operation,
     pub mode: Mode,
@@ -61,7 +63,7 @@ pub async fn upload(
     principal: &Principal,
     act_for: Option<&Kbo>,
     form: UploadForm,
-    bytes: &[u8],
+    bytes: Bytes,
     key: Option<Keyed<'_>>,
 ) -> Result<JobAnswer, AppError> {
     let mut errors = FieldErrors::default();
@@ -193,7 +195,7 @@ pub async fn validate(
     state: &AppState,
     principal: &Principal,
     act_for: Option<&Kbo>,
-    upload: Upload<'_>,
+    mut upload: Upload<'_>,
 ) -> Result<JobAnswer, AppError> {
     let now = state.clock().now();
     let actor = crate::service::actor(state.store(), principal, act_for, now).await?;
@@ -233,13 +235,15 @@ pub async fn validate(
             .await?
         }
         None => bulk::parse(
-            upload.bytes,
+            &upload.bytes,
             upload.format,
             upload.operation,
             &upload.defaults,
             ssm.as_ref(),
         )?,
     };
+    // The rows are all that is needed of the file from here on.
+    drop(std::mem::take(&mut upload.bytes));
     let mut stored = Vec::with_capacity(rows.len());
     let mut domains = BTreeSet::new();
     // What the store holds of the rows is read 10 000 rows at a time: a few statements each,
