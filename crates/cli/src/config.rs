@@ -64,3 +64,6 @@ pub async fn open_store(config: &Config) -> Result<Store, String> {
     store.migrate().await.map_err(|e| e.to_string())?;
     Ok(store)
 }
+
+#[cfg(test)]
+mod properties;

@@ -127,12 +127,17 @@ impl Default for StoreConfig {
     }
 }
 
+/// The longest a timeout may be: a day. A longer one counts as a day (a deadline past what
+/// the clock can count would stop every connection).
+const MAX_TIMEOUT_SECONDS: u64 = 24 * 60 * 60;
+
 impl HttpConfig {
     /// The limits of the listening loop.
     pub fn limits(&self) -> crate::http::server::Limits {
+        let seconds = |s: u64| std::time::Duration::from_secs(s.clamp(1, MAX_TIMEOUT_SECONDS));
         crate::http::server::Limits {
-            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds.max(1)),
-            body_timeout: std::time::Duration::from_secs(self.body_timeout_seconds.max(1)),
+            header_timeout: seconds(self.header_timeout_seconds),
+            body_timeout: seconds(self.body_timeout_seconds),
             max_connections: self.max_connections.max(1),
         }
     }
@@ -142,7 +147,9 @@ impl StoreConfig {
     /// How the store connects.
     pub fn options(&self) -> mandates_store::Options {
         mandates_store::Options {
-            acquire_timeout: std::time::Duration::from_secs(self.acquire_timeout_seconds.max(1)),
+            acquire_timeout: std::time::Duration::from_secs(
+                self.acquire_timeout_seconds.clamp(1, MAX_TIMEOUT_SECONDS),
+            ),
             sqlite_max_bytes: self.sqlite_max_size_mb.map(|mb| mb.saturating_mul(1 << 20)),
         }
     }
@@ -168,6 +175,24 @@ pub struct LoginConfig {
     /// tokens. Every instance behind one address needs the same. Required with `issuer`
     /// outside demo mode; else drawn at start (cookies then die with the process).
     pub cookie_key: Option<String>,
+}
+
+impl LoginConfig {
+    /// How long a session may go unused; more minutes than a duration holds is forever.
+    pub fn idle(&self) -> chrono::TimeDelta {
+        i64::try_from(self.idle_minutes)
+            .ok()
+            .and_then(chrono::TimeDelta::try_minutes)
+            .unwrap_or(chrono::TimeDelta::MAX)
+    }
+
+    /// How long a session lasts at most; more hours than a duration holds is forever.
+    pub fn max_age(&self) -> chrono::TimeDelta {
+        i64::try_from(self.max_hours)
+            .ok()
+            .and_then(chrono::TimeDelta::try_hours)
+            .unwrap_or(chrono::TimeDelta::MAX)
+    }
 }
 
 /// How bearer tokens are checked.

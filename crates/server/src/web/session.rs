@@ -120,19 +120,18 @@ pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Sessio
 /// How long a session lives without a request, and at most.
 fn lifetimes(state: &AppState) -> (Duration, Duration) {
     let login = &state.config().login;
-    (
-        Duration::minutes(i64::try_from(login.idle_minutes).unwrap_or(30)),
-        Duration::hours(i64::try_from(login.max_hours).unwrap_or(12)),
-    )
+    (login.idle(), login.max_age())
 }
 
 /// Forgets the sessions that have ended (idle too long, or too old); returns how many.
 pub async fn purge_ended(state: &AppState) -> Result<u64, AppError> {
     let now = state.clock().now();
     let (idle, max) = lifetimes(state);
+    // A lifetime longer than the clock reaches back ends no session.
+    let before = |age| now.checked_sub_signed(age).unwrap_or(Instant::UNIX_EPOCH);
     Ok(state
         .store()
-        .delete_ended_sessions(now - idle, now - max)
+        .delete_ended_sessions(before(idle), before(max))
         .await?)
 }
 
