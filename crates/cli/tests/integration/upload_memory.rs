@@ -10,7 +10,8 @@ use crate::server::{ANN, Server, ann_token, file_period, free_port, ready, serve
 
 /// What the README promises per upload: the file itself (at most 64 MiB, held once, until its
 /// rows are read) and its rows. It was 1.2 GB for 64 MiB of `[0,0,…]` when the file was read
-/// as a whole document, 2.7 GB for a line of separators, 350 MB for the largest valid file.
+/// as a whole document, 2.7 GB for a line of separators, 350 MB for the largest valid file,
+/// 250 MB for a file of Windows-1252 text.
 const BOUND_PER_UPLOAD_MIB: u64 = 256;
 
 /// The upload limit.
@@ -51,6 +52,8 @@ fn worst_files() -> Vec<(&'static str, &'static str, Vec<u8>, &'static str)> {
     )
     .into_bytes();
     let separators = format!("mandator;mandatee\n{}\n", ";".repeat(LIMIT - 100)).into_bytes();
+    // Not UTF-8: read as Windows-1252, where each of these bytes is a three-byte character.
+    let windows = [b"mandate\n".as_slice(), &vec![0x80; LIMIT - 100]].concat();
     vec![
         ("the largest valid file", "json", largest_valid_file(), ""),
         ("64 MiB of [0,0,…]", "json", zeros, "too_many_rows"),
@@ -63,6 +66,7 @@ fn worst_files() -> Vec<(&'static str, &'static str, Vec<u8>, &'static str)> {
             separators,
             "line_too_long",
         ),
+        ("64 MiB of Windows-1252 €", "csv", windows, "file_too_large"),
     ]
 }
 

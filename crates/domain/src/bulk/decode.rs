@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use crate::error::FieldError;
 
-use super::FILE_FIELD;
+use super::{FILE_FIELD, MAX_TEXT_BYTES};
 
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -20,7 +20,8 @@ const CP1252_80_9F: [char; 32] = [
 
 /// The text of a file. Bytes that are not valid UTF-8 are read as Windows-1252. A file
 /// with nothing but blanks is `file_empty`; one with NUL bytes (a workbook, UTF-16 text) is
-/// `not_text`. UTF-8 text is borrowed, not copied: a file is in memory once.
+/// `not_text`. UTF-8 text is borrowed, not copied: a file is in memory once. Windows-1252
+/// text longer than [`MAX_TEXT_BYTES`] once written as UTF-8 is `file_too_large`.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, FieldError> {
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     if body.contains(&0) {
@@ -30,7 +31,12 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, FieldError> {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => {
             // Sized at once: a growing string would hold up to twice the text.
-            let size = body.iter().map(|&b| windows_1252(b).len_utf8()).sum();
+            let size: usize = body.iter().map(|&b| windows_1252(b).len_utf8()).sum();
+            if size > MAX_TEXT_BYTES {
+                return Err(
+                    FieldError::new(FILE_FIELD, "file_too_large").arg("max", MAX_TEXT_BYTES >> 20)
+                );
+            }
             let mut text = String::with_capacity(size);
             text.extend(body.iter().map(|&b| windows_1252(b)));
             Cow::Owned(text)

@@ -58,6 +58,10 @@ pub const MAX_CELL_CHARS: usize = 1_000;
 /// The most type codes one row may have.
 pub const MAX_TYPES: usize = 20;
 
+/// The most bytes the text of a file may have once written as UTF-8: the upload limit, so
+/// that a file read as Windows-1252 (up to three bytes a character) is in memory at most twice.
+pub const MAX_TEXT_BYTES: usize = 64 << 20;
+
 /// The most bytes a line of a CSV or SSM file may have (a row: quoted line breaks included).
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 

@@ -1146,6 +1146,16 @@ fn template_creations_are_accepted_by_the_rules() {
     }
 }
 
+/// Windows-1252 text that would pass the upload limit once written as UTF-8 is refused
+/// before it is: a file is never in memory more than twice.
+#[test]
+fn windows_text_too_large_once_decoded_is_refused() {
+    let bytes = vec![0x80; MAX_TEXT_BYTES / 3 + 1];
+    assert_eq!(decode(&bytes).map_err(|e| e.code), Err("file_too_large"));
+    let bytes = vec![0xE9; MAX_TEXT_BYTES / 2];
+    assert_eq!(decode(&bytes).map(|t| t.len()), Ok(MAX_TEXT_BYTES));
+}
+
 /// A JSON file is refused as soon as it passes the row limit: what follows is not read.
 #[test]
 fn json_rows_past_the_limit_are_refused_before_the_rest_is_read() {

@@ -138,6 +138,7 @@ invalid_filter = Dieser Suchfilter ist ungültig.
 
 file_empty = Die Datei ist leer.
 not_text = Dies ist keine Textdatei. Speichern Sie die Tabelle als CSV (durch Kommas oder Semikolons getrennt) und laden Sie diese Datei hoch.
+file_too_large = Als Windows-Text gelesen ist diese Datei größer als { $max } MiB. Speichern Sie sie als UTF-8-Text oder teilen Sie sie auf mehrere Dateien auf.
 no_rows = Die Datei enthält keine zu verarbeitenden Zeilen.
 too_many_rows = Eine Datei darf höchstens { $max } Zeilen enthalten; teilen Sie sie auf mehrere Dateien auf.
 unknown_column = Eine Datei für diesen Vorgang hat keine Spalte und kein Feld { $value }.

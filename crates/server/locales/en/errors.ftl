@@ -138,6 +138,7 @@ invalid_filter = This search filter is not valid.
 
 file_empty = The file is empty.
 not_text = This is not a text file. Save the spreadsheet as CSV (separated by commas or semicolons) and upload that file.
+file_too_large = Read as Windows text, this file is larger than { $max } MiB. Save it as UTF-8 text, or split it into several files.
 no_rows = The file has no rows to process.
 too_many_rows = A file can have at most { $max } rows; split it into several files.
 unknown_column = A file for this operation has no column or field { $value }.

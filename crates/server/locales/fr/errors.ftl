@@ -138,6 +138,7 @@ invalid_filter = Ce filtre de recherche n'est pas valide.
 
 file_empty = Le fichier est vide.
 not_text = Ce n'est pas un fichier texte. Enregistrez la feuille de calcul au format CSV (séparé par des virgules ou des points-virgules) et chargez ce fichier.
+file_too_large = Lu comme texte Windows, ce fichier dépasse { $max } Mio. Enregistrez-le en texte UTF-8, ou répartissez-le en plusieurs fichiers.
 no_rows = Le fichier ne contient aucune ligne à traiter.
 too_many_rows = Un fichier peut contenir au maximum { $max } lignes ; répartissez-le en plusieurs fichiers.
 unknown_column = Un fichier pour cette opération n'a pas de colonne ou de champ { $value }.

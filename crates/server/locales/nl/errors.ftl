@@ -138,6 +138,7 @@ invalid_filter = Deze zoekfilter is niet geldig.
 
 file_empty = Het bestand is leeg.
 not_text = Dit is geen tekstbestand. Sla het rekenblad op als CSV (gescheiden door komma's of puntkomma's) en laad dat bestand op.
+file_too_large = Gelezen als Windows-tekst is dit bestand groter dan { $max } MiB. Sla het op als UTF-8-tekst, of verdeel het over meerdere bestanden.
 no_rows = Het bestand bevat geen rijen om te verwerken.
 too_many_rows = Een bestand mag hoogstens { $max } rijen bevatten; verdeel het over meerdere bestanden.
 unknown_column = Een bestand voor deze bewerking heeft geen kolom of veld { $value }.

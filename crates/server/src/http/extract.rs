@@ -356,15 +356,21 @@ impl FromRequest<AppState> for UploadedFile {
         }
         let unreadable =
             |e: axum::extract::multipart::MultipartError| unread(e.status(), &e, e.body_text());
+        let mut file = buffer_for(&req);
         let mut form = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|e| unread(e.status(), &e, e.body_text()))?;
         let mut bytes = Bytes::new();
         let mut fields = std::collections::HashMap::new();
-        while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or_default().to_owned();
             if name == "file" {
-                bytes = field.bytes().await.map_err(unreadable)?;
+                // Into one buffer, as a body is (see `whole_body`).
+                file.clear();
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    file.extend_from_slice(&chunk);
+                }
+                bytes = Bytes::from(std::mem::take(&mut file));
             } else {
                 let text = field.text().await.map_err(unreadable)?;
                 fields.insert(name, text);
@@ -378,18 +384,23 @@ impl FromRequest<AppState> for UploadedFile {
     }
 }
 
-/// A request's body in one buffer of the size it announces (within the route's limit): a
-/// large file is held once, not in pieces and then again whole.
-async fn whole_body(req: Request) -> Result<Bytes, AppError> {
+/// A buffer for what a request's body announces (its `Content-Length`), up to the upload
+/// limit: reserved, not yet used, so an announced length beyond the limit costs nothing.
+fn buffer_for(req: &Request) -> Vec<u8> {
     let announced = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(0);
+    Vec::with_capacity(announced.min(64 << 20))
+}
+
+/// A request's body in one buffer of the size it announces (within the route's limit): a
+/// large file is held once, not in pieces and then again whole.
+async fn whole_body(req: Request) -> Result<Bytes, AppError> {
+    let mut bytes = buffer_for(&req);
     let mut body = req.into_limited_body();
-    // Reserved, not yet used: a length announced beyond the limit costs nothing.
-    let mut bytes = Vec::with_capacity(announced.min(64 << 20));
     while let Some(frame) =
         std::future::poll_fn(|cx| http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx))
             .await
