@@ -420,6 +420,77 @@ proptest! {
         prop_assert!(read.as_ref().is_ok_and(|d| same(d, &expected)), "{}\n{read:?}", String::from_utf8_lossy(&bytes));
     }
 
+    /// The federal file: the other party, notes and `yyyyMMdd` dates of valid rows read back
+    /// as the mandates the uploader on its side meant.
+    #[test]
+    fn valid_rows_written_as_ssm_read_back(rows in written_creations(), header in any::<bool>()) {
+        let firm = Kbo::parse("0412345614").map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let context = SsmContext {
+            uploader: Party::Enterprise(firm.clone()),
+            side: Side::Mandatee,
+            domain: "fin".into(),
+            types: vec!["fin.tax_on_web".into()],
+        };
+        let cell = |r: &Written, c: &str| r.cells.iter().find(|(k, _)| *k == c).map(|(_, v)| v.clone()).unwrap_or_default();
+        let ssm_date = |text: String| text.replace('-', "");
+        let mut text = String::from(if header { "rijksregisternummer;email;hoedanigheid;taal;referentie;begin;einde\r\n" } else { "" });
+        for r in &rows {
+            let reference = cell(r, "reference");
+            let quoted = format!("\"{}\"", reference.replace('"', "\"\""));
+            text.push_str(&[
+                cell(r, "mandator"), cell(r, "email"), String::new(), cell(r, "language"),
+                if reference.is_empty() { reference } else { quoted },
+                ssm_date(cell(r, "valid_from")), ssm_date(cell(r, "valid_until")),
+            ].join(";"));
+            text.push_str("\r\n");
+        }
+        let read = parse(text.as_bytes(), Format::Ssm, Operation::Create, &FileDefaults::default(), Some(&context))
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|rows| drafts(&rows));
+        let expected: Vec<Draft> = rows
+            .iter()
+            .map(|r| Draft {
+                types: vec!["fin.tax_on_web".into()],
+                mandatee: firm.as_str().to_owned(),
+                ..r.draft.clone()
+            })
+            .collect();
+        prop_assert!(read.as_ref().is_ok_and(|d| same(d, &expected)), "{text}\n{read:?}");
+    }
+
+    /// A date of the federal file is any day written `yyyyMMdd`; anything else is refused
+    /// naming the field.
+    #[test]
+    fn an_ssm_date_is_a_day_or_refused_naming_its_field(text in prop_oneof![
+        (1000i32..=9999, 1u32..=12, 1u32..=31).prop_map(|(y, m, d)| format!("{y:04}{m:02}{d:02}")),
+        "[0-9]{6,10}",
+        "\\PC{1,10}",
+    ]) {
+        let firm = Kbo::parse("0412345614").map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let context = SsmContext {
+            uploader: Party::Enterprise(firm),
+            side: Side::Mandatee,
+            domain: "fin".into(),
+            types: vec!["fin.tax_on_web".into()],
+        };
+        prop_assume!(!text.contains([';', '"', '\n', '\r']) && !text.trim().is_empty());
+        let line = format!("85073003328;;;;;{text};\n");
+        let rows = parse(line.as_bytes(), Format::Ssm, Operation::Create, &FileDefaults::default(), Some(&context))
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let day = Some(text.trim())
+            .filter(|t| t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| NaiveDate::parse_from_str(t, "%Y%m%d").ok());
+        match (&rows[0].result, day) {
+            (Ok(RowInput::Create { draft }), Some(day)) => {
+                prop_assert_eq!(draft.valid_from.clone(), Some(day.to_string()));
+            }
+            (Err(errors), None) => {
+                prop_assert!(errors.iter().any(|e| e.field == "start_date" && e.code == "invalid_ssm_date"), "{errors:?}");
+            }
+            (other, day) => prop_assert!(false, "{text:?}: {other:?}, expected {day:?}"),
+        }
+    }
+
     #[test]
     fn a_cell_or_list_too_long_is_refused_without_being_kept(extra in 1usize..50, list in any::<bool>()) {
         let long = "x".repeat(MAX_CELL_CHARS + extra);
