@@ -121,6 +121,11 @@ fn controlled_fields(form: &[u8], errors: &mut FieldErrors) {
         return;
     };
     for (name, value) in pairs {
+        // Where to come back to after sign-in is neither kept nor shown: any address that is
+        // not a plain path of this site (control characters included) leads home instead.
+        if name == "return_to" {
+            continue;
+        }
         if has_control(&name) {
             errors.push(FieldError::control_character(
                 name.escape_debug().to_string(),
