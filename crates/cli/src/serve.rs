@@ -52,7 +52,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     let base = format!("http://{local}");
     let demo = config.demo;
     let url = config.database_url();
-    let config_limits = config.http.limits();
+    let config_limits = mandates_server::http::server::Limits::of(&config.http);
     let state = mandates_server::build(config, store.clone(), Clock::System, &base)
         .await
         .map_err(|e| mandates_server::error::chain(&e))?;

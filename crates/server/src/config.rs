@@ -129,19 +129,7 @@ impl Default for StoreConfig {
 
 /// The longest a timeout may be: a day. A longer one counts as a day (a deadline past what
 /// the clock can count would stop every connection).
-const MAX_TIMEOUT_SECONDS: u64 = 24 * 60 * 60;
-
-impl HttpConfig {
-    /// The limits of the listening loop.
-    pub fn limits(&self) -> crate::http::server::Limits {
-        let seconds = |s: u64| std::time::Duration::from_secs(s.clamp(1, MAX_TIMEOUT_SECONDS));
-        crate::http::server::Limits {
-            header_timeout: seconds(self.header_timeout_seconds),
-            body_timeout: seconds(self.body_timeout_seconds),
-            max_connections: self.max_connections.max(1),
-        }
-    }
-}
+pub const MAX_TIMEOUT_SECONDS: u64 = 24 * 60 * 60;
 
 impl StoreConfig {
     /// How the store connects.

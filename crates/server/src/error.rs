@@ -39,9 +39,9 @@ pub enum AppError {
     /// The body is larger than the address takes.
     #[error("the request body is too large")]
     PayloadTooLarge,
-    /// The address (path and query) is longer than any the service reads.
+    /// The address (path and query) is longer than `max` bytes, the most the service reads.
     #[error("the request's address is too long")]
-    UriTooLong,
+    UriTooLong { max: usize },
     /// The request's headers are larger than the service keeps.
     #[error("the request's headers are too large")]
     HeadersTooLarge,
@@ -158,8 +158,8 @@ impl AppError {
             },
             AppError::BodyTimeout => simple(StatusCode::REQUEST_TIMEOUT, "body_timeout"),
             AppError::PayloadTooLarge => simple(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            AppError::UriTooLong => Problem {
-                args: vec![("max", crate::http::context::MAX_URI_BYTES.to_string())],
+            AppError::UriTooLong { max } => Problem {
+                args: vec![("max", max.to_string())],
                 ..simple(StatusCode::URI_TOO_LONG, "uri_too_long")
             },
             AppError::HeadersTooLarge => simple(

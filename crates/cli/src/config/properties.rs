@@ -64,7 +64,7 @@ fn load_text(text: &str) -> Result<mandates_server::config::Config, String> {
 
 /// Everything the server derives from a configuration, computed.
 fn use_all(config: &mandates_server::config::Config) {
-    let _ = config.http.limits();
+    let _ = mandates_server::http::server::Limits::of(&config.http);
     let _ = config.store.options();
     let _ = config.access_log_settings();
     let _ = config.public_url();
@@ -170,7 +170,7 @@ fn the_largest_numbers_are_usable() {
     let config = load_text(&text).unwrap_or_else(|e| panic!("{e}"));
     use_all(&config);
     assert_eq!(config.login.idle(), chrono::TimeDelta::MAX);
-    let limits = config.http.limits();
+    let limits = mandates_server::http::server::Limits::of(&config.http);
     assert!(
         std::time::Instant::now()
             .checked_add(limits.header_timeout)

@@ -35,7 +35,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
     let span = tracing::info_span!("request", request_id = %request_id, method = %request.method(), path = %request.uri().path());
     let api = request.uri().path().starts_with("/api/");
     let response = if uri_length(request.uri()) > MAX_URI_BYTES {
-        AppError::UriTooLong.into_response()
+        AppError::UriTooLong { max: MAX_URI_BYTES }.into_response()
     } else {
         let _enter = span.enter();
         tracing::debug!("started");

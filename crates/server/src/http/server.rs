@@ -23,6 +23,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+use crate::config::{HttpConfig, MAX_TIMEOUT_SECONDS};
+
 /// What a client may take of the server.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -32,6 +34,18 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Connections open at once; more wait in the system's queue until one closes.
     pub max_connections: usize,
+}
+
+impl Limits {
+    /// The limits `http` sets (a timeout of 0 counts as one second, one over a day as a day).
+    pub fn of(http: &HttpConfig) -> Limits {
+        let seconds = |s: u64| Duration::from_secs(s.clamp(1, MAX_TIMEOUT_SECONDS));
+        Limits {
+            header_timeout: seconds(http.header_timeout_seconds),
+            body_timeout: seconds(http.body_timeout_seconds),
+            max_connections: http.max_connections.max(1),
+        }
+    }
 }
 
 /// How long open connections may take to finish once the server stops.
@@ -140,7 +154,9 @@ impl<IO> ProblemOnParseError<IO> {
 /// The answer in place of hyper's own to `head` (the start of what it writes), if it is one.
 fn replacement_for(head: &[u8]) -> Option<Vec<u8>> {
     let error = if head.starts_with(b"HTTP/1.1 414 ") {
-        crate::error::AppError::UriTooLong
+        crate::error::AppError::UriTooLong {
+            max: crate::http::context::MAX_URI_BYTES,
+        }
     } else if head.starts_with(b"HTTP/1.1 431 ") {
         crate::error::AppError::HeadersTooLarge
     } else {
