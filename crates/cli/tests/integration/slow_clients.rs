@@ -7,7 +7,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::server::{ANN, client_token, free_port, ready, serve_configured};
+use crate::server::{ANN, ann_token, client_token, free_port, ready, serve_configured};
 
 /// How many slow connections a test may open: thousands, within what this process may
 /// open files (raised to what the system allows).
@@ -150,7 +150,8 @@ async fn connections_beyond_the_cap_wait_instead_of_exhausting_the_server() {
     assert_eq!(health.status().as_u16(), 200);
 }
 
-/// A body that never arrives in full is cut at its deadline, with an answer that says so.
+/// A body that never arrives in full is cut at its deadline, with an answer that says so: a
+/// check's JSON, and a bulk file (read into one buffer of its announced size).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_never_arrives_is_cut_at_its_deadline() {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -165,27 +166,35 @@ async fn a_body_that_never_arrives_is_cut_at_its_deadline() {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     ready(&http, &base).await;
-    let token = client_token(&http, &base).await;
+    let client = client_token(&http, &base).await;
+    let person = ann_token(&http, &base).await;
 
-    let mut stream = TcpStream::connect(("127.0.0.1", port))
-        .await
-        .expect("a connection");
-    let head = format!(
-        "POST /api/v1/checks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"actor\":"
-    );
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .expect("a request without all of its body");
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut answer))
-        .await
-        .expect("the server answers and closes within the deadline");
-    assert!(read.is_ok() || !answer.is_empty());
-    let text = String::from_utf8_lossy(&answer);
-    assert!(
-        text.starts_with("HTTP/1.1 408"),
-        "a late body is answered 408: {text}"
-    );
-    assert!(text.contains("body_timeout"), "{text}");
+    let heads = [
+        format!(
+            "POST /api/v1/checks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {client}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"actor\":"
+        ),
+        format!(
+            "POST /api/v1/bulk?operation=stop&format=csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {person}\r\nContent-Length: 1000000\r\n\r\nmandate\n"
+        ),
+    ];
+    for head in heads {
+        let mut stream = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("a connection");
+        stream
+            .write_all(head.as_bytes())
+            .await
+            .expect("a request without all of its body");
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut answer))
+            .await
+            .expect("the server answers and closes within the deadline");
+        assert!(read.is_ok() || !answer.is_empty());
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            text.starts_with("HTTP/1.1 408"),
+            "a late body is answered 408: {text}"
+        );
+        assert!(text.contains("body_timeout"), "{text}");
+    }
 }

@@ -1,15 +1,13 @@
 //! What a bulk upload costs the real server in memory: the worst files the upload limit
 //! (64 MiB) lets through, one at a time and four at once, keep its peak resident memory
 //! (`VmHWM`) within a bound above the idle process. Read into one buffer, a file over the limit
-//! is still refused (413) and one that arrives too slowly still cut (408).
+//! is still refused (413); one that arrives too slowly is cut (408, in slow_clients.rs).
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::server::{
-    ANN, Server, ann_token, file_period, free_port, ready, serve, serve_configured,
-};
+use crate::server::{ANN, Server, ann_token, file_period, free_port, ready, serve};
 
 /// What the README promises per upload: the file itself (at most 64 MiB, held once, until its
 /// rows are read) and its rows. It was 1.2 GB for 64 MiB of `[0,0,…]` when the file was read
@@ -202,43 +200,4 @@ async fn the_worst_uploads_keep_the_server_memory_bounded() {
     );
     let (status, answer) = upload(&http, &at.base, &at.token, "json", vec![b' '; LIMIT + 1]).await;
     assert_eq!(status, 413, "{answer}");
-}
-
-/// A file that never arrives in full is cut at the body's deadline, read into one buffer or not.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_file_that_never_arrives_is_cut_at_its_deadline() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    let dir = tempfile::tempdir().expect("dir");
-    let port = free_port();
-    let database = format!("sqlite://{}", dir.path().join("m.db").display());
-    let _server = serve_configured(
-        dir.path(),
-        &database,
-        port,
-        &[("MANDATES_HTTP__BODY_TIMEOUT_SECONDS", "2")],
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    ready(&http, &base).await;
-    let token = ann_token(&http, &base).await;
-
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .expect("a connection");
-    let head = format!(
-        "POST /api/v1/bulk?operation=stop&format=csv HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 1000000\r\n\r\nmandate\n"
-    );
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .expect("an upload without all of its file");
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut answer))
-        .await
-        .expect("the server answers and closes within the deadline");
-    assert!(read.is_ok() || !answer.is_empty());
-    let text = String::from_utf8_lossy(&answer);
-    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(text.contains("body_timeout"), "{text}");
 }
