@@ -77,9 +77,14 @@ pub(crate) struct SqliteTx {
 
 impl SqliteTx {
     async fn begin(pool: &SqlitePool) -> Result<SqliteTx> {
-        let mut conn = pool.acquire().await?;
-        conn.execute("BEGIN IMMEDIATE").await?;
-        Ok(SqliteTx { conn, open: true })
+        // Guarded from before BEGIN: a call cancelled while BEGIN runs (or a BEGIN that
+        // fails) closes the connection rather than give the pool one inside a transaction.
+        let mut tx = SqliteTx {
+            conn: pool.acquire().await?,
+            open: true,
+        };
+        tx.conn.execute("BEGIN IMMEDIATE").await?;
+        Ok(tx)
     }
 
     async fn end(mut self, statement: &'static str) -> Result<()> {
