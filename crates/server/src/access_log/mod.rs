@@ -87,18 +87,24 @@ impl AccessLog {
         }
         let len = lines.len() as u64;
         let shared = &self.0;
-        let pending = shared.pending.load(Ordering::Relaxed);
-        if pending.saturating_add(len) > shared.max_bytes {
-            return Err(SpoolError::Full {
-                pending,
-                max: shared.max_bytes,
-            });
-        }
         {
+            // Counted under the lock and before the write, so the drain (which subtracts what
+            // it has moved) never sees lines that are not counted yet, and writers racing
+            // each other cannot pass the limit together.
             let mut writer = shared.writer.lock().unwrap_or_else(|e| e.into_inner());
-            writer.append(&shared.dir, &lines)?;
+            let pending = shared.pending.load(Ordering::Relaxed);
+            if pending.saturating_add(len) > shared.max_bytes {
+                return Err(SpoolError::Full {
+                    pending,
+                    max: shared.max_bytes,
+                });
+            }
+            shared.pending.fetch_add(len, Ordering::Relaxed);
+            if let Err(e) = writer.append(&shared.dir, &lines) {
+                shared.pending.fetch_sub(len, Ordering::Relaxed);
+                return Err(e);
+            }
         }
-        shared.pending.fetch_add(len, Ordering::Relaxed);
         shared.wake.notify_one();
         Ok(())
     }
@@ -233,8 +239,14 @@ async fn drain(shared: std::sync::Weak<Shared>, store: Store, mut at: Position) 
             failures = 0;
         }
         at.offset += bytes.len() as u64;
-        live.pending
-            .fetch_sub(bytes.len() as u64, Ordering::Relaxed);
+        let moved = bytes.len() as u64;
+        // Saturating: lines of a write that failed half-way are moved too, though no longer
+        // counted.
+        let _ = live
+            .pending
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
+                Some(p.saturating_sub(moved))
+            });
         if let Err(e) = live.dir.set_checkpoint(at) {
             tracing::warn!(error = %e, "the access log spool's checkpoint could not be written");
         }

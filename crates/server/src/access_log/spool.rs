@@ -96,6 +96,13 @@ impl Dir {
         Ok(found)
     }
 
+    /// Makes the directory's entries (a new segment) durable.
+    fn sync_dir(&self) -> Result<(), SpoolError> {
+        File::open(&self.path)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| self.io(e))
+    }
+
     fn size(&self, segment: u64) -> u64 {
         fs::metadata(self.segment_path(segment)).map_or(0, |m| m.len())
     }
@@ -184,7 +191,9 @@ impl Writer {
     pub fn begin(dir: &Dir, after: u64) -> Result<Writer, SpoolError> {
         let last = dir.segments()?.last().copied().unwrap_or(0);
         let segment = last.max(after) + 1;
-        Self::open(dir, segment)
+        let writer = Self::open(dir, segment)?;
+        dir.sync_dir()?;
+        Ok(writer)
     }
 
     fn open(dir: &Dir, segment: u64) -> Result<Writer, SpoolError> {
@@ -203,14 +212,19 @@ impl Writer {
     /// Appends whole lines; a segment past its size is closed for the next.
     pub fn append(&mut self, dir: &Dir, lines: &[u8]) -> Result<(), SpoolError> {
         if self.at.offset >= SEGMENT_BYTES {
+            // What the closed segment holds is on disk before the next one takes over (the
+            // periodic sync only knows the segment being written).
+            if self.dirty {
+                self.file.sync_data().map_err(|e| dir.io(e))?;
+            }
             *self = Self::open(dir, self.at.segment + 1)?;
+            dir.sync_dir()?;
         }
         if let Err(e) = (&*self.file).write_all(lines) {
-            // Nothing of a refused write stays: the segment is cut back to where it was, or
-            // (if even that fails) left for a new one.
-            if self.file.set_len(self.at.offset).is_err() {
-                self.at.offset = SEGMENT_BYTES;
-            }
+            // The segment is closed here, never cut back: the drain may already have read
+            // the whole lines of this write. Its partial last line ends a closed segment, which
+            // the drain passes over; the next write begins a new segment.
+            self.at.offset = SEGMENT_BYTES;
             return Err(dir.io(e));
         }
         self.at.offset += lines.len() as u64;
