@@ -93,22 +93,25 @@ pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Sessio
     let now = state.clock().now();
     let (idle, max) = lifetimes(state);
     if now - stored.last_seen_at >= idle || now - stored.created_at >= max {
-        state.store().delete_session(&id_hash).await?;
+        // Forgetting it is housekeeping (the purge does it too): a store that takes no
+        // writes just now does not stop the page.
+        if let Err(e) = state.store().delete_session(&id_hash).await {
+            tracing::warn!(error = %e, "an ended session could not be deleted now");
+        }
         return Ok(None);
     }
     let data: SessionData = serde_json::from_str(&stored.data).unwrap_or_default();
     // One write a minute at most keeps the idle clock honest without a write a request.
+    // A page that only reads still works while the store takes no writes (full, or read
+    // only); the idle clock then lags by the time the store was away.
     if now - stored.last_seen_at >= Duration::minutes(1) {
-        state
-            .store()
-            .put_session(
-                &id_hash,
-                &StoredSession {
-                    last_seen_at: now,
-                    ..stored.clone()
-                },
-            )
-            .await?;
+        let touched = StoredSession {
+            last_seen_at: now,
+            ..stored.clone()
+        };
+        if let Err(e) = state.store().put_session(&id_hash, &touched).await {
+            tracing::warn!(error = %e, "a session's last visit could not be recorded");
+        }
     }
     Ok(Some(Session {
         id_hash,
