@@ -55,6 +55,9 @@ pub enum AppError {
     /// The store failed: unavailable (503) or a failed statement (500).
     #[error("store")]
     Store(#[source] StoreError),
+    /// The store was found full a moment ago (503 store_full, not asked again yet).
+    #[error("the store was full when last asked")]
+    StillFull,
     /// An answer could not be written to the access log: it is not given (503).
     #[error("access log")]
     AccessLog(#[from] crate::access_log::SpoolError),
@@ -177,6 +180,7 @@ impl AppError {
             AppError::Store(e) if e.is_unavailable() => {
                 simple(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }
+            AppError::StillFull => simple(StatusCode::SERVICE_UNAVAILABLE, "store_full"),
             AppError::Store(e) if e.is_full() => {
                 simple(StatusCode::SERVICE_UNAVAILABLE, "store_full")
             }

@@ -34,6 +34,9 @@ struct Inner {
     limits: crate::http::limits::Limiters,
     /// Whether the last write was refused for want of room (until one succeeds).
     store_full: std::sync::atomic::AtomicBool,
+    /// When room was last probed for: at most one probe write every two seconds, however
+    /// often `/readyz` is asked while the store is full.
+    room_probed: tokio::sync::Mutex<Option<mandates_domain::time::Instant>>,
     /// The task that keeps the index current; stopped at shutdown (it holds a connection).
     follower: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -87,9 +90,21 @@ impl AppState {
     /// Whether the store has room for writes: after a write refused for want of room, a
     /// probe write says whether there is room again.
     pub async fn has_room(&self) -> Result<(), crate::error::AppError> {
-        if !self.0.store_full.load(std::sync::atomic::Ordering::Relaxed) {
+        let full = || self.0.store_full.load(std::sync::atomic::Ordering::Relaxed);
+        if !full() {
             return Ok(());
         }
+        let mut last = self.0.room_probed.lock().await;
+        let now = self.0.clock.now();
+        if last.is_some_and(|at| now - at < chrono::Duration::seconds(2)) {
+            // A write in between may have found room already.
+            return if full() {
+                Err(crate::error::AppError::StillFull)
+            } else {
+                Ok(())
+            };
+        }
+        *last = Some(now);
         let probed = self.0.store.probe_room().await.map_err(Into::into);
         self.note_write(&probed);
         probed
@@ -278,6 +293,7 @@ pub async fn build(
         cookie_key,
         limits,
         store_full: std::sync::atomic::AtomicBool::new(false),
+        room_probed: tokio::sync::Mutex::new(None),
         follower: std::sync::Mutex::new(Some(follower)),
     }));
     keep_keys_fresh(&state);

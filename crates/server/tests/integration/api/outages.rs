@@ -73,6 +73,11 @@ async fn a_full_store_refuses_writes_and_recovers_when_room_returns() {
     app.db
         .execute_raw("DELETE FROM meta WHERE key = 'ballast'")
         .await;
+    // However often it is asked, the store is probed for room once every two seconds.
+    app.request(Method::GET, "/readyz", &[], None)
+        .await
+        .refused(503, "store_full");
+    app.clock.advance(chrono::Duration::seconds(2));
     let ready = app.request(Method::GET, "/readyz", &[], None).await;
     assert_eq!(ready.status.as_u16(), 200, "{:#}", ready.body);
     note(&ann, &id, 2).await.expect(200);
