@@ -167,7 +167,7 @@ impl Limiters {
     }
 
     /// The client's address: the peer's, or, when the peer is a trusted proxy, the last
-    /// address in `X-Forwarded-For` (else `Forwarded`) that is not itself a trusted proxy.
+    /// address in `X-Forwarded-For` that is not itself a trusted proxy.
     /// `None` when the peer is unknown (the router called in-process).
     pub fn client_address(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<IpAddr> {
         let peer = peer?;
@@ -225,39 +225,23 @@ impl Limiters {
     }
 }
 
-/// The addresses a request says it was forwarded for, oldest first: `X-Forwarded-For`, or
-/// the `for=` of `Forwarded` (RFC 7239) when there is none. What is not an address (a
-/// hidden `for=_name`, `unknown`) ends the list there.
+/// The addresses a request says it was forwarded for, oldest first, from `X-Forwarded-For`
+/// only (one header the proxies are configured to append to; another one the client may have
+/// sent is never read in its place). The list is read from the nearest hop back, byte by
+/// byte, and what is not an address (unreadable bytes, `unknown`) ends it there: what a client
+/// wrote in front of what the proxies appended cannot hide the address they saw.
 fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
-    let xff: Vec<&str> = headers
+    let items: Vec<&[u8]> = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
         .collect();
-    let items: Vec<String> = if !xff.is_empty() {
-        xff.into_iter().map(str::to_owned).collect()
-    } else {
-        headers
-            .get_all("forwarded")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|element| {
-                element.split(';').find_map(|pair| {
-                    let (name, value) = pair.trim().split_once('=')?;
-                    name.trim()
-                        .eq_ignore_ascii_case("for")
-                        .then(|| value.trim().trim_matches('"').to_owned())
-                })
-            })
-            .collect()
-    };
-    // From the nearest hop back: what cannot be read stops the walk.
     let mut addresses: Vec<IpAddr> = Vec::new();
     for item in items.iter().rev() {
-        match parse_node(item) {
+        match std::str::from_utf8(item)
+            .ok()
+            .and_then(|t| parse_node(t.trim()))
+        {
             Some(ip) => addresses.push(ip),
             None => break,
         }
@@ -436,13 +420,22 @@ mod tests {
             trusting.client_address(&chain, Some(ip("10.0.0.5"))),
             Some(ip("203.0.113.9"))
         );
-        let rfc = headers(&[(
-            "forwarded",
-            "for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.9",
-        )]);
+        // Only X-Forwarded-For counts, and bytes a client wrote in front of what the proxy
+        // appended do not hide it.
+        let other = headers(&[("forwarded", "for=192.0.2.1")]);
         assert_eq!(
-            trusting.client_address(&rfc, Some(ip("10.0.0.5"))),
-            Some(ip("2001:db8::7"))
+            trusting.client_address(&other, Some(ip("10.0.0.5"))),
+            Some(ip("10.0.0.5"))
+        );
+        let mut unreadable = HeaderMap::new();
+        unreadable.append(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.4").expect("value"),
+        );
+        unreadable.append("forwarded", "for=192.0.2.1".parse().expect("value"));
+        assert_eq!(
+            trusting.client_address(&unreadable, Some(ip("10.0.0.5"))),
+            Some(ip("203.0.113.4"))
         );
         let none = headers(&[]);
         assert_eq!(

@@ -80,7 +80,13 @@ pub fn router(state: AppState) -> Router<AppState> {
                 crate::http::limits::login,
             )),
         )
-        .route("/auth/callback", get(login::callback))
+        .route(
+            "/auth/callback",
+            get(login::callback).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::http::limits::login,
+            )),
+        )
         .route("/logout", post(login::logout))
         .route(
             "/sign-in",
