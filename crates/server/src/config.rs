@@ -93,6 +93,9 @@ pub struct HttpConfig {
     pub header_timeout_seconds: u64,
     /// Seconds for a request's whole body, from when its headers arrived.
     pub body_timeout_seconds: u64,
+    /// Seconds an answer may wait for the client to take any of it (a client that reads
+    /// nothing holds its connection no longer).
+    pub write_timeout_seconds: u64,
     /// Connections open at once; more wait in the system's queue until one closes.
     pub max_connections: usize,
 }
@@ -113,6 +116,7 @@ impl Default for HttpConfig {
         HttpConfig {
             header_timeout_seconds: 10,
             body_timeout_seconds: 60,
+            write_timeout_seconds: 30,
             max_connections: 8192,
         }
     }

@@ -47,6 +47,7 @@ const SETTINGS: &[(&str, &[&str])] = &[
         &[
             "header_timeout_seconds",
             "body_timeout_seconds",
+            "write_timeout_seconds",
             "max_connections",
         ],
     ),
@@ -165,7 +166,7 @@ proptest! {
 fn the_largest_numbers_are_usable() {
     let max = i64::MAX;
     let text = format!(
-        "[login]\nidle_minutes = {max}\nmax_hours = {max}\n[http]\nheader_timeout_seconds = {max}\nbody_timeout_seconds = {max}\n[store]\nacquire_timeout_seconds = {max}\nsqlite_max_size_mb = {max}\n[access_log]\nspool_max_mb = {max}\nsync_millis = {max}\n[auth]\njwks_cache_seconds = {max}\n"
+        "[login]\nidle_minutes = {max}\nmax_hours = {max}\n[http]\nheader_timeout_seconds = {max}\nbody_timeout_seconds = {max}\nwrite_timeout_seconds = {max}\n[store]\nacquire_timeout_seconds = {max}\nsqlite_max_size_mb = {max}\n[access_log]\nspool_max_mb = {max}\nsync_millis = {max}\n[auth]\njwks_cache_seconds = {max}\n"
     );
     let config = load_text(&text).unwrap_or_else(|e| panic!("{e}"));
     use_all(&config);
@@ -176,9 +177,7 @@ fn the_largest_numbers_are_usable() {
             .checked_add(limits.header_timeout)
             .is_some()
     );
-    assert!(
-        std::time::Instant::now()
-            .checked_add(limits.body_timeout)
-            .is_some()
-    );
+    for timeout in [limits.body_timeout, limits.write_timeout] {
+        assert!(std::time::Instant::now().checked_add(timeout).is_some());
+    }
 }

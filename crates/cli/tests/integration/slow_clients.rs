@@ -198,3 +198,63 @@ async fn a_body_that_never_arrives_is_cut_at_its_deadline() {
         assert!(text.contains("body_timeout"), "{text}");
     }
 }
+
+/// A client that pipelines requests and never reads their answers holds its connection only
+/// until an answer has waited the write deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_let_go_at_the_write_deadline() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let database = format!("sqlite://{}", dir.path().join("m.db").display());
+    let _server = serve_configured(
+        dir.path(),
+        &database,
+        port,
+        &[("MANDATES_HTTP__WRITE_TIMEOUT_SECONDS", "2")],
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    ready(&http, &base).await;
+
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .set_recv_buffer_size(4096)
+        .expect("a small receive buffer");
+    let stream = socket
+        .connect(([127, 0, 0, 1], port).into())
+        .await
+        .expect("a connection");
+    let (mut reader, mut writer) = stream.into_split();
+    // Far more answers than the two sides' buffers hold; the writer blocks once the server,
+    // its answers untaken, stops reading.
+    let sender = tokio::spawn(async move {
+        let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+        for _ in 0..500 {
+            if writer.write_all(&request).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    // Let go, the connection gives what was already on its way and ends; served, it would
+    // go on answering as fast as it is read (the requests sent ask for 75 MB of answers).
+    const ON_THE_WAY: u64 = 16 << 20;
+    let mut answers = Vec::new();
+    let read = tokio::time::timeout(
+        Duration::from_secs(20),
+        (&mut reader).take(ON_THE_WAY).read_to_end(&mut answers),
+    )
+    .await;
+    sender.abort();
+    assert!(
+        read.is_ok() && (answers.len() as u64) < ON_THE_WAY,
+        "the connection is still served after {} bytes of answers",
+        answers.len()
+    );
+    let health = http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("the server answers others");
+    assert_eq!(health.status().as_u16(), 200);
+}

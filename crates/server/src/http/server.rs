@@ -32,6 +32,8 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// For a request's whole body, from when its headers arrived.
     pub body_timeout: Duration,
+    /// For an answer to make any progress into the connection.
+    pub write_timeout: Duration,
     /// Connections open at once; more wait in the system's queue until one closes.
     pub max_connections: usize,
 }
@@ -43,6 +45,7 @@ impl Limits {
         Limits {
             header_timeout: seconds(http.header_timeout_seconds),
             body_timeout: seconds(http.body_timeout_seconds),
+            write_timeout: seconds(http.write_timeout_seconds),
             max_connections: http.max_connections.max(1),
         }
     }
@@ -95,7 +98,10 @@ pub async fn serve(
                     request
                 });
         let connection = http.serve_connection(
-            TokioIo::new(ProblemOnParseError::new(stream)),
+            TokioIo::new(ProblemOnParseError::new(WriteDeadline::new(
+                stream,
+                limits.write_timeout,
+            ))),
             TowerToHyperService::new(service),
         );
         let connection = graceful.watch(connection);
@@ -346,4 +352,91 @@ pub fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
         cause = e.source();
     }
     false
+}
+
+/// A connection whose writes fail once none has made progress for `limit`: an answer that a
+/// client does not take (it reads nothing, or pipelines requests and never reads their
+/// answers) ends the connection instead of holding it.
+struct WriteDeadline<IO> {
+    inner: IO,
+    limit: Duration,
+    /// Armed while a write waits for the client.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<IO> WriteDeadline<IO> {
+    fn new(inner: IO, limit: Duration) -> Self {
+        WriteDeadline {
+            inner,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// `polled` as it is, except that a write pending longer than the limit fails.
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let limit = self.limit;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client took none of the answer in time",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<IO: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteDeadline<IO> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<IO: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteDeadline<IO> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.watch(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        self.watch(cx, polled)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let polled = Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.watch(cx, polled)
+    }
 }

@@ -112,6 +112,7 @@ async fn over_tcp(app: &TestApp, request: &[u8]) -> String {
     let limits = mandates_server::http::server::Limits {
         header_timeout: Duration::from_secs(10),
         body_timeout: Duration::from_secs(10),
+        write_timeout: Duration::from_secs(10),
         max_connections: 8,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
