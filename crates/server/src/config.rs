@@ -42,7 +42,7 @@ pub struct LimitsConfig {
     pub demo_token_per_minute: u32,
     /// Sign-ins (`/login`) a minute from one address.
     pub login_per_minute: u32,
-    /// Proxies whose `X-Forwarded-For` (or `Forwarded`) names the client's address;
+    /// Proxies whose `X-Forwarded-For` names the client's address;
     /// from any other peer, those headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
