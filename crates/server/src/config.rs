@@ -43,7 +43,7 @@ pub struct LimitsConfig {
     /// Sign-ins (`/login`) a minute from one address.
     pub login_per_minute: u32,
     /// Proxies whose `X-Forwarded-For` names the client's address;
-    /// from any other peer, those headers are ignored.
+    /// from any other peer, the header is ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 

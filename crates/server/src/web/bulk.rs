@@ -54,8 +54,14 @@ pub async fn new(
 pub async fn upload(
     State(state): State<AppState>,
     axum::Extension(visit): axum::Extension<Visit>,
-    file: UploadedFile,
+    request: axum::extract::Request,
 ) -> Result<Response, PageError> {
+    // Signed in before the file is read: a visitor without a session makes the server hold
+    // no file (the anti-forgery token, inside the form, is checked once it is read).
+    visit.user()?;
+    let file =
+        <UploadedFile as axum::extract::FromRequest<AppState>>::from_request(request, &state)
+            .await?;
     let field = |name: &str| file.fields.get(name).cloned().filter(|v| !v.is_empty());
     visit.check_form(&field("csrf").unwrap_or_default())?;
     let user = visit.user()?;

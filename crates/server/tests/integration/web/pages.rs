@@ -392,7 +392,37 @@ async fn an_exported_cell_is_never_a_formula(backend: Backend) {
     assert_eq!(cells[1][column("valid_until")], "2027-12-31");
 }
 
+/// A visitor who is not signed in is sent to sign in before any of an uploaded file is read:
+/// a body that never ends is not waited for.
+async fn an_upload_from_a_stranger_is_not_read(backend: Backend) {
+    use futures_util::StreamExt;
+    use tower::ServiceExt;
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let endless = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"--x\r\n"))
+    })
+    .chain(futures_util::stream::pending());
+    let request = axum::http::Request::post("/bulk")
+        .header("content-type", "multipart/form-data; boundary=x")
+        .header("content-length", (60u64 << 20).to_string())
+        .body(axum::body::Body::from_stream(endless))
+        .expect("a request");
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        app.router.clone().oneshot(request),
+    )
+    .await
+    .expect("answered without waiting for the file")
+    .expect("an answer");
+    assert_eq!(answer.status().as_u16(), 303);
+    let to = answer.headers()["location"].to_str().expect("a location");
+    assert!(to.starts_with("/login"), "{to}");
+}
+
 on_both_stores!(
+    an_upload_from_a_stranger_is_not_read,
     an_exported_cell_is_never_a_formula,
     a_bulk_file_is_checked_confirmed_and_reported_in_the_pages,
     the_mandate_page_shows_my_capacity,
