@@ -98,6 +98,9 @@ pub struct HttpConfig {
     pub write_timeout_seconds: u64,
     /// Connections open at once; more wait in the system's queue until one closes.
     pub max_connections: usize,
+    /// Bulk files read and checked at once (each may take its file and its rows in memory);
+    /// another answers 503 `uploads_busy` until one is done.
+    pub max_uploads: usize,
 }
 
 /// How the service uses its database.
@@ -118,6 +121,7 @@ impl Default for HttpConfig {
             body_timeout_seconds: 60,
             write_timeout_seconds: 30,
             max_connections: 8192,
+            max_uploads: 4,
         }
     }
 }

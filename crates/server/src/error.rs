@@ -11,6 +11,9 @@ use serde_json::{Map, Value, json};
 use crate::auth::AuthError;
 use crate::i18n;
 
+/// Seconds to wait before sending a bulk file again when the server reads as many as it may.
+const UPLOADS_RETRY_AFTER: u64 = 5;
+
 /// What a failure was caused by, kept whole for the logs (never shown to the client).
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -52,6 +55,9 @@ pub enum AppError {
     /// Too many requests from this client address; it may try again after so many seconds.
     #[error("too many requests")]
     TooManyRequests { retry_after: u64 },
+    /// As many bulk files as the server reads at once are being read (503, try again soon).
+    #[error("uploads busy")]
+    UploadsBusy,
     /// The store failed: unavailable (503) or a failed statement (500).
     #[error("store")]
     Store(#[source] StoreError),
@@ -177,6 +183,10 @@ impl AppError {
                 args: vec![("retry_after", retry_after.to_string())],
                 ..simple(StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             },
+            AppError::UploadsBusy => Problem {
+                args: vec![("retry_after", UPLOADS_RETRY_AFTER.to_string())],
+                ..simple(StatusCode::SERVICE_UNAVAILABLE, "uploads_busy")
+            },
             AppError::Store(e) if e.is_unavailable() => {
                 simple(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }
@@ -265,10 +275,15 @@ impl IntoResponse for AppError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let AppError::TooManyRequests { retry_after } = &self {
+        let retry_after = match &self {
+            AppError::TooManyRequests { retry_after } => Some(*retry_after),
+            AppError::UploadsBusy => Some(UPLOADS_RETRY_AFTER),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response.extensions_mut().insert(problem);
         response

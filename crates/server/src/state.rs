@@ -32,6 +32,8 @@ struct Inner {
     login: crate::auth::provider::Login,
     cookie_key: crate::web::seal::CookieKey,
     limits: crate::http::limits::Limiters,
+    /// The bulk files that may be read at once.
+    upload_slots: Arc<tokio::sync::Semaphore>,
     /// Whether the last write was refused for want of room (until one succeeds).
     store_full: std::sync::atomic::AtomicBool,
     /// When room was last probed for: at most one probe write every two seconds, however
@@ -161,6 +163,10 @@ impl AppState {
     pub fn cookie_key(&self) -> &crate::web::seal::CookieKey {
         &self.0.cookie_key
     }
+    /// The bulk files that may be read at once.
+    pub fn upload_slots(&self) -> Arc<tokio::sync::Semaphore> {
+        self.0.upload_slots.clone()
+    }
     /// How often a client address may knock.
     pub fn limits(&self) -> &crate::http::limits::Limiters {
         &self.0.limits
@@ -279,6 +285,7 @@ pub async fn build(
     let tokens = ServiceTokens::load(&store, public_base.trim_end_matches('/'), now).await?;
     let access_log = AccessLog::start(&config.access_log_settings(), store.clone())?;
     let limits = crate::http::limits::Limiters::new(&config.limits);
+    let upload_slots = Arc::new(tokio::sync::Semaphore::new(config.http.max_uploads.max(1)));
     let state = AppState(Arc::new(Inner {
         index,
         tokens,
@@ -292,6 +299,7 @@ pub async fn build(
         login: crate::auth::provider::Login::default(),
         cookie_key,
         limits,
+        upload_slots,
         store_full: std::sync::atomic::AtomicBool::new(false),
         room_probed: tokio::sync::Mutex::new(None),
         follower: std::sync::Mutex::new(Some(follower)),

@@ -49,6 +49,7 @@ const SETTINGS: &[(&str, &[&str])] = &[
             "body_timeout_seconds",
             "write_timeout_seconds",
             "max_connections",
+            "max_uploads",
         ],
     ),
     ("store", &["acquire_timeout_seconds", "sqlite_max_size_mb"]),

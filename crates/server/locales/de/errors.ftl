@@ -67,6 +67,7 @@ headers_too_large = Die Header der Anfrage sind zu groß, um gelesen zu werden.
 access_log_unavailable = Der Dienst kann diese Antwort zurzeit nicht im Zugriffsprotokoll festhalten und gibt sie daher nicht. Versuchen Sie es gleich noch einmal.
 store_unavailable = Der Dienst kann seine Datenbank zurzeit nicht erreichen. Versuchen Sie es gleich noch einmal.
 store_full = Der Dienst kann zurzeit nichts speichern: sein Speicher ist voll. Es wurde nichts geändert. Versuchen Sie es später noch einmal.
+uploads_busy = Der Dienst liest gerade so viele Dateien, wie er gleichzeitig kann. Es wurde nichts geändert. Senden Sie die Datei in { $retry_after } Sekunden erneut.
 internal_error = Bei uns ist ein Fehler aufgetreten. Geben Sie diese Referenz an, wenn Sie uns kontaktieren: { $request_id }.
 
 ## Feldfehler

@@ -67,6 +67,7 @@ headers_too_large = The request's headers are too large to be read.
 access_log_unavailable = The service cannot record this answer in the access log right now, so it does not give it. Try again in a moment.
 store_unavailable = The service cannot reach its database right now. Try again in a moment.
 store_full = The service cannot save anything right now: its storage is full. Nothing was changed. Try again later.
+uploads_busy = The service is reading as many files as it can at once. Nothing was changed. Send the file again in { $retry_after } seconds.
 internal_error = Something went wrong on our side. Quote this reference if you contact us: { $request_id }.
 
 ## Field errors

@@ -67,6 +67,7 @@ headers_too_large = Les en-têtes de la requête sont trop volumineux pour être
 access_log_unavailable = Le service ne peut pas enregistrer cette réponse dans le journal des accès pour le moment ; il ne la donne donc pas. Réessayez dans un instant.
 store_unavailable = Le service ne peut pas joindre sa base de données pour le moment. Réessayez dans un instant.
 store_full = Le service ne peut rien enregistrer pour le moment : son stockage est plein. Rien n'a été modifié. Réessayez plus tard.
+uploads_busy = Le service lit déjà autant de fichiers qu'il le peut à la fois. Rien n'a été modifié. Renvoyez le fichier dans { $retry_after } secondes.
 internal_error = Une erreur s'est produite de notre côté. Mentionnez cette référence si vous nous contactez : { $request_id }.
 
 ## Erreurs de champ

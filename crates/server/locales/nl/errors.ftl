@@ -67,6 +67,7 @@ headers_too_large = De kopregels van het verzoek zijn te groot om te lezen.
 access_log_unavailable = De dienst kan dit antwoord momenteel niet in het toegangslogboek opnemen en geeft het daarom niet. Probeer het zo dadelijk opnieuw.
 store_unavailable = De dienst kan zijn databank momenteel niet bereiken. Probeer het zo dadelijk opnieuw.
 store_full = De dienst kan momenteel niets bewaren: zijn opslag is vol. Er is niets gewijzigd. Probeer het later opnieuw.
+uploads_busy = De dienst leest nu zoveel bestanden als hij tegelijk kan. Er is niets gewijzigd. Stuur het bestand over { $retry_after } seconden opnieuw.
 internal_error = Er is bij ons iets misgegaan. Vermeld deze referentie als u contact met ons opneemt: { $request_id }.
 
 ## Fouten in velden

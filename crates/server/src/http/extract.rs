@@ -310,6 +310,8 @@ pub fn page_limit(text: Option<&str>, default: i64, max: i64, errors: &mut Field
 /// An uploaded file: the request body itself, or the field `file` of a multipart form (whose
 /// other fields are kept as text).
 pub struct UploadedFile {
+    /// One of the server's upload slots, held while the file is read, checked and stored.
+    _slot: tokio::sync::OwnedSemaphorePermit,
     pub bytes: Bytes,
     pub fields: std::collections::HashMap<String, String>,
     /// The request's query string, part of what identifies the upload.
@@ -340,6 +342,10 @@ impl FromRequest<AppState> for UploadedFile {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let slot = state
+            .upload_slots()
+            .try_acquire_owned()
+            .map_err(|_| AppError::UploadsBusy)?;
         let query = req.uri().query().unwrap_or_default().to_owned();
         let multipart = req
             .headers()
@@ -349,6 +355,7 @@ impl FromRequest<AppState> for UploadedFile {
         if !multipart {
             let bytes = whole_body(req).await?;
             return Ok(UploadedFile {
+                _slot: slot,
                 bytes,
                 fields: std::collections::HashMap::new(),
                 query,
@@ -377,6 +384,7 @@ impl FromRequest<AppState> for UploadedFile {
             }
         }
         Ok(UploadedFile {
+            _slot: slot,
             bytes,
             fields,
             query,

@@ -636,7 +636,57 @@ async fn a_results_cell_is_never_a_formula(backend: Backend) {
     assert!(errors.starts_with(&format!("'{formula}: ")), "{errors}");
 }
 
+/// The server reads a bounded number of bulk files at once: past it, another is answered 503
+/// `uploads_busy` with `Retry-After` at once (its file unread), and taken again once a slot
+/// is free.
+async fn files_past_the_upload_slots_wait_their_turn(backend: Backend) {
+    use futures_util::StreamExt;
+    use tower::ServiceExt;
+    let Some(db) = TestStore::new(backend).await else {
+        return;
+    };
+    let app = TestApp::on(db, |c| c.http.max_uploads = 2)
+        .await
+        .expect("the application");
+    let ann = app.person(ANN).await;
+    let endless_upload = || {
+        let body = futures_util::stream::once(async {
+            Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"mandate\n"))
+        })
+        .chain(futures_util::stream::pending());
+        let request = axum::http::Request::post("/api/v1/bulk?operation=stop&format=csv")
+            .header("authorization", format!("Bearer {}", ann.token))
+            .header("content-type", "text/csv")
+            .body(axum::body::Body::from_stream(body))
+            .expect("a request");
+        tokio::spawn(app.router.clone().oneshot(request))
+    };
+    let slow = [endless_upload(), endless_upload()];
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let answer = ann
+        .send_raw(
+            Method::POST,
+            "/api/v1/bulk?operation=stop&format=csv",
+            &[("accept-language", "en")],
+            "text/csv",
+            b"mandate\n".to_vec(),
+        )
+        .await;
+    assert_eq!(answer.status.as_u16(), 503, "{:#}", answer.body);
+    assert_eq!(answer.body["code"], "uploads_busy");
+    assert_eq!(answer.header("retry-after"), Some("5"));
+
+    for upload in slow {
+        upload.abort();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (status, job) = upload(&ann, "operation=stop&format=csv", b"mandate\n").await;
+    assert_ne!(status, 503, "{job:#}");
+}
+
 on_both_stores!(
+    files_past_the_upload_slots_wait_their_turn,
     a_results_cell_is_never_a_formula,
     all_or_nothing_applies_nothing_when_a_row_is_invalid,
     a_selection_signs_all_that_waits_and_stops_all_with_a_party,
