@@ -172,7 +172,8 @@ fn job_response(status: StatusCode, view: JobView, replayed: bool) -> Response {
     params(UploadParams, ("Act-For" = Option<String>, Header),
            ("Idempotency-Key" = Option<String>, Header, description = "Sent again with the same key and file, the answer is the job made the first time")),
     request_body(content = String, description = "The file: CSV, JSON or the federal SSM file"),
-    responses((status = 201, body = JobView), (status = 401), (status = 403), (status = 422)),
+    responses((status = 201, body = JobView), (status = 401), (status = 403), (status = 413), (status = 422),
+        (status = 503, description = "The service cannot reach its store now, or reads as many files as it may at once (uploads_busy); try again after Retry-After")),
     security(("bearer" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
