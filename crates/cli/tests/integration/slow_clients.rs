@@ -7,7 +7,30 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::server::{ANN, ann_token, client_token, free_port, ready, serve_configured};
+use crate::server::{ANN, Server, ann_token, client_token, free_port, ready, serve_configured};
+
+/// A server on a fresh SQLite database with `settings`, ready for `http`.
+struct Served {
+    server: Server,
+    port: u16,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn served(settings: &[(&str, &str)], http: &reqwest::Client) -> Served {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let port = free_port();
+    let database = format!("sqlite://{}", dir.path().join("m.db").display());
+    let server = serve_configured(dir.path(), &database, port, settings);
+    let base = format!("http://127.0.0.1:{port}");
+    ready(http, &base).await;
+    Served {
+        server,
+        port,
+        base,
+        _dir: dir,
+    }
+}
 
 /// How many slow connections a test may open: thousands, within what this process may
 /// open files (raised to what the system allows).
@@ -50,25 +73,20 @@ async fn closed_by_server(stream: &mut TcpStream, deadline: tokio::time::Instant
 /// and checks answer; once their headers are late, the server closes every one of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_slow_clients_leave_the_service_answering() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let port = free_port();
-    let database = format!("sqlite://{}", dir.path().join("m.db").display());
-    let _server = serve_configured(
-        dir.path(),
-        &database,
-        port,
-        &[
-            ("MANDATES_HTTP__HEADER_TIMEOUT_SECONDS", "4"),
-            ("MANDATES_HTTP__MAX_CONNECTIONS", "10000"),
-        ],
-    );
-    let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("http client");
-    ready(&http, &base).await;
-    let token = client_token(&http, &base).await;
+    let served = served(
+        &[
+            ("MANDATES_HTTP__HEADER_TIMEOUT_SECONDS", "4"),
+            ("MANDATES_HTTP__MAX_CONNECTIONS", "10000"),
+        ],
+        &http,
+    )
+    .await;
+    let (port, base) = (served.port, served.base.as_str());
+    let token = client_token(&http, base).await;
 
     let n = slow_connections(3000);
     assert!(n >= 500, "this machine lets a process open too few files");
@@ -113,30 +131,25 @@ fn open_files(pid: u32) -> usize {
 /// more; a client queued behind them is served once the slow ones are cut.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_the_cap_wait_instead_of_exhausting_the_server() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let port = free_port();
-    let database = format!("sqlite://{}", dir.path().join("m.db").display());
-    let server = serve_configured(
-        dir.path(),
-        &database,
-        port,
-        &[
-            ("MANDATES_HTTP__HEADER_TIMEOUT_SECONDS", "2"),
-            ("MANDATES_HTTP__MAX_CONNECTIONS", "50"),
-        ],
-    );
-    let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .pool_max_idle_per_host(0)
         .build()
         .expect("http client");
-    ready(&http, &base).await;
-    let before = open_files(server.pid());
+    let served = served(
+        &[
+            ("MANDATES_HTTP__HEADER_TIMEOUT_SECONDS", "2"),
+            ("MANDATES_HTTP__MAX_CONNECTIONS", "50"),
+        ],
+        &http,
+    )
+    .await;
+    let (port, base) = (served.port, served.base.as_str());
+    let before = open_files(served.server.pid());
 
     let _slow = open_slow(port, slow_connections(400)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let held = open_files(server.pid()).saturating_sub(before);
+    let held = open_files(served.server.pid()).saturating_sub(before);
     assert!(
         held <= 50,
         "the server holds {held} more files with 50 connections allowed"
@@ -154,20 +167,11 @@ async fn connections_beyond_the_cap_wait_instead_of_exhausting_the_server() {
 /// check's JSON, and a bulk file (read into one buffer of its announced size).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_never_arrives_is_cut_at_its_deadline() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let port = free_port();
-    let database = format!("sqlite://{}", dir.path().join("m.db").display());
-    let _server = serve_configured(
-        dir.path(),
-        &database,
-        port,
-        &[("MANDATES_HTTP__BODY_TIMEOUT_SECONDS", "2")],
-    );
-    let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    ready(&http, &base).await;
-    let client = client_token(&http, &base).await;
-    let person = ann_token(&http, &base).await;
+    let served = served(&[("MANDATES_HTTP__BODY_TIMEOUT_SECONDS", "2")], &http).await;
+    let (port, base) = (served.port, served.base.as_str());
+    let client = client_token(&http, base).await;
+    let person = ann_token(&http, base).await;
 
     let heads = [
         format!(
@@ -203,18 +207,9 @@ async fn a_body_that_never_arrives_is_cut_at_its_deadline() {
 /// until an answer has waited the write deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_is_let_go_at_the_write_deadline() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let port = free_port();
-    let database = format!("sqlite://{}", dir.path().join("m.db").display());
-    let _server = serve_configured(
-        dir.path(),
-        &database,
-        port,
-        &[("MANDATES_HTTP__WRITE_TIMEOUT_SECONDS", "2")],
-    );
-    let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    ready(&http, &base).await;
+    let served = served(&[("MANDATES_HTTP__WRITE_TIMEOUT_SECONDS", "2")], &http).await;
+    let (port, base) = (served.port, served.base.as_str());
 
     let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
     socket
