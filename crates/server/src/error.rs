@@ -221,6 +221,15 @@ impl AppError {
     }
 
     /// Logs what operators must see (failures, with their causes; not refusals).
+    /// The seconds after which the same request may succeed, when it says so (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after } => Some(*retry_after),
+            AppError::UploadsBusy => Some(UPLOADS_RETRY_AFTER),
+            _ => None,
+        }
+    }
+
     pub fn log(&self) {
         match self {
             AppError::Internal { .. } => tracing::error!(error = %chain(self), "internal error"),
@@ -275,12 +284,7 @@ impl IntoResponse for AppError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        let retry_after = match &self {
-            AppError::TooManyRequests { retry_after } => Some(*retry_after),
-            AppError::UploadsBusy => Some(UPLOADS_RETRY_AFTER),
-            _ => None,
-        };
-        if let Some(seconds) = retry_after {
+        if let Some(seconds) = self.retry_after() {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));

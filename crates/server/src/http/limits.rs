@@ -296,34 +296,27 @@ pub enum PerAddress {
     Login,
 }
 
-async fn per_address(
-    state: &AppState,
-    which: PerAddress,
-    request: Request,
-    next: Next,
-) -> Response {
+/// Counts `request` against its address's limit; the refusal when the address is past it.
+pub fn refusal(state: &AppState, which: PerAddress, request: &Request) -> Option<AppError> {
     let limits = state.limits();
     let limiter = match which {
         PerAddress::DemoToken => &limits.demo_token,
         PerAddress::Login => &limits.login,
     };
-    if let Some(address) = limits.client_address(request.headers(), peer(&request))
-        && let Err(wait) = limiter.take(AddressKey::from(address), state.clock().now())
-    {
-        tracing::info!(%address, limit = ?which, "too many requests");
-        return AppError::TooManyRequests { retry_after: wait }.into_response();
-    }
-    next.run(request).await
+    let address = limits.client_address(request.headers(), peer(request))?;
+    let wait = limiter
+        .take(AddressKey::from(address), state.clock().now())
+        .err()?;
+    tracing::info!(%address, limit = ?which, "too many requests");
+    Some(AppError::TooManyRequests { retry_after: wait })
 }
 
 /// Demo tokens per client address.
 pub async fn demo_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    per_address(&state, PerAddress::DemoToken, request, next).await
-}
-
-/// Sign-ins per client address.
-pub async fn login(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    per_address(&state, PerAddress::Login, request, next).await
+    match refusal(&state, PerAddress::DemoToken, &request) {
+        Some(refused) => refused.into_response(),
+        None => next.run(request).await,
+    }
 }
 
 #[cfg(test)]

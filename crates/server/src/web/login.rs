@@ -65,6 +65,20 @@ pub struct ReturnTo {
     pub(super) return_to: Option<String>,
 }
 
+/// Sign-ins (their start and the provider's callback) per client address: past the limit,
+/// a page in the visitor's language that says when to try again.
+pub async fn limit(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use crate::http::limits::{PerAddress, refusal};
+    match refusal(&state, PerAddress::Login, &request) {
+        Some(refused) => PageError::from(refused).into_response(),
+        None => next.run(request).await,
+    }
+}
+
 /// Starts a sign-in: to the provider, or to the demo sign-in page.
 pub async fn start(
     State(state): State<AppState>,

@@ -77,14 +77,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/login",
             get(login::start).layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                crate::http::limits::login,
+                login::limit,
             )),
         )
         .route(
             "/auth/callback",
             get(login::callback).layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                crate::http::limits::login,
+                login::limit,
             )),
         )
         .route("/logout", post(login::logout))

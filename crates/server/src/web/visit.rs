@@ -114,6 +114,13 @@ impl IntoResponse for PageError {
             PageError::Forgery => StatusCode::FORBIDDEN,
         };
         let mut response = status.into_response();
+        if let PageError::Api(e) = &self
+            && let Some(seconds) = e.retry_after()
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
             .extensions_mut()
             .insert(Failed(std::sync::Arc::new(std::sync::Mutex::new(Some(
@@ -171,7 +178,11 @@ pub async fn middleware(
         .remove::<Failed>()
         .and_then(|f| f.0.lock().ok().and_then(|mut e| e.take()));
     if let Some(error) = failed {
+        let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
         response = error_response(&state, &visit, error);
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        }
     }
     if known_seed.is_none()
         && let Some(seed) = &seed

@@ -201,17 +201,29 @@ async fn a_flood_of_sign_ins_is_held_back(backend: Backend) {
         .await;
         assert!(resp.status.is_redirection(), "{:?}", resp.status);
     }
-    let held = from(
-        &app,
-        "198.51.100.7:1",
-        Method::GET,
-        "/login",
-        &[("accept-language", "de")],
-        Body::empty(),
-    )
-    .await
-    .refused(429, "too_many_requests");
-    assert_eq!(retry_after(&held), 20);
+    // A person in a browser is told on a page, in their language, when to try again.
+    let mut request = Request::get("/login")
+        .header("accept-language", "de")
+        .body(Body::empty())
+        .expect("request");
+    let peer: SocketAddr = "198.51.100.7:1".parse().expect("peer address");
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let held = app.router.clone().oneshot(request).await.expect("response");
+    assert_eq!(held.status().as_u16(), 429);
+    assert_eq!(held.headers()["retry-after"], "20");
+    assert!(
+        held.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/html")),
+        "{:?}",
+        held.headers()
+    );
+    let page = held.into_body().collect().await.expect("body").to_bytes();
+    let page = String::from_utf8_lossy(&page);
+    assert!(
+        page.contains("Versuchen Sie es in 20 Sekunden erneut"),
+        "{page}"
+    );
     let other = from(
         &app,
         "203.0.113.5:1",
