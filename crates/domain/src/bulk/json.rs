@@ -35,9 +35,12 @@ pub(super) fn parse(
         refusal: None,
     };
     let mut de = serde_json::Deserializer::from_str(text);
-    let read = FileSeed(&mut reader)
-        .deserialize(&mut de)
-        .and_then(|rows| de.end().map(|()| rows));
+    let read = RowsSeed {
+        reader: &mut reader,
+        document: true,
+    }
+    .deserialize(&mut de)
+    .and_then(|rows| de.end().map(|()| rows));
     match (read, reader.refusal) {
         (_, Some(refusal)) => Err(refusal),
         (Err(err), None) => Err(file_error(
@@ -157,10 +160,13 @@ impl<'de> Visitor<'de> for SkipVisitor {
     }
 }
 
-/// The whole document: an array of rows, or an object with only `rows`.
-struct FileSeed<'a, 'r>(&'a mut Reader<'r>);
+/// An array of rows; as the whole document, also an object with only `rows` (an array).
+struct RowsSeed<'a, 'r> {
+    reader: &'a mut Reader<'r>,
+    document: bool,
+}
 
-impl<'de> DeserializeSeed<'de> for FileSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_> {
     type Value = Vec<Row>;
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Vec<Row>, D::Error> {
@@ -168,7 +174,7 @@ impl<'de> DeserializeSeed<'de> for FileSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for FileSeed<'_, '_> {
+impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
     type Value = Vec<Row>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -176,12 +182,12 @@ impl<'de> Visitor<'de> for FileSeed<'_, '_> {
     }
 
     scalars!(|seed: Self| {
-        seed.0.wrong_shape = true;
+        seed.reader.wrong_shape = true;
         Vec::new()
     });
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Row>, A::Error> {
-        self.0.rows(seq)
+        self.reader.rows(seq)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Row>, A::Error> {
@@ -189,15 +195,18 @@ impl<'de> Visitor<'de> for FileSeed<'_, '_> {
         let mut fields = 0;
         while let Some(IsRows(is_rows)) = map.next_key()? {
             fields += 1;
-            if is_rows && fields == 1 {
-                rows = map.next_value_seed(RowsSeed(&mut *self.0))?;
+            if self.document && is_rows && fields == 1 {
+                rows = map.next_value_seed(RowsSeed {
+                    reader: &mut *self.reader,
+                    document: false,
+                })?;
             } else {
-                self.0.wrong_shape = true;
+                self.reader.wrong_shape = true;
                 map.next_value::<Skip>()?;
             }
         }
-        if fields != 1 {
-            self.0.wrong_shape = true;
+        if !self.document || fields != 1 {
+            self.reader.wrong_shape = true;
         }
         Ok(rows)
     }
@@ -219,40 +228,6 @@ impl<'de> de::Deserialize<'de> for IsRows {
             }
         }
         de.deserialize_str(Name)
-    }
-}
-
-/// The value of `rows`: the array of rows.
-struct RowsSeed<'a, 'r>(&'a mut Reader<'r>);
-
-impl<'de> DeserializeSeed<'de> for RowsSeed<'_, '_> {
-    type Value = Vec<Row>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Vec<Row>, D::Error> {
-        de.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RowsSeed<'_, '_> {
-    type Value = Vec<Row>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of rows")
-    }
-
-    scalars!(|seed: Self| {
-        seed.0.wrong_shape = true;
-        Vec::new()
-    });
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Row>, A::Error> {
-        self.0.rows(seq)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<Row>, A::Error> {
-        self.0.wrong_shape = true;
-        skip_map(map)?;
-        Ok(Vec::new())
     }
 }
 
