@@ -7,9 +7,7 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use serde_json::json;
 
 use crate::on_both_stores;
 use crate::support::*;
@@ -30,21 +28,7 @@ async fn from(
     let mut request = builder.body(body).expect("request");
     let peer: SocketAddr = peer.parse().expect("peer address");
     request.extensions_mut().insert(ConnectInfo(peer));
-    let response = app.router.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    app.send(request).await
 }
 
 async fn token_request(app: &TestApp, peer: &str, client: &str, secret: &str) -> Resp {
@@ -202,24 +186,24 @@ async fn a_flood_of_sign_ins_is_held_back(backend: Backend) {
         assert!(resp.status.is_redirection(), "{:?}", resp.status);
     }
     // A person in a browser is told on a page, in their language, when to try again.
-    let mut request = Request::get("/login")
-        .header("accept-language", "de")
-        .body(Body::empty())
-        .expect("request");
-    let peer: SocketAddr = "198.51.100.7:1".parse().expect("peer address");
-    request.extensions_mut().insert(ConnectInfo(peer));
-    let held = app.router.clone().oneshot(request).await.expect("response");
-    assert_eq!(held.status().as_u16(), 429);
-    assert_eq!(held.headers()["retry-after"], "20");
+    let held = from(
+        &app,
+        "198.51.100.7:1",
+        Method::GET,
+        "/login",
+        &[("accept-language", "de")],
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(held.status.as_u16(), 429);
+    assert_eq!(retry_after(&held), 20);
     assert!(
-        held.headers()["content-type"]
-            .to_str()
-            .is_ok_and(|t| t.starts_with("text/html")),
+        held.header("content-type")
+            .is_some_and(|t| t.starts_with("text/html")),
         "{:?}",
-        held.headers()
+        held.headers
     );
-    let page = held.into_body().collect().await.expect("body").to_bytes();
-    let page = String::from_utf8_lossy(&page);
+    let page = held.body.as_str().unwrap_or_default();
     assert!(
         page.contains("Versuchen Sie es in 20 Sekunden erneut"),
         "{page}"

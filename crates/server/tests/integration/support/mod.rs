@@ -384,10 +384,15 @@ impl TestApp {
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
+        self.send(builder.body(body).expect("request")).await
+    }
+
+    /// Sends `request` as it is; the answer's body read as JSON where it is, else as text.
+    pub async fn send(&self, request: Request<Body>) -> Resp {
         let response = self
             .router
             .clone()
-            .oneshot(builder.body(body).expect("request"))
+            .oneshot(request)
             .await
             .expect("response");
         let status = response.status();
