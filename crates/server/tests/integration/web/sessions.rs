@@ -6,6 +6,21 @@ use crate::on_both_stores;
 use crate::support::*;
 use crate::web::browser::Browser;
 
+/// The create page's form for a mandate to BOB, with `token` as its anti-forgery token (the
+/// browser's own when `None`).
+fn new_mandate(token: Option<&str>) -> Vec<(&str, &str)> {
+    let mut form: Vec<(&str, &str)> = token.map(|t| ("csrf", t)).into_iter().collect();
+    form.extend([
+        ("domain", "fin"),
+        ("side", "mandator"),
+        ("types", "fin.myminfin_consult"),
+        ("other", BOB),
+        ("valid_from", "2027-03-15"),
+        ("valid_until", "2027-12-31"),
+    ]);
+    form
+}
+
 async fn every_page_sends_strict_headers_and_cookies(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
@@ -111,15 +126,7 @@ async fn a_form_without_the_visitors_token_changes_nothing(backend: Backend) {
     let forged = b
         .post(
             "/mandates/create",
-            &[
-                ("csrf", "a-token-from-another-site-aaaaaaaaaaaaaaaaaa"),
-                ("domain", "fin"),
-                ("side", "mandator"),
-                ("types", "fin.myminfin_consult"),
-                ("other", BOB),
-                ("valid_from", "2027-03-15"),
-                ("valid_until", "2027-12-31"),
-            ],
+            &new_mandate(Some("a-token-from-another-site-aaaaaaaaaaaaaaaaaa")),
         )
         .await;
     assert_eq!(forged.status, 403);
@@ -166,18 +173,7 @@ async fn a_planted_anti_forgery_cookie_passes_for_no_one(backend: Backend) {
             .cookies
             .insert("mandates_csrf".into(), cookie.to_owned());
         let forged = victim
-            .post(
-                "/mandates/create",
-                &[
-                    ("csrf", token),
-                    ("domain", "fin"),
-                    ("side", "mandator"),
-                    ("types", "fin.myminfin_consult"),
-                    ("other", BOB),
-                    ("valid_from", "2027-03-15"),
-                    ("valid_until", "2027-12-31"),
-                ],
-            )
+            .post("/mandates/create", &new_mandate(Some(token)))
             .await;
         assert_eq!(forged.status, 403, "{cookie} / {token}");
         assert!(
@@ -193,19 +189,7 @@ async fn a_planted_anti_forgery_cookie_passes_for_no_one(backend: Backend) {
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(0));
 
     // The victim's own form, whatever the planted cookie.
-    let genuine = victim
-        .post(
-            "/mandates/create",
-            &[
-                ("domain", "fin"),
-                ("side", "mandator"),
-                ("types", "fin.myminfin_consult"),
-                ("other", BOB),
-                ("valid_from", "2027-03-15"),
-                ("valid_until", "2027-12-31"),
-            ],
-        )
-        .await;
+    let genuine = victim.post("/mandates/create", &new_mandate(None)).await;
     assert_ne!(genuine.status, 403, "{}", genuine.html);
     assert_eq!(victim.post("/logout", &[]).await.status, 303);
 }
