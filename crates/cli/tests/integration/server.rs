@@ -106,9 +106,16 @@ pub async fn ready(http: &reqwest::Client, base: &str) {
 
 /// Ann's token from the demo issuer (a new one after every start: the issuer's key is new).
 pub async fn ann_token(http: &reqwest::Client, base: &str) -> String {
-    let answer: Value = http
-        .post(format!("{base}/demo/token"))
-        .json(&serde_json::json!({"sub": ANN}))
+    access_token(
+        http.post(format!("{base}/demo/token"))
+            .json(&serde_json::json!({"sub": ANN})),
+    )
+    .await
+}
+
+/// The access token a token endpoint answers `request` with.
+async fn access_token(request: reqwest::RequestBuilder) -> String {
+    let answer: Value = request
         .send()
         .await
         .expect("token")
@@ -169,21 +176,10 @@ impl PostgresDatabase {
 
 /// A token of the demo application of `fin`.
 pub async fn client_token(http: &reqwest::Client, base: &str) -> String {
-    let answer: Value = http
-        .post(format!("{base}/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-fin"),
-            ("client_secret", "demo-secret"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token body");
-    answer["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
+    access_token(http.post(format!("{base}/oauth/token")).form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", "demo-fin"),
+        ("client_secret", "demo-secret"),
+    ]))
+    .await
 }

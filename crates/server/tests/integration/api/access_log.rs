@@ -106,13 +106,7 @@ async fn answers_given_while_the_database_is_down_reach_the_log() {
 /// 503 `access_log_unavailable`; what was answered before reaches the log once there is room.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_spool_refuses_answers_instead_of_giving_them_unlogged() {
-    let options = Options {
-        sqlite_max_bytes: Some(2 << 20),
-        ..Options::default()
-    };
-    let db = TestStore::new_with(Backend::Sqlite, &options, None)
-        .await
-        .expect("an SQLite store");
+    let db = TestStore::small_sqlite().await;
     let app = TestApp::on(db, |c| c.access_log.spool_max_mb = 1)
         .await
         .expect("the application");

@@ -25,13 +25,7 @@ async fn note(caller: &Caller<'_>, id: &str, n: usize) -> Resp {
 /// so, and once room returns, writes and readiness recover without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_store_refuses_writes_and_recovers_when_room_returns() {
-    let options = Options {
-        sqlite_max_bytes: Some(2 << 20),
-        ..Options::default()
-    };
-    let db = TestStore::new_with(Backend::Sqlite, &options, None)
-        .await
-        .expect("an SQLite store");
+    let db = TestStore::small_sqlite().await;
     let app = TestApp::on(db, |_| {}).await.expect("the application");
     let ann = app.person(ANN).await;
     let id = ann.create(tax_return(ANN, BOB)).await["id"]

@@ -67,6 +67,17 @@ impl TestStore {
         Self::new_with(backend, &Options::default(), None).await
     }
 
+    /// An SQLite store that refuses writes past 2 MiB as a full disk would.
+    pub async fn small_sqlite() -> TestStore {
+        let options = Options {
+            sqlite_max_bytes: Some(2 << 20),
+            ..Options::default()
+        };
+        TestStore::new_with(Backend::Sqlite, &options, None)
+            .await
+            .expect("an SQLite store")
+    }
+
     /// A store connected with `options`; on PostgreSQL through `address` (`host:port`)
     /// instead of the server's own when given.
     pub async fn new_with(
