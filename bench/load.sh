@@ -21,15 +21,8 @@ work="${BENCH_DIR:-$(mktemp -d /tmp/mandates-bench.XXXXXX)}"
 mkdir -p "$work"
 bin="${BENCH_BIN:-target/release/mandates}"
 
-if [ -z "${BENCH_BIN:-}" ]; then
-    cargo build --release -p mandates-cli >/dev/null
-fi
-if [ -f "$work/m.db" ] && [ -n "${BENCH_DIR:-}" ]; then
-    echo "reusing the seeded database in $work"
-else
-    echo "seeding $mandates mandates in $work"
-    "$bin" --database "sqlite://$work/m.db" bench seed --mandates "$mandates" --sample "$work/checks.jsonl" 2>/dev/null
-fi
+source bench/lib.sh
+prepare "$mandates"
 
 MANDATES_DEMO_DATA=false MANDATES_LOG=info "$bin" --database "sqlite://$work/m.db" serve --demo --bind "127.0.0.1:$port" 2>"$work/serve.log" &
 server=$!
@@ -54,7 +47,7 @@ rss_kb="$(grep VmRSS "/proc/$server/status" | awk '{print $2}')"
 echo "index: $grants grants built in ${build_ms} ms; server resident memory $((rss_kb / 1024)) MiB"
 
 export TOKEN QUESTIONS="$work/checks.jsonl"
-TOKEN="$(curl -s -u demo-fin:demo-secret -d grant_type=client_credentials "http://127.0.0.1:$port/oauth/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')"
+TOKEN="$(client_token "$port")"
 
 run() { # name, wrk args...
     local name="$1"; shift

@@ -23,15 +23,8 @@ mkdir -p "$work"
 bin="${BENCH_BIN:-target/release/mandates}"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-if [ -z "${BENCH_BIN:-}" ]; then
-    cargo build --release -p mandates-cli >/dev/null
-fi
-if [ -f "$work/m.db" ] && [ -n "${BENCH_DIR:-}" ]; then
-    echo "reusing the seeded database in $work"
-else
-    echo "seeding $mandates mandates in $work"
-    "$bin" --database "sqlite://$work/m.db" bench seed --mandates "$mandates" --sample "$work/checks.jsonl" 2>/dev/null
-fi
+source bench/lib.sh
+prepare "$mandates"
 
 server=
 start() {
@@ -56,7 +49,7 @@ logged() { sqlite3 "$work/m.db" 'SELECT COUNT(*) FROM access_log'; }
 start
 before="$(logged)"
 export TOKEN QUESTIONS="$work/checks.jsonl"
-TOKEN="$(curl -s -u demo-fin:demo-secret -d grant_type=client_credentials "http://127.0.0.1:$port/oauth/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')"
+TOKEN="$(client_token "$port")"
 
 wrk -t2 -c"$connections" -d"$((seconds + 15))s" --timeout 10s -s bench/check.lua "http://127.0.0.1:$port" >"$work/wrk.out" &
 load=$!
