@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod i18n;
 pub mod index;

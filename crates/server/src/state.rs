@@ -73,6 +73,11 @@ impl AppState {
     pub fn tokens(&self) -> &ServiceTokens {
         &self.0.tokens
     }
+    /// The address the service is reached at, without a trailing slash: the issuer of its
+    /// tokens and the source of its events.
+    pub fn public_base(&self) -> &str {
+        self.0.tokens.issuer()
+    }
     pub fn access_log(&self) -> &AccessLog {
         &self.0.access_log
     }

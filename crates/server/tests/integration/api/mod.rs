@@ -10,6 +10,7 @@ mod client_auth;
 mod concurrency;
 mod contracts;
 mod control_characters;
+mod events;
 mod idempotency;
 mod lifecycle;
 mod limits;
