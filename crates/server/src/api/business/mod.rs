@@ -7,6 +7,7 @@ pub mod authzen;
 pub mod authzen_search;
 pub mod checks;
 pub mod events;
+pub mod introspect;
 pub mod oauth;
 pub mod search;
 

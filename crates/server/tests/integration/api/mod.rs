@@ -12,6 +12,7 @@ mod contracts;
 mod control_characters;
 mod events;
 mod idempotency;
+mod introspection;
 mod lifecycle;
 mod limits;
 mod openapi;
