@@ -14,6 +14,8 @@ mod events;
 mod idempotency;
 mod mandates;
 mod meta;
+mod notices;
+mod outbox;
 mod redact;
 mod roles;
 mod sessions;
@@ -26,6 +28,8 @@ pub use events::{EventKind, NewEvent, StoredEvent};
 pub use idempotency::StoredResponse;
 pub use mandates::Versioned;
 pub use mandates::list::{MandateQuery, Page, RoleFilter};
+pub use notices::{ContactPreferences, DueColumn, MailMode, NewNotice, StoredNotice};
+pub use outbox::{Channel, Delivery, DeliveryStatus, NewDelivery};
 pub use redact::redact_url;
 pub use sessions::StoredSession;
 

@@ -7,6 +7,7 @@ mod access_log;
 mod bulk_jobs;
 mod lists;
 mod mandates;
+mod outbox;
 mod records;
 mod rollback;
 mod roster;
@@ -268,6 +269,7 @@ pub async fn run(mut db: Database) {
     records::idempotency(&story).await;
     let job = bulk_jobs::bulk_job(&story, &cast).await;
     access_log::access_log(&story, &cast).await;
+    outbox::outbox(&story, &cast).await;
     records::sessions(&story).await;
     records::clients_and_signing_keys(&story).await;
     rollback::a_rollback_leaves_nothing(&mut story, &cast, job).await;

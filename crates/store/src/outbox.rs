@@ -1,0 +1,525 @@
+//! The outbox: messages that must leave the service (mails, webhooks), written in the
+//! transaction of the change that causes them and delivered at least once by a dispatcher.
+//!
+//! A dispatcher leases due rows for a while; only the holder of a lease may mark the row
+//! delivered, to retry or failed. An instance killed mid-delivery leaves its rows leased
+//! until the lease runs out; then any instance claims them again (at least once: a receiver
+//! drops a duplicate by the row's id). On PostgreSQL several instances claim side by side
+//! without waiting for each other's rows (`FOR UPDATE SKIP LOCKED`); on SQLite one process
+//! writes.
+
+use chrono::Duration;
+use mandates_domain::time::Instant;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::backend::{Backend, on_pool, on_tx};
+use crate::codec::{from_json, instant, micros, to_json};
+use crate::{Result, Store, StoreError, WriteTx};
+
+/// How a message leaves the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Mail,
+    Webhook,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Mail, Channel::Webhook];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Mail => "mail",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not delivered yet: due at `due_at` (again, after a failed attempt).
+    Pending,
+    Delivered,
+    /// Failed after its last retry; `last_error` says why.
+    Failed,
+    /// No longer holds (a reminder for a mandate that changed since, a person who stopped
+    /// mails): not sent, on purpose.
+    Dropped,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 4] = [
+        DeliveryStatus::Pending,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Failed,
+        DeliveryStatus::Dropped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Dropped => "dropped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        DeliveryStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// A message to deliver.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    /// The stable id by which a receiver drops a duplicate.
+    pub id: Uuid,
+    pub channel: Channel,
+    /// Who or what receives it: for a mail, whom it is for; for a webhook, the subscription.
+    pub target: String,
+    /// The event it delivers, if it delivers one.
+    pub seq: Option<i64>,
+    pub payload: serde_json::Value,
+    pub due_at: Instant,
+}
+
+/// A message as the outbox holds it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub channel: Channel,
+    pub target: String,
+    pub seq: Option<i64>,
+    pub payload: serde_json::Value,
+    pub status: DeliveryStatus,
+    /// Attempts that failed so far.
+    pub attempts: i32,
+    pub created_at: Instant,
+    pub due_at: Instant,
+    pub last_error: Option<String>,
+    pub done_at: Option<Instant>,
+}
+
+const COLUMNS: &str =
+    "id, channel, target, seq, payload, status, attempts, created_at, due_at, last_error, done_at";
+
+fn decode(row: &impl DeliveryRow) -> Result<Delivery> {
+    let channel: String = row.text("channel")?;
+    let status: String = row.text("status")?;
+    let id: String = row.text("id")?;
+    Ok(Delivery {
+        id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("delivery id: {e}")))?,
+        channel: Channel::parse(&channel)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown channel {channel}")))?,
+        target: row.text("target")?,
+        seq: row.opt_int("seq")?,
+        payload: from_json(&row.text("payload")?)?,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown delivery status {status}")))?,
+        attempts: i32::try_from(row.int("attempts")?).unwrap_or(i32::MAX),
+        created_at: instant(row.int("created_at")?)?,
+        due_at: instant(row.int("due_at")?)?,
+        last_error: row.opt_text("last_error")?,
+        done_at: row.opt_int("done_at")?.map(instant).transpose()?,
+    })
+}
+
+/// The columns of a delivery, read the same way from either backend's rows.
+trait DeliveryRow {
+    fn text(&self, c: &str) -> Result<String>;
+    fn opt_text(&self, c: &str) -> Result<Option<String>>;
+    fn int(&self, c: &str) -> Result<i64>;
+    fn opt_int(&self, c: &str) -> Result<Option<i64>>;
+}
+
+macro_rules! delivery_row {
+    ($row:ty) => {
+        impl DeliveryRow for $row {
+            fn text(&self, c: &str) -> Result<String> {
+                Ok(self.try_get(c)?)
+            }
+            fn opt_text(&self, c: &str) -> Result<Option<String>> {
+                Ok(self.try_get(c)?)
+            }
+            fn int(&self, c: &str) -> Result<i64> {
+                Ok(self.try_get(c)?)
+            }
+            fn opt_int(&self, c: &str) -> Result<Option<i64>> {
+                Ok(self.try_get(c)?)
+            }
+        }
+    };
+}
+delivery_row!(sqlx::sqlite::SqliteRow);
+delivery_row!(sqlx::postgres::PgRow);
+
+impl WriteTx {
+    /// Adds messages to the outbox in the transaction of the change that causes them, many
+    /// rows per statement.
+    pub async fn add_deliveries(&mut self, deliveries: &[NewDelivery]) -> Result<()> {
+        // 8 values a row: 1000 rows stay under both databases' limits on bound values.
+        for chunk in deliveries.chunks(1000) {
+            let payloads = chunk
+                .iter()
+                .map(|d| to_json(&d.payload))
+                .collect::<Result<Vec<_>>>()?;
+            on_tx!(self, c => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO deliveries (id, channel, target, seq, payload, status, attempts, created_at, due_at) ",
+                );
+                insert.push_values(chunk.iter().zip(&payloads), |mut row, (d, payload)| {
+                    row.push_bind(d.id.to_string())
+                        .push_bind(d.channel.as_str())
+                        .push_bind(&d.target)
+                        .push_bind(d.seq)
+                        .push_bind(payload)
+                        .push_bind(DeliveryStatus::Pending.as_str())
+                        .push_bind(0_i64)
+                        .push_bind(micros(d.due_at))
+                        .push_bind(micros(d.due_at));
+                });
+                insert.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Which due rows a claim takes.
+enum Claim<'a> {
+    /// The earliest due rows of the channel.
+    Due,
+    /// Every pending row of one target due by an instant (a digest takes them together).
+    Target(&'a str, Instant),
+}
+
+impl Store {
+    /// Leases up to `limit` due pending messages of a channel to `owner` until `now + lease`.
+    /// Rows leased by another instance are skipped until that lease runs out.
+    pub async fn claim_deliveries(
+        &self,
+        channel: Channel,
+        owner: &str,
+        now: Instant,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        self.claim(channel, Claim::Due, owner, now, lease, limit)
+            .await
+    }
+
+    /// Leases every pending message of a channel for one target that is due by `until`
+    /// (at most `limit`): the messages a digest joins.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn claim_target(
+        &self,
+        channel: Channel,
+        target: &str,
+        owner: &str,
+        now: Instant,
+        until: Instant,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        self.claim(
+            channel,
+            Claim::Target(target, until),
+            owner,
+            now,
+            lease,
+            limit,
+        )
+        .await
+    }
+
+    async fn claim(
+        &self,
+        channel: Channel,
+        which: Claim<'_>,
+        owner: &str,
+        now: Instant,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        let (target, until) = match which {
+            Claim::Due => (None, now),
+            Claim::Target(t, until) => (Some(t), until),
+        };
+        let lock = match self.backend {
+            Backend::Sqlite { .. } => "",
+            Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE deliveries SET leased_by = $1, leased_until = $2 WHERE id IN (\
+               SELECT id FROM deliveries WHERE channel = $3 AND status = 'pending' AND due_at <= $4 \
+                 AND ($5 IS NULL OR target = $5) \
+                 AND (leased_until IS NULL OR leased_until <= $6) \
+               ORDER BY due_at, id LIMIT $7{lock}) \
+             RETURNING {COLUMNS}"
+        );
+        let mut tx = self.begin_unlocked().await?;
+        let mut claimed = on_tx!(tx, c => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(owner)
+                .bind(micros(now + lease))
+                .bind(channel.as_str())
+                .bind(micros(until))
+                .bind(target)
+                .bind(micros(now))
+                .bind(limit)
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter().map(decode).collect::<Result<Vec<_>>>()?
+        });
+        tx.commit().await?;
+        claimed.sort_by_key(|d| (d.due_at, d.id));
+        Ok(claimed)
+    }
+
+    /// Ends a leased row: delivered, failed or dropped. False when `owner` no longer holds
+    /// the lease (it ran out and another instance took the row).
+    async fn finish(
+        &self,
+        id: Uuid,
+        owner: &str,
+        status: DeliveryStatus,
+        now: Instant,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        let mut tx = self.begin_unlocked().await?;
+        let done = on_tx!(tx, c => {
+            sqlx::query(
+                "UPDATE deliveries SET status = $1, done_at = $2, last_error = COALESCE($3, last_error), \
+                   leased_by = NULL, leased_until = NULL, \
+                   attempts = attempts + CASE WHEN $1 = 'failed' THEN 1 ELSE 0 END \
+                 WHERE id = $4 AND leased_by = $5 AND status = 'pending'",
+            )
+            .bind(status.as_str())
+            .bind(micros(now))
+            .bind(error)
+            .bind(id.to_string())
+            .bind(owner)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+
+    pub async fn mark_delivered(&self, id: Uuid, owner: &str, now: Instant) -> Result<bool> {
+        self.finish(id, owner, DeliveryStatus::Delivered, now, None)
+            .await
+    }
+
+    /// Failed after its last retry, with the reason.
+    pub async fn mark_failed(
+        &self,
+        id: Uuid,
+        owner: &str,
+        now: Instant,
+        error: &str,
+    ) -> Result<bool> {
+        self.finish(id, owner, DeliveryStatus::Failed, now, Some(error))
+            .await
+    }
+
+    /// Not to be sent: it no longer holds, for `reason`.
+    pub async fn mark_dropped(
+        &self,
+        id: Uuid,
+        owner: &str,
+        now: Instant,
+        reason: &str,
+    ) -> Result<bool> {
+        self.finish(id, owner, DeliveryStatus::Dropped, now, Some(reason))
+            .await
+    }
+
+    /// An attempt failed: one more attempt counted, the next one due at `due`, the lease
+    /// released.
+    pub async fn retry_later(
+        &self,
+        id: Uuid,
+        owner: &str,
+        due: Instant,
+        error: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin_unlocked().await?;
+        let done = on_tx!(tx, c => {
+            sqlx::query(
+                "UPDATE deliveries SET attempts = attempts + 1, due_at = $1, last_error = $2, \
+                   leased_by = NULL, leased_until = NULL \
+                 WHERE id = $3 AND leased_by = $4 AND status = 'pending'",
+            )
+            .bind(micros(due))
+            .bind(error)
+            .bind(id.to_string())
+            .bind(owner)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+
+    /// Leased rows of `owner` that it did not finish, released at once (an instance that
+    /// stops cleanly gives back what it holds).
+    pub async fn release_deliveries(&self, owner: &str) -> Result<u64> {
+        let mut tx = self.begin_unlocked().await?;
+        let n = on_tx!(tx, c => {
+            sqlx::query(
+                "UPDATE deliveries SET leased_by = NULL, leased_until = NULL \
+                 WHERE leased_by = $1 AND status = 'pending'",
+            )
+            .bind(owner)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The newest messages (of a channel, in a status), at most `limit`.
+    pub async fn deliveries(
+        &self,
+        channel: Option<Channel>,
+        status: Option<DeliveryStatus>,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries \
+             WHERE ($1 IS NULL OR channel = $1) AND ($2 IS NULL OR status = $2) \
+             ORDER BY created_at DESC, id LIMIT $3"
+        );
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(channel.map(Channel::as_str))
+                .bind(status.map(DeliveryStatus::as_str))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(decode).collect()
+        })
+    }
+
+    /// One message, by id.
+    pub async fn delivery(&self, id: Uuid) -> Result<Option<Delivery>> {
+        let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1");
+        on_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(decode).transpose()
+        })
+    }
+
+    /// The messages of one target (a person, a subscription), newest first.
+    pub async fn deliveries_to(
+        &self,
+        channel: Channel,
+        target: &str,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE channel = $1 AND target = $2 \
+             ORDER BY created_at DESC, id LIMIT $3"
+        );
+        on_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(channel.as_str())
+                .bind(target)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(decode).collect()
+        })
+    }
+
+    /// When the last message of a channel was delivered to a target, if ever.
+    pub async fn last_delivered_to(
+        &self,
+        channel: Channel,
+        target: &str,
+    ) -> Result<Option<Instant>> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT MAX(done_at) AS last FROM deliveries \
+                 WHERE channel = $1 AND target = $2 AND status = 'delivered'",
+            )
+            .bind(channel.as_str())
+            .bind(target)
+            .fetch_one(pool)
+            .await?;
+            row.try_get::<Option<i64>, _>("last")?.map(instant).transpose()
+        })
+    }
+
+    /// Failed messages (all of a channel, or those with these ids) pending again, due now,
+    /// their attempts counted afresh. Returns how many.
+    pub async fn retry_failed(
+        &self,
+        channel: Option<Channel>,
+        ids: &[Uuid],
+        now: Instant,
+    ) -> Result<u64> {
+        let mut tx = self.begin_unlocked().await?;
+        let mut n = 0;
+        let ids: Vec<Option<String>> = if ids.is_empty() {
+            vec![None]
+        } else {
+            ids.iter().map(|i| Some(i.to_string())).collect()
+        };
+        for id in &ids {
+            n += on_tx!(tx, c => {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'pending', attempts = 0, due_at = $1, done_at = NULL, \
+                       leased_by = NULL, leased_until = NULL \
+                     WHERE status = 'failed' AND ($2 IS NULL OR channel = $2) AND ($3 IS NULL OR id = $3)",
+                )
+                .bind(micros(now))
+                .bind(channel.map(Channel::as_str))
+                .bind(id)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+            });
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// How many messages each channel holds in each status.
+    pub async fn delivery_counts(&self) -> Result<Vec<(Channel, DeliveryStatus, i64)>> {
+        on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT channel, status, COUNT(*) AS n FROM deliveries GROUP BY channel, status ORDER BY channel, status",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let channel: String = r.try_get("channel")?;
+                    let status: String = r.try_get("status")?;
+                    Ok((
+                        Channel::parse(&channel)
+                            .ok_or_else(|| StoreError::Corrupt(format!("unknown channel {channel}")))?,
+                        DeliveryStatus::parse(&status)
+                            .ok_or_else(|| StoreError::Corrupt(format!("unknown delivery status {status}")))?,
+                        r.try_get("n")?,
+                    ))
+                })
+                .collect()
+        })
+    }
+}
