@@ -7,6 +7,7 @@ mod clients_cmd;
 mod config;
 mod roles_cmd;
 mod serve;
+mod webhooks_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,11 @@ enum Command {
     Clients {
         #[command(subcommand)]
         command: clients_cmd::ClientsCommand,
+    },
+    /// Webhook subscriptions of business applications, and their deliveries.
+    Webhooks {
+        #[command(subcommand)]
+        command: webhooks_cmd::WebhooksCommand,
     },
     /// The roster of enterprise roles.
     Roles {
@@ -115,6 +121,10 @@ fn main() -> ExitCode {
             Command::Clients { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
                 clients_cmd::run(&config, command).await
+            }
+            Command::Webhooks { command } => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                webhooks_cmd::run(&config, command).await
             }
             Command::Roles { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;

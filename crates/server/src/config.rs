@@ -27,6 +27,45 @@ pub struct Config {
     pub store: StoreConfig,
     pub access_log: AccessLogConfig,
     pub limits: LimitsConfig,
+    pub webhooks: WebhooksConfig,
+}
+
+/// How webhooks are sent to business applications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Allow `http` addresses and addresses that are not public (loopback, private,
+    /// link-local, unspecified, multicast): for a local demo and tests only. Off, a
+    /// subscription must be `https` to an address that resolves only to public addresses,
+    /// checked when it is made and again at every delivery.
+    pub allow_private: bool,
+    /// Seconds a delivery may take (connecting, sending, the receiver's answer).
+    pub timeout_seconds: u64,
+    /// Seconds before the first retry of a failed delivery; each next wait is twice the last.
+    pub retry_base_seconds: u64,
+    /// The longest wait between two attempts, in seconds.
+    pub retry_max_seconds: u64,
+    /// Seconds after which a delivery that never succeeded is given up as failed.
+    pub retry_for_seconds: u64,
+    /// How often, in milliseconds, an instance looks for due deliveries when no new event
+    /// wakes it.
+    pub poll_millis: u64,
+    /// Subscriptions an application may have.
+    pub max_per_client: usize,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            allow_private: false,
+            timeout_seconds: 10,
+            retry_base_seconds: 30,
+            retry_max_seconds: 3600,
+            retry_for_seconds: 86_400,
+            poll_millis: 1000,
+            max_per_client: 10,
+        }
+    }
 }
 
 /// How often a client address may knock; 0 is no limit.
@@ -224,6 +263,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             access_log: AccessLogConfig::default(),
             limits: LimitsConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }

@@ -41,6 +41,19 @@ struct Inner {
     room_probed: tokio::sync::Mutex<Option<mandates_domain::time::Instant>>,
     /// The task that keeps the index current; stopped at shutdown (it holds a connection).
     follower: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The webhook dispatcher of this instance; stopped at shutdown.
+    dispatcher: std::sync::Mutex<Option<crate::webhooks::dispatcher::Running>>,
+}
+
+/// A handle on the state that does not keep it alive: for background tasks, which end when
+/// the state is dropped.
+#[derive(Clone)]
+pub struct WeakState(std::sync::Weak<Inner>);
+
+impl WeakState {
+    pub fn upgrade(&self) -> Option<AppState> {
+        self.0.upgrade().map(AppState)
+    }
 }
 
 /// Why the server cannot start.
@@ -64,6 +77,10 @@ pub enum StartupError {
 }
 
 impl AppState {
+    /// A handle that does not keep the state alive.
+    pub fn downgrade(&self) -> WeakState {
+        WeakState(Arc::downgrade(&self.0))
+    }
     pub fn store(&self) -> &Store {
         &self.0.store
     }
@@ -149,6 +166,15 @@ impl AppState {
         if let Some(task) = follower {
             task.abort();
             let _ = task.await;
+        }
+        let dispatcher = self
+            .0
+            .dispatcher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(dispatcher) = dispatcher {
+            dispatcher.stop(self.store()).await;
         }
     }
 
@@ -308,7 +334,10 @@ pub async fn build(
         store_full: std::sync::atomic::AtomicBool::new(false),
         room_probed: tokio::sync::Mutex::new(None),
         follower: std::sync::Mutex::new(Some(follower)),
+        dispatcher: std::sync::Mutex::new(None),
     }));
+    let dispatcher = crate::webhooks::dispatcher::start(&state);
+    *state.0.dispatcher.lock().unwrap_or_else(|e| e.into_inner()) = dispatcher;
     keep_keys_fresh(&state);
     purge_ended_sessions(&state);
     resume_bulk_jobs(&state).await?;

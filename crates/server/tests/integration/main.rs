@@ -13,3 +13,4 @@ mod api;
 mod enterprises;
 mod permissions;
 mod web;
+mod webhooks;

@@ -10,6 +10,7 @@ pub mod events;
 pub mod introspect;
 pub mod oauth;
 pub mod search;
+pub mod webhooks;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
