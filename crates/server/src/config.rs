@@ -54,6 +54,36 @@ pub struct WebhooksConfig {
     pub max_per_client: usize,
 }
 
+/// The webhook settings in force: durations bounded so that no clock overflows (a timeout
+/// at most an hour, a wait at most a week, retries for at most a year).
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub allow_private: bool,
+    pub timeout: std::time::Duration,
+    pub retry_base: chrono::Duration,
+    pub retry_max: chrono::Duration,
+    pub retry_for: chrono::Duration,
+    pub poll: std::time::Duration,
+    pub max_per_client: usize,
+}
+
+impl WebhooksConfig {
+    pub fn settings(&self) -> WebhookSettings {
+        let seconds = |n: u64, min: i64, max: i64| {
+            chrono::Duration::seconds(i64::try_from(n).unwrap_or(max).clamp(min, max))
+        };
+        WebhookSettings {
+            allow_private: self.allow_private,
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.clamp(1, 3600)),
+            retry_base: seconds(self.retry_base_seconds, 1, 86_400),
+            retry_max: seconds(self.retry_max_seconds, 1, 7 * 86_400),
+            retry_for: seconds(self.retry_for_seconds, 0, 365 * 86_400),
+            poll: std::time::Duration::from_millis(self.poll_millis.clamp(10, 3_600_000)),
+            max_per_client: self.max_per_client,
+        }
+    }
+}
+
 impl Default for WebhooksConfig {
     fn default() -> Self {
         WebhooksConfig {

@@ -261,3 +261,18 @@ fn status_after(kind: EventKind, at: Instant, mandate: &Mandate) -> BaseStatus {
         _ => BaseStatus::Pending,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_but_notes_has_its_own_type() {
+        let types = all_types();
+        assert_eq!(types.len(), EventKind::ALL.len() - 1);
+        assert_eq!(type_of(EventKind::NotesChanged), None);
+        let distinct: BTreeSet<&str> = types.iter().copied().collect();
+        assert_eq!(distinct.len(), types.len());
+        assert!(types.iter().all(|t| t.starts_with(TYPE_PREFIX)));
+    }
+}

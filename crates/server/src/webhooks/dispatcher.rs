@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::{address, signing};
 use crate::AppState;
 use crate::clock::Clock;
-use crate::config::WebhooksConfig;
+use crate::config::WebhookSettings;
 use crate::events::{Fact, feed};
 use crate::tokens::ClientPrincipal;
 
@@ -52,11 +52,8 @@ impl Running {
 /// Starts the dispatcher of an instance; it ends when the state is dropped or the store
 /// closed.
 pub fn start(state: &AppState) -> Option<Running> {
-    let config = state.config().webhooks.clone();
-    let http = match address::client(
-        config.allow_private,
-        std::time::Duration::from_secs(config.timeout_seconds.max(1)),
-    ) {
+    let settings = state.config().webhooks.settings();
+    let http = match address::client(settings.allow_private, settings.timeout) {
         Ok(http) => http,
         Err(e) => {
             tracing::error!(error = %e, "no HTTP client for webhooks: none will be sent");
@@ -65,7 +62,7 @@ pub fn start(state: &AppState) -> Option<Running> {
     };
     let owner = format!("webhooks-{}", Uuid::new_v4());
     let weak = state.downgrade();
-    let poll = std::time::Duration::from_millis(config.poll_millis.max(10));
+    let poll = settings.poll;
     let task = tokio::spawn({
         let owner = owner.clone();
         async move {
@@ -75,7 +72,9 @@ pub fn start(state: &AppState) -> Option<Running> {
                 match round(&state, &owner, &http).await {
                     Err(e) if e.is_closed() => break,
                     Err(e) => tracing::warn!(error = %e, "webhooks could not be dispatched"),
-                    Ok(()) => {}
+                    // A full round: there is more to do at once.
+                    Ok(true) => continue,
+                    Ok(false) => {}
                 }
                 state
                     .index()
@@ -87,30 +86,34 @@ pub fn start(state: &AppState) -> Option<Running> {
     Some(Running { task, owner })
 }
 
-/// One round: fan out what is new, then send what is due.
-async fn round(state: &AppState, owner: &str, http: &reqwest::Client) -> Result<(), StoreError> {
+/// One round: fan out what is new, then send what is due. Says whether it did as much as
+/// a round does (there may be more waiting).
+async fn round(state: &AppState, owner: &str, http: &reqwest::Client) -> Result<bool, StoreError> {
     let now = state.clock().now();
     let last = state.store().last_seq().await?;
     if !state.store().webhook_work(last, now).await? {
-        return Ok(());
+        return Ok(false);
     }
-    fan_out(state, last, now).await?;
-    deliver(state, owner, http, now).await
+    let fanned = fan_out(state, last, now).await?;
+    let sent = deliver(state, owner, http, now).await?;
+    Ok(fanned || sent)
 }
 
 /// Writes the deliveries of the events after each locked subscription's cursor, and moves
-/// the cursors, in one transaction.
+/// the cursors, in one transaction. Says whether it took as many subscriptions or events as
+/// it may at once.
 async fn fan_out(
     state: &AppState,
     last: i64,
     now: mandates_domain::time::Instant,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let store = state.store();
     let mut tx = store.begin_unlocked().await?;
     let subscriptions = tx.lock_webhooks_behind(last, FANOUT_SUBSCRIPTIONS).await?;
     let mut read: HashMap<i64, (Vec<Fact>, Option<i64>)> = HashMap::new();
     let mut clients: HashMap<String, Option<ClientPrincipal>> = HashMap::new();
     let mut deliveries = Vec::new();
+    let mut full = i64::try_from(subscriptions.len()).unwrap_or(i64::MAX) >= FANOUT_SUBSCRIPTIONS;
     for s in &subscriptions {
         if let std::collections::hash_map::Entry::Vacant(slot) = read.entry(s.cursor) {
             slot.insert(feed::facts_after(store, s.cursor, FANOUT_EVENTS).await?);
@@ -134,10 +137,12 @@ async fn fan_out(
                 }
             }
         }
+        full |= scanned - s.cursor >= FANOUT_EVENTS;
         tx.set_webhook_cursor(s.id, *scanned).await?;
     }
     tx.add_deliveries(&deliveries).await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(full)
 }
 
 /// The delivery of a fact to a subscription, if its application sees it and the
@@ -165,19 +170,22 @@ fn delivery(
     }))
 }
 
-/// Leases the due deliveries and sends them side by side.
+/// Leases the due deliveries and sends them side by side. Says whether it took as many as
+/// it may at once.
 async fn deliver(
     state: &AppState,
     owner: &str,
     http: &reqwest::Client,
     now: mandates_domain::time::Instant,
-) -> Result<(), StoreError> {
-    let timeout = i64::try_from(state.config().webhooks.timeout_seconds).unwrap_or(60);
-    let lease = Duration::seconds(timeout.saturating_mul(2).saturating_add(30));
+) -> Result<bool, StoreError> {
+    let timeout = state.config().webhooks.settings().timeout;
+    // Longer than an attempt can take: the lease does not run out while it is sent.
+    let lease = Duration::seconds(i64::try_from(timeout.as_secs()).unwrap_or(3600) * 2 + 30);
     let claimed = state
         .store()
         .claim_deliveries(Channel::Webhook, owner, now, lease, CLAIM)
         .await?;
+    let full = i64::try_from(claimed.len()).unwrap_or(i64::MAX) >= CLAIM;
     let mut sending = tokio::task::JoinSet::new();
     for d in claimed {
         let (state, owner, http) = (state.clone(), owner.to_owned(), http.clone());
@@ -188,7 +196,7 @@ async fn deliver(
             tracing::warn!(error = %e, "a webhook delivery could not be recorded");
         }
     }
-    Ok(())
+    Ok(full)
 }
 
 /// Sends one delivery and records how it went.
@@ -210,18 +218,16 @@ async fn deliver_one(
             .await?;
         return Ok(());
     };
-    let config = &state.config().webhooks;
-    let sent = send(config, http, &s, &d).await;
+    let settings = state.config().webhooks.settings();
+    let sent = send(settings.allow_private, http, &s, &d).await;
     let now = state.clock().now();
     match sent {
         Ok(()) => {
             store.mark_delivered(d.id, owner, now).await?;
         }
         Err(reason) => {
-            let due = now + backoff(config, d.attempts);
-            let until =
-                Duration::seconds(i64::try_from(config.retry_for_seconds).unwrap_or(i64::MAX));
-            if due - d.created_at > until {
+            let due = now + backoff(&settings, d.attempts);
+            if due - d.created_at > settings.retry_for {
                 tracing::warn!(delivery = %d.id, subscription = %s.id, reason = %reason, "a webhook delivery failed after its last retry");
                 store.mark_failed(d.id, owner, now, &reason).await?;
             } else {
@@ -235,26 +241,25 @@ async fn deliver_one(
 
 /// The wait before the next attempt after `failed` failed ones: the base, doubled for each,
 /// at most the maximum.
-fn backoff(config: &WebhooksConfig, failed: i32) -> Duration {
-    let base = config.retry_base_seconds.max(1);
-    let factor = 1u64 << failed.clamp(0, 30);
-    let seconds = base
-        .saturating_mul(factor)
-        .min(config.retry_max_seconds.max(1));
-    Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
+fn backoff(settings: &WebhookSettings, failed: i32) -> Duration {
+    let factor = 1i32 << failed.clamp(0, 30);
+    settings
+        .retry_base
+        .checked_mul(factor)
+        .map_or(settings.retry_max, |wait| wait.min(settings.retry_max))
 }
 
 /// POSTs a delivery's CloudEvent to its subscription, signed; why not, when it fails.
 async fn send(
-    config: &WebhooksConfig,
+    allow_private: bool,
     http: &reqwest::Client,
     s: &Subscription,
     d: &Delivery,
 ) -> Result<(), String> {
-    let url = address::parse(&s.url, config.allow_private).map_err(|e| e.to_string())?;
+    let url = address::parse(&s.url, allow_private).map_err(|e| e.to_string())?;
     // The client's resolver checks what a name resolves to; an address written as an IP is
     // checked here.
-    address::resolve(&url, config.allow_private)
+    address::resolve(&url, allow_private)
         .await
         .map_err(|e| e.to_string())?;
     let body = serde_json::to_vec(&d.payload).map_err(|e| e.to_string())?;
@@ -297,8 +302,11 @@ mod tests {
 
     #[test]
     fn waits_double_up_to_the_maximum() {
-        let config = WebhooksConfig::default();
-        let waits: Vec<i64> = (0..9).map(|n| backoff(&config, n).num_seconds()).collect();
-        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        let settings = crate::config::WebhooksConfig::default().settings();
+        let waits: Vec<i64> = (0..40)
+            .map(|n| backoff(&settings, n).num_seconds())
+            .collect();
+        assert_eq!(waits[..9], [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert!(waits[9..].iter().all(|w| *w == 3600));
     }
 }

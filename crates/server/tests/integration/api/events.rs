@@ -195,7 +195,80 @@ async fn the_feed_refuses_what_it_cannot_read(backend: Backend) {
         .expect(401);
 }
 
+async fn an_application_of_some_types_sees_only_theirs(backend: Backend) {
+    // Demo data: mandates of enterprises for Biztax, and of citizens for their tax return.
+    let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
+        return;
+    };
+    let types = vec!["fin.biztax".to_owned()];
+    let new = mandates_server::service::clients::NewClient {
+        id: Some("biztax"),
+        name: "Biztax",
+        domain: "fin",
+        types: &types,
+        secret: Some("biztax-secret"),
+    };
+    mandates_server::service::clients::add(
+        &app.db.store,
+        app.state.catalog(),
+        &new,
+        app.clock.now(),
+    )
+    .await
+    .expect("a client");
+    let token = {
+        let request = axum::http::Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(
+                "grant_type=client_credentials&client_id=biztax&client_secret=biztax-secret",
+            ))
+            .expect("request");
+        let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+            .await
+            .expect("response");
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        serde_json::from_slice::<Value>(&bytes).expect("json")["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    };
+    let page = app
+        .request(
+            axum::http::Method::GET,
+            "/api/v1/events",
+            &[("authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    let events = page["events"].as_array().expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["data"]["types"] == json!(["fin.biztax"])),
+        "{page:#}"
+    );
+    for e in events {
+        let types = e["data"]["types"].as_array().expect("types");
+        assert!(types.iter().all(|t| t == "fin.biztax"), "{e:#}");
+    }
+    // The domain's application that covers every type sees more, its cursor the same.
+    let all = app
+        .application("fin")
+        .await
+        .get("/api/v1/events")
+        .await
+        .expect(200)
+        .body;
+    assert!(all["events"].as_array().map(Vec::len) > Some(events.len()));
+}
+
 on_both_stores!(
+    an_application_of_some_types_sees_only_theirs,
     the_feed_tells_the_domain_what_happened,
     a_resumed_feed_misses_nothing,
     a_long_poll_answers_when_an_event_is_written,

@@ -80,14 +80,8 @@ async fn a_subscription_receives_a_stop_signed(backend: Backend) {
     assert_eq!(event["data"]["status"], "stopped");
     assert_eq!(event["data"]["mandator"], ANN);
     // The delivery the outbox kept has the id the receiver saw.
-    let delivered = app
-        .db
-        .store
-        .deliveries(Some(Channel::Webhook), Some(DeliveryStatus::Delivered), 10)
-        .await
-        .expect("deliveries");
-    assert_eq!(delivered.len(), 1);
-    assert_eq!(got["webhook_id"], delivered[0].id.to_string());
+    let delivered = wait_for_status(&app.db.store, DeliveryStatus::Delivered).await;
+    assert_eq!(got["webhook_id"], delivered.id.to_string());
     // The receiver does verify: a request signed with another secret is refused.
     let forged = reqwest::Client::new()
         .post(receiver.url())
@@ -156,7 +150,7 @@ async fn a_delivery_failed_after_its_last_retry_is_sent_again_when_asked(backend
     app.clock.advance(chrono::Duration::seconds(31));
     receiver.wait_for(2).await;
     let store = &app.db.store;
-    let failed = wait_failed(store).await;
+    let failed = wait_for_status(store, DeliveryStatus::Failed).await;
     assert_eq!(
         failed.last_error.as_deref(),
         Some("the receiver answered 500 Internal Server Error")
@@ -173,20 +167,23 @@ async fn a_delivery_failed_after_its_last_retry_is_sent_again_when_asked(backend
     assert_eq!(records[2]["webhook_id"], failed.id.to_string());
 }
 
-/// Waits (at most 10 s) for the one failed webhook delivery.
-async fn wait_failed(store: &mandates_store::Store) -> mandates_store::Delivery {
+/// Waits (at most 10 s) for the one webhook delivery in `status`.
+async fn wait_for_status(
+    store: &mandates_store::Store,
+    status: DeliveryStatus,
+) -> mandates_store::Delivery {
     let started = std::time::Instant::now();
     loop {
-        let failed = store
-            .deliveries(Some(Channel::Webhook), Some(DeliveryStatus::Failed), 10)
+        let found = store
+            .deliveries(Some(Channel::Webhook), Some(status), 10)
             .await
             .expect("deliveries");
-        if let Some(d) = failed.into_iter().next() {
-            return d;
+        if let [one] = found.as_slice() {
+            return one.clone();
         }
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "no delivery failed"
+            found.len() < 2 && started.elapsed() < std::time::Duration::from_secs(10),
+            "not one delivery {status:?}: {found:#?}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
