@@ -170,6 +170,40 @@ async fn a_long_poll_answers_when_an_event_is_written(backend: Backend) {
     );
 }
 
+async fn a_long_poll_on_another_instance_answers_when_the_event_is_written(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let m = ann_to_bob(&app).await;
+    let twin = app.twin().await;
+    let fin = app.application("fin").await;
+    let cursor = fin.get("/api/v1/events").await.expect(200).body["next"].clone();
+    let request = axum::http::Request::get(format!("/api/v1/events?after={cursor}&wait=20"))
+        .header("authorization", format!("Bearer {}", fin.token))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let poll = tokio::spawn(tower::ServiceExt::oneshot(twin, request));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.person(ANN)
+        .await
+        .action(&m, "stop", json!({}))
+        .await
+        .expect(200);
+    let stopped = std::time::Instant::now();
+    let response = poll.await.expect("the poll").expect("an answer");
+    assert!(
+        stopped.elapsed() < std::time::Duration::from_secs(2),
+        "the other instance answered {:?} after the stop",
+        stopped.elapsed()
+    );
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let page: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(types(&page), ["be.mandates.mandate.stopped"]);
+}
+
 async fn the_feed_refuses_what_it_cannot_read(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
@@ -269,6 +303,7 @@ async fn an_application_of_some_types_sees_only_theirs(backend: Backend) {
 
 on_both_stores!(
     an_application_of_some_types_sees_only_theirs,
+    a_long_poll_on_another_instance_answers_when_the_event_is_written,
     the_feed_tells_the_domain_what_happened,
     a_resumed_feed_misses_nothing,
     a_long_poll_answers_when_an_event_is_written,

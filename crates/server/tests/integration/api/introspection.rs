@@ -32,7 +32,12 @@ async fn post_form(router: &Router, path: &str, auth: &str, form: String) -> (u1
 
 /// Bob's token exchanged by the demo application of `fin` for "Bob acting for Ann".
 async fn bob_for_ann(app: &TestApp) -> String {
-    let subject = app.token(BOB).await;
+    acting_for_ann(app, BOB).await
+}
+
+/// A person's token exchanged by the demo application of `fin` for "acting for Ann".
+async fn acting_for_ann(app: &TestApp, person: &str) -> String {
+    let subject = app.token(person).await;
     let (status, body) = post_form(
         &app.router,
         "/oauth/token",
@@ -169,7 +174,41 @@ async fn another_instance_sees_the_stop_within_a_second(backend: Backend) {
     }
 }
 
+async fn the_end_of_an_executor_role_makes_a_token_inactive(backend: Backend) {
+    // Demo data: Ann gave the accounting office her tax return; Dina executes it for the office.
+    let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
+        return;
+    };
+    let token = acting_for_ann(&app, DINA).await;
+    assert_eq!(introspect(&app.router, FIN, &token).await["active"], true);
+    let carl = app.for_enterprise(CARL, OFFICE).await;
+    let roster = carl
+        .get(&format!("/api/v1/enterprises/{OFFICE}/roles"))
+        .await
+        .expect(200)
+        .body;
+    let role = roster["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["person"] == DINA)
+        .and_then(|r| r["id"].as_str())
+        .expect("Dina's role")
+        .to_owned();
+    carl.post(
+        &format!("/api/v1/enterprises/{OFFICE}/roles/{role}/end"),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        introspect(&app.router, FIN, &token).await,
+        json!({"active": false})
+    );
+}
+
 on_both_stores!(
+    the_end_of_an_executor_role_makes_a_token_inactive,
     a_stop_makes_an_exchanged_token_inactive,
     another_instance_sees_the_stop_within_a_second,
 );
