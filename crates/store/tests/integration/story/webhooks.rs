@@ -31,7 +31,7 @@ pub(super) async fn webhooks(story: &Story) {
     tx.commit().await.expect("commit");
     assert_eq!(
         store.webhooks(Some("app-a")).await.expect("list"),
-        [behind.clone()]
+        std::slice::from_ref(&behind)
     );
     assert_eq!(store.webhooks(None).await.expect("list").len(), 2);
     assert!(store.webhook_work(last, now).await.expect("work"));
@@ -39,7 +39,7 @@ pub(super) async fn webhooks(story: &Story) {
     // A fan-out locks the subscriptions behind the log, and only those.
     let mut fan_out = store.begin_unlocked().await.expect("begin");
     let locked = fan_out.lock_webhooks_behind(last, 10).await.expect("lock");
-    assert_eq!(locked, [behind.clone()]);
+    assert_eq!(locked, std::slice::from_ref(&behind));
     if store.backend_name() == "postgres" {
         // Another instance's fan-out at the same time passes them by, without waiting.
         let mut other = store.begin_unlocked().await.expect("begin");
