@@ -27,6 +27,23 @@ pub struct Config {
     pub store: StoreConfig,
     pub access_log: AccessLogConfig,
     pub limits: LimitsConfig,
+    pub notices: NoticesConfig,
+}
+
+/// How the notices that time brings (reminders, lapses, expiries) are found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticesConfig {
+    /// Seconds between two looks for what fell due; 0: never (another instance looks).
+    pub scheduler_seconds: u64,
+}
+
+impl Default for NoticesConfig {
+    fn default() -> Self {
+        NoticesConfig {
+            scheduler_seconds: 60,
+        }
+    }
 }
 
 /// How often a client address may knock; 0 is no limit.
@@ -224,6 +241,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             access_log: AccessLogConfig::default(),
             limits: LimitsConfig::default(),
+            notices: NoticesConfig::default(),
         }
     }
 }

@@ -11,5 +11,6 @@ mod support;
 
 mod api;
 mod enterprises;
+mod notices;
 mod permissions;
 mod web;

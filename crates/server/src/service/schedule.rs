@@ -1,0 +1,89 @@
+//! The notices that time brings: a reminder before a proposal lapses or a fixed term ends,
+//! and the lapse and the expiry themselves. The state of a mandate never waits for this
+//! (lapse and expiry are derived from time); only the telling does.
+//!
+//! Each kind has a mark in the store: how far along its instant (`lapses_at` or
+//! `ends_at`) the scheduler has looked. A run looks from the mark up to now (plus the
+//! reminder's lead), writes the notices of what it finds and moves the mark, in one write
+//! transaction: instances that run it at once wait for each other, and a notice's key
+//! keeps it unique even if a mark were moved back. On a store that never ran it, the
+//! first mark is the moment of the first run: nothing is told of what lapsed before.
+
+use mandates_domain::mandate::Mandate;
+use mandates_domain::notice::Due;
+use mandates_store::DueColumn;
+
+use super::notify::{self, Recipients};
+use crate::AppState;
+use crate::error::AppError;
+
+/// Mandates looked at in one transaction.
+const BATCH: i64 = 2_000;
+
+/// Looks for what fell due up to now; returns how many notices it wrote.
+pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
+    let mut written = 0;
+    for due in Due::ALL {
+        loop {
+            let (n, more) = step(state, due).await?;
+            written += n;
+            if !more {
+                break;
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// One batch of one kind; whether there may be more.
+async fn step(state: &AppState, due: Due) -> Result<(usize, bool), AppError> {
+    let now = state.clock().now();
+    let mut tx = state.store().begin().await?;
+    let (from_at, from_id) = match tx.schedule_mark(due.name()).await? {
+        Some(mark) => mark,
+        None => (now + due.lead(), String::new()),
+    };
+    let to = now + due.lead();
+    let column = if due.at_deadline() {
+        DueColumn::LapsesAt
+    } else {
+        DueColumn::EndsAt
+    };
+    let found = tx
+        .mandates_due(column, (from_at, &from_id), to, BATCH)
+        .await?;
+    let more = found.len() as i64 == BATCH;
+    let mut notices = Vec::new();
+    for (_, m) in &found {
+        notices.extend(due.notices(m, now).into_iter().map(|n| (n, None)));
+    }
+    let count = notices.len();
+    let mandates: Vec<&Mandate> = found.iter().map(|(_, m)| m).collect();
+    notify::write(&mut tx, &mut Recipients::default(), notices, &mandates, now).await?;
+    // The mark moves to the last mandate looked at or, when all were, to the window's end.
+    let mark = match found.last() {
+        Some((at, m)) if more || *at == to => (*at, m.id.to_string()),
+        _ => (to.max(from_at), String::new()),
+    };
+    tx.set_schedule_mark(due.name(), mark.0, &mark.1).await?;
+    tx.commit().await?;
+    Ok((count, more))
+}
+
+/// Runs the scheduler every `every`, until the state is dropped.
+pub fn keep(state: &AppState, every: std::time::Duration) {
+    let weak = state.downgrade();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let Some(state) = AppState::upgrade(&weak) else {
+                break;
+            };
+            match run_once(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(notices = n, "notices that time brought were written"),
+                Err(e) => tracing::warn!(error = %e, "the scheduler could not run"),
+            }
+        }
+    });
+}
