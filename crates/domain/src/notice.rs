@@ -16,6 +16,7 @@
 //! | 5 days before a proposal lapses | the party that must sign (once; not if made less than 5 days before) |
 //! | lapsed, expired | both parties |
 //! | 30 days before a fixed term ends | both parties (once; not if it came into force less than 30 days before) |
+//! | a role given, taken, or ended at its last day | the person who holds it |
 //!
 //! An enterprise is told in its inbox; its legal representatives and the managers of the
 //! mandate's domain are mailed.
@@ -60,10 +61,11 @@ pub enum NoticeKind {
     ReminderEnd,
     RoleGiven,
     RoleTaken,
+    RoleEnded,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 19] = [
+    pub const ALL: [NoticeKind; 20] = [
         NoticeKind::AwaitingSignature,
         NoticeKind::ChangeAwaiting,
         NoticeKind::InForce,
@@ -83,6 +85,7 @@ impl NoticeKind {
         NoticeKind::ReminderEnd,
         NoticeKind::RoleGiven,
         NoticeKind::RoleTaken,
+        NoticeKind::RoleEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +109,7 @@ impl NoticeKind {
             NoticeKind::ReminderEnd => "reminder_end",
             NoticeKind::RoleGiven => "role_given",
             NoticeKind::RoleTaken => "role_taken",
+            NoticeKind::RoleEnded => "role_ended",
         }
     }
 
@@ -280,6 +284,20 @@ pub fn of_role(role: &EnterpriseRole, given: bool, acted_by_self: bool, at: Inst
         once_key: None,
         still: None,
     }
+}
+
+/// The notice to a person that a role reached its last day, if it did not end before (a
+/// role ended by hand was told then).
+pub fn of_role_end(role: &EnterpriseRole, now: Instant) -> Option<Notice> {
+    let last = role.valid_until?;
+    let end = crate::time::end_of_day(last);
+    if now < end || role.ended_at.is_some_and(|e| e < end) {
+        return None;
+    }
+    let mut n = of_role(role, false, false, now);
+    n.kind = NoticeKind::RoleEnded;
+    n.once_key = Some(format!("role_ended:{}:{last}", role.id));
+    Some(n)
 }
 
 /// What the scheduler looks for, each at its own instant of a mandate.

@@ -10,7 +10,8 @@
 //! first mark is the moment of the first run: nothing is told of what lapsed before.
 
 use mandates_domain::mandate::Mandate;
-use mandates_domain::notice::Due;
+use mandates_domain::notice::{self, Due};
+use mandates_domain::time::{brussels_date, start_of_day};
 use mandates_store::DueColumn;
 
 use super::notify::{self, Recipients};
@@ -32,7 +33,47 @@ pub async fn run_once(state: &AppState) -> Result<usize, AppError> {
             }
         }
     }
+    loop {
+        let (n, more) = roles_step(state).await?;
+        written += n;
+        if !more {
+            break;
+        }
+    }
     Ok(written)
+}
+
+/// The mark of the roles that reached their last day.
+const ROLES_ENDED: &str = "role_ended";
+
+/// One batch of roles whose last day passed: their holders are told.
+async fn roles_step(state: &AppState) -> Result<(usize, bool), AppError> {
+    let now = state.clock().now();
+    // A role is in force until the end of its last day: the days before today have ended.
+    let to = brussels_date(now) - chrono::Days::new(1);
+    let mut tx = state.store().begin().await?;
+    let (from, from_id) = match tx.schedule_mark(ROLES_ENDED).await? {
+        Some((at, id)) => (brussels_date(at), id),
+        None => (to, String::new()),
+    };
+    let found = tx.roles_ending((from, &from_id), to, BATCH).await?;
+    let more = found.len() as i64 == BATCH;
+    let notices: Vec<_> = found
+        .iter()
+        .filter_map(|r| notice::of_role_end(r, now))
+        .map(|n| (n, None))
+        .collect();
+    let count = notices.len();
+    notify::write(&mut tx, &mut Recipients::default(), notices, &[], now).await?;
+    let mark = match found.last().and_then(|r| r.valid_until.map(|d| (d, r))) {
+        Some((day, r)) if more || day == to => (day, r.id.to_string()),
+        _ => (to.max(from), String::new()),
+    };
+    // Kept as the start of the day in Brussels, read back as that day.
+    tx.set_schedule_mark(ROLES_ENDED, start_of_day(mark.0), &mark.1)
+        .await?;
+    tx.commit().await?;
+    Ok((count, more))
 }
 
 /// One batch of one kind; whether there may be more.

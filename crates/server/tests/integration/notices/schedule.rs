@@ -164,3 +164,54 @@ on_both_stores!(
     a_proposal_is_reminded_once_five_days_before_it_lapses_then_lapses,
     a_fixed_term_is_reminded_thirty_days_before_it_ends_then_expires,
 );
+
+async fn a_role_that_reaches_its_last_day_is_told_to_its_holder_once(backend: Backend) {
+    let Some(app) = crate::enterprises::demo_app(backend).await else {
+        return;
+    };
+    run(&app).await;
+    let representative = app
+        .for_enterprise(crate::enterprises::OFFICE_REPRESENTATIVE, OFFICE)
+        .await;
+    let path = crate::enterprises::roles_path(OFFICE);
+    for (person, until) in [(BOB, "2027-03-10"), (EVA, "2027-03-20")] {
+        representative
+            .post(
+                &path,
+                json!({"person": person, "kind": "manager", "domain": "fin", "valid_until": until}),
+            )
+            .await
+            .expect(201);
+    }
+    let ended = |who: &'static str| {
+        let app = &app;
+        async move {
+            told(app, who)
+                .await
+                .iter()
+                .filter(|(k, _)| k == "role_ended")
+                .count()
+        }
+    };
+    // In force until the end of its last day in Brussels (UTC+1 in March).
+    app.clock
+        .set("2027-03-10T22:59:00Z".parse().expect("instant"));
+    run(&app).await;
+    assert_eq!(ended(BOB).await, 0);
+    app.clock
+        .set("2027-03-10T23:01:00Z".parse().expect("instant"));
+    run(&app).await;
+    assert_eq!(ended(BOB).await, 1);
+    assert_eq!(ended(EVA).await, 0, "her last day is still to come");
+    app.clock
+        .set("2027-03-25T08:00:00Z".parse().expect("instant"));
+    run(&app).await;
+    run(&app).await;
+    assert_eq!(
+        (ended(BOB).await, ended(EVA).await),
+        (1, 1),
+        "each told once"
+    );
+}
+
+on_both_stores!(a_role_that_reaches_its_last_day_is_told_to_its_holder_once);
