@@ -34,6 +34,9 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NoticesConfig {
+    /// Whether changes write notices and mails (false: for a store whose people are told by
+    /// another system, or to measure what telling costs).
+    pub enabled: bool,
     /// Seconds between two looks for what fell due; 0: never (another instance looks).
     pub scheduler_seconds: u64,
 }
@@ -41,6 +44,7 @@ pub struct NoticesConfig {
 impl Default for NoticesConfig {
     fn default() -> Self {
         NoticesConfig {
+            enabled: true,
             scheduler_seconds: 60,
         }
     }

@@ -318,7 +318,7 @@ pub async fn build(
     }));
     keep_keys_fresh(&state);
     purge_ended_sessions(&state);
-    if state.config().notices.scheduler_seconds > 0 {
+    if state.config().notices.enabled && state.config().notices.scheduler_seconds > 0 {
         crate::service::schedule::keep(
             &state,
             std::time::Duration::from_secs(state.config().notices.scheduler_seconds),

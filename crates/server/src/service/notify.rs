@@ -177,6 +177,9 @@ impl Work<'_> {
         last_seq: i64,
         now: Instant,
     ) -> Result<(), AppError> {
+        if !self.tell {
+            return Ok(());
+        }
         let first = last_seq - events.len() as i64 + 1;
         // The event a notice comes from: the first of the change about its mandate.
         let mut first_of: HashMap<Uuid, i64> = HashMap::with_capacity(after.len());

@@ -266,6 +266,9 @@ impl Work<'_> {
         actor: &Actor,
         now: Instant,
     ) -> Result<(), AppError> {
+        if !self.tell {
+            return Ok(());
+        }
         let by_self = actor.person == role.person;
         let told = vec![(notice::of_role(role, given, by_self, now), None)];
         notify::write(&mut self.tx, &mut Recipients::default(), told, &[], now).await
