@@ -16,9 +16,12 @@
 //! | 5 days before a proposal lapses | the party that must sign (once; not if made less than 5 days before) |
 //! | lapsed, expired | both parties |
 //! | 30 days before a fixed term ends | both parties (once; not if it came into force less than 30 days before) |
+//! | a role given, taken, or ended at its last day | the person who holds it |
 //!
 //! An enterprise is told in its inbox; its legal representatives and the managers of the
 //! mandate's domain are mailed.
+
+use std::collections::HashMap;
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -27,6 +30,7 @@ use uuid::Uuid;
 
 use crate::Party;
 use crate::mandate::{BaseStatus, Event, EventKind, Mandate, Side, Status};
+use crate::roles::EnterpriseRole;
 use crate::time::Instant;
 
 /// How long before a proposal lapses its signer is reminded.
@@ -57,10 +61,11 @@ pub enum NoticeKind {
     ReminderEnd,
     RoleGiven,
     RoleTaken,
+    RoleEnded,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 19] = [
+    pub const ALL: [NoticeKind; 20] = [
         NoticeKind::AwaitingSignature,
         NoticeKind::ChangeAwaiting,
         NoticeKind::InForce,
@@ -80,6 +85,7 @@ impl NoticeKind {
         NoticeKind::ReminderEnd,
         NoticeKind::RoleGiven,
         NoticeKind::RoleTaken,
+        NoticeKind::RoleEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +109,7 @@ impl NoticeKind {
             NoticeKind::ReminderEnd => "reminder_end",
             NoticeKind::RoleGiven => "role_given",
             NoticeKind::RoleTaken => "role_taken",
+            NoticeKind::RoleEnded => "role_ended",
         }
     }
 
@@ -132,10 +139,11 @@ impl Still {
 pub struct Notice {
     /// Whose inbox.
     pub party: Party,
-    /// The side of the mandate the party is on.
-    pub side: Side,
     pub kind: NoticeKind,
-    pub mandate: Uuid,
+    /// The mandate it is about (none for a role).
+    pub mandate: Option<Uuid>,
+    /// The domain of what it is about: an enterprise's managers of that domain are told.
+    pub domain: Option<String>,
     /// The party acted itself: the notice is kept in its inbox as read, and not mailed.
     pub by_self: bool,
     /// What the text says (see [`detail`]).
@@ -170,9 +178,9 @@ fn notice(m: &Mandate, side: Side, kind: NoticeKind, e: &Event) -> Notice {
     detail["by_self"] = json!(by_self);
     Notice {
         party,
-        side,
         kind,
-        mandate: m.id,
+        mandate: Some(m.id),
+        domain: Some(m.terms.domain.clone()),
         by_self,
         detail,
         once_key: None,
@@ -189,9 +197,10 @@ fn both(m: &Mandate, kind: NoticeKind, e: &Event) -> Vec<Notice> {
 
 /// The notices of one change: its events, and the mandates it wrote as they stand after it.
 pub fn of_change(events: &[Event], after: &[&Mandate]) -> Vec<Notice> {
+    let by_id: HashMap<Uuid, &Mandate> = after.iter().map(|m| (m.id, *m)).collect();
     let mut notices = Vec::new();
     for e in events {
-        let Some(m) = after.iter().find(|m| m.id == e.mandate_id) else {
+        let Some(m) = by_id.get(&e.mandate_id).copied() else {
             continue;
         };
         match e.kind {
@@ -227,7 +236,7 @@ pub fn of_change(events: &[Event], after: &[&Mandate]) -> Vec<Notice> {
             EventKind::TransferRequested => {
                 let mut n = notice(m, Side::Mandatee, NoticeKind::TransferRequested, e);
                 n.detail["transfer_to"] = json!(m.transfer_to);
-                if let Some(new) = m.transfer_to.and_then(|t| after.iter().find(|a| a.id == t)) {
+                if let Some(new) = m.transfer_to.and_then(|t| by_id.get(&t)) {
                     n.detail["deadline"] = json!(new.lapses_at);
                     n.detail["new_mandatee"] = json!(new.terms.mandatee);
                 }
@@ -248,6 +257,47 @@ pub fn of_change(events: &[Event], after: &[&Mandate]) -> Vec<Notice> {
         }
     }
     notices
+}
+
+/// The notice to a person of a role given to them or taken from them.
+pub fn of_role(role: &EnterpriseRole, given: bool, acted_by_self: bool, at: Instant) -> Notice {
+    Notice {
+        party: Party::Person(role.person.clone()),
+        kind: if given {
+            NoticeKind::RoleGiven
+        } else {
+            NoticeKind::RoleTaken
+        },
+        mandate: None,
+        domain: role.domain.clone(),
+        by_self: acted_by_self,
+        detail: json!({
+            "enterprise": role.enterprise,
+            "role": role.kind.as_str(),
+            "domain": role.domain,
+            "types": role.types,
+            "valid_from": role.valid_from,
+            "valid_until": role.valid_until,
+            "at": at,
+            "by_self": acted_by_self,
+        }),
+        once_key: None,
+        still: None,
+    }
+}
+
+/// The notice to a person that a role reached its last day, if it did not end before (a
+/// role ended by hand was told then).
+pub fn of_role_end(role: &EnterpriseRole, now: Instant) -> Option<Notice> {
+    let last = role.valid_until?;
+    let end = crate::time::end_of_day(last);
+    if now < end || role.ended_at.is_some_and(|e| e < end) {
+        return None;
+    }
+    let mut n = of_role(role, false, false, now);
+    n.kind = NoticeKind::RoleEnded;
+    n.once_key = Some(format!("role_ended:{}:{last}", role.id));
+    Some(n)
 }
 
 /// What the scheduler looks for, each at its own instant of a mandate.
@@ -362,9 +412,9 @@ impl Due {
                 detail["deadline"] = json!(instant);
                 Notice {
                     party: m.terms.party(side).clone(),
-                    side,
                     kind,
-                    mandate: m.id,
+                    mandate: Some(m.id),
+                    domain: Some(m.terms.domain.clone()),
                     by_self: false,
                     detail,
                     once_key: Some(format!("{key}:{}", side.as_str())),

@@ -28,6 +28,7 @@ pub struct Config {
     pub access_log: AccessLogConfig,
     pub limits: LimitsConfig,
     pub webhooks: WebhooksConfig,
+    pub notices: NoticesConfig,
 }
 
 /// How webhooks are sent to business applications.
@@ -94,6 +95,26 @@ impl Default for WebhooksConfig {
             retry_for_seconds: 86_400,
             poll_millis: 1000,
             max_per_client: 10,
+        }
+    }
+}
+
+/// How the notices that time brings (reminders, lapses, expiries) are found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticesConfig {
+    /// Whether changes write notices and mails (false: for a store whose people are told by
+    /// another system, or to measure what telling costs).
+    pub enabled: bool,
+    /// Seconds between two looks for what fell due; 0: never (another instance looks).
+    pub scheduler_seconds: u64,
+}
+
+impl Default for NoticesConfig {
+    fn default() -> Self {
+        NoticesConfig {
+            enabled: true,
+            scheduler_seconds: 60,
         }
     }
 }
@@ -294,6 +315,7 @@ impl Default for Config {
             access_log: AccessLogConfig::default(),
             limits: LimitsConfig::default(),
             webhooks: WebhooksConfig::default(),
+            notices: NoticesConfig::default(),
         }
     }
 }

@@ -21,4 +21,4 @@ pub mod tokens;
 pub mod web;
 pub mod webhooks;
 
-pub use state::{AppState, StartupError, WeakState, build, check_bind};
+pub use state::{AppState, StartupError, build, check_bind};

@@ -45,17 +45,6 @@ struct Inner {
     dispatcher: std::sync::Mutex<Option<crate::webhooks::dispatcher::Running>>,
 }
 
-/// A handle on the state that does not keep it alive: for background tasks, which end when
-/// the state is dropped.
-#[derive(Clone)]
-pub struct WeakState(std::sync::Weak<Inner>);
-
-impl WeakState {
-    pub fn upgrade(&self) -> Option<AppState> {
-        self.0.upgrade().map(AppState)
-    }
-}
-
 /// Why the server cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -76,11 +65,19 @@ pub enum StartupError {
     },
 }
 
+/// A handle on the state that does not keep it alive: background tasks hold one and stop
+/// when the state is gone.
+pub(crate) struct WeakState(std::sync::Weak<Inner>);
+
 impl AppState {
-    /// A handle that does not keep the state alive.
-    pub fn downgrade(&self) -> WeakState {
+    pub(crate) fn downgrade(&self) -> WeakState {
         WeakState(Arc::downgrade(&self.0))
     }
+
+    pub(crate) fn upgrade(weak: &WeakState) -> Option<AppState> {
+        weak.0.upgrade().map(AppState)
+    }
+
     pub fn store(&self) -> &Store {
         &self.0.store
     }
@@ -340,6 +337,12 @@ pub async fn build(
     *state.0.dispatcher.lock().unwrap_or_else(|e| e.into_inner()) = dispatcher;
     keep_keys_fresh(&state);
     purge_ended_sessions(&state);
+    if state.config().notices.enabled && state.config().notices.scheduler_seconds > 0 {
+        crate::service::schedule::keep(
+            &state,
+            std::time::Duration::from_secs(state.config().notices.scheduler_seconds),
+        );
+    }
     resume_bulk_jobs(&state).await?;
     Ok(state)
 }

@@ -67,7 +67,9 @@ pub fn start(state: &AppState) -> Option<Running> {
         let owner = owner.clone();
         async move {
             loop {
-                let Some(state) = weak.upgrade() else { break };
+                let Some(state) = AppState::upgrade(&weak) else {
+                    break;
+                };
                 let seen = state.index().applied();
                 match round(&state, &owner, &http).await {
                     Err(e) if e.is_closed() => break,
