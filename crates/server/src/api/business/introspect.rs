@@ -3,13 +3,14 @@
 //! acting for that mandator") is active only while a check still allows every type it
 //! names: a stop, the end of a transfer or of an executor role makes it inactive as soon as
 //! the instance's index has followed the event log (within a second, on every instance).
+//! Those checks are answers like any other: each is in the mandator's access log.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use mandates_domain::FieldErrors;
 use mandates_domain::check::Decision;
 use mandates_domain::time::Instant;
-use mandates_domain::{Insz, Party};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -17,7 +18,8 @@ use super::oauth::{OAuthError, authenticate, oauth_error};
 use crate::AppState;
 use crate::error::AppError;
 use crate::http::limits::ClientAddress;
-use crate::tokens::{OwnToken, OwnTokenKind};
+use crate::service::check::{self, Ask, Asked};
+use crate::tokens::{ClientPrincipal, OwnToken, OwnTokenKind};
 
 /// An introspection request (form-encoded), with the client's credentials as at
 /// `/oauth/token` (HTTP Basic or the form).
@@ -125,8 +127,13 @@ pub async fn introspect(
         ));
     };
     let now = state.clock().now();
-    let answer = match state.tokens().read_own(state.store(), token, now).await {
-        Some(own) if own.client_id == client.id && still_holds(&state, &own, now) => {
+    let own = state
+        .tokens()
+        .read_own(state.store(), token, now)
+        .await
+        .filter(|own| own.client_id == client.id);
+    let answer = match own {
+        Some(own) if still_holds(&state, &client, &own, now).await? => {
             active(own, state.public_base())
         }
         _ => IntrospectionAnswer::inactive(),
@@ -137,10 +144,16 @@ pub async fn introspect(
 }
 
 /// Whether what a token says holds now: an application in service; for an exchanged token,
-/// a check that allows each of its types, from this instance's index.
-fn still_holds(state: &AppState, own: &OwnToken, now: Instant) -> bool {
+/// a check for now that allows each of its types (answered from the index, and logged for
+/// the mandator like every check).
+async fn still_holds(
+    state: &AppState,
+    client: &mandates_store::Client,
+    own: &OwnToken,
+    now: Instant,
+) -> Result<bool, AppError> {
     if state.index().client_revoked(&own.client_id) {
-        return false;
+        return Ok(false);
     }
     let OwnTokenKind::ActingFor {
         actor,
@@ -148,20 +161,26 @@ fn still_holds(state: &AppState, own: &OwnToken, now: Instant) -> bool {
         types,
     } = &own.kind
     else {
-        return true;
+        return Ok(true);
     };
-    let (Ok(actor), Ok(mandator)) = (Insz::parse(actor), Party::parse(mandator)) else {
-        return false;
-    };
-    !types.is_empty()
-        && types.iter().all(|t| {
-            state.index().type_id(t).is_some_and(|id| {
-                matches!(
-                    state.index().check(&actor, &mandator, id, now),
-                    Decision::Allowed(_)
-                )
-            })
-        })
+    let principal = ClientPrincipal::from(client);
+    for t in types {
+        let ask = Ask {
+            actor: Some(actor),
+            mandator: Some(mandator),
+            type_code: Some(t),
+            at: None,
+        };
+        let mut errors = FieldErrors::default();
+        let Some(q) = check::read(ask, &principal, "", state, &mut errors) else {
+            return Ok(false);
+        };
+        let (decision, _) = check::answer(state, &principal, Asked::Introspection, &q, now).await?;
+        if !matches!(decision, Decision::Allowed(_)) {
+            return Ok(false);
+        }
+    }
+    Ok(!types.is_empty())
 }
 
 fn active(own: OwnToken, issuer: &str) -> IntrospectionAnswer {

@@ -94,6 +94,21 @@ async fn a_stop_makes_an_exchanged_token_inactive(backend: Backend) {
         )
     );
     assert!(answer["exp"].as_i64() > answer["iat"].as_i64());
+    // Ann reads that the application asked.
+    let log = app
+        .person(ANN)
+        .await
+        .get("/api/v1/me/access-log")
+        .await
+        .expect(200)
+        .body;
+    let kinds: Vec<&str> = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"introspection"), "{log:#}");
     // Another application may not learn anything of it.
     assert_eq!(
         introspect(&app.router, EHEALTH, &token).await,
