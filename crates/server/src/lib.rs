@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod index;
+pub mod notify;
 pub mod service;
 mod state;
 pub mod text;

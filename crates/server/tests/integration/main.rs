@@ -11,5 +11,6 @@ mod support;
 
 mod api;
 mod enterprises;
+mod mail;
 mod permissions;
 mod web;
