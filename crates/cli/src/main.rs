@@ -5,6 +5,7 @@ mod bulk_cmd;
 mod catalog_cmd;
 mod clients_cmd;
 mod config;
+mod outbox_cmd;
 mod roles_cmd;
 mod serve;
 
@@ -48,6 +49,12 @@ enum Command {
     Clients {
         #[command(subcommand)]
         command: clients_cmd::ClientsCommand,
+    },
+    /// The outbox: mails and webhooks waiting, delivered, failed or dropped; send failed
+    /// ones again.
+    Outbox {
+        #[command(subcommand)]
+        command: outbox_cmd::OutboxCommand,
     },
     /// The roster of enterprise roles.
     Roles {
@@ -115,6 +122,10 @@ fn main() -> ExitCode {
             Command::Clients { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
                 clients_cmd::run(&config, command).await
+            }
+            Command::Outbox { command } => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                outbox_cmd::run(&config, command).await
             }
             Command::Roles { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
