@@ -9,6 +9,7 @@ pub mod check;
 pub mod error;
 pub mod lang;
 pub mod mandate;
+pub mod notice;
 pub mod party;
 pub mod roles;
 pub mod time;

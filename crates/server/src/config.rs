@@ -27,7 +27,28 @@ pub struct Config {
     pub store: StoreConfig,
     pub access_log: AccessLogConfig,
     pub limits: LimitsConfig,
+    pub notices: NoticesConfig,
     pub mail: MailConfig,
+}
+
+/// How the notices that time brings (reminders, lapses, expiries) are found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticesConfig {
+    /// Whether changes write notices and mails (false: for a store whose people are told by
+    /// another system, or to measure what telling costs).
+    pub enabled: bool,
+    /// Seconds between two looks for what fell due; 0: never (another instance looks).
+    pub scheduler_seconds: u64,
+}
+
+impl Default for NoticesConfig {
+    fn default() -> Self {
+        NoticesConfig {
+            enabled: true,
+            scheduler_seconds: 60,
+        }
+    }
 }
 
 /// How notices go out by mail.
@@ -280,6 +301,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             access_log: AccessLogConfig::default(),
             limits: LimitsConfig::default(),
+            notices: NoticesConfig::default(),
             mail: MailConfig::default(),
         }
     }

@@ -69,7 +69,19 @@ pub enum StartupError {
     },
 }
 
+/// A handle on the state that does not keep it alive: background tasks hold one and stop
+/// when the state is gone.
+pub(crate) struct WeakState(std::sync::Weak<Inner>);
+
 impl AppState {
+    pub(crate) fn downgrade(&self) -> WeakState {
+        WeakState(Arc::downgrade(&self.0))
+    }
+
+    pub(crate) fn upgrade(weak: &WeakState) -> Option<AppState> {
+        weak.0.upgrade().map(AppState)
+    }
+
     pub fn store(&self) -> &Store {
         &self.0.store
     }
@@ -360,6 +372,12 @@ pub async fn build(
     }));
     keep_keys_fresh(&state);
     purge_ended_sessions(&state);
+    if state.config().notices.enabled && state.config().notices.scheduler_seconds > 0 {
+        crate::service::schedule::keep(
+            &state,
+            std::time::Duration::from_secs(state.config().notices.scheduler_seconds),
+        );
+    }
     resume_bulk_jobs(&state).await?;
     Ok(state)
 }

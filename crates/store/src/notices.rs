@@ -24,6 +24,8 @@ pub struct NewNotice {
     pub seq: Option<i64>,
     pub detail: serde_json::Value,
     pub created_at: Instant,
+    /// Already read (a party told of its own act keeps a copy in its inbox).
+    pub read_at: Option<Instant>,
     /// Makes it unique: a second notice with the same key is not written.
     pub once_key: Option<String>,
 }
@@ -122,7 +124,7 @@ impl WriteTx {
     /// whose key was written before is not written again).
     pub async fn add_notices(&mut self, notices: &[NewNotice]) -> Result<Vec<Uuid>> {
         let mut written = Vec::with_capacity(notices.len());
-        // 8 values a row: 1000 rows stay under both databases' limits on bound values.
+        // 9 values a row: 1000 rows stay under both databases' limits on bound values.
         for chunk in notices.chunks(1000) {
             let details = chunk
                 .iter()
@@ -130,7 +132,7 @@ impl WriteTx {
                 .collect::<Result<Vec<_>>>()?;
             let ids: Vec<String> = on_tx!(self, c => {
                 let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO notices (id, party, kind, mandate_id, seq, detail, created_at, once_key) ",
+                    "INSERT INTO notices (id, party, kind, mandate_id, seq, detail, created_at, read_at, once_key) ",
                 );
                 insert.push_values(chunk.iter().zip(&details), |mut row, (n, detail)| {
                     row.push_bind(n.id.to_string())
@@ -140,6 +142,7 @@ impl WriteTx {
                         .push_bind(n.seq)
                         .push_bind(detail)
                         .push_bind(micros(n.created_at))
+                        .push_bind(n.read_at.map(micros))
                         .push_bind(&n.once_key);
                 });
                 insert.push(" ON CONFLICT DO NOTHING RETURNING id");

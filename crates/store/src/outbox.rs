@@ -453,7 +453,7 @@ impl Store {
     ) -> Result<Vec<Delivery>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM deliveries WHERE channel = $1 AND target = $2 \
-             ORDER BY created_at DESC, id LIMIT $3"
+             ORDER BY created_at DESC, id DESC LIMIT $3"
         );
         on_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

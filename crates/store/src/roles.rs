@@ -1,5 +1,6 @@
 //! Current state of enterprise roles.
 
+use chrono::NaiveDate;
 use mandates_domain::roles::EnterpriseRole;
 use mandates_domain::{Insz, Kbo};
 use sqlx::Row;
@@ -84,21 +85,24 @@ impl WriteTx {
     pub async fn put_role(&mut self, role: &EnterpriseRole, expected: Option<i64>) -> Result<()> {
         let doc = to_json(role)?;
         let id: Uuid = role.id;
+        let until = role.valid_until.map(|d| d.to_string());
         let affected = on_tx!(self, c => {
             match expected {
-                None => sqlx::query("INSERT INTO roles (id, enterprise, person, kind, row_version, doc) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (id) DO NOTHING")
+                None => sqlx::query("INSERT INTO roles (id, enterprise, person, kind, row_version, doc, valid_until) VALUES ($1, $2, $3, $4, 1, $5, $6) ON CONFLICT (id) DO NOTHING")
                     .bind(id.to_string())
                     .bind(role.enterprise.as_str())
                     .bind(role.person.as_str())
                     .bind(role.kind.as_str())
                     .bind(&doc)
+                    .bind(&until)
                     .execute(&mut *c)
                     .await?
                     .rows_affected(),
-                Some(v) => sqlx::query("UPDATE roles SET doc = $2, row_version = row_version + 1 WHERE id = $1 AND row_version = $3")
+                Some(v) => sqlx::query("UPDATE roles SET doc = $2, valid_until = $4, row_version = row_version + 1 WHERE id = $1 AND row_version = $3")
                     .bind(id.to_string())
                     .bind(&doc)
                     .bind(v)
+                    .bind(&until)
                     .execute(&mut *c)
                     .await?
                     .rows_affected(),
@@ -124,6 +128,30 @@ impl WriteTx {
                 .fetch_all(&mut *c)
                 .await?;
             rows.iter().map(|r| versioned!(r)).collect()
+        })
+    }
+
+    /// Roles whose last day lies after `(from, after_id)` and on or before `to`, in that
+    /// order, at most `limit`: the scheduler tells their holders that they ended.
+    pub async fn roles_ending(
+        &mut self,
+        from: (NaiveDate, &str),
+        to: NaiveDate,
+        limit: i64,
+    ) -> Result<Vec<EnterpriseRole>> {
+        on_tx!(self, c => {
+            let rows = sqlx::query(
+                "SELECT doc FROM roles \
+                 WHERE (valid_until > $1 OR (valid_until = $1 AND id > $2)) AND valid_until <= $3 \
+                 ORDER BY valid_until, id LIMIT $4",
+            )
+            .bind(from.0.to_string())
+            .bind(from.1)
+            .bind(to.to_string())
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?;
+            rows.iter().map(|r| from_json(&r.try_get::<String, _>("doc")?)).collect()
         })
     }
 }

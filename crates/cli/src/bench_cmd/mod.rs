@@ -2,11 +2,14 @@
 //!
 //! - `seed.rs`: a realistic synthetic population (`mandates bench seed`);
 //! - `bulk.rs`: the timing of a bulk creation beside single ones (`mandates bench bulk`);
+//! - `writes.rs`: single creations and signatures with and without their notices
+//!   (`mandates bench writes`);
 //! - `numbers.rs`: the synthetic national and enterprise numbers both use.
 
 mod bulk;
 mod numbers;
 mod seed;
+mod writes;
 
 use std::path::PathBuf;
 
@@ -47,6 +50,17 @@ pub enum BenchCommand {
         #[arg(long)]
         all_or_nothing: bool,
     },
+    /// On an empty database: N mandates created and signed one at a time through the
+    /// service with their notices and mails, and N without (`[notices] enabled = false`),
+    /// alternating in rounds on the same store; prints the time of each and their ratio.
+    Writes {
+        /// Mandates created and signed each way.
+        #[arg(long, default_value_t = 2_000)]
+        single: u64,
+        /// Rounds to alternate in.
+        #[arg(long, default_value_t = 10)]
+        rounds: u64,
+    },
 }
 
 pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
@@ -67,6 +81,9 @@ pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
                 mandates_domain::bulk::Mode::PerRow
             };
             return bulk::bulk(config, rows, single, mode).await;
+        }
+        BenchCommand::Writes { single, rounds } => {
+            return writes::writes(config, single, rounds).await;
         }
     };
     if mandates > STAFF {

@@ -113,6 +113,7 @@ impl Work<'_> {
         let (mandate, created) = decide_create(actor, draft, self.rules, now)?;
         self.tx.put_mandate(&mandate, None).await?;
         let seq = self.tx.append(&events(&created)).await?;
+        self.notify(&created, &[&mandate], seq, now).await?;
         Ok(Applied {
             value: mandate,
             created: true,
@@ -120,15 +121,19 @@ impl Work<'_> {
         })
     }
 
-    /// Writes new mandates decided already (by [`decide_create`]) with their events, many
-    /// rows per statement.
+    /// Writes new mandates decided already (by [`decide_create`]) with their events and
+    /// notices, many rows per statement.
     pub async fn create_mandates(
         &mut self,
         mandates: &[Mandate],
-        created: &[NewEvent],
+        created: &[Event],
+        now: Instant,
     ) -> Result<i64, AppError> {
         self.tx.put_new_mandates(mandates).await?;
-        Ok(self.tx.append(created).await?)
+        let seq = self.tx.append(&events(created)).await?;
+        let after: Vec<&Mandate> = mandates.iter().collect();
+        self.notify(created, &after, seq, now).await?;
+        Ok(seq)
     }
 
     /// Applies an action; answers with the mandate it is about (for a transfer: the new one).
@@ -219,6 +224,8 @@ impl Work<'_> {
             tx.put_mandate(m, *expected).await?;
         }
         let seq = tx.append(&events(&log)).await?;
+        let after: Vec<&Mandate> = writes.iter().map(|(m, _)| m).collect();
+        self.notify(&log, &after, seq, now).await?;
         Ok(Applied {
             value: answer,
             created,

@@ -10,8 +10,10 @@ pub mod check;
 pub mod clients;
 pub mod cursor;
 pub mod mandates;
+pub mod notify;
 pub mod register;
 pub mod roles;
+pub mod schedule;
 pub mod search;
 pub mod unit;
 

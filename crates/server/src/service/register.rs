@@ -8,6 +8,9 @@ use mandates_domain::{Insz, Kbo};
 use mandates_store::WriteTx;
 use uuid::Uuid;
 
+use mandates_domain::notice;
+
+use super::notify::{self, Recipients};
 use super::roles::role_event;
 use crate::error::AppError;
 
@@ -39,6 +42,7 @@ pub async fn import_legal_representatives(
     let mut report = ImportReport::default();
     let current = tx.roles_of_kind(RoleKind::LegalRepresentative).await?;
     let mut events = Vec::new();
+    let mut told = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for row in rows {
         if !seen.insert((row.enterprise.clone(), row.person.clone())) {
@@ -79,6 +83,7 @@ pub async fn import_legal_representatives(
                 };
                 tx.put_role(&role, None).await?;
                 events.push(role_event(RoleEventKind::Imported, &role, None, now));
+                told.push((notice::of_role(&role, true, false, now), None));
                 report.added += 1;
             }
         }
@@ -90,11 +95,13 @@ pub async fn import_legal_representatives(
             role.ended_at = Some(now);
             tx.put_role(&role, Some(r.row_version)).await?;
             events.push(role_event(RoleEventKind::Ended, &role, None, now));
+            told.push((notice::of_role(&role, false, false, now), None));
             report.ended += 1;
         }
     }
     if !events.is_empty() {
         tx.append(&events).await?;
     }
+    notify::write(tx, &mut Recipients::default(), told, &[], now).await?;
     Ok(report)
 }

@@ -12,6 +12,9 @@ use mandates_domain::{DomainError, FieldError, FieldErrors, Insz, Kbo};
 use mandates_store::{EventKind, NewEvent};
 use uuid::Uuid;
 
+use mandates_domain::notice;
+
+use super::notify::{self, Recipients};
 use super::unit::{Applied, Command, Done, Keyed, Work, not_found, perform};
 use crate::AppState;
 use crate::auth::Principal;
@@ -213,6 +216,7 @@ impl Work<'_> {
             .tx
             .append(&[role_event(RoleEventKind::Assigned, &role, Some(actor), now)])
             .await?;
+        self.notify_role(&role, true, actor, now).await?;
         Ok(Applied {
             value: role,
             created: true,
@@ -246,10 +250,27 @@ impl Work<'_> {
             .tx
             .append(&[role_event(RoleEventKind::Ended, &role, Some(actor), now)])
             .await?;
+        self.notify_role(&role, false, actor, now).await?;
         Ok(Applied {
             value: role,
             created: false,
             seq,
         })
+    }
+
+    /// Tells the person a role was given to them or taken from them.
+    async fn notify_role(
+        &mut self,
+        role: &EnterpriseRole,
+        given: bool,
+        actor: &Actor,
+        now: Instant,
+    ) -> Result<(), AppError> {
+        if !self.tell {
+            return Ok(());
+        }
+        let by_self = actor.person == role.person;
+        let told = vec![(notice::of_role(role, given, by_self, now), None)];
+        notify::write(&mut self.tx, &mut Recipients::default(), told, &[], now).await
     }
 }

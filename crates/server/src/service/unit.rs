@@ -147,6 +147,8 @@ pub(crate) async fn remember<T: Serialize>(
 pub struct Work<'a> {
     pub tx: WriteTx,
     pub rules: Rules<'a>,
+    /// Whether changes write their notices (`[notices] enabled`).
+    pub tell: bool,
 }
 
 impl<'a> Work<'a> {
@@ -155,12 +157,17 @@ impl<'a> Work<'a> {
         Ok(Work {
             tx: state.store().begin().await?,
             rules: state.rules(),
+            tell: state.config().notices.enabled,
         })
     }
 
     /// A unit of work over a transaction already open (the demo data's seed).
     pub fn over(tx: WriteTx, rules: Rules<'a>) -> Work<'a> {
-        Work { tx, rules }
+        Work {
+            tx,
+            rules,
+            tell: true,
+        }
     }
 
     /// Who acts, with the roles read under the write lock.

@@ -12,5 +12,6 @@ mod support;
 mod api;
 mod enterprises;
 mod mail;
+mod notices;
 mod permissions;
 mod web;

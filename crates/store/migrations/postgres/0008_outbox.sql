@@ -58,3 +58,8 @@ CREATE TABLE schedule_marks (
 -- The scheduler looks for deadlines and ends in a window of time.
 CREATE INDEX mandates_lapses_at ON mandates (lapses_at);
 CREATE INDEX mandates_ends_at ON mandates (ends_at);
+
+-- The last day of a role, beside its document: the scheduler tells its holder when it ends.
+ALTER TABLE roles ADD COLUMN valid_until TEXT;
+UPDATE roles SET valid_until = doc::jsonb ->> 'valid_until';
+CREATE INDEX roles_valid_until ON roles (valid_until, id);

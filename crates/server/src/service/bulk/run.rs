@@ -9,7 +9,7 @@ use mandates_domain::bulk::{JobState, Mode, RowError, RowInput, RowState, Signer
 use mandates_domain::mandate::Mandate;
 use mandates_domain::time::Instant;
 use mandates_domain::{DomainError, FieldError, Kbo, bulk};
-use mandates_store::{NewEvent, RowOutcome, StoredRow};
+use mandates_store::{RowOutcome, StoredRow};
 use uuid::Uuid;
 
 use super::dry_run::{action_of, creation_pairs, live_by_key};
@@ -248,7 +248,7 @@ async fn apply_chunk(
 ) -> Result<Chunk, AppError> {
     let mut chunk = Chunk::default();
     let mut created: Vec<Mandate> = Vec::new();
-    let mut created_events: Vec<NewEvent> = Vec::new();
+    let mut created_events: Vec<mandates_domain::mandate::Event> = Vec::new();
     let mut keys_of_chunk: BTreeSet<String> = BTreeSet::new();
     let mut inputs: Vec<(i64, &RowInput)> = Vec::with_capacity(pending.len());
     for r in pending {
@@ -289,7 +289,7 @@ async fn apply_chunk(
                         errors: Vec::new(),
                         mandate_id: Some(m.id),
                     });
-                    created_events.extend(events.iter().map(NewEvent::from));
+                    created_events.extend(events);
                     created.push(m);
                     chunk.succeeded += 1;
                 }
@@ -320,7 +320,7 @@ async fn apply_chunk(
         }
     }
     if !created.is_empty() {
-        work.create_mandates(&created, &created_events).await?;
+        work.create_mandates(&created, &created_events, now).await?;
     }
     Ok(chunk)
 }

@@ -59,6 +59,7 @@ pub async fn notify(
         detail: detail.clone(),
         created_at: now,
         once_key: None,
+        read_at: None,
     };
     let mut body = json!({
         "notice": notice.id, "party": person, "kind": kind, "detail": detail,
@@ -106,11 +107,48 @@ pub async fn status(app: &TestApp, id: Uuid) -> (DeliveryStatus, Option<String>)
 }
 
 on_both_stores!(
+    a_proposal_is_mailed_to_the_party_that_must_sign,
     a_mail_reaches_the_recipient_in_their_language,
     a_burst_is_joined_into_one_digest,
     preferences_decide_whether_and_where_mail_goes,
     a_daily_digest_goes_at_the_hour,
 );
+
+async fn a_proposal_is_mailed_to_the_party_that_must_sign(backend: Backend) {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let Some(app) = app_with(backend, &sink.url()).await else {
+        return;
+    };
+    let bob = mandates_domain::Insz::parse(BOB).expect("number");
+    app.state
+        .store()
+        .set_contact_preferences(
+            &bob,
+            &ContactPreferences {
+                email: Some("bob@example.test".into()),
+                lang: Some("en".into()),
+                mail: MailMode::Each,
+            },
+            app.clock.now(),
+        )
+        .await
+        .expect("preferences");
+    let ann = app.person(ANN).await;
+    let mandate = ann.create(crate::support::tax_return(ANN, BOB)).await;
+    let id = mandate["id"].as_str().expect("id");
+
+    dispatch(&app).await;
+    let mails = sink.received();
+    assert_eq!(mails.len(), 1, "Bob is told; Ann, who proposed, is not");
+    assert_eq!(mails[0].rcpt_tos, vec!["bob@example.test".to_owned()]);
+    assert_eq!(mails[0].subject(), "A mandate waits for your signature");
+    let text = mails[0].part("text/plain").expect("text");
+    assert!(text.contains(&format!("{PUBLIC}/mandates/{id}")), "{text}");
+    assert!(text.contains("85.07.30-xxx.xx"), "{text}");
+    assert!(!mails[0].data.contains(ANN));
+}
 
 async fn a_mail_reaches_the_recipient_in_their_language(backend: Backend) {
     let Some(sink) = SmtpSink::start() else {

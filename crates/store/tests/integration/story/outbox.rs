@@ -28,6 +28,7 @@ fn notice(party: &str, kind: &str, once: Option<&str>, now: Instant) -> NewNotic
         seq: None,
         detail: json!({"deadline": "2026-04-01"}),
         created_at: now,
+        read_at: None,
         once_key: once.map(str::to_owned),
     }
 }

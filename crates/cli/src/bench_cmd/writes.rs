@@ -1,0 +1,135 @@
+//! `mandates bench writes`: single creations and signatures through the service, with the
+//! notices and mails each writes and without them, alternating in one run on one store.
+
+use mandates_domain::actor::AuthContext;
+use mandates_domain::mandate::Draft;
+use mandates_domain::time::brussels_date;
+use mandates_server::AppState;
+use mandates_server::auth::Principal;
+use mandates_server::config::Config;
+use mandates_server::service::mandates::{Action, MandateCommand, change};
+
+use super::numbers::{STAFF, person};
+use crate::config::open_store;
+
+/// Time spent creating and signing, in seconds, and how many of each.
+#[derive(Default)]
+struct Spent {
+    create: f64,
+    sign: f64,
+    count: u64,
+}
+
+fn principal(number: u64) -> Principal {
+    Principal {
+        person: person(number),
+        auth: AuthContext {
+            acr: Some("bench".into()),
+            amr: vec!["bench".into()],
+        },
+    }
+}
+
+/// `n` mandates created by one mandator and each signed by its mandatee.
+async fn round(state: &AppState, first: u64, n: u64, spent: &mut Spent) -> Result<(), String> {
+    let err = |e: mandates_server::error::AppError| e.to_string();
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a command's edge reads the clock once"
+    )]
+    let from = brussels_date(chrono::Utc::now()) + chrono::Days::new(1);
+    let mandator = principal(STAFF + 9_600_000);
+    for k in first..first + n {
+        let draft = Draft {
+            domain: "fin".into(),
+            types: vec!["fin.myminfin_consult".into()],
+            mandator: mandator.person.to_string(),
+            mandatee: person(k).to_string(),
+            valid_from: Some(from.to_string()),
+            valid_until: Some((from + chrono::Days::new(300)).to_string()),
+            ..Draft::default()
+        };
+        let started = std::time::Instant::now();
+        let made = change(state, &mandator, None, None, MandateCommand::Create(draft))
+            .await
+            .map_err(err)?;
+        spent.create += started.elapsed().as_secs_f64();
+        let started = std::time::Instant::now();
+        let sign = Action::Sign {
+            version: made.value.version,
+        };
+        change(
+            state,
+            &principal(k),
+            None,
+            None,
+            MandateCommand::Act(made.value.id, sign),
+        )
+        .await
+        .map_err(err)?;
+        spent.sign += started.elapsed().as_secs_f64();
+        spent.count += 1;
+    }
+    Ok(())
+}
+
+pub(super) async fn writes(config: &Config, single: u64, rounds: u64) -> Result<(), String> {
+    let store = open_store(config).await?;
+    if store.last_seq().await.map_err(|e| e.to_string())? > 0 {
+        return Err("the database is not empty: use a new one".into());
+    }
+    let mut config = config.clone();
+    config.demo = true;
+    config.demo_data = false;
+    config.notices.scheduler_seconds = 0;
+    let mut quiet = config.clone();
+    quiet.notices.enabled = false;
+    // Two instances on one store: each its own access log spool.
+    let spool = config.access_log_settings().dir;
+    quiet.access_log.spool = Some(spool.with_extension("quiet-spool"));
+    let build = |c: Config| {
+        mandates_server::build(
+            c,
+            store.clone(),
+            mandates_server::clock::Clock::System,
+            "http://127.0.0.1",
+        )
+    };
+    let telling = build(config).await.map_err(|e| e.to_string())?;
+    let silent = build(quiet).await.map_err(|e| e.to_string())?;
+    let (mut with, mut without) = (Spent::default(), Spent::default());
+    let per_round = (single / rounds.max(1)).max(1);
+    let mut next = 0;
+    for r in 0..rounds.max(1) {
+        // Alternate which goes first, so that neither always meets a warmer store.
+        let order = if r % 2 == 0 {
+            [(&telling, true), (&silent, false)]
+        } else {
+            [(&silent, false), (&telling, true)]
+        };
+        for (state, tells) in order {
+            let spent = if tells { &mut with } else { &mut without };
+            round(state, next, per_round, spent).await?;
+            next += per_round;
+        }
+    }
+    let per = |s: f64, n: u64| s * 1e6 / n as f64;
+    println!(
+        "store {}: {} creations and signatures each way in {} rounds\n\
+         with notices:    create {:.0} µs, sign {:.0} µs\n\
+         without notices: create {:.0} µs, sign {:.0} µs\n\
+         with ÷ without:  create {:.2}, sign {:.2}",
+        store.backend_name(),
+        with.count,
+        rounds.max(1),
+        per(with.create, with.count),
+        per(with.sign, with.count),
+        per(without.create, without.count),
+        per(without.sign, without.count),
+        with.create / without.create,
+        with.sign / without.sign,
+    );
+    telling.shutdown().await;
+    silent.shutdown().await;
+    Ok(())
+}
