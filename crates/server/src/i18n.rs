@@ -103,6 +103,7 @@ mod tests {
             "retry_after",
             "role",
             "count",
+            "to",
         ];
         let args: HashMap<Cow<'static, str>, FluentValue> = names
             .iter()
