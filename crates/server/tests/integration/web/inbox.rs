@@ -12,7 +12,30 @@ on_both_stores!(
     the_inbox_pages_back_through_older_notices,
     notification_settings_are_checked_and_saved,
     the_demo_mailbox_shows_the_mail_a_proposal_sends,
+    the_inbox_of_an_enterprise_is_read_by_those_who_act_for_it,
 );
+
+async fn the_inbox_of_an_enterprise_is_read_by_those_who_act_for_it(backend: Backend) {
+    let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
+        return;
+    };
+    let mut body = tax_return(ANN, COMPANY);
+    body["types"] = serde_json::json!(["fin.myminfin_consult"]);
+    let mandate = app.person(ANN).await.create(body).await;
+    let link = format!("href=\"/mandates/{}\"", mandate["id"].as_str().expect("id"));
+
+    let mut eva = Browser::new(&app);
+    eva.accept_language = Some("en");
+    eva.sign_in(EVA).await;
+    assert!(
+        !eva.get("/inbox").await.html.contains(&link),
+        "not in her own inbox"
+    );
+    eva.post("/acting-as", &[("party", COMPANY)]).await;
+    let inbox = eva.get("/inbox").await;
+    assert!(inbox.html.contains(&link), "in the enterprise's inbox");
+    assert!(inbox.html.contains("A mandate waits for your signature"));
+}
 
 async fn the_inbox_tells_what_waits_and_marks_what_was_read(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
