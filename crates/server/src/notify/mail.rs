@@ -14,6 +14,7 @@ use chrono::Duration;
 use lettre::message::{Mailbox, MultiPart, header};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use mandates_domain::catalog::Catalog;
+use mandates_domain::notice::Still;
 use mandates_domain::time::Instant;
 use mandates_domain::{Insz, Lang};
 use mandates_store::{Channel, Delivery, MailMode, Store, StoreError};
@@ -187,45 +188,87 @@ impl Dispatcher {
         self.store.release_deliveries(&self.owner).await
     }
 
-    /// The due mails of one recipient.
+    /// The due mails of one recipient: their preferences decide whether mail goes and where
+    /// (else the address given on each mandate: mails to different addresses go apart).
     async fn for_target(&self, target: &str, claimed: Vec<Delivery>) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let Some(first) = claimed.first() else {
-            return Ok(());
-        };
-        let fallback_email = first.payload["email"].as_str().map(str::to_owned);
-        let fallback_lang = first.payload["lang"].as_str().and_then(Lang::parse);
-        let (email, lang, mode) = match target.split_once(':') {
+        let (prefs_email, prefs_lang, mode) = match target.split_once(':') {
             Some(("person", number)) => match Insz::parse(number) {
                 Ok(person) => {
                     let prefs = self.store.contact_preferences(&person).await?;
                     (
-                        prefs.email.or(fallback_email),
-                        prefs
-                            .lang
-                            .as_deref()
-                            .and_then(Lang::parse)
-                            .or(fallback_lang),
+                        prefs.email,
+                        prefs.lang.as_deref().and_then(Lang::parse),
                         prefs.mail,
                     )
                 }
-                Err(_) => (None, fallback_lang, MailMode::Each),
+                Err(_) => (None, None, MailMode::Each),
             },
-            Some(("address", address)) => (Some(address.to_owned()), fallback_lang, MailMode::Each),
-            _ => (None, fallback_lang, MailMode::Each),
+            Some(("address", address)) => (Some(address.to_owned()), None, MailMode::Each),
+            _ => (None, None, MailMode::Each),
         };
-        let lang = lang.unwrap_or(self.default_lang);
         if mode == MailMode::None {
             return self.drop_all(&claimed, now, "mail stopped").await;
         }
-        let email = email.filter(|e| !e.trim().is_empty()).or_else(|| {
-            // The demo mailbox shows every mail, to the person (masked) when they gave no
-            // address: the demo identities have none.
-            matches!(self.transport, Transport::Keep(_)).then(|| target_for_log(target))
-        });
-        let Some(email) = email else {
-            return self.drop_all(&claimed, now, "no address").await;
-        };
+        let mut by_address: Vec<(String, Vec<Delivery>)> = Vec::new();
+        for d in claimed {
+            let Some(address) = self.address_of(target, prefs_email.as_deref(), &d) else {
+                self.store
+                    .mark_dropped(d.id, &self.owner, now, "no address")
+                    .await?;
+                continue;
+            };
+            match by_address.iter_mut().find(|(a, _)| *a == address) {
+                Some((_, list)) => list.push(d),
+                None => by_address.push((address, vec![d])),
+            }
+        }
+        for (address, deliveries) in by_address {
+            let lang = prefs_lang
+                .or_else(|| {
+                    deliveries
+                        .iter()
+                        .find_map(|d| d.payload["lang"].as_str().and_then(Lang::parse))
+                })
+                .unwrap_or(self.default_lang);
+            self.to_address(
+                target,
+                &address,
+                prefs_email.as_deref(),
+                lang,
+                mode,
+                deliveries,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Where a mail goes: the person's address, else the one given on the mandate; in the
+    /// demo mailbox, to the person (masked) when there is none (the demo identities have
+    /// none).
+    fn address_of(&self, target: &str, preferred: Option<&str>, d: &Delivery) -> Option<String> {
+        preferred
+            .or_else(|| d.payload["email"].as_str())
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .or_else(|| {
+                matches!(self.transport, Transport::Keep(_)).then(|| target_for_log(target))
+            })
+    }
+
+    /// The due mails of one recipient at one address.
+    async fn to_address(
+        &self,
+        target: &str,
+        email: &str,
+        preferred: Option<&str>,
+        lang: Lang,
+        mode: MailMode,
+        claimed: Vec<Delivery>,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
         let mut live = Vec::with_capacity(claimed.len());
         for d in claimed {
             if self.still_holds(&d).await? {
@@ -258,7 +301,10 @@ impl Dispatcher {
                 .claim_target(Channel::Mail, target, &self.owner, now, now, LEASE, BATCH)
                 .await?;
             for d in more {
-                if self.still_holds(&d).await? {
+                if self.address_of(target, preferred, &d).as_deref() != Some(email) {
+                    // For another address: the next claim takes it.
+                    self.store.postpone(d.id, &self.owner, d.due_at).await?;
+                } else if self.still_holds(&d).await? {
                     send.push(d);
                 } else {
                     self.store
@@ -267,7 +313,7 @@ impl Dispatcher {
                 }
             }
         }
-        let mail = match self.compose(&email, lang, &send) {
+        let mail = match self.compose(email, lang, &send) {
             Ok(mail) => mail,
             Err(reason) => {
                 for d in &send {
@@ -328,26 +374,24 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Whether a reminder still holds: its mandate is in the status and version it was
-    /// written for. Every other mail holds.
+    /// Whether a reminder still holds: its mandate is as it was when the reminder was
+    /// written (same version, same status now). Every other mail holds.
     async fn still_holds(&self, d: &Delivery) -> Result<bool, StoreError> {
         let still = &d.payload["still"];
-        let Some(id) = still["mandate"]
-            .as_str()
-            .and_then(|s| Uuid::parse_str(s).ok())
-        else {
+        if still.is_null() {
             return Ok(true);
+        }
+        let still: Still = match serde_json::from_value(still.clone()) {
+            Ok(still) => still,
+            Err(e) => {
+                tracing::warn!(delivery = %d.id, error = %e, "a reminder's condition cannot be read; sent as it is");
+                return Ok(true);
+            }
         };
-        let Some(mandate) = self.store.mandate(id).await? else {
-            return Ok(false);
-        };
-        let status_holds = still["status"]
-            .as_str()
-            .is_none_or(|s| s == mandate.status.as_str());
-        let version_holds = still["version"]
-            .as_u64()
-            .is_none_or(|v| v == u64::from(mandate.version));
-        Ok(status_holds && version_holds)
+        Ok(match self.store.mandate(still.mandate).await? {
+            Some(mandate) => still.holds(&mandate, self.clock.now()),
+            None => false,
+        })
     }
 
     /// One mail for the deliveries (a digest when they are several), in `lang`.

@@ -332,6 +332,41 @@ async fn preferences_decide_whether_and_where_mail_goes(backend: Backend) {
         status(&app, reminder).await,
         (DeliveryStatus::Dropped, Some("the mandate changed".into()))
     );
+
+    // A reminder for a proposal that still waits goes; one for a proposal signed since the
+    // reminder was written does not.
+    let id = crate::enterprises::id_of(
+        &app.person(ANN)
+            .await
+            .create(crate::support::tax_return(ANN, BOB))
+            .await,
+    );
+    let still = json!({"mandate": id, "status": "pending", "version": 1});
+    let waits = notify(
+        &app,
+        BOB,
+        "reminder_lapse",
+        detail(id.parse().expect("uuid")),
+        json!({"email": "bob@example.test", "still": still}),
+    )
+    .await;
+    dispatch(&app).await;
+    assert_eq!(status(&app, waits).await.0, DeliveryStatus::Delivered);
+    let late = notify(
+        &app,
+        BOB,
+        "reminder_lapse",
+        detail(id.parse().expect("uuid")),
+        json!({"email": "bob@example.test", "still": still}),
+    )
+    .await;
+    app.person(BOB).await.sign(&id, 1).await.expect(200);
+    app.clock.advance(Duration::minutes(11));
+    dispatch(&app).await;
+    assert_eq!(
+        status(&app, late).await,
+        (DeliveryStatus::Dropped, Some("the mandate changed".into()))
+    );
 }
 
 async fn a_daily_digest_goes_at_the_hour(backend: Backend) {
