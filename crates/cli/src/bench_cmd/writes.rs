@@ -30,7 +30,7 @@ fn principal(number: u64) -> Principal {
     }
 }
 
-/// `n` mandates created by one mandator and each signed by its mandatee.
+/// `n` mandates, each created by a citizen of their own and signed by its mandatee.
 async fn round(state: &AppState, first: u64, n: u64, spent: &mut Spent) -> Result<(), String> {
     let err = |e: mandates_server::error::AppError| e.to_string();
     #[expect(
@@ -38,8 +38,8 @@ async fn round(state: &AppState, first: u64, n: u64, spent: &mut Spent) -> Resul
         reason = "a command's edge reads the clock once"
     )]
     let from = brussels_date(chrono::Utc::now()) + chrono::Days::new(1);
-    let mandator = principal(STAFF + 9_600_000);
     for k in first..first + n {
+        let mandator = principal(STAFF + 9_600_000 + k);
         let draft = Draft {
             domain: "fin".into(),
             types: vec!["fin.myminfin_consult".into()],
