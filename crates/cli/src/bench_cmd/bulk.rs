@@ -17,9 +17,7 @@ pub(super) async fn bulk(
     single: u64,
     mode: mandates_domain::bulk::Mode,
 ) -> Result<(), String> {
-    use mandates_domain::bulk::{FileDefaults, Format, JobState, Operation};
     use mandates_server::auth::Principal;
-    use mandates_server::service::bulk::{self, Upload};
 
     let store = open_store(config).await?;
     let err = |e: mandates_store::StoreError| e.to_string();
@@ -37,13 +35,7 @@ pub(super) async fn bulk(
     )
     .await
     .map_err(|e| e.to_string())?;
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "a command's edge reads the clock once"
-    )]
-    let today = brussels_date(Utc::now());
-    let from = today + chrono::Days::new(1);
-    let until = from + chrono::Days::new(300);
+    let (from, until) = period();
     let mandator = person(STAFF + 9_500_000);
     let principal = Principal {
         person: mandator.clone(),
@@ -52,41 +44,7 @@ pub(super) async fn bulk(
             amr: vec!["bench".into()],
         },
     };
-    let mut file = String::from("mandator;mandatee;valid_from;valid_until\n");
-    for k in 0..rows {
-        file.push_str(&format!("{mandator};{};{from};{until}\n", person(k)));
-    }
-    let upload = Upload {
-        selection: None,
-        bytes: file.into_bytes().into(),
-        format: Format::Csv,
-        operation: Operation::Create,
-        mode,
-        defaults: FileDefaults {
-            domain: Some("fin".into()),
-            types: vec!["fin.myminfin_consult".into()],
-        },
-        ssm_side: None,
-        key: None,
-    };
-    let started = std::time::Instant::now();
-    let job = bulk::validate(&state, &principal, None, upload)
-        .await
-        .map_err(|e| e.to_string())?
-        .job;
-    let dry = started.elapsed().as_secs_f64();
-    let started = std::time::Instant::now();
-    bulk::commit(&state, &principal, None, job.id, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    let done = loop {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let now = store.bulk_job(job.id).await.map_err(err)?;
-        if let Some(j) = now.filter(|j| matches!(j.state, JobState::Done | JobState::Failed)) {
-            break j;
-        }
-    };
-    let commit = started.elapsed().as_secs_f64();
+    let (dry, commit, done) = create_in_bulk(&state, &principal, 0, rows, mode).await?;
     // The single creations start with the index level with the store, as a quiet service.
     state.catch_up().await;
     let started = std::time::Instant::now();
@@ -127,4 +85,71 @@ pub(super) async fn bulk(
     // (The index follower keeps a connection to the end of the process: no pool close here.)
     state.shutdown().await;
     Ok(())
+}
+
+/// The period of the benchmarks' mandates: from tomorrow, for 300 days.
+pub(super) fn period() -> (chrono::NaiveDate, chrono::NaiveDate) {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a command's edge reads the clock once"
+    )]
+    let today = brussels_date(Utc::now());
+    let from = today + chrono::Days::new(1);
+    (from, from + chrono::Days::new(300))
+}
+
+/// One bulk file of `rows` creations by `principal` to the people numbered from `first`,
+/// validated then committed and followed to its end: the dry run's and the commit's seconds,
+/// and the job as it ended.
+pub(super) async fn create_in_bulk(
+    state: &mandates_server::AppState,
+    principal: &mandates_server::auth::Principal,
+    first: u64,
+    rows: u64,
+    mode: mandates_domain::bulk::Mode,
+) -> Result<(f64, f64, mandates_store::StoredJob), String> {
+    use mandates_domain::bulk::{FileDefaults, Format, JobState, Operation};
+    use mandates_server::service::bulk::{self, Upload};
+
+    let (from, until) = period();
+    let mandator = &principal.person;
+    let mut file = String::from("mandator;mandatee;valid_from;valid_until\n");
+    for k in first..first + rows {
+        file.push_str(&format!("{mandator};{};{from};{until}\n", person(k)));
+    }
+    let upload = Upload {
+        selection: None,
+        bytes: file.into_bytes().into(),
+        format: Format::Csv,
+        operation: Operation::Create,
+        mode,
+        defaults: FileDefaults {
+            domain: Some("fin".into()),
+            types: vec!["fin.myminfin_consult".into()],
+        },
+        ssm_side: None,
+        key: None,
+    };
+    let started = std::time::Instant::now();
+    let job = bulk::validate(state, principal, None, upload)
+        .await
+        .map_err(|e| e.to_string())?
+        .job;
+    let dry = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    bulk::commit(state, principal, None, job.id, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let done = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let now = state
+            .store()
+            .bulk_job(job.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(j) = now.filter(|j| matches!(j.state, JobState::Done | JobState::Failed)) {
+            break j;
+        }
+    };
+    Ok((dry, started.elapsed().as_secs_f64(), done))
 }

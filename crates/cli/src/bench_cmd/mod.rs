@@ -4,9 +4,12 @@
 //! - `bulk.rs`: the timing of a bulk creation beside single ones (`mandates bench bulk`);
 //! - `writes.rs`: single creations and signatures with and without their notices
 //!   (`mandates bench writes`);
+//! - `dispatch.rs`: mails and webhook events sent, and the time from a stop to its webhook
+//!   and to a refused introspection (`mandates bench dispatch`);
 //! - `numbers.rs`: the synthetic national and enterprise numbers both use.
 
 mod bulk;
+mod dispatch;
 mod numbers;
 mod seed;
 mod writes;
@@ -61,6 +64,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         rounds: u64,
     },
+    /// On an empty database: a bulk creation of N mandates, whose mails (one per mandatee)
+    /// go to an SMTP server and whose events (two per mandate) go to a webhook receiver, timed
+    /// until all left; then 20 mandates stopped one at a time, timed until their webhook was
+    /// answered and until a second instance's introspection refused a token of them.
+    Dispatch {
+        /// Mandates created in bulk.
+        #[arg(long, default_value_t = 10_000)]
+        mandates: u64,
+        /// The SMTP server, e.g. smtp://127.0.0.1:2525.
+        #[arg(long)]
+        smtp: String,
+        /// The webhook receiver, e.g. http://127.0.0.1:8099/.
+        #[arg(long)]
+        webhook: String,
+    },
 }
 
 pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
@@ -81,6 +99,14 @@ pub async fn run(config: &Config, command: BenchCommand) -> Result<(), String> {
                 mandates_domain::bulk::Mode::PerRow
             };
             return bulk::bulk(config, rows, single, mode).await;
+        }
+        BenchCommand::Dispatch {
+            mandates,
+            smtp,
+            webhook,
+        } => {
+            let targets = dispatch::Targets { smtp, webhook };
+            return dispatch::dispatch(config, mandates, targets).await;
         }
         BenchCommand::Writes { single, rounds } => {
             return writes::writes(config, single, rounds).await;
