@@ -8,6 +8,7 @@
 // 4    the representative of an enterprise acts for it, then in their own name again
 // 5    the language: Accept-Language, the header buttons (home, the three create steps), the cookie
 // 6    the "not found" page and the create form with errors (422)
+// (2 also visits B's inbox, the notification settings with an error, and the demo mailbox)
 
 import assert from 'node:assert/strict';
 import {
@@ -295,6 +296,34 @@ describe('web pages', () => {
           assert.ok(actions.includes(`${href}/reject`), `B may reject; actions: ${actions}`);
           assert.ok(!actions.includes(`${href}/stop`), `a proposal cannot be stopped; actions: ${actions}`);
           await audit.check(page, 'mandate to sign (B, en)');
+        });
+
+        await step(page, 'B is told in the inbox, sets how mail comes, and the demo mailbox', async () => {
+          const inboxLink = page.locator('nav a[href="/inbox"]');
+          assert.match(await inboxLink.innerText(), /unread/, 'the header should count the unread notice');
+          await clickAndWait(page, 'nav a[href="/inbox"]');
+          assert.equal(here(page), '/inbox');
+          assert.ok((await page.locator(`ul.notices a[href="${href}"]`).count()) > 0, 'the inbox should link to the mandate');
+          await audit.check(page, 'inbox (B, en)', { shot: 'inbox' });
+          const notice = await page.locator('ul.notices h2 a').first().getAttribute('href');
+          await clickAndWait(page, `ul.notices h2 a[href="${notice}"]`);
+          assert.match(here(page), new RegExp(`^/inbox/${UUID}$`));
+          await audit.check(page, 'one notice (B, en)');
+
+          await clickAndWait(page, 'nav a[href="/settings/notifications"]');
+          await audit.check(page, 'notification settings (B, en)', { shot: 'settings' });
+          await page.fill('#email', 'not an address');
+          await clickAndWait(page, 'main form button[type=submit]');
+          assert.equal(await page.locator('#problem a[href="#email"]').count(), 1, 'the error summary should lead to the field');
+          await noteFieldError(t, page, 'email');
+          await audit.check(page, 'notification settings with an error (B, en)');
+          await page.fill('#email', 'citizen-b@example.test');
+          await clickAndWait(page, 'main form button[type=submit]');
+          assert.equal(here(page), '/settings/notifications?saved=1');
+
+          await open(page, stack.base, '/demo/mailbox');
+          await audit.check(page, 'demo mailbox (en)');
+          await open(page, stack.base, href);
         });
 
         await step(page, 'the reject confirmation, cancelled', async () => {

@@ -5,6 +5,7 @@ mod bulk_cmd;
 mod catalog_cmd;
 mod clients_cmd;
 mod config;
+mod outbox_cmd;
 mod roles_cmd;
 mod serve;
 mod webhooks_cmd;
@@ -54,6 +55,12 @@ enum Command {
     Webhooks {
         #[command(subcommand)]
         command: webhooks_cmd::WebhooksCommand,
+    },
+    /// The outbox: mails and webhooks waiting, delivered, failed or dropped; send failed
+    /// ones again.
+    Outbox {
+        #[command(subcommand)]
+        command: outbox_cmd::OutboxCommand,
     },
     /// The roster of enterprise roles.
     Roles {
@@ -125,6 +132,10 @@ fn main() -> ExitCode {
             Command::Webhooks { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
                 webhooks_cmd::run(&config, command).await
+            }
+            Command::Outbox { command } => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                outbox_cmd::run(&config, command).await
             }
             Command::Roles { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;

@@ -29,6 +29,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub webhooks: WebhooksConfig,
     pub notices: NoticesConfig,
+    pub mail: MailConfig,
 }
 
 /// How webhooks are sent to business applications.
@@ -115,6 +116,61 @@ impl Default for NoticesConfig {
         NoticesConfig {
             enabled: true,
             scheduler_seconds: 60,
+        }
+    }
+}
+
+/// How notices go out by mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// The SMTP server: `smtp://host:port` (plain), `smtp://host:port?tls=required`
+    /// (STARTTLS), `smtps://host:port` (TLS from the start), with optional credentials
+    /// (`smtp://user:password@host`). None: no mail is sent (in demo mode, mails are kept
+    /// for the demo mailbox instead); they wait in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of every mail.
+    pub from: String,
+    /// The language of a mail when neither the person nor the mandate gave one.
+    pub default_lang: String,
+    /// At most one mail per person in this many minutes: what comes in between is joined
+    /// into one digest sent when they are over (at most a week).
+    pub digest_minutes: u64,
+    /// The hour (Europe/Brussels) the daily digest goes out, for those who asked for one.
+    pub daily_hour: u32,
+    /// A mail that could not be handed over for this many hours after it was written
+    /// (the SMTP server down, or answering "try later") fails for good (at most 30 days).
+    pub retry_hours: u64,
+    /// How often the outbox is looked at, in seconds.
+    pub poll_seconds: u64,
+    /// In demo mode without `smtp_url`: how many of the newest mails the demo mailbox
+    /// (`/demo/mailbox`) keeps, in memory.
+    pub demo_keep: usize,
+}
+
+impl MailConfig {
+    /// The digest window; longer than a week counts as a week.
+    pub fn digest_window(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::minutes(i64::try_from(self.digest_minutes.min(7 * 24 * 60)).unwrap_or(0))
+    }
+
+    /// How long a mail is tried again; longer than thirty days counts as thirty days.
+    pub fn retry_for(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::hours(i64::try_from(self.retry_hours.min(30 * 24)).unwrap_or(0))
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_url: None,
+            from: "Mandates <no-reply@mandates.invalid>".into(),
+            default_lang: "nl".into(),
+            digest_minutes: 10,
+            daily_hour: 7,
+            retry_hours: 24,
+            poll_seconds: 5,
+            demo_keep: 200,
         }
     }
 }
@@ -316,6 +372,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             webhooks: WebhooksConfig::default(),
             notices: NoticesConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }

@@ -46,9 +46,9 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
 mod tests {
     use super::*;
 
-    /// The message ids of a language's files: the errors and the pages.
+    /// The message ids of a language's files: the errors, the pages and the notices.
     fn ids(lang: &str) -> Vec<String> {
-        let text: String = ["errors.ftl", "pages.ftl"]
+        let text: String = ["errors.ftl", "pages.ftl", "notices.ftl"]
             .iter()
             .map(|file| {
                 let path = format!("{}/locales/{lang}/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -103,6 +103,9 @@ mod tests {
             "retry_after",
             "url",
             "address",
+            "role",
+            "count",
+            "to",
         ];
         let args: HashMap<Cow<'static, str>, FluentValue> = names
             .iter()

@@ -14,6 +14,7 @@ pub mod events;
 pub mod http;
 pub mod i18n;
 pub mod index;
+pub mod notify;
 pub mod service;
 mod state;
 pub mod text;

@@ -43,6 +43,12 @@ struct Inner {
     follower: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// The webhook dispatcher of this instance; stopped at shutdown.
     dispatcher: std::sync::Mutex<Option<crate::webhooks::dispatcher::Running>>,
+    /// The mail dispatcher, when mail goes anywhere (an SMTP server, the demo mailbox).
+    mail: Option<Arc<crate::notify::mail::Dispatcher>>,
+    /// In demo mode without an SMTP server: the mails kept instead of sent.
+    mailbox: Option<Arc<crate::notify::mail::DemoMailbox>>,
+    /// The task that sends the outbox's mails; stopped at shutdown.
+    mail_task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Why the server cannot start.
@@ -173,6 +179,31 @@ impl AppState {
         if let Some(dispatcher) = dispatcher {
             dispatcher.stop(self.store()).await;
         }
+        let mail_task = self
+            .0
+            .mail_task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = mail_task {
+            task.abort();
+            let _ = task.await;
+        }
+        if let Some(mail) = &self.0.mail
+            && let Err(e) = mail.release().await
+        {
+            tracing::warn!(error = %e, "mails held by this instance wait for their lease to run out");
+        }
+    }
+
+    /// The mail dispatcher, when mail goes anywhere.
+    pub fn mail(&self) -> Option<&crate::notify::mail::Dispatcher> {
+        self.0.mail.as_deref()
+    }
+
+    /// In demo mode without an SMTP server: the mails kept instead of sent.
+    pub fn demo_mailbox(&self) -> Option<&crate::notify::mail::DemoMailbox> {
+        self.0.mailbox.as_deref()
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -314,6 +345,26 @@ pub async fn build(
     let access_log = AccessLog::start(&config.access_log_settings(), store.clone())?;
     let limits = crate::http::limits::Limiters::new(&config.limits);
     let upload_slots = Arc::new(tokio::sync::Semaphore::new(config.http.max_uploads.max(1)));
+    let mailbox = (config.demo && config.mail.smtp_url.is_none())
+        .then(|| Arc::new(crate::notify::mail::DemoMailbox::new(config.mail.demo_keep)));
+    let mail = crate::notify::mail::Dispatcher::new(
+        store.clone(),
+        clock.clone(),
+        catalog.clone(),
+        &config.mail,
+        &config.public_url(),
+        mailbox.clone(),
+    )
+    .map_err(|e| StartupError::Refused(e.to_string()))?
+    .map(Arc::new);
+    if mail.is_none() {
+        tracing::warn!(
+            "no SMTP server configured (mail.smtp_url, MANDATES_MAIL__SMTP_URL): mails wait in the outbox"
+        );
+    }
+    let mail_task = mail
+        .as_ref()
+        .map(|mail| send_mail(Arc::downgrade(mail), config.mail.poll_seconds));
     let state = AppState(Arc::new(Inner {
         index,
         tokens,
@@ -332,6 +383,9 @@ pub async fn build(
         room_probed: tokio::sync::Mutex::new(None),
         follower: std::sync::Mutex::new(Some(follower)),
         dispatcher: std::sync::Mutex::new(None),
+        mail,
+        mailbox,
+        mail_task: std::sync::Mutex::new(mail_task),
     }));
     let dispatcher = crate::webhooks::dispatcher::start(&state);
     *state.0.dispatcher.lock().unwrap_or_else(|e| e.into_inner()) = dispatcher;
@@ -406,4 +460,23 @@ fn keep_keys_fresh(state: &AppState) {
             }
         }
     });
+}
+
+/// Every `poll_seconds`: the outbox's due mails are sent. Stopped at shutdown, or when the
+/// state is dropped.
+fn send_mail(
+    mail: std::sync::Weak<crate::notify::mail::Dispatcher>,
+    poll_seconds: u64,
+) -> tokio::task::JoinHandle<()> {
+    let every =
+        std::time::Duration::from_secs(poll_seconds.clamp(1, crate::config::MAX_TIMEOUT_SECONDS));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let Some(mail) = mail.upgrade() else { break };
+            if let Err(e) = mail.tick().await {
+                tracing::warn!(error = %e, "the outbox could not be read; mails wait");
+            }
+        }
+    })
 }

@@ -371,6 +371,26 @@ impl Store {
         Ok(done == 1)
     }
 
+    /// Not yet: due again at `due`, the lease released, no attempt counted (a mail held
+    /// back to be joined into a digest is not a failure).
+    pub async fn postpone(&self, id: Uuid, owner: &str, due: Instant) -> Result<bool> {
+        let mut tx = self.begin_unlocked().await?;
+        let done = on_tx!(tx, c => {
+            sqlx::query(
+                "UPDATE deliveries SET due_at = $1, leased_by = NULL, leased_until = NULL \
+                 WHERE id = $2 AND leased_by = $3 AND status = 'pending'",
+            )
+            .bind(micros(due))
+            .bind(id.to_string())
+            .bind(owner)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        tx.commit().await?;
+        Ok(done == 1)
+    }
+
     /// Leased rows of `owner` that it did not finish, released at once (an instance that
     /// stops cleanly gives back what it holds).
     pub async fn release_deliveries(&self, owner: &str) -> Result<u64> {

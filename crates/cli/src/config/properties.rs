@@ -64,6 +64,16 @@ const SETTINGS: &[(&str, &[&str])] = &[
             "retry_for_seconds",
             "poll_millis",
             "max_per_client",
+        "mail",
+        &[
+            "smtp_url",
+            "from",
+            "default_lang",
+            "digest_minutes",
+            "daily_hour",
+            "retry_hours",
+            "poll_seconds",
+            "demo_keep",
         ],
     ),
 ];
@@ -85,6 +95,11 @@ fn use_all(config: &mandates_server::config::Config) {
     let _ = config.database_url();
     let _ = (config.login.idle(), config.login.max_age());
     let _ = config.webhooks.settings();
+    let _ = (config.mail.digest_window(), config.mail.retry_for());
+    let _ = mandates_server::notify::digest::next_daily(
+        mandates_domain::time::Instant::UNIX_EPOCH,
+        config.mail.daily_hour,
+    );
 }
 
 /// A value as TOML writes one: numbers at their extremes, text, lists, tables.

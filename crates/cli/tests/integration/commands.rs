@@ -29,6 +29,9 @@ fn every_command_has_help() {
         vec!["webhooks", "--help"],
         vec!["webhooks", "add", "--help"],
         vec!["webhooks", "retry", "--help"],
+        vec!["outbox", "list", "--help"],
+        vec!["outbox", "retry", "--help"],
+        vec!["outbox", "counts", "--help"],
     ] {
         let out = mandates(dir.path(), &args);
         assert!(out.status.success(), "{args:?}");
@@ -382,4 +385,106 @@ async fn a_database_password_is_not_shown_when_the_database_answers() {
     assert!(printed.contains(":***@"), "{printed}");
     assert!(!printed.contains("Secret"), "{printed}");
     db.drop_now().await;
+}
+
+/// A mail to a person that failed after its last retry, and one waiting, written as the
+/// service writes them.
+async fn failed_mail(db: &Path) -> uuid::Uuid {
+    use mandates_store::{Channel, NewDelivery, Store};
+    let store = Store::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("store");
+    // Written in the past: due by the time the commands run.
+    let now: chrono::DateTime<chrono::Utc> = "2026-01-01T09:00:00Z".parse().expect("instant");
+    let mail = |target: &str| NewDelivery {
+        id: uuid::Uuid::new_v4(),
+        channel: Channel::Mail,
+        target: target.into(),
+        seq: None,
+        payload: serde_json::json!({"kind": "in_force"}),
+        due_at: now,
+    };
+    let failed = mail("person:85073003328");
+    let waiting = mail("address:office@example.test");
+    let mut tx = store.begin().await.expect("begin");
+    tx.add_deliveries(std::slice::from_ref(&failed))
+        .await
+        .expect("add");
+    tx.commit().await.expect("commit");
+    store
+        .claim_deliveries(Channel::Mail, "test", now, chrono::Duration::minutes(1), 10)
+        .await
+        .expect("claim");
+    store
+        .mark_failed(failed.id, "test", now, "550 5.1.1 no such user")
+        .await
+        .expect("fail");
+    let mut tx = store.begin().await.expect("begin");
+    tx.add_deliveries(&[waiting]).await.expect("add");
+    tx.commit().await.expect("commit");
+    store.close().await;
+    failed.id
+}
+
+#[test]
+fn the_outbox_is_listed_counted_and_retried() {
+    let dir = tempfile::tempdir().expect("dir");
+    assert!(mandates(dir.path(), &["migrate"]).status.success());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let id = runtime.block_on(failed_mail(&dir.path().join("mandates.db")));
+
+    let out = mandates(dir.path(), &["outbox", "list", "--status", "failed"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains(&id.to_string()), "{listed}");
+    assert!(
+        listed.contains("550 5.1.1 no such user"),
+        "the reason: {listed}"
+    );
+    assert!(listed.contains("person:85.07.30-xxx.xx"), "{listed}");
+    assert!(
+        !listed.contains("85073003328"),
+        "never a national number in full"
+    );
+
+    let counts = text(&mandates(dir.path(), &["outbox", "counts"]).stdout);
+    assert!(counts.contains("mail\tfailed\t1"), "{counts}");
+    assert!(counts.contains("mail\tpending\t1"), "{counts}");
+
+    let out = mandates(dir.path(), &["outbox", "retry", &id.to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 failed message(s) due again"));
+    let pending = text(
+        &mandates(
+            dir.path(),
+            &[
+                "outbox",
+                "list",
+                "--channel",
+                "mail",
+                "--status",
+                "pending",
+                "--limit",
+                "5",
+            ],
+        )
+        .stdout,
+    );
+    assert_eq!(pending.lines().count(), 2, "{pending}");
+    assert!(pending.contains(&id.to_string()));
+    // Nothing failed is left to retry by that id.
+    assert!(
+        !mandates(dir.path(), &["outbox", "retry", &id.to_string()])
+            .status
+            .success()
+    );
+    assert!(
+        !mandates(dir.path(), &["outbox", "list", "--status", "lost"])
+            .status
+            .success()
+    );
 }

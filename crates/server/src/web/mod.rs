@@ -9,12 +9,14 @@ mod create;
 mod enterprise;
 mod forms;
 mod home;
+mod inbox;
 pub mod login;
 mod mandate;
 mod page;
 mod rows;
 pub mod seal;
 pub mod session;
+mod settings;
 mod sign_in;
 mod visit;
 
@@ -94,6 +96,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/acting-as", get(choices::choose).post(choices::switch))
         .route("/language", post(choices::language))
+        .route("/inbox", get(inbox::inbox))
+        .route("/inbox/{id}", get(inbox::notice))
+        .route(
+            "/settings/notifications",
+            get(settings::show).post(settings::save),
+        )
+        .route("/demo/mailbox", get(inbox::demo_mailbox))
         .layer(axum::middleware::from_fn(forms::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(
             state,

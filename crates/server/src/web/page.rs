@@ -52,6 +52,8 @@ pub struct Someone {
     pub acting: String,
     pub choices: Vec<Choice>,
     pub for_enterprise: bool,
+    /// The inbox link, with its count of unread notices in words.
+    pub inbox: String,
 }
 
 /// The frame of every page.
@@ -97,6 +99,15 @@ impl Chrome {
                 person,
                 choices,
                 for_enterprise: acting_for.is_some(),
+                inbox: match u.unread {
+                    0 => t.t("nav-inbox"),
+                    n if n >= super::visit::UNREAD_MAX => t.t1(
+                        "nav-inbox-unread",
+                        "count",
+                        &format!("{}+", super::visit::UNREAD_MAX - 1),
+                    ),
+                    n => t.t1("nav-inbox-unread", "count", &n.to_string()),
+                },
             }
         });
         Chrome {

@@ -42,7 +42,12 @@ pub struct User {
     pub actor: Actor,
     /// Roles in force now, of every enterprise (to offer the choice of whom to act for).
     pub roles: Vec<EnterpriseRole>,
+    /// Unread notices of the party they act for, counted up to [`UNREAD_MAX`].
+    pub unread: i64,
 }
+
+/// The most unread notices the page header counts (more show as "9+").
+pub const UNREAD_MAX: i64 = 10;
 
 impl User {
     /// The enterprises the person may act for now.
@@ -235,10 +240,15 @@ async fn prepare(
     let actor = chosen
         .and_then(|k| crate::service::actor_with(&principal, Some(&k), roles.clone(), now).ok())
         .unwrap_or_else(|| Actor::myself(person, principal.auth.clone()));
+    let unread = state
+        .store()
+        .unread_notices(actor.party.as_str(), UNREAD_MAX)
+        .await?;
     visit.user = Some(User {
         principal,
         actor,
         roles,
+        unread,
     });
     Ok(())
 }

@@ -11,6 +11,7 @@ mod support;
 
 mod api;
 mod enterprises;
+mod mail;
 mod notices;
 mod permissions;
 mod web;

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub mod issuer;
+pub mod smtp;
 
 /// The stores every store test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -205,6 +205,48 @@ pub(super) async fn outbox(story: &Story, cast: &Cast) {
         digest.iter().map(|d| d.id).collect::<Vec<_>>(),
         vec![later.id]
     );
+    // Held back for a digest: due later, the lease given up, no attempt counted; only the
+    // holder may hold it back.
+    let window_end = now + Duration::minutes(10);
+    assert!(
+        !store
+            .postpone(later.id, "f", window_end)
+            .await
+            .expect("postpone")
+    );
+    assert!(
+        store
+            .postpone(later.id, "e", window_end)
+            .await
+            .expect("postpone")
+    );
+    assert!(
+        store
+            .claim_target(
+                Channel::Mail,
+                &format!("person:{BOB}"),
+                "e",
+                now,
+                now,
+                lease,
+                100
+            )
+            .await
+            .expect("claim a target")
+            .is_empty(),
+        "not due before the end of the window"
+    );
+    let held = store
+        .claim_deliveries(Channel::Mail, "e", window_end, lease, 100)
+        .await
+        .expect("claim");
+    let held = held
+        .iter()
+        .find(|d| d.id == later.id)
+        .expect("due at the end of the window");
+    assert_eq!(held.attempts, 0, "holding back is not a failed attempt");
+    assert_eq!(held.due_at, window_end);
+    assert!(held.last_error.is_none());
     assert!(
         store
             .mark_dropped(later.id, "e", now, "the mandate changed")

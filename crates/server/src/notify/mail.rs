@@ -1,0 +1,576 @@
+//! The mail dispatcher: leases the outbox's due mails, decides for each recipient what may
+//! go (their preferences, whether a reminder still holds, the digest window), and hands one
+//! mail per recipient to the SMTP server, in their language, as plain text and HTML.
+//!
+//! At least once: a dispatcher killed between the send and the mark leaves its lease to run
+//! out, and the next claim sends again, with the same Message-ID, derived from the
+//! deliveries it carries, so that a mail client shows it once.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use chrono::Duration;
+use lettre::message::{Mailbox, MultiPart, header};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use mandates_domain::catalog::Catalog;
+use mandates_domain::notice::Still;
+use mandates_domain::time::Instant;
+use mandates_domain::{Insz, Lang};
+use mandates_store::{Channel, Delivery, MailMode, Store, StoreError};
+use sha2::Digest as _;
+use uuid::Uuid;
+
+use super::digest::{self, Plan};
+use super::render;
+use crate::clock::Clock;
+use crate::config::MailConfig;
+use crate::i18n;
+
+/// How long a claimed mail is held by this instance before another may take it.
+pub const LEASE: Duration = Duration::minutes(5);
+/// Mails claimed at once.
+const BATCH: i64 = 100;
+
+/// A mail ready to go.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub lang: Lang,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Without the angle brackets.
+    pub message_id: String,
+}
+
+/// In demo mode without an SMTP server: the newest mails, kept in memory for the demo
+/// mailbox page instead of sent.
+pub struct DemoMailbox {
+    keep: usize,
+    mails: Mutex<VecDeque<(Instant, Mail)>>,
+}
+
+impl DemoMailbox {
+    pub fn new(keep: usize) -> Self {
+        DemoMailbox {
+            keep: keep.max(1),
+            mails: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The mails kept, newest first.
+    pub fn newest(&self) -> Vec<(Instant, Mail)> {
+        let mails = self.mails.lock().unwrap_or_else(|e| e.into_inner());
+        mails.iter().rev().cloned().collect()
+    }
+
+    fn keep(&self, at: Instant, mail: Mail) {
+        let mut mails = self.mails.lock().unwrap_or_else(|e| e.into_inner());
+        // A mail sent again after a lost mark is the same mail: kept once.
+        if mails.iter().any(|(_, m)| m.message_id == mail.message_id) {
+            return;
+        }
+        mails.push_back((at, mail));
+        while mails.len() > self.keep {
+            mails.pop_front();
+        }
+    }
+}
+
+/// Where mails go.
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Keep(Arc<DemoMailbox>),
+}
+
+/// Why a mail did not go.
+#[derive(Debug)]
+pub enum SendError {
+    /// The server may take it later: it said so (4xx), or it could not be reached.
+    Transient(String),
+    /// The server refused it for good (5xx).
+    Permanent(String),
+}
+
+/// Why the dispatcher cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum MailSetupError {
+    #[error("mail.smtp_url: {0}")]
+    SmtpUrl(String),
+    #[error("mail.from {0:?} is not a mail address (e.g. `Mandates <no-reply@example.org>`)")]
+    From(String),
+    #[error("mail.default_lang {0:?} is not one of nl, fr, de, en")]
+    Lang(String),
+}
+
+/// Everything a dispatcher needs; cheap to share.
+pub struct Dispatcher {
+    store: Store,
+    clock: Clock,
+    catalog: Catalog,
+    config: MailConfig,
+    default_lang: Lang,
+    public_url: String,
+    from: Mailbox,
+    /// Who holds the leases of this instance.
+    owner: String,
+    transport: Transport,
+}
+
+impl Dispatcher {
+    /// A dispatcher sending through `config.smtp_url`, else keeping mails in `mailbox`;
+    /// none when there is neither (the mails then wait in the outbox).
+    pub fn new(
+        store: Store,
+        clock: Clock,
+        catalog: Catalog,
+        config: &MailConfig,
+        public_url: &str,
+        mailbox: Option<Arc<DemoMailbox>>,
+    ) -> Result<Option<Dispatcher>, MailSetupError> {
+        let transport = match (&config.smtp_url, mailbox) {
+            (Some(url), _) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| MailSetupError::SmtpUrl(e.to_string()))?
+                    .timeout(Some(std::time::Duration::from_secs(30)))
+                    .build(),
+            ),
+            (None, Some(mailbox)) => Transport::Keep(mailbox),
+            (None, None) => return Ok(None),
+        };
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|_| MailSetupError::From(config.from.clone()))?;
+        let default_lang = Lang::parse(&config.default_lang)
+            .ok_or_else(|| MailSetupError::Lang(config.default_lang.clone()))?;
+        Ok(Some(Dispatcher {
+            store,
+            clock,
+            catalog,
+            config: config.clone(),
+            default_lang,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            from,
+            owner: format!("mail-{}", Uuid::new_v4().simple()),
+            transport,
+        }))
+    }
+
+    /// Who holds this instance's leases.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Sends what is due now; returns how many deliveries were settled or held back.
+    pub async fn tick(&self) -> Result<usize, StoreError> {
+        let mut handled = 0;
+        loop {
+            let now = self.clock.now();
+            let claimed = self
+                .store
+                .claim_deliveries(Channel::Mail, &self.owner, now, LEASE, BATCH)
+                .await?;
+            let n = claimed.len();
+            for (target, deliveries) in by_target(claimed) {
+                handled += deliveries.len();
+                self.for_target(&target, deliveries).await?;
+            }
+            if n < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+                return Ok(handled);
+            }
+        }
+    }
+
+    /// Gives back what this instance holds (at a clean stop).
+    pub async fn release(&self) -> Result<u64, StoreError> {
+        self.store.release_deliveries(&self.owner).await
+    }
+
+    /// The due mails of one recipient: their preferences decide whether mail goes and where
+    /// (else the address given on each mandate: mails to different addresses go apart).
+    async fn for_target(&self, target: &str, claimed: Vec<Delivery>) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let (prefs_email, prefs_lang, mode) = match target.split_once(':') {
+            Some(("person", number)) => match Insz::parse(number) {
+                Ok(person) => {
+                    let prefs = self.store.contact_preferences(&person).await?;
+                    (
+                        prefs.email,
+                        prefs.lang.as_deref().and_then(Lang::parse),
+                        prefs.mail,
+                    )
+                }
+                Err(_) => (None, None, MailMode::Each),
+            },
+            Some(("address", address)) => (Some(address.to_owned()), None, MailMode::Each),
+            _ => (None, None, MailMode::Each),
+        };
+        if mode == MailMode::None {
+            return self.drop_all(&claimed, now, "mail stopped").await;
+        }
+        let mut by_address: Vec<(String, Vec<Delivery>)> = Vec::new();
+        for d in claimed {
+            let Some(address) = self.address_of(target, prefs_email.as_deref(), &d) else {
+                self.store
+                    .mark_dropped(d.id, &self.owner, now, "no address")
+                    .await?;
+                continue;
+            };
+            match by_address.iter_mut().find(|(a, _)| *a == address) {
+                Some((_, list)) => list.push(d),
+                None => by_address.push((address, vec![d])),
+            }
+        }
+        for (address, deliveries) in by_address {
+            let lang = prefs_lang
+                .or_else(|| {
+                    deliveries
+                        .iter()
+                        .find_map(|d| d.payload["lang"].as_str().and_then(Lang::parse))
+                })
+                .unwrap_or(self.default_lang);
+            self.to_address(
+                target,
+                &address,
+                prefs_email.as_deref(),
+                lang,
+                mode,
+                deliveries,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Where a mail goes: the person's address, else the one given on the mandate; in the
+    /// demo mailbox, to the person (masked) when there is none (the demo identities have
+    /// none).
+    fn address_of(&self, target: &str, preferred: Option<&str>, d: &Delivery) -> Option<String> {
+        preferred
+            .or_else(|| d.payload["email"].as_str())
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .or_else(|| {
+                matches!(self.transport, Transport::Keep(_)).then(|| target_for_log(target))
+            })
+    }
+
+    /// The due mails of one recipient at one address.
+    async fn to_address(
+        &self,
+        target: &str,
+        email: &str,
+        preferred: Option<&str>,
+        lang: Lang,
+        mode: MailMode,
+        claimed: Vec<Delivery>,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let mut live = Vec::with_capacity(claimed.len());
+        for d in claimed {
+            if self.still_holds(&d).await? {
+                live.push(d);
+            } else {
+                self.store
+                    .mark_dropped(d.id, &self.owner, now, "the mandate changed")
+                    .await?;
+            }
+        }
+        if live.is_empty() {
+            return Ok(());
+        }
+        let last = self.store.last_delivered_to(Channel::Mail, target).await?;
+        let plan = digest::plan(&live, mode, last, now, &self.config);
+        for (d, due) in &plan.postponed {
+            self.store.postpone(*d, &self.owner, *due).await?;
+        }
+        let mut send: Vec<Delivery> = live
+            .into_iter()
+            .filter(|d| plan.send.contains(&d.id))
+            .collect();
+        if send.is_empty() {
+            return Ok(());
+        }
+        if matches!(plan.kind, Plan::Digest) {
+            // Those of the recipient that another batch would have brought join it.
+            let more = self
+                .store
+                .claim_target(Channel::Mail, target, &self.owner, now, now, LEASE, BATCH)
+                .await?;
+            for d in more {
+                if self.address_of(target, preferred, &d).as_deref() != Some(email) {
+                    // For another address: the next claim takes it.
+                    self.store.postpone(d.id, &self.owner, d.due_at).await?;
+                } else if self.still_holds(&d).await? {
+                    send.push(d);
+                } else {
+                    self.store
+                        .mark_dropped(d.id, &self.owner, now, "the mandate changed")
+                        .await?;
+                }
+            }
+        }
+        let mail = match self.compose(email, lang, &send) {
+            Ok(mail) => mail,
+            Err(reason) => {
+                for d in &send {
+                    self.store
+                        .mark_failed(d.id, &self.owner, now, &reason)
+                        .await?;
+                }
+                return Ok(());
+            }
+        };
+        match self.send(&mail).await {
+            Ok(()) => {
+                let at = self.clock.now();
+                for d in &send {
+                    self.store.mark_delivered(d.id, &self.owner, at).await?;
+                }
+            }
+            Err(SendError::Permanent(reason)) => {
+                tracing::warn!(to = %target_for_log(target), %reason, "mail refused for good");
+                for d in &send {
+                    self.store
+                        .mark_failed(d.id, &self.owner, now, &reason)
+                        .await?;
+                }
+            }
+            Err(SendError::Transient(reason)) => {
+                tracing::info!(to = %target_for_log(target), %reason, "mail not sent; trying again later");
+                for d in &send {
+                    match retry_at(d, now, &self.config) {
+                        Some(due) => {
+                            self.store
+                                .retry_later(d.id, &self.owner, due, &reason)
+                                .await?;
+                        }
+                        None => {
+                            self.store
+                                .mark_failed(d.id, &self.owner, now, &reason)
+                                .await?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn drop_all(
+        &self,
+        deliveries: &[Delivery],
+        now: Instant,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        for d in deliveries {
+            self.store
+                .mark_dropped(d.id, &self.owner, now, reason)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether a reminder still holds: its mandate is as it was when the reminder was
+    /// written (same version, same status now). Every other mail holds.
+    async fn still_holds(&self, d: &Delivery) -> Result<bool, StoreError> {
+        let still = &d.payload["still"];
+        if still.is_null() {
+            return Ok(true);
+        }
+        let still: Still = match serde_json::from_value(still.clone()) {
+            Ok(still) => still,
+            Err(e) => {
+                tracing::warn!(delivery = %d.id, error = %e, "a reminder's condition cannot be read; sent as it is");
+                return Ok(true);
+            }
+        };
+        Ok(match self.store.mandate(still.mandate).await? {
+            Some(mandate) => still.holds(&mandate, self.clock.now()),
+            None => false,
+        })
+    }
+
+    /// One mail for the deliveries (a digest when they are several), in `lang`.
+    pub fn compose(&self, to: &str, lang: Lang, deliveries: &[Delivery]) -> Result<Mail, String> {
+        let items: Vec<Item> = deliveries
+            .iter()
+            .map(|d| {
+                let kind = d.payload["kind"].as_str().unwrap_or_default();
+                let text = render::notice_text(&self.catalog, lang, kind, &d.payload["detail"]);
+                Item {
+                    link: text
+                        .mandate
+                        .as_ref()
+                        .map(|m| format!("{}/mandates/{m}", self.public_url)),
+                    subject: text.subject,
+                    body: text.body,
+                }
+            })
+            .collect();
+        let subject = match items.as_slice() {
+            [one] => one.subject.clone(),
+            _ => i18n::message(
+                lang,
+                "mail-digest-subject",
+                &[("count", items.len().to_string())],
+            ),
+        };
+        let t = |id: &str| i18n::message(lang, id, &[]);
+        let page = MailPage {
+            lang: lang.code(),
+            subject: subject.clone(),
+            greeting: t("mail-greeting"),
+            intro: t("mail-digest-intro"),
+            open_mandate: t("mail-open-mandate"),
+            inbox: t("mail-inbox"),
+            inbox_link: format!("{}/inbox", self.public_url),
+            settings: t("mail-settings"),
+            settings_link: format!("{}/settings/notifications", self.public_url),
+            footer: t("mail-footer"),
+            items,
+        };
+        let text = MailText { p: &page }.render().map_err(|e| e.to_string())?;
+        let html = page.render().map_err(|e| e.to_string())?;
+        let mut ids: Vec<Uuid> = deliveries.iter().map(|d| d.id).collect();
+        ids.sort();
+        let domain = self.from.email.domain().to_owned();
+        Ok(Mail {
+            to: to.to_owned(),
+            lang,
+            subject,
+            text,
+            html,
+            message_id: message_id(&ids, &domain),
+        })
+    }
+
+    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
+        match &self.transport {
+            Transport::Keep(mailbox) => {
+                mailbox.keep(self.clock.now(), mail.clone());
+                Ok(())
+            }
+            Transport::Smtp(smtp) => {
+                let to: Mailbox = mail.to.parse().map_err(|_| {
+                    SendError::Permanent(format!("not a mail address: {}", mail.to))
+                })?;
+                let message = Message::builder()
+                    .from(self.from.clone())
+                    .to(to)
+                    .subject(mail.subject.clone())
+                    .message_id(Some(format!("<{}>", mail.message_id)))
+                    .header(ContentLanguage(mail.lang.code().to_owned()))
+                    .multipart(MultiPart::alternative_plain_html(
+                        mail.text.clone(),
+                        mail.html.clone(),
+                    ))
+                    .map_err(|e| SendError::Permanent(e.to_string()))?;
+                match smtp.send(message).await {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+                    Err(e) => Err(SendError::Transient(e.to_string())),
+                }
+            }
+        }
+    }
+}
+
+/// The `Content-Language` header: the language the mail is written in.
+#[derive(Clone)]
+struct ContentLanguage(String);
+
+impl header::Header for ContentLanguage {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ContentLanguage(s.to_owned()))
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// The Message-ID of a mail carrying these deliveries (sorted): the same for every attempt.
+fn message_id(ids: &[Uuid], domain: &str) -> String {
+    match ids {
+        [one] => format!("{one}@{domain}"),
+        _ => {
+            let mut hash = sha2::Sha256::new();
+            for id in ids {
+                hash.update(id.as_bytes());
+            }
+            let digest = hash.finalize();
+            let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+            format!("digest-{hex}@{domain}")
+        }
+    }
+}
+
+/// When to try a mail again after an attempt that may succeed later: a minute after the
+/// first, doubling, at most an hour apart; none past `retry_hours` after it was written.
+fn retry_at(d: &Delivery, now: Instant, config: &MailConfig) -> Option<Instant> {
+    let exponent = u32::try_from(d.attempts.clamp(0, 6)).unwrap_or(6);
+    let wait = Duration::minutes(1 << exponent).min(Duration::hours(1));
+    let give_up = d.created_at + config.retry_for();
+    let due = now + wait;
+    (due <= give_up).then_some(due)
+}
+
+/// A target for the logs: a national number masked.
+fn target_for_log(target: &str) -> String {
+    match target.split_once(':') {
+        Some(("person", n)) => format!("person:{}", render::masked_number(n)),
+        Some(("address", _)) => "address".into(),
+        _ => target.to_owned(),
+    }
+}
+
+/// The claimed deliveries per target, in the order their first was due.
+fn by_target(claimed: Vec<Delivery>) -> Vec<(String, Vec<Delivery>)> {
+    let mut groups: Vec<(String, Vec<Delivery>)> = Vec::new();
+    for d in claimed {
+        match groups.iter_mut().find(|(t, _)| *t == d.target) {
+            Some((_, list)) => list.push(d),
+            None => groups.push((d.target.clone(), vec![d])),
+        }
+    }
+    groups
+}
+
+/// One notice in a mail.
+struct Item {
+    subject: String,
+    body: String,
+    link: Option<String>,
+}
+
+/// A mail's HTML alternative.
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct MailPage {
+    lang: &'static str,
+    subject: String,
+    greeting: String,
+    intro: String,
+    open_mandate: String,
+    inbox: String,
+    inbox_link: String,
+    settings: String,
+    settings_link: String,
+    footer: String,
+    items: Vec<Item>,
+}
+
+/// A mail's plain text alternative, from the same parts.
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct MailText<'a> {
+    p: &'a MailPage,
+}

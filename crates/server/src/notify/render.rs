@@ -1,0 +1,141 @@
+//! The text of a notice in a language: one subject and one body per kind, used by the inbox
+//! and the mails alike. A national number is never written in full: a mail leaves the
+//! service, and an inbox may be read over a shoulder.
+
+use mandates_domain::Lang;
+use mandates_domain::catalog::Catalog;
+use serde_json::Value;
+
+use crate::i18n;
+use crate::text;
+
+/// What a notice says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeText {
+    pub subject: String,
+    pub body: String,
+    /// The mandate it is about, if any.
+    pub mandate: Option<String>,
+}
+
+/// The kinds a notice may have; any other is told with a general text.
+pub const KINDS: [&str; 21] = [
+    "awaiting_signature",
+    "change_awaiting",
+    "in_force",
+    "change_in_force",
+    "rejected",
+    "withdrawn",
+    "stopped",
+    "narrowed",
+    "change_rejected",
+    "change_withdrawn",
+    "transfer_requested",
+    "transferred_away",
+    "transfer_voided",
+    "lapsed",
+    "expired",
+    "reminder_lapse",
+    "reminder_end",
+    "role_given",
+    "role_taken",
+    "role_ends",
+    "other",
+];
+
+/// A party's number as people write it, a national number with its last five digits
+/// hidden (`85.07.30-xxx.xx`); an enterprise number in full.
+pub fn masked_number(digits: &str) -> String {
+    if digits.len() == 11 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        format!(
+            "{}.{}.{}-xxx.xx",
+            &digits[0..2],
+            &digits[2..4],
+            &digits[4..6]
+        )
+    } else {
+        text::number(digits)
+    }
+}
+
+/// The text of a notice of `kind` with its `detail`, in `lang`.
+pub fn notice_text(catalog: &Catalog, lang: Lang, kind: &str, detail: &Value) -> NoticeText {
+    let kind = if KINDS.contains(&kind) { kind } else { "other" };
+    let args = arguments(catalog, lang, detail);
+    NoticeText {
+        subject: i18n::message(lang, &format!("notice-{kind}-subject"), &args),
+        body: i18n::message(lang, &format!("notice-{kind}-body"), &args),
+        mandate: detail
+            .get("mandate")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    }
+}
+
+/// The arguments every notice text may use, each written for people (absent ones empty).
+fn arguments(catalog: &Catalog, lang: Lang, detail: &Value) -> Vec<(&'static str, String)> {
+    let s = |key: &str| detail.get(key).and_then(Value::as_str);
+    let domain = s("domain")
+        .map(|code| {
+            catalog
+                .domain(code)
+                .map_or_else(|| code.to_owned(), |d| d.name.get(lang).to_owned())
+        })
+        .unwrap_or_default();
+    let types = detail
+        .get("types")
+        .and_then(Value::as_array)
+        .map(|types| {
+            types
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|code| {
+                    catalog
+                        .mandate_type(code)
+                        .map_or_else(|| code.to_owned(), |t| t.name.get(lang).to_owned())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let instant = |key: &str| {
+        s(key)
+            .and_then(|t| t.parse::<mandates_domain::time::Instant>().ok())
+            .map(text::instant)
+            .unwrap_or_default()
+    };
+    let date = |key: &str| {
+        s(key)
+            .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+            .map(text::date)
+    };
+    let until = date("valid_until").unwrap_or_else(|| i18n::message(lang, "notice-no-end", &[]));
+    let role = s("role")
+        .map(|r| i18n::message(lang, &format!("role-{r}"), &[]))
+        .unwrap_or_default();
+    vec![
+        ("domain", domain),
+        ("types", types),
+        ("other", s("other").map(masked_number).unwrap_or_default()),
+        ("deadline", instant("deadline")),
+        ("at", instant("at")),
+        ("from", date("valid_from").unwrap_or_default()),
+        ("until", until),
+        (
+            "enterprise",
+            s("enterprise").map(masked_number).unwrap_or_default(),
+        ),
+        ("role", role),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_national_number_is_never_written_in_full() {
+        assert_eq!(masked_number("85073003328"), "85.07.30-xxx.xx");
+        assert_eq!(masked_number("0412345614"), "0412.345.614");
+    }
+}

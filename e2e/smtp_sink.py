@@ -1,0 +1,77 @@
+"""A real SMTP server for the mail tests (aiosmtpd): it listens on a free loopback port,
+prints that port on its first line, and writes every message it accepts to a JSON file of
+its own in the directory it is given: {"mail_from", "rcpt_tos", "headers" (decoded, lower
+case names), "parts" (the decoded text of each content type), "data" (the raw message)}.
+
+A recipient whose address starts with "bounce" is refused for good (550), one that starts
+with "busy" for now (451): the tests see how the service handles both.
+
+Usage: python3 smtp_sink.py DIR
+"""
+
+import asyncio
+import email
+import email.policy
+import json
+import os
+import sys
+
+from aiosmtpd.smtp import SMTP
+
+
+class Sink:
+    def __init__(self, directory):
+        self.directory = directory
+        self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bounce"):
+            return "550 5.1.1 no such user"
+        if address.startswith("busy"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        # Read by Python's own mail parser: the test sees what a mail client would.
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        parts = {}
+        for part in parsed.walk():
+            if not part.is_multipart():
+                parts.setdefault(part.get_content_type(), part.get_content())
+        message = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "headers": {k.lower(): str(v) for k, v in parsed.items()},
+            "parts": parts,
+            "data": envelope.content.decode("utf-8", errors="replace"),
+        }
+        name = os.path.join(self.directory, f"{self.count:06d}.json")
+        # Written whole before the answer: a test that reads after the send sees it.
+        with open(name + ".part", "w", encoding="utf-8") as f:
+            json.dump(message, f)
+        os.replace(name + ".part", name)
+        return "250 Message accepted"
+
+
+async def serve(directory):
+    loop = asyncio.get_running_loop()
+    sink = Sink(directory)
+    server = await loop.create_server(
+        lambda: SMTP(sink, hostname="sink.test"), host="127.0.0.1", port=0
+    )
+    print(server.sockets[0].getsockname()[1], flush=True)
+    # Until the test that started it closes its standard input (or ends).
+    await loop.run_in_executor(None, sys.stdin.read)
+    server.close()
+
+
+def main():
+    directory = sys.argv[1]
+    os.makedirs(directory, exist_ok=True)
+    asyncio.run(serve(directory))
+
+
+if __name__ == "__main__":
+    main()
