@@ -8,6 +8,7 @@ mod config;
 mod outbox_cmd;
 mod roles_cmd;
 mod serve;
+mod webhooks_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,11 @@ enum Command {
     Clients {
         #[command(subcommand)]
         command: clients_cmd::ClientsCommand,
+    },
+    /// Webhook subscriptions of business applications, and their deliveries.
+    Webhooks {
+        #[command(subcommand)]
+        command: webhooks_cmd::WebhooksCommand,
     },
     /// The outbox: mails and webhooks waiting, delivered, failed or dropped; send failed
     /// ones again.
@@ -122,6 +128,10 @@ fn main() -> ExitCode {
             Command::Clients { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
                 clients_cmd::run(&config, command).await
+            }
+            Command::Webhooks { command } => {
+                let config = config::load(cli.config.as_deref(), cli.database, None)?;
+                webhooks_cmd::run(&config, command).await
             }
             Command::Outbox { command } => {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;

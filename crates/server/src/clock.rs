@@ -29,6 +29,16 @@ impl Clock {
         }
     }
 
+    /// The system's time in seconds, whatever the clock: for what a party outside compares
+    /// with its own clock (a webhook's `webhook-timestamp`).
+    pub fn wall_seconds() -> i64 {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "a receiver checks a signature's timestamp against its own clock"
+        )]
+        chrono::Utc::now().timestamp()
+    }
+
     /// Moves a manual clock forward (no effect on the system clock).
     pub fn advance(&self, by: chrono::Duration) {
         if let Clock::Manual(t) = self {

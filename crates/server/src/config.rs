@@ -27,8 +27,77 @@ pub struct Config {
     pub store: StoreConfig,
     pub access_log: AccessLogConfig,
     pub limits: LimitsConfig,
+    pub webhooks: WebhooksConfig,
     pub notices: NoticesConfig,
     pub mail: MailConfig,
+}
+
+/// How webhooks are sent to business applications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Allow `http` addresses and addresses that are not public (loopback, private,
+    /// link-local, unspecified, multicast): for a local demo and tests only. Off, a
+    /// subscription must be `https` to an address that resolves only to public addresses,
+    /// checked when it is made and again at every delivery.
+    pub allow_private: bool,
+    /// Seconds a delivery may take (connecting, sending, the receiver's answer).
+    pub timeout_seconds: u64,
+    /// Seconds before the first retry of a failed delivery; each next wait is twice the last.
+    pub retry_base_seconds: u64,
+    /// The longest wait between two attempts, in seconds.
+    pub retry_max_seconds: u64,
+    /// Seconds after which a delivery that never succeeded is given up as failed.
+    pub retry_for_seconds: u64,
+    /// How often, in milliseconds, an instance looks for due deliveries when no new event
+    /// wakes it.
+    pub poll_millis: u64,
+    /// Subscriptions an application may have.
+    pub max_per_client: usize,
+}
+
+/// The webhook settings in force: durations bounded so that no clock overflows (a timeout
+/// at most an hour, a wait at most a week, retries for at most a year).
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub allow_private: bool,
+    pub timeout: std::time::Duration,
+    pub retry_base: chrono::Duration,
+    pub retry_max: chrono::Duration,
+    pub retry_for: chrono::Duration,
+    pub poll: std::time::Duration,
+    pub max_per_client: usize,
+}
+
+impl WebhooksConfig {
+    pub fn settings(&self) -> WebhookSettings {
+        let seconds = |n: u64, min: i64, max: i64| {
+            chrono::Duration::seconds(i64::try_from(n).unwrap_or(max).clamp(min, max))
+        };
+        WebhookSettings {
+            allow_private: self.allow_private,
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.clamp(1, 3600)),
+            retry_base: seconds(self.retry_base_seconds, 1, 86_400),
+            retry_max: seconds(self.retry_max_seconds, 1, 7 * 86_400),
+            retry_for: seconds(self.retry_for_seconds, 0, 365 * 86_400),
+            poll: std::time::Duration::from_millis(self.poll_millis.clamp(10, 3_600_000)),
+            max_per_client: self.max_per_client,
+        }
+    }
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            allow_private: false,
+            timeout_seconds: 10,
+            retry_base_seconds: 30,
+            retry_max_seconds: 3600,
+            retry_for_seconds: 86_400,
+            poll_millis: 1000,
+            max_per_client: 10,
+        }
+    }
 }
 
 /// How the notices that time brings (reminders, lapses, expiries) are found.
@@ -301,6 +370,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             access_log: AccessLogConfig::default(),
             limits: LimitsConfig::default(),
+            webhooks: WebhooksConfig::default(),
             notices: NoticesConfig::default(),
             mail: MailConfig::default(),
         }

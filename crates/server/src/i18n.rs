@@ -101,6 +101,8 @@ mod tests {
             "known",
             "min",
             "retry_after",
+            "url",
+            "address",
             "role",
             "count",
             "to",

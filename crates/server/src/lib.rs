@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod i18n;
 pub mod index;
@@ -19,5 +20,6 @@ mod state;
 pub mod text;
 pub mod tokens;
 pub mod web;
+pub mod webhooks;
 
 pub use state::{AppState, StartupError, build, check_bind};

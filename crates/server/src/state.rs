@@ -41,6 +41,8 @@ struct Inner {
     room_probed: tokio::sync::Mutex<Option<mandates_domain::time::Instant>>,
     /// The task that keeps the index current; stopped at shutdown (it holds a connection).
     follower: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The webhook dispatcher of this instance; stopped at shutdown.
+    dispatcher: std::sync::Mutex<Option<crate::webhooks::dispatcher::Running>>,
     /// The mail dispatcher, when mail goes anywhere (an SMTP server, the demo mailbox).
     mail: Option<Arc<crate::notify::mail::Dispatcher>>,
     /// In demo mode without an SMTP server: the mails kept instead of sent.
@@ -90,6 +92,11 @@ impl AppState {
     }
     pub fn tokens(&self) -> &ServiceTokens {
         &self.0.tokens
+    }
+    /// The address the service is reached at, without a trailing slash: the issuer of its
+    /// tokens and the source of its events.
+    pub fn public_base(&self) -> &str {
+        self.0.tokens.issuer()
     }
     pub fn access_log(&self) -> &AccessLog {
         &self.0.access_log
@@ -162,6 +169,15 @@ impl AppState {
         if let Some(task) = follower {
             task.abort();
             let _ = task.await;
+        }
+        let dispatcher = self
+            .0
+            .dispatcher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(dispatcher) = dispatcher {
+            dispatcher.stop(self.store()).await;
         }
         let mail_task = self
             .0
@@ -366,10 +382,13 @@ pub async fn build(
         store_full: std::sync::atomic::AtomicBool::new(false),
         room_probed: tokio::sync::Mutex::new(None),
         follower: std::sync::Mutex::new(Some(follower)),
+        dispatcher: std::sync::Mutex::new(None),
         mail,
         mailbox,
         mail_task: std::sync::Mutex::new(mail_task),
     }));
+    let dispatcher = crate::webhooks::dispatcher::start(&state);
+    *state.0.dispatcher.lock().unwrap_or_else(|e| e.into_inner()) = dispatcher;
     keep_keys_fresh(&state);
     purge_ended_sessions(&state);
     if state.config().notices.enabled && state.config().notices.scheduler_seconds > 0 {

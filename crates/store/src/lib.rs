@@ -19,6 +19,7 @@ mod outbox;
 mod redact;
 mod roles;
 mod sessions;
+mod webhooks;
 
 pub use access_log::AccessEntry;
 pub use backend::{EventNotifications, Options, Store, WriteTx};
@@ -32,6 +33,7 @@ pub use notices::{ContactPreferences, DueColumn, MailMode, NewNotice, StoredNoti
 pub use outbox::{Channel, Delivery, DeliveryStatus, NewDelivery};
 pub use redact::redact_url;
 pub use sessions::StoredSession;
+pub use webhooks::Subscription;
 
 /// A store failure. Its text is for operators, never for the client.
 #[derive(Debug, thiserror::Error)]

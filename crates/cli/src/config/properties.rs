@@ -55,6 +55,15 @@ const SETTINGS: &[(&str, &[&str])] = &[
     ("store", &["acquire_timeout_seconds", "sqlite_max_size_mb"]),
     ("access_log", &["spool", "spool_max_mb", "sync_millis"]),
     (
+        "webhooks",
+        &[
+            "allow_private",
+            "timeout_seconds",
+            "retry_base_seconds",
+            "retry_max_seconds",
+            "retry_for_seconds",
+            "poll_millis",
+            "max_per_client",
         "mail",
         &[
             "smtp_url",
@@ -85,6 +94,7 @@ fn use_all(config: &mandates_server::config::Config) {
     let _ = config.public_url();
     let _ = config.database_url();
     let _ = (config.login.idle(), config.login.max_age());
+    let _ = config.webhooks.settings();
     let _ = (config.mail.digest_window(), config.mail.retry_for());
     let _ = mandates_server::notify::digest::next_daily(
         mandates_domain::time::Instant::UNIX_EPOCH,
@@ -185,7 +195,7 @@ proptest! {
 fn the_largest_numbers_are_usable() {
     let max = i64::MAX;
     let text = format!(
-        "[login]\nidle_minutes = {max}\nmax_hours = {max}\n[http]\nheader_timeout_seconds = {max}\nbody_timeout_seconds = {max}\nwrite_timeout_seconds = {max}\n[store]\nacquire_timeout_seconds = {max}\nsqlite_max_size_mb = {max}\n[access_log]\nspool_max_mb = {max}\nsync_millis = {max}\n[auth]\njwks_cache_seconds = {max}\n"
+        "[login]\nidle_minutes = {max}\nmax_hours = {max}\n[http]\nheader_timeout_seconds = {max}\nbody_timeout_seconds = {max}\nwrite_timeout_seconds = {max}\n[store]\nacquire_timeout_seconds = {max}\nsqlite_max_size_mb = {max}\n[access_log]\nspool_max_mb = {max}\nsync_millis = {max}\n[auth]\njwks_cache_seconds = {max}\n[webhooks]\ntimeout_seconds = {max}\nretry_base_seconds = {max}\nretry_max_seconds = {max}\nretry_for_seconds = {max}\npoll_millis = {max}\n"
     );
     let config = load_text(&text).unwrap_or_else(|e| panic!("{e}"));
     use_all(&config);

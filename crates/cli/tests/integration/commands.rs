@@ -26,6 +26,9 @@ fn every_command_has_help() {
         vec!["migrate", "--help"],
         vec!["catalog", "show", "--help"],
         vec!["roles", "import", "--help"],
+        vec!["webhooks", "--help"],
+        vec!["webhooks", "add", "--help"],
+        vec!["webhooks", "retry", "--help"],
         vec!["outbox", "list", "--help"],
         vec!["outbox", "retry", "--help"],
         vec!["outbox", "counts", "--help"],
@@ -168,6 +171,109 @@ fn clients_are_added_listed_and_revoked() {
         !mandates(dir.path(), &["clients", "revoke", "myminfin"])
             .status
             .success()
+    );
+}
+
+/// `mandates` with an environment variable set.
+fn mandates_with(dir: &Path, env: (&str, &str), args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mandates"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MANDATES_DATABASE_URL")
+        .env("MANDATES_LOG", "warn")
+        .env(env.0, env.1)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn webhooks_are_added_listed_and_removed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = mandates(
+        dir.path(),
+        &[
+            "clients", "add", "--domain", "fin", "--name", "App", "--id", "app",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Not a public address: refused, with the reason.
+    let out = mandates(
+        dir.path(),
+        &[
+            "webhooks",
+            "add",
+            "--client",
+            "app",
+            "--url",
+            "https://127.0.0.1/hook",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(
+            "url: https://127.0.0.1/hook leads to 127.0.0.1, which is not a public internet address"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = mandates(
+        dir.path(),
+        &[
+            "webhooks",
+            "add",
+            "--client",
+            "nobody",
+            "--url",
+            "https://app.example.be/",
+        ],
+    );
+    assert!(text(&out.stderr).contains("no client \"nobody\""));
+    // Allowed by the configuration (a local demo).
+    let out = mandates_with(
+        dir.path(),
+        ("MANDATES_WEBHOOKS__ALLOW_PRIVATE", "true"),
+        &[
+            "webhooks",
+            "add",
+            "--client",
+            "app",
+            "--url",
+            "http://127.0.0.1:9/hook",
+            "--types",
+            "be.mandates.mandate.stopped",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(printed.contains("secret: whsec_"), "{printed}");
+    let id = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("id:     "))
+        .unwrap_or_default()
+        .to_owned();
+    let listed = text(&mandates(dir.path(), &["webhooks", "list"]).stdout);
+    assert!(
+        listed.contains(&format!(
+            "{id}\tapp\thttp://127.0.0.1:9/hook\tbe.mandates.mandate.stopped"
+        )),
+        "{listed}"
+    );
+    assert!(!listed.contains("whsec_"), "{listed}");
+    let retried = mandates(dir.path(), &["webhooks", "retry"]);
+    assert!(text(&retried.stdout).contains("0 failed deliveries"));
+    assert!(
+        mandates(dir.path(), &["webhooks", "remove", &id])
+            .status
+            .success()
+    );
+    assert!(
+        !mandates(dir.path(), &["webhooks", "remove", &id])
+            .status
+            .success()
+    );
+    assert_eq!(
+        text(&mandates(dir.path(), &["webhooks", "list"]).stdout),
+        ""
     );
 }
 

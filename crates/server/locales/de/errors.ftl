@@ -182,3 +182,13 @@ unknown_parameter = Diese Adresse liest keinen Parameter dieses Namens; sie lies
 out_of_range = Geben Sie eine ganze Zahl von { $min } bis { $max } ein.
 unknown_entity_type = { $value } ist hier kein Typ, den dieser Dienst kennt; verwenden Sie { $known }.
 control_character = Das Feld „{ $field }“ darf keine Steuerzeichen enthalten (etwa ein NUL-Byte).
+
+## Webhooks
+webhook_not_found = Dieses Webhook-Abonnement existiert nicht oder gehört einer anderen Anwendung.
+invalid_webhook_url = { $url } ist keine vollständige https-Adresse.
+webhook_url_not_https = Nur https-Adressen können Webhooks empfangen; { $url } ist keine.
+webhook_url_credentials = Eine Adresse mit Benutzername oder Passwort kann keine Webhooks empfangen: Geben Sie die Adresse ohne sie an.
+webhook_url_unresolvable = Der Hostname von { $url } konnte nicht aufgelöst werden.
+webhook_url_not_public = { $url } führt zu { $address }, keiner öffentlichen Internetadresse (Loopback, privat, Link-Local, ...); Webhooks werden nur an öffentliche Adressen gesendet.
+unknown_event_type = { $type } ist kein Ereignistyp; die Typen sind: { $known }.
+too_many_webhooks = Eine Anwendung kann höchstens { $max } Webhook-Abonnements haben; entfernen Sie zuerst eines.

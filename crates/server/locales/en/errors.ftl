@@ -182,3 +182,13 @@ unknown_parameter = This address does not read a parameter of this name; the one
 out_of_range = Enter a whole number from { $min } to { $max }.
 unknown_entity_type = { $value } is not a type this service knows here; use { $known }.
 control_character = The field “{ $field }” may not hold control characters (such as a NUL byte).
+
+## Webhooks
+webhook_not_found = This webhook subscription does not exist, or it belongs to another application.
+invalid_webhook_url = { $url } is not an absolute https address.
+webhook_url_not_https = Only https addresses can receive webhooks; { $url } is not one.
+webhook_url_credentials = An address with a user name or password cannot receive webhooks: give the address without them.
+webhook_url_unresolvable = The host name of { $url } could not be resolved.
+webhook_url_not_public = { $url } leads to { $address }, which is not a public internet address (loopback, private, link-local, ...); webhooks are only sent to public addresses.
+unknown_event_type = { $type } is not an event type; the types are: { $known }.
+too_many_webhooks = An application can have at most { $max } webhook subscriptions; remove one first.

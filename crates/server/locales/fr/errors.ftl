@@ -182,3 +182,13 @@ unknown_parameter = Cette adresse ne lit aucun paramètre de ce nom ; elle lit :
 out_of_range = Indiquez un nombre entier de { $min } à { $max }.
 unknown_entity_type = { $value } n'est pas un type que ce service connaît ici ; utilisez { $known }.
 control_character = Le champ « { $field } » ne peut pas contenir de caractères de contrôle (comme un octet NUL).
+
+## Webhooks
+webhook_not_found = Cet abonnement webhook n’existe pas, ou il appartient à une autre application.
+invalid_webhook_url = { $url } n’est pas une adresse https complète.
+webhook_url_not_https = Seules les adresses https peuvent recevoir des webhooks ; { $url } n’en est pas une.
+webhook_url_credentials = Une adresse avec un nom d’utilisateur ou un mot de passe ne peut pas recevoir de webhooks : donnez l’adresse sans eux.
+webhook_url_unresolvable = Le nom d’hôte de { $url } n’a pas pu être résolu.
+webhook_url_not_public = { $url } mène à { $address }, qui n’est pas une adresse internet publique (boucle locale, privée, lien local, ...) ; les webhooks ne sont envoyés qu’à des adresses publiques.
+unknown_event_type = { $type } n’est pas un type d’événement ; les types sont : { $known }.
+too_many_webhooks = Une application peut avoir au plus { $max } abonnements webhook ; supprimez-en d’abord un.

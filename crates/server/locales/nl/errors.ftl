@@ -182,3 +182,13 @@ unknown_parameter = Dit adres leest geen parameter met deze naam; het leest: { $
 out_of_range = Vul een geheel getal in van { $min } tot { $max }.
 unknown_entity_type = { $value } is hier geen type dat deze dienst kent; gebruik { $known }.
 control_character = Het veld “{ $field }” mag geen stuurtekens bevatten (zoals een NUL-byte).
+
+## Webhooks
+webhook_not_found = Dit webhookabonnement bestaat niet, of het hoort bij een andere toepassing.
+invalid_webhook_url = { $url } is geen volledig https-adres.
+webhook_url_not_https = Alleen https-adressen kunnen webhooks ontvangen; { $url } is er geen.
+webhook_url_credentials = Een adres met een gebruikersnaam of wachtwoord kan geen webhooks ontvangen: geef het adres zonder.
+webhook_url_unresolvable = De hostnaam van { $url } kon niet worden opgezocht.
+webhook_url_not_public = { $url } leidt naar { $address }, geen publiek internetadres (loopback, privé, link-local, ...); webhooks gaan alleen naar publieke adressen.
+unknown_event_type = { $type } is geen soort gebeurtenis; de soorten zijn: { $known }.
+too_many_webhooks = Een toepassing kan hoogstens { $max } webhookabonnementen hebben; verwijder er eerst een.

@@ -20,7 +20,7 @@ use utoipa::{PartialSchema, ToSchema};
         (name = "mandates", description = "Mandates and their lifecycle"),
         (name = "enterprises", description = "Who acts for an enterprise"),
         (name = "catalog", description = "Domains and mandate types"),
-        (name = "business", description = "For government applications: checks and lists, with a client token"),
+        (name = "business", description = "For government applications, with a client token: checks and lists, the events of their domain (a feed of CloudEvents, and webhooks signed per Standard Webhooks), and token introspection"),
         (name = "bulk", description = "Many changes from one file: checked first, then applied"),
         (name = "health", description = "Liveness and readiness"),
     )

@@ -24,7 +24,9 @@ pub struct AccessView {
     pub client: String,
     pub client_id: String,
     pub domain: String,
-    /// `check` (may this person act for you?) or `list` (for whom may this person act?).
+    /// `check` (may this person act for you?), `list` (for whom may this person act?),
+    /// `exchange` (a token that says this person acts for you) or `introspection` (does
+    /// such a token still hold?).
     pub kind: String,
     /// The person who wanted to act for you.
     pub actor: String,

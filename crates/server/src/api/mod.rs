@@ -62,6 +62,13 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(business::authzen_search::actions))
         .routes(routes!(business::authzen::configuration))
         .routes(routes!(business::oauth::oauth_token))
+        .routes(routes!(business::introspect::introspect))
+        .routes(routes!(business::events::events))
+        .routes(routes!(
+            business::webhooks::create_webhook,
+            business::webhooks::list_webhooks
+        ))
+        .routes(routes!(business::webhooks::delete_webhook))
         // A bulk file may hold 100 000 rows; every other body keeps the default limit.
         .routes(routes!(bulk::upload).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
         .routes(routes!(bulk::get_job))

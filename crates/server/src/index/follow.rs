@@ -2,7 +2,6 @@
 //! reloading what each new event touched.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::Ordering;
 
 use mandates_domain::Kbo;
 use mandates_domain::roles::EnterpriseRole;
@@ -45,7 +44,7 @@ impl Index {
                 }
             })
             .await?;
-        self.applied.store(seq, Ordering::Release);
+        self.reached(seq);
         Ok(())
     }
 
@@ -94,7 +93,7 @@ impl Index {
                     data.put_roster(k, roles);
                 }
             }
-            self.applied.store(last, Ordering::Release);
+            self.reached(last);
         }
     }
 }

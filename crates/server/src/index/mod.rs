@@ -34,6 +34,9 @@ pub struct Index {
     /// Client ids of revoked business applications (a revocation is never undone).
     revoked_clients: RwLock<HashSet<String>>,
     applied: AtomicI64,
+    /// The sequence reached, for those who wait for the log to move (the event feed's
+    /// long polls, the webhook dispatcher).
+    moved: tokio::sync::watch::Sender<i64>,
     sync: tokio::sync::Mutex<()>,
 }
 
@@ -52,6 +55,7 @@ impl Index {
             data: RwLock::new(Data::new(catalog)),
             revoked_clients: RwLock::new(HashSet::new()),
             applied: AtomicI64::new(0),
+            moved: tokio::sync::watch::Sender::new(0),
             sync: tokio::sync::Mutex::new(()),
         }
     }
@@ -59,6 +63,26 @@ impl Index {
     /// The event sequence number the index reflects.
     pub fn applied(&self) -> i64 {
         self.applied.load(Ordering::Acquire)
+    }
+
+    /// Records the sequence reached and wakes whoever waits for it.
+    fn reached(&self, seq: i64) {
+        self.applied.store(seq, Ordering::Release);
+        self.moved.send_if_modified(|v| {
+            let moved = *v != seq;
+            *v = seq;
+            moved
+        });
+    }
+
+    /// Waits until the index has followed the log past `seq`, or `deadline`; says whether
+    /// it moved. Every instance follows the log within a second, so this is how a long poll
+    /// learns of an event written by any instance.
+    pub async fn wait_past(&self, seq: i64, deadline: tokio::time::Instant) -> bool {
+        let mut moved = self.moved.subscribe();
+        tokio::time::timeout_at(deadline, moved.wait_for(|v| *v > seq))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     pub fn stats(&self) -> IndexStats {

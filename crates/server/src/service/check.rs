@@ -45,6 +45,8 @@ pub enum Asked {
     Exchange,
     /// For whom may a person act (a search).
     List,
+    /// Token introspection: whether an "acting for" token still holds.
+    Introspection,
 }
 
 impl Asked {
@@ -53,6 +55,7 @@ impl Asked {
             Asked::Check => "check",
             Asked::Exchange => "exchange",
             Asked::List => "list",
+            Asked::Introspection => "introspection",
         }
     }
 }

@@ -15,3 +15,4 @@ mod mail;
 mod notices;
 mod permissions;
 mod web;
+mod webhooks;

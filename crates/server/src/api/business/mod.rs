@@ -6,8 +6,11 @@
 pub mod authzen;
 pub mod authzen_search;
 pub mod checks;
+pub mod events;
+pub mod introspect;
 pub mod oauth;
 pub mod search;
+pub mod webhooks;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -69,7 +69,7 @@ fn token_answer(answer: TokenAnswer) -> Result<serde_json::Value, AppError> {
 }
 
 /// An OAuth error answer (RFC 6749 §5.2).
-fn oauth_error(
+pub(super) fn oauth_error(
     status: StatusCode,
     error: &str,
     description: &str,
@@ -112,36 +112,17 @@ pub async fn oauth_token(
             "grant_type must be client_credentials or urn:ietf:params:oauth:grant-type:token-exchange",
         ));
     }
-    let basic = crate::auth::basic_credentials(&headers);
-    let (id, secret) = match (basic, &form.client_id, &form.client_secret) {
-        (Some((id, secret)), _, _) => (id, secret),
-        (None, Some(id), Some(secret)) => (id.clone(), secret.clone()),
-        _ => {
-            return Ok(oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "client credentials are missing",
-            ));
-        }
-    };
-    // Every attempt counts as a failure until the secret proves right: a flood of guesses
-    // from one address stops there, and the client's owner elsewhere is not locked out.
-    let now = state.clock().now();
-    if let Err(retry_after) = state.limits().secret_attempt(address, &id, now) {
-        tracing::info!(address = ?address, "too many wrong client secrets");
-        return Err(AppError::TooManyRequests { retry_after });
-    }
-    let found = crate::service::clients::authenticate(state.store(), &id, &secret).await;
-    if !matches!(found, Ok(None)) {
-        // A right secret, or a store that could not tell: not a failure of the client's.
-        state.limits().secret_right(address, &id, now);
-    }
-    let Some(client) = found? else {
-        return Ok(oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "unknown client, wrong secret, or revoked",
-        ));
+    let client = match authenticate(
+        &state,
+        address,
+        &headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await?
+    {
+        Ok(client) => client,
+        Err(refusal) => return Ok(refusal),
     };
     if grant == Some(TOKEN_EXCHANGE) {
         return exchange(&state, &client, &form, i18n::request_lang(&headers)).await;
@@ -159,6 +140,49 @@ pub async fn oauth_token(
             issued_token_type: None,
         })?),
     ))
+}
+
+/// The client that calls an OAuth endpoint, from HTTP Basic credentials or the form's
+/// `client_id` and `client_secret`; an OAuth error answer when they are missing or wrong.
+/// Wrong secrets are counted per address and client id, as at the token endpoint.
+pub(super) async fn authenticate(
+    state: &AppState,
+    address: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    client_id: Option<&str>,
+    client_secret: Option<&str>,
+) -> Result<Result<mandates_store::Client, (StatusCode, Json<serde_json::Value>)>, AppError> {
+    let basic = crate::auth::basic_credentials(headers);
+    let (id, secret) = match (basic, client_id, client_secret) {
+        (Some((id, secret)), _, _) => (id, secret),
+        (None, Some(id), Some(secret)) => (id.to_owned(), secret.to_owned()),
+        _ => {
+            return Ok(Err(oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client credentials are missing",
+            )));
+        }
+    };
+    // Every attempt counts as a failure until the secret proves right: a flood of guesses
+    // from one address stops there, and the client's owner elsewhere is not locked out.
+    let now = state.clock().now();
+    if let Err(retry_after) = state.limits().secret_attempt(address, &id, now) {
+        tracing::info!(address = ?address, "too many wrong client secrets");
+        return Err(AppError::TooManyRequests { retry_after });
+    }
+    let found = crate::service::clients::authenticate(state.store(), &id, &secret).await;
+    if !matches!(found, Ok(None)) {
+        // A right secret, or a store that could not tell: not a failure of the client's.
+        state.limits().secret_right(address, &id, now);
+    }
+    Ok(found?.ok_or_else(|| {
+        oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client, wrong secret, or revoked",
+        )
+    }))
 }
 
 /// RFC 8693: the client presents a person's token and asks for a token that says "this

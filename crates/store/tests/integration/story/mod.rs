@@ -1,7 +1,8 @@
 //! One long story of the store, chapter by chapter, each asserting what it wrote and read:
 //! migrations from an empty database, the meta values and the catalog, mandates and their
 //! events, row versions, lists and look-ups, roles, idempotency, a bulk job, the access log,
-//! sessions, clients and signing keys, a rollback, and a second handle on the same database.
+//! the outbox and webhook subscriptions, sessions, clients and signing keys, a rollback, and a
+//! second handle on the same database.
 
 mod access_log;
 mod bulk_jobs;
@@ -13,6 +14,7 @@ mod rollback;
 mod roster;
 mod second_store;
 mod start;
+mod webhooks;
 
 use std::collections::BTreeSet;
 
@@ -270,6 +272,7 @@ pub async fn run(mut db: Database) {
     let job = bulk_jobs::bulk_job(&story, &cast).await;
     access_log::access_log(&story, &cast).await;
     outbox::outbox(&story, &cast).await;
+    webhooks::webhooks(&story).await;
     records::sessions(&story).await;
     records::clients_and_signing_keys(&story).await;
     rollback::a_rollback_leaves_nothing(&mut story, &cast, job).await;
