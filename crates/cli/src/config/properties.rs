@@ -64,6 +64,9 @@ const SETTINGS: &[(&str, &[&str])] = &[
             "retry_for_seconds",
             "poll_millis",
             "max_per_client",
+        ],
+    ),
+    (
         "mail",
         &[
             "smtp_url",
