@@ -26,11 +26,11 @@ pub fn load(
         }
         figment = figment.merge(Toml::file(file));
     }
-    figment = figment.merge(
-        Env::prefixed("MANDATES_")
-            .split("__")
-            .ignore(&["LOG", "DATABASE_URL_FILE"]),
-    );
+    figment = figment.merge(Env::prefixed("MANDATES_").split("__").ignore(&[
+        "LOG",
+        "DATABASE_URL_FILE",
+        "MAIL.SMTP_URL_FILE",
+    ]));
     let mut config: Config = figment
         .extract()
         .map_err(|e| format!("configuration: {e}"))?;
@@ -40,6 +40,13 @@ pub fn load(
         let url = std::fs::read_to_string(path)
             .map_err(|e| format!("MANDATES_DATABASE_URL_FILE {}: {e}", path.display()))?;
         config.database_url = Some(url.trim().to_owned());
+    }
+    // So can the SMTP server's URL with its credentials.
+    if let Some(path) = std::env::var_os("MANDATES_MAIL__SMTP_URL_FILE") {
+        let path = Path::new(&path);
+        let url = std::fs::read_to_string(path)
+            .map_err(|e| format!("MANDATES_MAIL__SMTP_URL_FILE {}: {e}", path.display()))?;
+        config.mail.smtp_url = Some(url.trim().to_owned());
     }
     if let Some(url) = database {
         config.database_url = Some(url);

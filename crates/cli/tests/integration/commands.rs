@@ -79,6 +79,34 @@ fn the_database_url_can_come_from_a_file() {
 }
 
 #[test]
+fn the_smtp_url_can_come_from_a_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("smtp-url"),
+        "smtp://user:secret@127.0.0.1:2525\n",
+    )
+    .expect("write");
+    let run = |file: &str| {
+        Command::new(env!("CARGO_BIN_EXE_mandates"))
+            .arg("migrate")
+            .current_dir(dir.path())
+            .env_remove("MANDATES_DATABASE_URL")
+            .env("MANDATES_MAIL__SMTP_URL_FILE", dir.path().join(file))
+            .output()
+            .expect("the binary runs")
+    };
+    let out = run("smtp-url");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run("missing");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("MANDATES_MAIL__SMTP_URL_FILE"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn bad_configuration_is_refused_with_the_reason() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("bad.toml"), "bnd = \"127.0.0.1:1\"\n").expect("write");

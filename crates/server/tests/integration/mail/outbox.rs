@@ -16,7 +16,32 @@ on_both_stores!(
     a_server_that_is_down_is_tried_again_then_given_up,
     a_recipient_refused_for_good_fails_at_once,
     a_dispatcher_killed_mid_delivery_leaves_the_mail_to_the_next,
+    a_server_that_does_not_speak_tls_is_tried_again,
 );
+
+async fn a_server_that_does_not_speak_tls_is_tried_again(backend: Backend) {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    // TLS from the start, to a server that speaks plain SMTP: the handshake fails.
+    let url = format!("smtps://127.0.0.1:{}", sink.port);
+    let Some(app) = app_with(backend, &url).await else {
+        return;
+    };
+    let id = notify(
+        &app,
+        BOB,
+        "in_force",
+        detail(Uuid::new_v4()),
+        json!({"email": "bob@example.test"}),
+    )
+    .await;
+    dispatch(&app).await;
+    let (pending, reason) = status(&app, id).await;
+    assert_eq!(pending, DeliveryStatus::Pending, "tried again later");
+    assert!(reason.is_some(), "with the reason");
+    assert!(sink.received().is_empty());
+}
 
 /// An address nothing listens on.
 fn closed_port() -> String {
