@@ -276,6 +276,9 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
             },
         },
     );
+    // The demo's past told nobody: a newcomer's first proposal is the first notice and the
+    // first mail of its people.
+    work.tell = false;
     for story in stories(now) {
         let actor = |who: Who, at: Instant| -> Result<Actor, AppError> {
             match who {

@@ -1,6 +1,7 @@
-//! Digests: at most one mail per person in a window of `digest_minutes`. The first notice
-//! after a quiet window goes at once; what follows it within the window waits for the end
-//! of the window and goes as one mail listing them all. Those who asked for a daily mail get
+//! Digests: at most one mail per person in a window of `digest_minutes`. What is due after
+//! a quiet window goes at once (several notices written together, as by a bulk job, in one
+//! mail); what follows within the window waits for the end of the window and goes as one
+//! mail listing them all. Those who asked for a daily mail get
 //! one digest a day at `daily_hour` (Brussels time).
 
 use chrono::{Duration, TimeZone};
@@ -60,30 +61,16 @@ pub fn plan(
     {
         return hold_all(last + window);
     }
-    // A mail held back before (for a digest, or after a failed attempt) goes now with all
-    // that waits; a fresh burst sends its first at once and holds the rest for the window.
-    let held = due.iter().any(|d| d.due_at > d.created_at);
-    match due {
-        [_] => Decision {
-            kind: Plan::Single,
-            send: all(),
-            postponed: Vec::new(),
+    // Outside a window, what is due goes now: one notice alone, several (written together,
+    // as a bulk job writes them, or held back before) as one digest.
+    Decision {
+        kind: if due.len() == 1 {
+            Plan::Single
+        } else {
+            Plan::Digest
         },
-        _ if held => Decision {
-            kind: Plan::Digest,
-            send: all(),
-            postponed: Vec::new(),
-        },
-        [first, rest @ ..] => Decision {
-            kind: Plan::Single,
-            send: vec![first.id],
-            postponed: rest.iter().map(|d| (d.id, now + window)).collect(),
-        },
-        [] => Decision {
-            kind: Plan::Single,
-            send: Vec::new(),
-            postponed: Vec::new(),
-        },
+        send: all(),
+        postponed: Vec::new(),
     }
 }
 

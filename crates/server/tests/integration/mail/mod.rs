@@ -110,6 +110,7 @@ on_both_stores!(
     a_proposal_is_mailed_to_the_party_that_must_sign,
     a_mail_reaches_the_recipient_in_their_language,
     a_burst_is_joined_into_one_digest,
+    notices_written_together_go_as_one_mail,
     preferences_decide_whether_and_where_mail_goes,
     a_daily_digest_goes_at_the_hour,
 );
@@ -223,18 +224,16 @@ async fn a_burst_is_joined_into_one_digest(backend: Backend) {
         .set_contact_preferences(&bob, &prefs, app.clock.now())
         .await
         .expect("preferences");
-    let mut ids = Vec::new();
-    for kind in [
-        "awaiting_signature",
-        "in_force",
-        "stopped",
-        "rejected",
-        "reminder_end",
-    ] {
-        ids.push(notify(&app, BOB, kind, detail(Uuid::new_v4()), json!({})).await);
-        app.clock.advance(Duration::seconds(1));
-    }
-
+    let mut ids = vec![
+        notify(
+            &app,
+            BOB,
+            "awaiting_signature",
+            detail(Uuid::new_v4()),
+            json!({}),
+        )
+        .await,
+    ];
     dispatch(&app).await;
     let mails = sink.received();
     assert_eq!(mails.len(), 1, "the first goes at once");
@@ -242,6 +241,11 @@ async fn a_burst_is_joined_into_one_digest(backend: Backend) {
         mails[0].subject(),
         "Ein Mandat wartet auf Ihre Unterschrift"
     );
+    for kind in ["in_force", "stopped", "rejected", "reminder_end"] {
+        app.clock.advance(Duration::seconds(1));
+        ids.push(notify(&app, BOB, kind, detail(Uuid::new_v4()), json!({})).await);
+        dispatch(&app).await;
+    }
 
     // Within the window nothing more goes, whatever comes in.
     app.clock.advance(Duration::minutes(5));
@@ -267,6 +271,41 @@ async fn a_burst_is_joined_into_one_digest(backend: Backend) {
     for id in ids {
         assert_eq!(status(&app, id).await.0, DeliveryStatus::Delivered);
     }
+}
+
+async fn notices_written_together_go_as_one_mail(backend: Backend) {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let Some(app) = app_with(backend, &sink.url()).await else {
+        return;
+    };
+    let bob = mandates_domain::Insz::parse(BOB).expect("number");
+    let prefs = ContactPreferences {
+        email: Some("bob@example.test".into()),
+        lang: Some("en".into()),
+        mail: MailMode::Each,
+    };
+    app.state
+        .store()
+        .set_contact_preferences(&bob, &prefs, app.clock.now())
+        .await
+        .expect("preferences");
+    // As a bulk job writes them: several for one person before the dispatcher looks.
+    for _ in 0..3 {
+        notify(
+            &app,
+            BOB,
+            "awaiting_signature",
+            detail(Uuid::new_v4()),
+            json!({}),
+        )
+        .await;
+    }
+    dispatch(&app).await;
+    let mails = sink.received();
+    assert_eq!(mails.len(), 1, "one mail for what came together");
+    assert_eq!(mails[0].subject(), "3 changes to your mandates");
 }
 
 async fn preferences_decide_whether_and_where_mail_goes(backend: Backend) {
