@@ -51,7 +51,7 @@ enum Command {
         #[command(subcommand)]
         command: clients_cmd::ClientsCommand,
     },
-    /// Webhook subscriptions of business applications, and their deliveries.
+    /// Webhook subscriptions of business applications (their deliveries: `outbox`).
     Webhooks {
         #[command(subcommand)]
         command: webhooks_cmd::WebhooksCommand,

@@ -6,8 +6,6 @@ use mandates_domain::Lang;
 use mandates_server::config::Config;
 use mandates_server::error::AppError;
 use mandates_server::webhooks::subscribe::{self, NewSubscription};
-use mandates_store::{Channel, DeliveryStatus};
-use uuid::Uuid;
 
 use crate::config::open_store;
 
@@ -38,21 +36,6 @@ pub enum WebhooksCommand {
     Remove {
         /// The subscription's id.
         id: String,
-    },
-    /// The latest webhook deliveries, with the reason of the last failure.
-    Deliveries {
-        /// Only those in this status: pending, delivered, failed or dropped.
-        #[arg(long)]
-        status: Option<String>,
-        /// At most this many, newest first.
-        #[arg(long, default_value_t = 50)]
-        limit: i64,
-    },
-    /// Send failed deliveries again (these ids, or all failed ones), from now on with
-    /// their retries counted afresh.
-    Retry {
-        /// Delivery ids; none: every failed webhook delivery.
-        ids: Vec<String>,
     },
 }
 
@@ -125,42 +108,6 @@ pub async fn run(config: &Config, command: WebhooksCommand) -> Result<(), String
             }
             Err(e) => Err(refusal(&e)),
         },
-        WebhooksCommand::Deliveries { status, limit } => {
-            let status = match status.as_deref() {
-                None => None,
-                Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {
-                    format!("{s:?} is not a status: pending, delivered, failed or dropped")
-                })?),
-            };
-            let found = store
-                .deliveries(Some(Channel::Webhook), status, limit.clamp(1, 10_000))
-                .await
-                .map_err(|e| e.to_string())?;
-            for d in found {
-                println!(
-                    "{}\t{}\tsubscription {}\tevent {}\t{} attempts\t{}",
-                    d.id,
-                    d.status.as_str(),
-                    d.target,
-                    d.seq.map(|s| s.to_string()).unwrap_or_default(),
-                    d.attempts,
-                    d.last_error.unwrap_or_default()
-                );
-            }
-            Ok(())
-        }
-        WebhooksCommand::Retry { ids } => {
-            let ids = ids
-                .iter()
-                .map(|i| Uuid::parse_str(i).map_err(|_| format!("{i:?} is not a delivery id")))
-                .collect::<Result<Vec<Uuid>, String>>()?;
-            let n = store
-                .retry_failed(Some(Channel::Webhook), &ids, now)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{n} failed deliveries will be sent again");
-            Ok(())
-        }
     };
     store.close().await;
     result

@@ -28,7 +28,6 @@ fn every_command_has_help() {
         vec!["roles", "import", "--help"],
         vec!["webhooks", "--help"],
         vec!["webhooks", "add", "--help"],
-        vec!["webhooks", "retry", "--help"],
         vec!["outbox", "list", "--help"],
         vec!["outbox", "retry", "--help"],
         vec!["outbox", "counts", "--help"],
@@ -259,8 +258,6 @@ fn webhooks_are_added_listed_and_removed() {
         "{listed}"
     );
     assert!(!listed.contains("whsec_"), "{listed}");
-    let retried = mandates(dir.path(), &["webhooks", "retry"]);
-    assert!(text(&retried.stdout).contains("0 failed deliveries"));
     assert!(
         mandates(dir.path(), &["webhooks", "remove", &id])
             .status
