@@ -4,7 +4,9 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import {
+  mkdir, mkdtemp, readFile, readdir, rm,
+} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ export {
 export const E2E_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SCREENSHOT_DIR = path.join(E2E_DIR, 'screenshots');
 const PROVIDER_SCRIPT = path.join(E2E_DIR, 'oidc-provider.mjs');
+const SMTP_SINK_SCRIPT = path.join(E2E_DIR, 'smtp_sink.py');
 const AXE_PATH = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'));
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -224,6 +227,81 @@ export async function startServer({
 
   return {
     url, port: serverPort, dir, process: child, output: () => ({ ...out }), stop,
+  };
+}
+
+/**
+ * Starts the real SMTP server of the mail tests, `smtp_sink.py` (Python, PyPI `aiosmtpd`),
+ * on a free loopback port, writing each message it accepts as a JSON file into a fresh
+ * temporary directory: {mail_from, rcpt_tos, headers (decoded, lower case names), parts
+ * (decoded text by content type), data (the raw message)}. `waitForMail(match)` polls that
+ * directory until a message satisfies `match` (the mail dispatcher sends on its own time).
+ * `stop()` closes the server's standard input, which ends it.
+ * @returns {Promise<{port: number, url: string, dir: string, messages: () => Promise<object[]>, waitForMail: (match: (m: object) => boolean, opts?: {timeoutMs?: number}) => Promise<object>, stop: () => Promise<void>}>}
+ */
+export async function startSmtpSink({ timeoutMs = 15_000 } = {}) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mandates-e2e-smtp-'));
+  const child = spawn('python3', [SMTP_SINK_SCRIPT, dir], { cwd: E2E_DIR, stdio: ['pipe', 'pipe', 'pipe'] });
+  const { out, exited } = track(child);
+  const stop = async () => {
+    child.stdin.end();
+    // It ends on its own once its standard input is closed; SIGTERM if it takes long.
+    await Promise.race([exited, sleep(2000)]);
+    await stopChild(child, exited, 5000).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  };
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`smtp_sink.py did not say its port within ${timeoutMs} ms\n${tail(out.stderr)}`));
+    }, timeoutMs);
+    const onData = () => {
+      const m = out.stdout.match(/^(\d+)\r?\n/);
+      if (m) { cleanup(); resolve(Number(m[1])); }
+    };
+    const onExit = (code, signal) => {
+      cleanup();
+      const hint = /No module named .aiosmtpd/.test(out.stderr) ? ' (install it: python3 -m pip install aiosmtpd==1.4.6)' : '';
+      reject(new Error(`smtp_sink.py exited (${signal || code}) before it listened${hint}\n${tail(out.stderr)}`));
+    };
+    function cleanup() {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+    }
+    child.stdout.on('data', onData);
+    child.on('exit', onExit);
+    child.on('error', (err) => { cleanup(); reject(new Error(`python3 did not start: ${err.message}`)); });
+  }).catch(async (err) => {
+    await stop();
+    throw err;
+  });
+
+  const messages = async () => {
+    const names = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+    return Promise.all(names.map(async (f) => JSON.parse(await readFile(path.join(dir, f), 'utf8'))));
+  };
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    dir,
+    process: child,
+    messages,
+    async waitForMail(match, { timeoutMs: wait = 30_000 } = {}) {
+      const deadline = Date.now() + wait;
+      for (;;) {
+        const all = await messages();
+        const found = all.find(match);
+        if (found) return found;
+        if (Date.now() > deadline) {
+          const seen = all.map((m) => `${m.rcpt_tos.join(', ')}: ${m.headers.subject}`);
+          throw new Error(`no such mail reached the SMTP server within ${wait} ms; it received ${all.length}:\n  ${seen.join('\n  ')}`);
+        }
+        await sleep(250);
+      }
+    },
+    output: () => ({ ...out }),
+    stop,
   };
 }
 

@@ -47,9 +47,9 @@ export const TEXT = {
 /**
  * The OpenID Connect provider and `mandates serve --demo` (fresh database) wired to each
  * other, and a browser. The server's port is chosen first: the provider must know the
- * redirect and post-logout addresses.
+ * redirect and post-logout addresses. `env` adds server variables (see `startServer`).
  */
-export async function startStack() {
+export async function startStack({ env } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const provider = await startProvider({
@@ -60,7 +60,7 @@ export async function startStack() {
   let server;
   let browser;
   try {
-    server = await startServer({ port, provider });
+    server = await startServer({ port, provider, env });
     browser = await launchBrowser();
   } catch (err) {
     await server?.stop();

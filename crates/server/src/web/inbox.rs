@@ -96,26 +96,35 @@ pub struct NoticePage {
     n: NoticeRow,
 }
 
-/// One notice, marked read as it is opened.
+/// One notice, marked read as it is opened; the header of this page counts it read already.
 pub async fn notice(
     State(state): State<AppState>,
-    axum::Extension(visit): axum::Extension<Visit>,
+    axum::Extension(mut visit): axum::Extension<Visit>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let user = visit.user()?;
     let t = Tr(visit.lang);
-    let party = user.actor.party.as_str();
+    // Owned: the header's count is updated in `visit` below.
+    let party = user.actor.party.as_str().to_owned();
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NoRoute)?;
     let notice = state
         .store()
-        .notice(party, id)
+        .notice(&party, id)
         .await?
         .ok_or(AppError::NoRoute)?;
     if notice.read_at.is_none() {
         state
             .store()
-            .mark_notices_read(party, &[id], state.clock().now())
+            .mark_notices_read(&party, &[id], state.clock().now())
             .await?;
+        // The count was read before this page marked the notice.
+        let unread = state
+            .store()
+            .unread_notices(&party, super::visit::UNREAD_MAX)
+            .await?;
+        if let Some(user) = visit.user.as_mut() {
+            user.unread = unread;
+        }
     }
     let n = row(&state, t, &notice);
     Ok(render(&NoticePage {

@@ -74,6 +74,11 @@ async fn the_inbox_tells_what_waits_and_marks_what_was_read(backend: Backend) {
             .html
             .contains("<h1>A mandate waits for your signature</h1>")
     );
+    assert!(
+        !notice.html.contains("unread"),
+        "the page that opens the notice counts it read: {}",
+        notice.html
+    );
     let home = bob.get("/").await;
     assert!(!home.html.contains("unread"), "read once opened");
 
