@@ -220,17 +220,6 @@ impl WriteTx {
                 .collect()
         })
     }
-
-    /// How a person wants to be told, read inside the transaction.
-    pub async fn contact_preferences_in(&mut self, person: &Insz) -> Result<ContactPreferences> {
-        on_tx!(self, c => {
-            let row = sqlx::query("SELECT email, lang, mail FROM contact_preferences WHERE person = $1")
-                .bind(person.as_str())
-                .fetch_optional(&mut *c)
-                .await?;
-            row.map(|r| decode_preferences!(r)).unwrap_or_else(|| Ok(ContactPreferences::default()))
-        })
-    }
 }
 
 /// The instant of a mandate the scheduler watches.
@@ -286,20 +275,6 @@ impl Store {
                 .fetch_optional(pool)
                 .await?;
             row.map(|r| decode_notice!(r)).transpose()
-        })
-    }
-
-    /// Every notice of a mandate, oldest first (whoever's inbox it is in).
-    pub async fn notices_of_mandate(&self, mandate: Uuid) -> Result<Vec<StoredNotice>> {
-        let sql = format!(
-            "SELECT {NOTICE_COLUMNS} FROM notices WHERE mandate_id = $1 ORDER BY created_at, id"
-        );
-        on_pool!(self, pool => {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(mandate.to_string())
-                .fetch_all(pool)
-                .await?;
-            rows.iter().map(|r| decode_notice!(r)).collect()
         })
     }
 

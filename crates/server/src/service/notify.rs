@@ -33,7 +33,7 @@ pub fn address_target(address: &str) -> String {
 /// The people of an enterprise who are mailed its notices, read once per enterprise and
 /// domain in a transaction.
 #[derive(Default)]
-pub struct Recipients {
+struct Recipients {
     people: HashMap<(Kbo, Option<String>), Vec<Insz>>,
 }
 
@@ -81,7 +81,6 @@ fn notes_of<'m>(m: &'m Mandate, party: &Party) -> Option<&'m mandates_domain::ma
 /// `seq` is the event that caused them, if one did.
 pub async fn write(
     tx: &mut WriteTx,
-    recipients: &mut Recipients,
     notices: Vec<(Notice, Option<i64>)>,
     mandates: &[&Mandate],
     now: Instant,
@@ -90,6 +89,7 @@ pub async fn write(
         return Ok(());
     }
     let by_id: HashMap<Uuid, &Mandate> = mandates.iter().map(|m| (m.id, *m)).collect();
+    let mut recipients = Recipients::default();
     let mut rows = Vec::with_capacity(notices.len());
     let mut mails: Vec<(Uuid, NewDelivery)> = Vec::with_capacity(notices.len());
     for (n, seq) in notices {
@@ -193,13 +193,6 @@ impl Work<'_> {
                 (n, seq)
             })
             .collect();
-        write(
-            &mut self.tx,
-            &mut Recipients::default(),
-            notices,
-            after,
-            now,
-        )
-        .await
+        write(&mut self.tx, notices, after, now).await
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use mandates_domain::notice;
 
-use super::notify::{self, Recipients};
+use super::notify;
 use super::roles::role_event;
 use crate::error::AppError;
 
@@ -102,6 +102,6 @@ pub async fn import_legal_representatives(
     if !events.is_empty() {
         tx.append(&events).await?;
     }
-    notify::write(tx, &mut Recipients::default(), told, &[], now).await?;
+    notify::write(tx, told, &[], now).await?;
     Ok(report)
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use mandates_domain::notice;
 
-use super::notify::{self, Recipients};
+use super::notify;
 use super::unit::{Applied, Command, Done, Keyed, Work, not_found, perform};
 use crate::AppState;
 use crate::auth::Principal;
@@ -271,6 +271,6 @@ impl Work<'_> {
         }
         let by_self = actor.person == role.person;
         let told = vec![(notice::of_role(role, given, by_self, now), None)];
-        notify::write(&mut self.tx, &mut Recipients::default(), told, &[], now).await
+        notify::write(&mut self.tx, told, &[], now).await
     }
 }

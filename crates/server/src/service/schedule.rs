@@ -14,7 +14,7 @@ use mandates_domain::notice::{self, Due};
 use mandates_domain::time::{brussels_date, start_of_day};
 use mandates_store::DueColumn;
 
-use super::notify::{self, Recipients};
+use super::notify;
 use crate::AppState;
 use crate::error::AppError;
 
@@ -64,7 +64,7 @@ async fn roles_step(state: &AppState) -> Result<(usize, bool), AppError> {
         .map(|n| (n, None))
         .collect();
     let count = notices.len();
-    notify::write(&mut tx, &mut Recipients::default(), notices, &[], now).await?;
+    notify::write(&mut tx, notices, &[], now).await?;
     let mark = match found.last().and_then(|r| r.valid_until.map(|d| (d, r))) {
         Some((day, r)) if more || day == to => (day, r.id.to_string()),
         _ => (to.max(from), String::new()),
@@ -100,7 +100,7 @@ async fn step(state: &AppState, due: Due) -> Result<(usize, bool), AppError> {
     }
     let count = notices.len();
     let mandates: Vec<&Mandate> = found.iter().map(|(_, m)| m).collect();
-    notify::write(&mut tx, &mut Recipients::default(), notices, &mandates, now).await?;
+    notify::write(&mut tx, notices, &mandates, now).await?;
     // The mark moves to the last mandate looked at or, when all were, to the window's end.
     let mark = match found.last() {
         Some((at, m)) if more || *at == to => (*at, m.id.to_string()),
