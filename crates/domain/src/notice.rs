@@ -8,13 +8,14 @@
 //! |---|---|
 //! | a mandate waits for a signature (created, or a transfer asked) | the party that must sign, with the deadline |
 //! | a change of terms waits for a signature | the other party, with the deadline and the change |
-//! | in force; a change of terms in force | both parties |
+//! | in force; a change of terms in force | both parties (the one whose signature brought it: in its inbox, read, no mail) |
 //! | rejected, withdrawn, stopped, narrowed; a change rejected or withdrawn | both parties (the one that acted: in its inbox, read, no mail) |
 //! | a transfer asked | the old mandatee: it ends when the new one is signed |
 //! | a transfer done | the old mandatee: it ended, and when |
 //! | a transfer voided | the new mandatee and the mandator |
 //! | 5 days before a proposal lapses | the party that must sign (once; not if made less than 5 days before) |
-//! | lapsed, expired | both parties |
+//! | 5 days before a proposed change of terms lapses | the party that must sign it (likewise) |
+//! | lapsed, expired; a change of terms lapsed | both parties |
 //! | 30 days before a fixed term ends | both parties (once; not if it came into force less than 30 days before) |
 //! | a role given, taken, or ended at its last day | the person who holds it |
 //!
@@ -59,13 +60,15 @@ pub enum NoticeKind {
     Expired,
     ReminderLapse,
     ReminderEnd,
+    ChangeReminderLapse,
+    ChangeLapsed,
     RoleGiven,
     RoleTaken,
     RoleEnded,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 20] = [
+    pub const ALL: [NoticeKind; 22] = [
         NoticeKind::AwaitingSignature,
         NoticeKind::ChangeAwaiting,
         NoticeKind::InForce,
@@ -83,6 +86,8 @@ impl NoticeKind {
         NoticeKind::Expired,
         NoticeKind::ReminderLapse,
         NoticeKind::ReminderEnd,
+        NoticeKind::ChangeReminderLapse,
+        NoticeKind::ChangeLapsed,
         NoticeKind::RoleGiven,
         NoticeKind::RoleTaken,
         NoticeKind::RoleEnded,
@@ -107,6 +112,8 @@ impl NoticeKind {
             NoticeKind::Expired => "expired",
             NoticeKind::ReminderLapse => "reminder_lapse",
             NoticeKind::ReminderEnd => "reminder_end",
+            NoticeKind::ChangeReminderLapse => "change_reminder_lapse",
+            NoticeKind::ChangeLapsed => "change_lapsed",
             NoticeKind::RoleGiven => "role_given",
             NoticeKind::RoleTaken => "role_taken",
             NoticeKind::RoleEnded => "role_ended",
@@ -125,12 +132,20 @@ pub struct Still {
     pub mandate: Uuid,
     pub status: Status,
     pub version: u32,
+    /// The proposed change of terms a reminder is about, which must still wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<u32>,
 }
 
 impl Still {
     /// Whether the mandate is still as the reminder found it.
     pub fn holds(&self, m: &Mandate, now: Instant) -> bool {
-        m.id == self.mandate && m.version == self.version && m.status_at(now) == self.status
+        m.id == self.mandate
+            && m.version == self.version
+            && m.status_at(now) == self.status
+            && self
+                .proposal
+                .is_none_or(|v| m.live_proposal(now).is_some_and(|p| p.version == v))
     }
 }
 
@@ -171,9 +186,11 @@ pub fn detail(m: &Mandate, side: Side, at: Instant) -> serde_json::Value {
     })
 }
 
-fn notice(m: &Mandate, side: Side, kind: NoticeKind, e: &Event) -> Notice {
+/// A notice of event `e` to the party on `side`; `actor`: who acted (the party of the
+/// event, or of the signature that brought it).
+fn notice(m: &Mandate, side: Side, kind: NoticeKind, e: &Event, actor: Option<&Party>) -> Notice {
     let party = m.terms.party(side).clone();
-    let by_self = e.party.as_ref() == Some(&party);
+    let by_self = actor == Some(&party);
     let mut detail = detail(m, side, e.at);
     detail["by_self"] = json!(by_self);
     Notice {
@@ -188,10 +205,10 @@ fn notice(m: &Mandate, side: Side, kind: NoticeKind, e: &Event) -> Notice {
     }
 }
 
-fn both(m: &Mandate, kind: NoticeKind, e: &Event) -> Vec<Notice> {
+fn both(m: &Mandate, kind: NoticeKind, e: &Event, actor: Option<&Party>) -> Vec<Notice> {
     [Side::Mandator, Side::Mandatee]
         .into_iter()
-        .map(|side| notice(m, side, kind, e))
+        .map(|side| notice(m, side, kind, e, actor))
         .collect()
 }
 
@@ -199,32 +216,51 @@ fn both(m: &Mandate, kind: NoticeKind, e: &Event) -> Vec<Notice> {
 pub fn of_change(events: &[Event], after: &[&Mandate]) -> Vec<Notice> {
     let by_id: HashMap<Uuid, &Mandate> = after.iter().map(|m| (m.id, *m)).collect();
     let mut notices = Vec::new();
+    // Who signed each mandate in this change: the signature that brings a mandate into
+    // force is that party's own act.
+    let mut signed_by: HashMap<Uuid, &Party> = HashMap::new();
     for e in events {
         let Some(m) = by_id.get(&e.mandate_id).copied() else {
             continue;
         };
+        let actor = e.party.as_ref();
+        let to_both = |kind| both(m, kind, e, actor);
         match e.kind {
             EventKind::Created => {
                 if m.status == BaseStatus::Pending {
                     for side in m.unsigned_sides() {
-                        let mut n = notice(m, side, NoticeKind::AwaitingSignature, e);
+                        let mut n = notice(m, side, NoticeKind::AwaitingSignature, e, actor);
                         n.detail["deadline"] = json!(m.lapses_at);
                         n.detail["transfer_of"] = json!(m.transfer_of);
                         notices.push(n);
                     }
                 }
             }
-            EventKind::Activated => notices.extend(both(m, NoticeKind::InForce, e)),
-            EventKind::ChangeSigned => notices.extend(both(m, NoticeKind::ChangeInForce, e)),
-            EventKind::Rejected => notices.extend(both(m, NoticeKind::Rejected, e)),
-            EventKind::Withdrawn => notices.extend(both(m, NoticeKind::Withdrawn, e)),
-            EventKind::Stopped => notices.extend(both(m, NoticeKind::Stopped, e)),
-            EventKind::ChangeRejected => notices.extend(both(m, NoticeKind::ChangeRejected, e)),
-            EventKind::ChangeWithdrawn => notices.extend(both(m, NoticeKind::ChangeWithdrawn, e)),
-            EventKind::Narrowed => notices.extend(both(m, NoticeKind::Narrowed, e)),
+            EventKind::Signed => {
+                if let Some(p) = actor {
+                    signed_by.insert(e.mandate_id, p);
+                }
+            }
+            EventKind::Activated => {
+                let signer = actor.or(signed_by.get(&e.mandate_id).copied());
+                notices.extend(both(m, NoticeKind::InForce, e, signer));
+            }
+            EventKind::ChangeSigned => notices.extend(to_both(NoticeKind::ChangeInForce)),
+            EventKind::Rejected => notices.extend(to_both(NoticeKind::Rejected)),
+            EventKind::Withdrawn => notices.extend(to_both(NoticeKind::Withdrawn)),
+            EventKind::Stopped => notices.extend(to_both(NoticeKind::Stopped)),
+            EventKind::ChangeRejected => notices.extend(to_both(NoticeKind::ChangeRejected)),
+            EventKind::ChangeWithdrawn => notices.extend(to_both(NoticeKind::ChangeWithdrawn)),
+            EventKind::Narrowed => notices.extend(to_both(NoticeKind::Narrowed)),
             EventKind::ChangeProposed => {
                 if let Some(p) = &m.proposal {
-                    let mut n = notice(m, p.proposed_by.other(), NoticeKind::ChangeAwaiting, e);
+                    let mut n = notice(
+                        m,
+                        p.proposed_by.other(),
+                        NoticeKind::ChangeAwaiting,
+                        e,
+                        actor,
+                    );
                     n.detail["deadline"] = json!(p.lapses_at);
                     n.detail["before"] =
                         json!({"valid_until": m.terms.valid_until, "types": m.terms.types});
@@ -234,7 +270,7 @@ pub fn of_change(events: &[Event], after: &[&Mandate]) -> Vec<Notice> {
                 }
             }
             EventKind::TransferRequested => {
-                let mut n = notice(m, Side::Mandatee, NoticeKind::TransferRequested, e);
+                let mut n = notice(m, Side::Mandatee, NoticeKind::TransferRequested, e, actor);
                 n.detail["transfer_to"] = json!(m.transfer_to);
                 if let Some(new) = m.transfer_to.and_then(|t| by_id.get(&t)) {
                     n.detail["deadline"] = json!(new.lapses_at);
@@ -243,17 +279,17 @@ pub fn of_change(events: &[Event], after: &[&Mandate]) -> Vec<Notice> {
                 notices.push(n);
             }
             EventKind::TransferredAway => {
-                let mut n = notice(m, Side::Mandatee, NoticeKind::TransferredAway, e);
+                let mut n = notice(m, Side::Mandatee, NoticeKind::TransferredAway, e, actor);
                 n.detail["transfer_to"] = json!(m.transfer_to);
                 notices.push(n);
             }
             EventKind::TransferVoided => {
-                for mut n in both(m, NoticeKind::TransferVoided, e) {
+                for mut n in to_both(NoticeKind::TransferVoided) {
                     n.detail["transfer_of"] = json!(m.transfer_of);
                     notices.push(n);
                 }
             }
-            EventKind::Signed | EventKind::NotesChanged => {}
+            EventKind::NotesChanged => {}
         }
     }
     notices
@@ -311,14 +347,31 @@ pub enum Due {
     ReminderEnd,
     /// At a signed mandate's end.
     Expired,
+    /// [`REMIND_LAPSE_DAYS`] before the deadline of a proposed change of terms.
+    ChangeReminderLapse,
+    /// At the deadline of a proposed change of terms.
+    ChangeLapsed,
+}
+
+/// The instant of a mandate at which a [`Due`] is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueAt {
+    /// The deadline of a pending mandate.
+    Deadline,
+    /// The deadline of a proposed change of terms.
+    ChangeDeadline,
+    /// The end of a signed mandate's period.
+    End,
 }
 
 impl Due {
-    pub const ALL: [Due; 4] = [
+    pub const ALL: [Due; 6] = [
         Due::ReminderLapse,
         Due::Lapsed,
         Due::ReminderEnd,
         Due::Expired,
+        Due::ChangeReminderLapse,
+        Due::ChangeLapsed,
     ];
 
     /// The scheduler's name for it (its mark in the store).
@@ -328,20 +381,26 @@ impl Due {
             Due::Lapsed => "lapsed",
             Due::ReminderEnd => "reminder_end",
             Due::Expired => "expired",
+            Due::ChangeReminderLapse => "change_reminder_lapse",
+            Due::ChangeLapsed => "change_lapsed",
         }
     }
 
-    /// Whether it is found at the deadline (`lapses_at`) rather than the end (`ends_at`).
-    pub fn at_deadline(self) -> bool {
-        matches!(self, Due::ReminderLapse | Due::Lapsed)
+    /// The instant of a mandate it is found at.
+    pub fn at(self) -> DueAt {
+        match self {
+            Due::ReminderLapse | Due::Lapsed => DueAt::Deadline,
+            Due::ChangeReminderLapse | Due::ChangeLapsed => DueAt::ChangeDeadline,
+            Due::ReminderEnd | Due::Expired => DueAt::End,
+        }
     }
 
     /// How long before the instant it falls due.
     pub fn lead(self) -> Duration {
         match self {
-            Due::ReminderLapse => Duration::days(REMIND_LAPSE_DAYS),
+            Due::ReminderLapse | Due::ChangeReminderLapse => Duration::days(REMIND_LAPSE_DAYS),
             Due::ReminderEnd => Duration::days(REMIND_END_DAYS),
-            Due::Lapsed | Due::Expired => Duration::zero(),
+            Due::Lapsed | Due::Expired | Due::ChangeLapsed => Duration::zero(),
         }
     }
 
@@ -349,6 +408,8 @@ impl Due {
     /// as it must be, or was made too late for a reminder to tell anything new).
     pub fn notices(self, m: &Mandate, now: Instant) -> Vec<Notice> {
         let status = m.status_at(now);
+        // The proposed change of terms a notice is about.
+        let mut proposal = None;
         let (kind, sides, instant): (NoticeKind, Vec<Side>, Option<Instant>) = match self {
             Due::ReminderLapse => {
                 let Some(deadline) = m.lapses_at else {
@@ -397,12 +458,41 @@ impl Due {
                     m.terms.period().1,
                 )
             }
+            Due::ChangeReminderLapse => {
+                let Some(p) = m.live_proposal(now) else {
+                    return Vec::new();
+                };
+                if p.proposed_at > p.lapses_at - self.lead() {
+                    return Vec::new();
+                }
+                proposal = Some(p);
+                (
+                    NoticeKind::ChangeReminderLapse,
+                    vec![p.proposed_by.other()],
+                    Some(p.lapses_at),
+                )
+            }
+            Due::ChangeLapsed => {
+                // Lapsed while the mandate held (a change of a mandate that ended first
+                // goes with it, and its end was told).
+                let Some(p) = m.proposal.as_ref().filter(|p| {
+                    now >= p.lapses_at && m.status_at(p.lapses_at).is_signed_in_effect()
+                }) else {
+                    return Vec::new();
+                };
+                proposal = Some(p);
+                (
+                    NoticeKind::ChangeLapsed,
+                    vec![Side::Mandator, Side::Mandatee],
+                    Some(p.lapses_at),
+                )
+            }
         };
         let key = format!(
             "{}:{}:{}:{}",
             self.name(),
             m.id,
-            m.version,
+            proposal.map_or(m.version, |p| p.version),
             instant.map(|i| i.timestamp()).unwrap_or_default()
         );
         sides
@@ -410,6 +500,12 @@ impl Due {
             .map(|side| {
                 let mut detail = detail(m, side, now);
                 detail["deadline"] = json!(instant);
+                if let Some(p) = proposal {
+                    detail["before"] =
+                        json!({"valid_until": m.terms.valid_until, "types": m.terms.types});
+                    detail["after"] =
+                        json!({"valid_until": p.terms.valid_until, "types": p.terms.types});
+                }
                 Notice {
                     party: m.terms.party(side).clone(),
                     kind,
@@ -418,10 +514,15 @@ impl Due {
                     by_self: false,
                     detail,
                     once_key: Some(format!("{key}:{}", side.as_str())),
-                    still: matches!(self, Due::ReminderLapse | Due::ReminderEnd).then(|| Still {
+                    still: matches!(
+                        self,
+                        Due::ReminderLapse | Due::ReminderEnd | Due::ChangeReminderLapse
+                    )
+                    .then(|| Still {
                         mandate: m.id,
                         status,
                         version: m.version,
+                        proposal: proposal.map(|p| p.version),
                     }),
                 }
             })

@@ -130,6 +130,7 @@ impl WriteTx {
                 .iter()
                 .map(|n| to_json(&n.detail))
                 .collect::<Result<Vec<_>>>()?;
+            let keyed = chunk.iter().any(|n| n.once_key.is_some());
             let ids: Vec<String> = on_tx!(self, c => {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO notices (id, party, kind, mandate_id, seq, detail, created_at, read_at, once_key) ",
@@ -145,10 +146,19 @@ impl WriteTx {
                         .push_bind(n.read_at.map(micros))
                         .push_bind(&n.once_key);
                 });
-                insert.push(" ON CONFLICT DO NOTHING RETURNING id");
-                let rows = insert.build().fetch_all(&mut *c).await?;
-                rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?
+                if keyed {
+                    insert.push(" ON CONFLICT DO NOTHING RETURNING id");
+                    let rows = insert.build().fetch_all(&mut *c).await?;
+                    rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?
+                } else {
+                    // Without a key nothing conflicts (ids are new): all are written.
+                    insert.build().execute(&mut *c).await?;
+                    Vec::new()
+                }
             });
+            if !keyed {
+                written.extend(chunk.iter().map(|n| n.id));
+            }
             for id in ids {
                 written.push(
                     Uuid::parse_str(&id)
@@ -192,7 +202,7 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Mandates whose `column` instant (`lapses_at` or `ends_at`) lies after `(from, after_id)`
+    /// Mandates whose `column` instant (`lapses_at`, `change_lapses_at` or `ends_at`) lies after `(from, after_id)`
     /// and at or before `to`, in that order, at most `limit`: what the scheduler looks at next.
     pub async fn mandates_due(
         &mut self,
@@ -227,6 +237,8 @@ impl WriteTx {
 pub enum DueColumn {
     /// The deadline of a pending mandate's missing signature.
     LapsesAt,
+    /// The deadline of a proposed change of terms.
+    ChangeLapsesAt,
     /// The end of the period of a signed mandate.
     EndsAt,
 }
@@ -235,12 +247,41 @@ impl DueColumn {
     fn as_str(self) -> &'static str {
         match self {
             DueColumn::LapsesAt => "lapses_at",
+            DueColumn::ChangeLapsesAt => "change_lapses_at",
             DueColumn::EndsAt => "ends_at",
         }
     }
 }
 
 impl Store {
+    /// What the notices `ids` say (their detail), by id; those that do not exist are left out.
+    pub async fn notice_details(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, serde_json::Value>> {
+        let mut found = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let rows = on_pool!(self, c => {
+                let mut select = sqlx::QueryBuilder::new("SELECT id, detail FROM notices WHERE id IN (");
+                let mut list = select.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.to_string());
+                }
+                select.push(")");
+                select.build().fetch_all(c).await?
+                    .iter()
+                    .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<String, _>("detail")?)))
+                    .collect::<Result<Vec<_>>>()?
+            });
+            for (id, detail) in rows {
+                let id = Uuid::parse_str(&id)
+                    .map_err(|e| StoreError::Corrupt(format!("notice id: {e}")))?;
+                found.insert(id, from_json(&detail)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// A party's notices, newest first, before `(created_at, id)` if given, at most `limit`.
     pub async fn notices_of(
         &self,

@@ -80,7 +80,7 @@ fn a_proposal_tells_the_party_that_must_sign_with_the_deadline() {
 }
 
 #[test]
-fn coming_into_force_tells_both_parties_even_the_last_signer() {
+fn coming_into_force_tells_the_other_party_and_keeps_a_read_copy_for_the_last_signer() {
     let (mut m, _) = proposed();
     let (_, events) = m
         .sign(&person(BOB), 1, &[], &CATALOG, t0() + TimeDelta::hours(1))
@@ -90,7 +90,7 @@ fn coming_into_force_tells_both_parties_even_the_last_signer() {
         told(&notices),
         [
             (party(ANN), NoticeKind::InForce, false),
-            (party(BOB), NoticeKind::InForce, false),
+            (party(BOB), NoticeKind::InForce, true),
         ]
     );
 }
@@ -251,4 +251,86 @@ fn a_proposal_made_within_five_days_of_its_deadline_gets_no_reminder() {
             .notices(&m, deadline - TimeDelta::days(1))
             .is_empty()
     );
+}
+
+/// Ann proposes to Bob to keep the mandate half a year longer.
+fn change_proposed() -> Mandate {
+    let mut m = active();
+    let change = TermsChange {
+        valid_until: Some(Some("2028-06-30".into())),
+        ..TermsChange::default()
+    };
+    m.modify(
+        &person(ANN),
+        1,
+        &change,
+        &CATALOG,
+        t0() + TimeDelta::days(2),
+    )
+    .unwrap_or_else(|e| panic!("modify: {e:?}"));
+    m
+}
+
+#[test]
+fn a_proposed_change_is_reminded_to_its_signer_then_its_lapse_told_to_both() {
+    let m = change_proposed();
+    let p = m.proposal.clone().unwrap_or_else(|| panic!("a proposal"));
+    let at = p.lapses_at - TimeDelta::days(REMIND_LAPSE_DAYS);
+    let reminders = Due::ChangeReminderLapse.notices(&m, at);
+    assert_eq!(
+        told(&reminders),
+        [(party(BOB), NoticeKind::ChangeReminderLapse, false)]
+    );
+    assert_eq!(reminders[0].detail["deadline"], json!(p.lapses_at));
+    assert_eq!(
+        reminders[0].detail["after"]["valid_until"],
+        json!("2028-06-30")
+    );
+    let still = reminders[0]
+        .still
+        .clone()
+        .unwrap_or_else(|| panic!("a reminder is sent only while it holds"));
+    assert!(still.holds(&m, at));
+    assert!(
+        !still.holds(&m, p.lapses_at),
+        "a reminder not yet mailed when the change lapsed is not mailed"
+    );
+    // Neither the reminder nor the lapse of a mandate that is not pending.
+    assert!(Due::ReminderLapse.notices(&m, at).is_empty());
+    assert!(Due::Lapsed.notices(&m, p.lapses_at).is_empty());
+
+    assert!(
+        Due::ChangeLapsed
+            .notices(&m, p.lapses_at - TimeDelta::seconds(1))
+            .is_empty()
+    );
+    let lapsed = Due::ChangeLapsed.notices(&m, p.lapses_at);
+    assert_eq!(
+        told(&lapsed),
+        [
+            (party(ANN), NoticeKind::ChangeLapsed, false),
+            (party(BOB), NoticeKind::ChangeLapsed, false),
+        ]
+    );
+    assert_ne!(lapsed[0].once_key, reminders[0].once_key);
+    assert_eq!(
+        Due::ChangeLapsed.notices(&m, p.lapses_at + TimeDelta::days(3))[0].once_key,
+        lapsed[0].once_key,
+        "found again later, it is the same notice"
+    );
+}
+
+#[test]
+fn a_change_of_a_mandate_stopped_before_its_deadline_does_not_lapse_aloud() {
+    let mut m = change_proposed();
+    let p = m.proposal.clone().unwrap_or_else(|| panic!("a proposal"));
+    let at = p.lapses_at - TimeDelta::days(REMIND_LAPSE_DAYS);
+    let still = Due::ChangeReminderLapse.notices(&m, at)[0]
+        .still
+        .clone()
+        .unwrap_or_else(|| panic!("a reminder holds a condition"));
+    m.stop(&person(BOB), at + TimeDelta::hours(1))
+        .unwrap_or_else(|e| panic!("stop: {e:?}"));
+    assert!(!still.holds(&m, at + TimeDelta::hours(2)));
+    assert!(Due::ChangeLapsed.notices(&m, p.lapses_at).is_empty());
 }

@@ -6,7 +6,7 @@
 //! out, and the next claim sends again, with the same Message-ID, derived from the
 //! deliveries it carries, so that a mail client shows it once.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use askama::Template;
@@ -313,7 +313,9 @@ impl Dispatcher {
                 }
             }
         }
-        let mail = match self.compose(email, lang, &send) {
+        let notices: Vec<Uuid> = send.iter().filter_map(notice_of).collect();
+        let details = self.store.notice_details(&notices).await?;
+        let mail = match self.compose(email, lang, &send, &details) {
             Ok(mail) => mail,
             Err(reason) => {
                 for d in &send {
@@ -394,13 +396,24 @@ impl Dispatcher {
         })
     }
 
-    /// One mail for the deliveries (a digest when they are several), in `lang`.
-    pub fn compose(&self, to: &str, lang: Lang, deliveries: &[Delivery]) -> Result<Mail, String> {
+    /// One mail for the deliveries (a digest when they are several), in `lang`; `details`:
+    /// what their notices say, by notice id.
+    pub fn compose(
+        &self,
+        to: &str,
+        lang: Lang,
+        deliveries: &[Delivery],
+        details: &HashMap<Uuid, serde_json::Value>,
+    ) -> Result<Mail, String> {
         let items: Vec<Item> = deliveries
             .iter()
             .map(|d| {
                 let kind = d.payload["kind"].as_str().unwrap_or_default();
-                let text = render::notice_text(&self.catalog, lang, kind, &d.payload["detail"]);
+                // A mail written before its notice was read at sending carries the detail.
+                let detail = notice_of(d)
+                    .and_then(|n| details.get(&n))
+                    .unwrap_or(&d.payload["detail"]);
+                let text = render::notice_text(&self.catalog, lang, kind, detail);
                 Item {
                     link: text
                         .mandate
@@ -495,6 +508,13 @@ impl header::Header for ContentLanguage {
     fn display(&self) -> header::HeaderValue {
         header::HeaderValue::new(Self::name(), self.0.clone())
     }
+}
+
+/// The notice a mail tells of.
+fn notice_of(d: &Delivery) -> Option<Uuid> {
+    d.payload["notice"]
+        .as_str()
+        .and_then(|n| Uuid::parse_str(n).ok())
 }
 
 /// The Message-ID of a mail carrying these deliveries (sorted): the same for every attempt.

@@ -4,6 +4,7 @@
 
 use mandates_domain::Lang;
 use mandates_domain::catalog::Catalog;
+use mandates_domain::notice::NoticeKind;
 use serde_json::Value;
 
 use crate::i18n;
@@ -17,31 +18,6 @@ pub struct NoticeText {
     /// The mandate it is about, if any.
     pub mandate: Option<String>,
 }
-
-/// The kinds a notice may have; any other is told with a general text.
-pub const KINDS: [&str; 21] = [
-    "awaiting_signature",
-    "change_awaiting",
-    "in_force",
-    "change_in_force",
-    "rejected",
-    "withdrawn",
-    "stopped",
-    "narrowed",
-    "change_rejected",
-    "change_withdrawn",
-    "transfer_requested",
-    "transferred_away",
-    "transfer_voided",
-    "lapsed",
-    "expired",
-    "reminder_lapse",
-    "reminder_end",
-    "role_given",
-    "role_taken",
-    "role_ends",
-    "other",
-];
 
 /// A party's number as people write it, a national number with its last five digits
 /// hidden (`85.07.30-xxx.xx`); an enterprise number in full.
@@ -60,7 +36,7 @@ pub fn masked_number(digits: &str) -> String {
 
 /// The text of a notice of `kind` with its `detail`, in `lang`.
 pub fn notice_text(catalog: &Catalog, lang: Lang, kind: &str, detail: &Value) -> NoticeText {
-    let kind = if KINDS.contains(&kind) { kind } else { "other" };
+    let kind = NoticeKind::parse(kind).map_or("other", NoticeKind::as_str);
     let args = arguments(catalog, lang, detail);
     NoticeText {
         subject: i18n::message(lang, &format!("notice-{kind}-subject"), &args),
@@ -137,5 +113,23 @@ mod tests {
     fn a_national_number_is_never_written_in_full() {
         assert_eq!(masked_number("85073003328"), "85.07.30-xxx.xx");
         assert_eq!(masked_number("0412345614"), "0412.345.614");
+    }
+
+    #[test]
+    fn every_kind_of_notice_has_its_own_text_in_every_language() {
+        let catalog =
+            Catalog::default_catalog().unwrap_or_else(|e| panic!("the built-in catalog: {e}"));
+        for lang in Lang::ALL {
+            let other = notice_text(&catalog, lang, "other", &Value::Null);
+            for kind in NoticeKind::ALL {
+                let text = notice_text(&catalog, lang, kind.as_str(), &Value::Null);
+                for (part, said) in [("subject", &text.subject), ("body", &text.body)] {
+                    assert!(
+                        !said.starts_with("notice-") && *said != other.subject,
+                        "{kind:?} has no {part} of its own in {lang:?}: {said}"
+                    );
+                }
+            }
+        }
     }
 }

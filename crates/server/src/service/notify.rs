@@ -102,12 +102,12 @@ pub async fn write(
                 .and_then(|m| notes_of(m, &n.party));
             let email = notes.and_then(|x| x.email.clone());
             let lang = notes.and_then(|x| x.language).map(|l| l.code());
+            // The mail names its notice, whose text it tells when it is sent.
             let payload = |email: Option<&str>, lang: Option<&str>| {
                 json!({
                     "notice": id,
                     "party": n.party,
                     "kind": kind,
-                    "detail": n.detail,
                     "email": email,
                     "lang": lang,
                     "still": n.still,

@@ -1,16 +1,17 @@
-//! The notices that time brings: a reminder before a proposal lapses or a fixed term ends,
-//! and the lapse and the expiry themselves. The state of a mandate never waits for this
-//! (lapse and expiry are derived from time); only the telling does.
+//! The notices that time brings: a reminder before a proposal or a proposed change of
+//! terms lapses or a fixed term ends, and the lapse and the expiry themselves. The state of
+//! a mandate never waits for this (lapse and expiry are derived from time); only the telling
+//! does.
 //!
-//! Each kind has a mark in the store: how far along its instant (`lapses_at` or
-//! `ends_at`) the scheduler has looked. A run looks from the mark up to now (plus the
-//! reminder's lead), writes the notices of what it finds and moves the mark, in one write
-//! transaction: instances that run it at once wait for each other, and a notice's key
-//! keeps it unique even if a mark were moved back. On a store that never ran it, the
-//! first mark is the moment of the first run: nothing is told of what lapsed before.
+//! Each kind has a mark in the store: how far along its instant (`lapses_at`,
+//! `change_lapses_at` or `ends_at`) the scheduler has looked. A run looks from the mark up
+//! to now (plus the reminder's lead), writes the notices of what it finds and moves the
+//! mark, in one write transaction: instances that run it at once wait for each other, and a
+//! notice's key keeps it unique even if a mark were moved back. On a store that never ran
+//! it, the first mark is the moment of the first run: nothing is told of what lapsed before.
 
 use mandates_domain::mandate::Mandate;
-use mandates_domain::notice::{self, Due};
+use mandates_domain::notice::{self, Due, DueAt};
 use mandates_domain::time::{brussels_date, start_of_day};
 use mandates_store::DueColumn;
 
@@ -65,10 +66,10 @@ async fn roles_step(state: &AppState) -> Result<(usize, bool), AppError> {
         .collect();
     let count = notices.len();
     notify::write(&mut tx, notices, &[], now).await?;
-    let mark = match found.last().and_then(|r| r.valid_until.map(|d| (d, r))) {
-        Some((day, r)) if more || day == to => (day, r.id.to_string()),
-        _ => (to.max(from), String::new()),
-    };
+    let last = found
+        .last()
+        .and_then(|r| r.valid_until.map(|d| (d, r.id.to_string())));
+    let mark = next_mark(last, more, from, to);
     // Kept as the start of the day in Brussels, read back as that day.
     tx.set_schedule_mark(ROLES_ENDED, start_of_day(mark.0), &mark.1)
         .await?;
@@ -85,10 +86,10 @@ async fn step(state: &AppState, due: Due) -> Result<(usize, bool), AppError> {
         None => (now + due.lead(), String::new()),
     };
     let to = now + due.lead();
-    let column = if due.at_deadline() {
-        DueColumn::LapsesAt
-    } else {
-        DueColumn::EndsAt
+    let column = match due.at() {
+        DueAt::Deadline => DueColumn::LapsesAt,
+        DueAt::ChangeDeadline => DueColumn::ChangeLapsesAt,
+        DueAt::End => DueColumn::EndsAt,
     };
     let found = tx
         .mandates_due(column, (from_at, &from_id), to, BATCH)
@@ -101,14 +102,21 @@ async fn step(state: &AppState, due: Due) -> Result<(usize, bool), AppError> {
     let count = notices.len();
     let mandates: Vec<&Mandate> = found.iter().map(|(_, m)| m).collect();
     notify::write(&mut tx, notices, &mandates, now).await?;
-    // The mark moves to the last mandate looked at or, when all were, to the window's end.
-    let mark = match found.last() {
-        Some((at, m)) if more || *at == to => (*at, m.id.to_string()),
-        _ => (to.max(from_at), String::new()),
-    };
+    let last = found.last().map(|(at, m)| (*at, m.id.to_string()));
+    let mark = next_mark(last, more, from_at, to);
     tx.set_schedule_mark(due.name(), mark.0, &mark.1).await?;
     tx.commit().await?;
     Ok((count, more))
+}
+
+/// Where a mark moves after a batch that looked from `from` up to `to`: to the last row
+/// looked at (its instant and id) when there may be more, or more rows at that instant;
+/// else, all having been seen, to the window's end.
+fn next_mark<T: Ord + Copy>(last: Option<(T, String)>, more: bool, from: T, to: T) -> (T, String) {
+    match last {
+        Some((at, id)) if more || at == to => (at, id),
+        _ => (to.max(from), String::new()),
+    }
 }
 
 /// Runs the scheduler every `every`, until the state is dropped.

@@ -169,7 +169,7 @@ impl WriteTx {
                     sqlx::query(
                         "UPDATE mandates SET base_status = $2, lapses_at = $3, ends_at = $4, doc = $5, \
                          types = $6, valid_from = $7, valid_until = $8, closed_at = $9, awaiting = $10, \
-                         row_version = row_version + 1 \
+                         change_lapses_at = $12, row_version = row_version + 1 \
                          WHERE id = $1 AND row_version = $11",
                     )
                     .bind(&row.id)
@@ -183,6 +183,7 @@ impl WriteTx {
                     .bind(m.closed_at.map(micros))
                     .bind(row.awaiting)
                     .bind(version)
+                    .bind(row.change_lapses_at)
                     .execute(&mut *c)
                     .await?
                     .rows_affected()
@@ -209,13 +210,13 @@ impl WriteTx {
     /// Inserts the mandates whose id is new; returns how many.
     async fn insert_mandates(&mut self, mandates: &[Mandate]) -> Result<u64> {
         let mut inserted = 0;
-        // 15 values a row: 1000 rows stay under both databases' limits on bound values.
+        // 16 values a row: 1000 rows stay under both databases' limits on bound values.
         for chunk in mandates.chunks(1000) {
             let rows = chunk.iter().map(Columns::of).collect::<Result<Vec<_>>>()?;
             inserted += on_tx!(self, c => {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO mandates (id, domain, mandator, mandatee, initiator, base_status, created_at, lapses_at, ends_at, \
-                     row_version, doc, types, valid_from, valid_until, closed_at, awaiting) ",
+                     row_version, doc, types, valid_from, valid_until, closed_at, awaiting, change_lapses_at) ",
                 );
                 insert.push_values(chunk.iter().zip(&rows), |mut b, (m, row)| {
                     b.push_bind(&row.id)
@@ -233,7 +234,8 @@ impl WriteTx {
                         .push_bind(&row.valid_from)
                         .push_bind(&row.valid_until)
                         .push_bind(m.closed_at.map(micros))
-                        .push_bind(row.awaiting);
+                        .push_bind(row.awaiting)
+                        .push_bind(row.change_lapses_at);
                 });
                 insert.push(" ON CONFLICT (id) DO NOTHING");
                 insert.build().execute(&mut *c).await?.rows_affected()
@@ -252,6 +254,8 @@ struct Columns {
     valid_from: String,
     valid_until: Option<String>,
     awaiting: Option<&'static str>,
+    /// The deadline of a proposed change of terms.
+    change_lapses_at: Option<i64>,
 }
 
 impl Columns {
@@ -265,6 +269,7 @@ impl Columns {
             valid_from: m.terms.valid_from.to_string(),
             valid_until: m.terms.valid_until.map(|d| d.to_string()),
             awaiting: standing.awaiting.map(Side::as_str),
+            change_lapses_at: m.proposal.as_ref().map(|p| micros(p.lapses_at)),
         })
     }
 }

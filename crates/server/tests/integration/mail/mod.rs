@@ -56,13 +56,13 @@ pub async fn notify(
         kind: kind.into(),
         mandate_id: detail["mandate"].as_str().and_then(|m| m.parse().ok()),
         seq: None,
-        detail: detail.clone(),
+        detail,
         created_at: now,
         once_key: None,
         read_at: None,
     };
     let mut body = json!({
-        "notice": notice.id, "party": person, "kind": kind, "detail": detail,
+        "notice": notice.id, "party": person, "kind": kind,
         "email": null, "lang": null, "still": null,
     });
     if let (Some(body), Some(extra)) = (body.as_object_mut(), payload.as_object()) {

@@ -44,7 +44,8 @@ async fn a_proposal_tells_the_other_party_and_coming_into_force_tells_both(backe
     assert_eq!(told(&app, ANN).await, [unread("in_force")]);
     assert_eq!(
         told(&app, BOB).await,
-        [unread("awaiting_signature"), unread("in_force")]
+        [unread("awaiting_signature"), read("in_force")],
+        "the last signer keeps a read copy"
     );
     // Ann gave an address and a language on the mandate: her mail carries them.
     let ann_mails = mails_to(&app, &person(ANN)).await;
@@ -53,7 +54,8 @@ async fn a_proposal_tells_the_other_party_and_coming_into_force_tells_both(backe
     assert_eq!(ann_mails[0].payload["lang"], "fr");
     assert_eq!(
         mail_kinds(&app, &person(BOB)).await,
-        ["awaiting_signature", "in_force"]
+        ["awaiting_signature"],
+        "the last signer saw it come into force: no mail"
     );
 }
 
@@ -76,7 +78,7 @@ async fn a_stop_tells_the_other_party_and_keeps_a_read_copy_for_the_one_who_stop
         told(&app, BOB).await,
         [
             unread("awaiting_signature"),
-            unread("in_force"),
+            read("in_force"),
             read("stopped")
         ]
     );
@@ -86,7 +88,7 @@ async fn a_stop_tells_the_other_party_and_keeps_a_read_copy_for_the_one_who_stop
     );
     assert_eq!(
         mail_kinds(&app, &person(BOB)).await,
-        ["awaiting_signature", "in_force"],
+        ["awaiting_signature"],
         "nobody is mailed of what they did themselves"
     );
 }
@@ -175,7 +177,7 @@ async fn a_transfer_tells_the_old_mandatee_then_that_it_ended(backend: Backend) 
         told(&app, BOB).await.last(),
         Some(&unread("transferred_away"))
     );
-    assert_eq!(told(&app, CARL).await.last(), Some(&unread("in_force")));
+    assert_eq!(told(&app, CARL).await.last(), Some(&read("in_force")));
 }
 
 async fn a_role_given_and_taken_is_told_to_its_holder(backend: Backend) {

@@ -160,9 +160,66 @@ async fn a_fixed_term_is_reminded_thirty_days_before_it_ends_then_expires(backen
     assert!(told(&app, CARL).await.iter().all(|(k, _)| k != "expired"));
 }
 
+async fn a_proposed_change_is_reminded_to_its_signer_then_its_lapse_told_to_both(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    run(&app).await;
+    let ann = app.person(ANN).await;
+    let id = id_of(&ann.create(tax_return(ANN, BOB)).await);
+    app.person(BOB).await.sign(&id, 1).await.expect(200);
+    ann.patch(
+        &format!("/api/v1/mandates/{id}"),
+        json!({"version": 1, "valid_until": "2028-06-30"}),
+    )
+    .await
+    .expect(200);
+    let deadline = instant_of(&inbox(&app, BOB).await[0].detail["deadline"]);
+
+    app.clock
+        .set(deadline - Duration::days(5) + Duration::minutes(1));
+    run(&app).await;
+    assert_eq!(
+        told(&app, BOB).await.last(),
+        Some(&unread("change_reminder_lapse"))
+    );
+    let reminder = &inbox(&app, BOB).await[0];
+    assert_eq!(instant_of(&reminder.detail["deadline"]), deadline);
+    assert_eq!(reminder.detail["after"]["valid_until"], "2028-06-30");
+    assert!(
+        told(&app, ANN)
+            .await
+            .iter()
+            .all(|(k, _)| k != "change_reminder_lapse"),
+        "the proposer is not reminded"
+    );
+    let mail = mails_to(&app, &person(BOB)).await.pop().expect("a mail");
+    assert_eq!(mail.payload["kind"], "change_reminder_lapse");
+    assert_eq!(
+        mail.payload["still"]["proposal"], 2,
+        "the mail is sent only while the change still waits"
+    );
+
+    app.clock.set(deadline + Duration::seconds(1));
+    run(&app).await;
+    run(&app).await;
+    for who in [ANN, BOB] {
+        let lapsed: Vec<_> = told(&app, who)
+            .await
+            .into_iter()
+            .filter(|(k, _)| k == "change_lapsed")
+            .collect();
+        assert_eq!(lapsed, [unread("change_lapsed")], "{who} is told once");
+    }
+    // The mandate holds as it was (asked with a new sign-in: a month went by).
+    let m = app.person(ANN).await.mandate(&id).await.expect(200).body;
+    assert_eq!(m["valid_until"], "2027-12-31");
+}
+
 on_both_stores!(
     a_proposal_is_reminded_once_five_days_before_it_lapses_then_lapses,
     a_fixed_term_is_reminded_thirty_days_before_it_ends_then_expires,
+    a_proposed_change_is_reminded_to_its_signer_then_its_lapse_told_to_both,
 );
 
 async fn a_role_that_reaches_its_last_day_is_told_to_its_holder_once(backend: Backend) {
