@@ -3,8 +3,8 @@
 //! mail per recipient to the SMTP server, in their language, as plain text and HTML.
 //!
 //! At least once: a dispatcher killed between the send and the mark leaves its lease to run
-//! out, and the next claim sends again, with the same Message-ID, derived from the
-//! deliveries it carries, so that a mail client shows it once.
+//! out (`lease_seconds`), and the next claim sends again, with the same Message-ID, derived
+//! from the deliveries it carries, so that a mail client shows it once.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -27,8 +27,6 @@ use crate::clock::Clock;
 use crate::config::MailConfig;
 use crate::i18n;
 
-/// How long a claimed mail is held by this instance before another may take it.
-pub const LEASE: Duration = Duration::minutes(5);
 /// Mails claimed at once.
 const BATCH: i64 = 100;
 
@@ -170,7 +168,7 @@ impl Dispatcher {
             let now = self.clock.now();
             let claimed = self
                 .store
-                .claim_deliveries(Channel::Mail, &self.owner, now, LEASE, BATCH)
+                .claim_deliveries(Channel::Mail, &self.owner, now, self.config.lease(), BATCH)
                 .await?;
             let n = claimed.len();
             for (target, deliveries) in by_target(claimed) {
@@ -298,7 +296,15 @@ impl Dispatcher {
             // Those of the recipient that another batch would have brought join it.
             let more = self
                 .store
-                .claim_target(Channel::Mail, target, &self.owner, now, now, LEASE, BATCH)
+                .claim_target(
+                    Channel::Mail,
+                    target,
+                    &self.owner,
+                    now,
+                    now,
+                    self.config.lease(),
+                    BATCH,
+                )
                 .await?;
             for d in more {
                 if self.address_of(target, preferred, &d).as_deref() != Some(email) {
