@@ -6,9 +6,16 @@ case names), "parts" (the decoded text of each content type), "data" (the raw me
 A recipient whose address starts with "bounce" is refused for good (550), one that starts
 with "busy" for now (451): the tests see how the service handles both.
 
-Usage: python3 smtp_sink.py DIR
+A message to a recipient whose address starts with "slow" is answered late the first time
+the server sees it (by its Message-ID): it first writes "held-NNNNNN.txt" (the Message-ID)
+in the directory, then waits SLOW seconds (--slow-seconds, 30 by default) before it accepts
+the message; a client that goes away meanwhile leaves nothing. A message seen before is
+answered at once.
+
+Usage: python3 smtp_sink.py DIR [--slow-seconds SLOW]
 """
 
+import argparse
 import asyncio
 import email
 import email.policy
@@ -20,9 +27,12 @@ from aiosmtpd.smtp import SMTP
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, slow_seconds):
         self.directory = directory
         self.count = 0
+        self.slow_seconds = slow_seconds
+        self.seen = set()
+        self.held = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("bounce"):
@@ -33,9 +43,20 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.count += 1
         # Read by Python's own mail parser: the test sees what a mail client would.
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message_id = str(parsed.get("message-id", ""))
+        first = message_id not in self.seen
+        self.seen.add(message_id)
+        if first and any(r.startswith("slow") for r in envelope.rcpt_tos):
+            self.held += 1
+            held = os.path.join(self.directory, f"held-{self.held:06d}.txt")
+            with open(held + ".part", "w", encoding="utf-8") as f:
+                f.write(message_id)
+            os.replace(held + ".part", held)
+            # Cancelled with the connection when the client goes away.
+            await asyncio.sleep(self.slow_seconds)
+        self.count += 1
         parts = {}
         for part in parsed.walk():
             if not part.is_multipart():
@@ -55,9 +76,9 @@ class Sink:
         return "250 Message accepted"
 
 
-async def serve(directory):
+async def serve(directory, slow_seconds):
     loop = asyncio.get_running_loop()
-    sink = Sink(directory)
+    sink = Sink(directory, slow_seconds)
     server = await loop.create_server(
         lambda: SMTP(sink, hostname="sink.test"), host="127.0.0.1", port=0
     )
@@ -68,9 +89,12 @@ async def serve(directory):
 
 
 def main():
-    directory = sys.argv[1]
-    os.makedirs(directory, exist_ok=True)
-    asyncio.run(serve(directory))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("directory")
+    parser.add_argument("--slow-seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    os.makedirs(args.directory, exist_ok=True)
+    asyncio.run(serve(args.directory, args.slow_seconds))
 
 
 if __name__ == "__main__":

@@ -54,6 +54,10 @@ pub struct WebhooksConfig {
     pub poll_millis: u64,
     /// Subscriptions an application may have.
     pub max_per_client: usize,
+    /// Seconds an instance holds the deliveries it sends before another instance may take
+    /// them (after a crash); an attempt that takes longer is given up and tried again.
+    /// None: twice `timeout_seconds` plus 30.
+    pub lease_seconds: Option<u64>,
 }
 
 /// The webhook settings in force: durations bounded so that no clock overflows (a timeout
@@ -67,6 +71,8 @@ pub struct WebhookSettings {
     pub retry_for: chrono::Duration,
     pub poll: std::time::Duration,
     pub max_per_client: usize,
+    /// How long an instance holds a delivery it sends (at most a day).
+    pub lease: chrono::Duration,
 }
 
 impl WebhooksConfig {
@@ -74,14 +80,20 @@ impl WebhooksConfig {
         let seconds = |n: u64, min: i64, max: i64| {
             chrono::Duration::seconds(i64::try_from(n).unwrap_or(max).clamp(min, max))
         };
+        let timeout = self.timeout_seconds.clamp(1, 3600);
         WebhookSettings {
             allow_private: self.allow_private,
-            timeout: std::time::Duration::from_secs(self.timeout_seconds.clamp(1, 3600)),
+            timeout: std::time::Duration::from_secs(timeout),
             retry_base: seconds(self.retry_base_seconds, 1, 86_400),
             retry_max: seconds(self.retry_max_seconds, 1, 7 * 86_400),
             retry_for: seconds(self.retry_for_seconds, 0, 365 * 86_400),
             poll: std::time::Duration::from_millis(self.poll_millis.clamp(10, 3_600_000)),
             max_per_client: self.max_per_client,
+            lease: seconds(
+                self.lease_seconds.unwrap_or(timeout * 2 + 30),
+                1,
+                i64::try_from(MAX_TIMEOUT_SECONDS).unwrap_or(86_400),
+            ),
         }
     }
 }
@@ -96,6 +108,7 @@ impl Default for WebhooksConfig {
             retry_for_seconds: 86_400,
             poll_millis: 1000,
             max_per_client: 10,
+            lease_seconds: None,
         }
     }
 }
@@ -143,6 +156,10 @@ pub struct MailConfig {
     pub retry_hours: u64,
     /// How often the outbox is looked at, in seconds.
     pub poll_seconds: u64,
+    /// Seconds an instance holds the mails it took from the outbox before another instance
+    /// may take them (after a crash); a mail whose handing over takes longer is given up and
+    /// tried again.
+    pub lease_seconds: u64,
     /// In demo mode without `smtp_url`: how many of the newest mails the demo mailbox
     /// (`/demo/mailbox`) keeps, in memory.
     pub demo_keep: usize,
@@ -158,6 +175,13 @@ impl MailConfig {
     pub fn retry_for(&self) -> chrono::TimeDelta {
         chrono::TimeDelta::hours(i64::try_from(self.retry_hours.min(30 * 24)).unwrap_or(0))
     }
+
+    /// How long an instance holds the mails it took: at least a second, at most a day.
+    pub fn lease(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::seconds(
+            i64::try_from(self.lease_seconds.clamp(1, MAX_TIMEOUT_SECONDS)).unwrap_or(300),
+        )
+    }
 }
 
 impl Default for MailConfig {
@@ -170,6 +194,7 @@ impl Default for MailConfig {
             daily_hour: 7,
             retry_hours: 24,
             poll_seconds: 5,
+            lease_seconds: 300,
             demo_keep: 200,
         }
     }

@@ -409,6 +409,30 @@ impl Store {
         Ok(n)
     }
 
+    /// The leases of `owner` on these rows, renewed until `until` (before an attempt that
+    /// may take a while). Returns how many it still held: a row whose lease ran out and
+    /// another instance took is that instance's to send.
+    pub async fn renew_leases(&self, ids: &[Uuid], owner: &str, until: Instant) -> Result<u64> {
+        let mut tx = self.begin_unlocked().await?;
+        let mut n = 0;
+        for id in ids {
+            n += on_tx!(tx, c => {
+                sqlx::query(
+                    "UPDATE deliveries SET leased_until = $1 \
+                     WHERE id = $2 AND leased_by = $3 AND status = 'pending'",
+                )
+                .bind(micros(until))
+                .bind(id.to_string())
+                .bind(owner)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+            });
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// The newest messages (of a channel, in a status), at most `limit`.
     pub async fn deliveries(
         &self,

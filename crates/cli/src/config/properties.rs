@@ -64,6 +64,7 @@ const SETTINGS: &[(&str, &[&str])] = &[
             "retry_for_seconds",
             "poll_millis",
             "max_per_client",
+            "lease_seconds",
         ],
     ),
     ("notices", &["enabled", "scheduler_seconds"]),
@@ -77,6 +78,7 @@ const SETTINGS: &[(&str, &[&str])] = &[
             "daily_hour",
             "retry_hours",
             "poll_seconds",
+            "lease_seconds",
             "demo_keep",
         ],
     ),
@@ -99,7 +101,11 @@ fn use_all(config: &mandates_server::config::Config) {
     let _ = config.database_url();
     let _ = (config.login.idle(), config.login.max_age());
     let _ = config.webhooks.settings();
-    let _ = (config.mail.digest_window(), config.mail.retry_for());
+    let _ = (
+        config.mail.digest_window(),
+        config.mail.retry_for(),
+        config.mail.lease(),
+    );
     let _ = mandates_server::notify::digest::next_daily(
         mandates_domain::time::Instant::UNIX_EPOCH,
         config.mail.daily_hour,
@@ -199,10 +205,13 @@ proptest! {
 fn the_largest_numbers_are_usable() {
     let max = i64::MAX;
     let text = format!(
-        "[login]\nidle_minutes = {max}\nmax_hours = {max}\n[http]\nheader_timeout_seconds = {max}\nbody_timeout_seconds = {max}\nwrite_timeout_seconds = {max}\n[store]\nacquire_timeout_seconds = {max}\nsqlite_max_size_mb = {max}\n[access_log]\nspool_max_mb = {max}\nsync_millis = {max}\n[auth]\njwks_cache_seconds = {max}\n[webhooks]\ntimeout_seconds = {max}\nretry_base_seconds = {max}\nretry_max_seconds = {max}\nretry_for_seconds = {max}\npoll_millis = {max}\n"
+        "[login]\nidle_minutes = {max}\nmax_hours = {max}\n[http]\nheader_timeout_seconds = {max}\nbody_timeout_seconds = {max}\nwrite_timeout_seconds = {max}\n[store]\nacquire_timeout_seconds = {max}\nsqlite_max_size_mb = {max}\n[access_log]\nspool_max_mb = {max}\nsync_millis = {max}\n[auth]\njwks_cache_seconds = {max}\n[webhooks]\ntimeout_seconds = {max}\nretry_base_seconds = {max}\nretry_max_seconds = {max}\nretry_for_seconds = {max}\npoll_millis = {max}\nlease_seconds = {max}\n[mail]\nlease_seconds = {max}\n"
     );
     let config = load_text(&text).unwrap_or_else(|e| panic!("{e}"));
     use_all(&config);
+    // A lease is held at most a day.
+    assert_eq!(config.mail.lease(), chrono::TimeDelta::days(1));
+    assert_eq!(config.webhooks.settings().lease, chrono::TimeDelta::days(1));
     assert_eq!(config.login.idle(), chrono::TimeDelta::MAX);
     let limits = mandates_server::http::server::Limits::of(&config.http);
     assert!(

@@ -1,5 +1,6 @@
 //! The `mandates` command as its users meet it: its subcommands, the bulk command against
-//! a real server, a bulk job that survives a killed server, and the pages in a real browser.
+//! a real server, a bulk job and the outbox that survive a killed server, and the pages in a
+//! real browser.
 //! One test binary: each costs a link.
 
 #![expect(
@@ -13,6 +14,7 @@ mod access_log;
 mod browser;
 mod bulk;
 mod commands;
+mod outbox_kill;
 mod resume;
 mod schema;
 mod slow_clients;

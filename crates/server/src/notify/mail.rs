@@ -3,8 +3,10 @@
 //! mail per recipient to the SMTP server, in their language, as plain text and HTML.
 //!
 //! At least once: a dispatcher killed between the send and the mark leaves its lease to run
-//! out, and the next claim sends again, with the same Message-ID, derived from the
-//! deliveries it carries, so that a mail client shows it once.
+//! out (`lease_seconds`), and the next claim sends again, with the same Message-ID, derived
+//! from the deliveries it carries, so that a mail client shows it once. Never twice at the
+//! same time: the lease is renewed just before each mail goes, which goes only if this
+//! instance still holds it and may take no longer than the lease.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -27,8 +29,6 @@ use crate::clock::Clock;
 use crate::config::MailConfig;
 use crate::i18n;
 
-/// How long a claimed mail is held by this instance before another may take it.
-pub const LEASE: Duration = Duration::minutes(5);
 /// Mails claimed at once.
 const BATCH: i64 = 100;
 
@@ -170,7 +170,7 @@ impl Dispatcher {
             let now = self.clock.now();
             let claimed = self
                 .store
-                .claim_deliveries(Channel::Mail, &self.owner, now, LEASE, BATCH)
+                .claim_deliveries(Channel::Mail, &self.owner, now, self.config.lease(), BATCH)
                 .await?;
             let n = claimed.len();
             for (target, deliveries) in by_target(claimed) {
@@ -298,7 +298,15 @@ impl Dispatcher {
             // Those of the recipient that another batch would have brought join it.
             let more = self
                 .store
-                .claim_target(Channel::Mail, target, &self.owner, now, now, LEASE, BATCH)
+                .claim_target(
+                    Channel::Mail,
+                    target,
+                    &self.owner,
+                    now,
+                    now,
+                    self.config.lease(),
+                    BATCH,
+                )
                 .await?;
             for d in more {
                 if self.address_of(target, preferred, &d).as_deref() != Some(email) {
@@ -326,7 +334,17 @@ impl Dispatcher {
                 return Ok(());
             }
         };
-        match self.send(&mail).await {
+        if !self.hold_for_sending(&send).await? {
+            return Ok(());
+        }
+        let sent = tokio::time::timeout(attempt_limit(self.config.lease()), self.send(&mail))
+            .await
+            .unwrap_or_else(|_| {
+                Err(SendError::Transient(
+                    "the SMTP server took longer than the lease".into(),
+                ))
+            });
+        match sent {
             Ok(()) => {
                 let at = self.clock.now();
                 for d in &send {
@@ -360,6 +378,23 @@ impl Dispatcher {
             }
         }
         Ok(())
+    }
+
+    /// Renews this instance's lease on the deliveries a mail carries, just before it goes
+    /// (the mails of a batch go one after another: the lease of the last could have run out
+    /// meanwhile). False when another instance took some once their lease ran out: that
+    /// instance sends them, and those still held are given back as they were.
+    async fn hold_for_sending(&self, deliveries: &[Delivery]) -> Result<bool, StoreError> {
+        let ids: Vec<Uuid> = deliveries.iter().map(|d| d.id).collect();
+        let until = self.clock.now() + self.config.lease();
+        let held = self.store.renew_leases(&ids, &self.owner, until).await?;
+        if usize::try_from(held).is_ok_and(|h| h == ids.len()) {
+            return Ok(true);
+        }
+        for d in deliveries {
+            self.store.postpone(d.id, &self.owner, d.due_at).await?;
+        }
+        Ok(false)
     }
 
     async fn drop_all(
@@ -531,6 +566,12 @@ fn message_id(ids: &[Uuid], domain: &str) -> String {
             format!("digest-{hex}@{domain}")
         }
     }
+}
+
+/// How long the handing over of a mail may take: well within its lease, so that it ends
+/// before another instance may take the mail.
+fn attempt_limit(lease: Duration) -> std::time::Duration {
+    lease.to_std().unwrap_or_default() * 4 / 5
 }
 
 /// When to try a mail again after an attempt that may succeed later: a minute after the

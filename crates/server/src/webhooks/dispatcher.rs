@@ -8,7 +8,9 @@
 //!    Standard Webhooks with the delivery's id as `webhook-id` (the same on every retry, so
 //!    a receiver drops a duplicate). A 2xx answer is delivered; anything else is tried again
 //!    after a wait that doubles from `retry_base_seconds` up to `retry_max_seconds`, until
-//!    `retry_for_seconds` after the event, then failed with the reason.
+//!    `retry_for_seconds` after the event, then failed with the reason. A delivery is leased
+//!    for `lease_seconds` (an instance killed mid-delivery leaves it to another when the
+//!    lease runs out), and an attempt that would outlast its lease is given up and retried.
 //!
 //! It wakes when the index follows a new event, and every `poll_millis` for retries.
 
@@ -180,9 +182,9 @@ async fn deliver(
     http: &reqwest::Client,
     now: mandates_domain::time::Instant,
 ) -> Result<bool, StoreError> {
-    let timeout = state.config().webhooks.settings().timeout;
-    // Longer than an attempt can take: the lease does not run out while it is sent.
-    let lease = Duration::seconds(i64::try_from(timeout.as_secs()).unwrap_or(3600) * 2 + 30);
+    let lease = state.config().webhooks.settings().lease;
+    // An attempt ends well within the lease: no other instance sends the delivery meanwhile.
+    let deadline = tokio::time::Instant::now() + lease.to_std().unwrap_or_default() * 4 / 5;
     let claimed = state
         .store()
         .claim_deliveries(Channel::Webhook, owner, now, lease, CLAIM)
@@ -191,7 +193,7 @@ async fn deliver(
     let mut sending = tokio::task::JoinSet::new();
     for d in claimed {
         let (state, owner, http) = (state.clone(), owner.to_owned(), http.clone());
-        sending.spawn(async move { deliver_one(&state, &owner, &http, d).await });
+        sending.spawn(async move { deliver_one(&state, &owner, &http, d, deadline).await });
     }
     while let Some(done) = sending.join_next().await {
         if let Ok(Err(e)) = done {
@@ -201,12 +203,13 @@ async fn deliver(
     Ok(full)
 }
 
-/// Sends one delivery and records how it went.
+/// Sends one delivery, given up at `deadline`, and records how it went.
 async fn deliver_one(
     state: &AppState,
     owner: &str,
     http: &reqwest::Client,
     d: Delivery,
+    deadline: tokio::time::Instant,
 ) -> Result<(), StoreError> {
     let store = state.store();
     let subscription = match Uuid::parse_str(&d.target) {
@@ -221,7 +224,9 @@ async fn deliver_one(
         return Ok(());
     };
     let settings = state.config().webhooks.settings();
-    let sent = send(settings.allow_private, http, &s, &d).await;
+    let sent = tokio::time::timeout_at(deadline, send(settings.allow_private, http, &s, &d))
+        .await
+        .unwrap_or_else(|_| Err("no answer within the delivery's lease".to_owned()));
     let now = state.clock().now();
     match sent {
         Ok(()) => {

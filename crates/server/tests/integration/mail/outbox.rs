@@ -190,7 +190,7 @@ async fn a_dispatcher_killed_mid_delivery_leaves_the_mail_to_the_next(backend: B
     assert!(sink.received().is_empty());
     // ... then the next claim delivers it.
     app.clock
-        .advance(mandates_server::notify::mail::LEASE + Duration::seconds(1));
+        .advance(app.config.mail.lease() + Duration::seconds(1));
     assert_eq!(dispatch(&app).await, 1);
     let mails = sink.received();
     assert_eq!(mails.len(), 1);

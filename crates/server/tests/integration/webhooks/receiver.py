@@ -3,17 +3,23 @@ Standard Webhooks (PyPI `standardwebhooks`), answers, and appends what it receiv
 file of JSON lines.
 
     python3 receiver.py --secret-file PATH --log PATH [--fail-first N]
+                        [--hold-first N --hold-seconds S]
 
 It listens on 127.0.0.1 on a free port and prints the port on its first line. The secret is
 read from its file at each request (the test writes it once the subscription is made). A
 request whose signature does not verify is answered 400 and recorded as rejected; of those
 that verify, the first N are answered 500 (a receiver that is down), the others 204.
+
+With --hold-first, the first N verified requests are held S seconds before their answer: a
+record {"webhook_id", "held": true} is written when one arrives, so that a test knows the
+sender waits for the answer; its usual record follows the answer.
 """
 
 import argparse
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks import Webhook
@@ -24,9 +30,11 @@ def main():
     parser.add_argument("--secret-file", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--hold-first", type=int, default=0)
+    parser.add_argument("--hold-seconds", type=float, default=30.0)
     args = parser.parse_args()
     lock = threading.Lock()
-    state = {"failures_left": args.fail_first}
+    state = {"failures_left": args.fail_first, "holds_left": args.hold_first}
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -48,12 +56,23 @@ def main():
                     fail = state["failures_left"] > 0
                     if fail:
                         state["failures_left"] -= 1
+                    hold = state["holds_left"] > 0
+                    if hold:
+                        state["holds_left"] -= 1
+                        with open(args.log, "a") as log:
+                            held = {"webhook_id": record["webhook_id"], "held": True}
+                            log.write(json.dumps(held) + "\n")
+                if hold:
+                    time.sleep(args.hold_seconds)
                 record.update(verified=True, event=event, status=500 if fail else 204)
             with lock, open(args.log, "a") as log:
                 log.write(json.dumps(record) + "\n")
-            self.send_response(record["status"])
-            self.send_header("content-length", "0")
-            self.end_headers()
+            try:
+                self.send_response(record["status"])
+                self.send_header("content-length", "0")
+                self.end_headers()
+            except OSError:
+                pass  # the sender went away while the answer was held
 
         def log_message(self, *_):
             pass
