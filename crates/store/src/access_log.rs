@@ -106,7 +106,7 @@ impl Store {
                     .push_bind(id.to_owned())
                     .push("))");
             }
-            sql.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(limit);
+            sql.push(format_args!(" ORDER BY at DESC, id DESC LIMIT {limit}"));
             let rows = sql.build().persistent(false).fetch_all(pool).await?;
             rows.iter()
                 .map(|r| {

@@ -160,7 +160,7 @@ impl Store {
     ) -> Result<Vec<StoredRow>> {
         on_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ROW_COLUMNS} FROM bulk_rows WHERE job_id = $1 AND line > $2 ORDER BY line LIMIT $3"
+                "SELECT {ROW_COLUMNS} FROM bulk_rows WHERE job_id = $1 AND line > $2 ORDER BY line LIMIT CAST($3 AS BIGINT)"
             )))
             .bind(job.to_string())
             .bind(after_line)

@@ -191,7 +191,7 @@ impl Store {
         on_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT seq, stream, subject, kind, at, person, party, auth, version, detail \
-                 FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+                 FROM events WHERE seq > $1 ORDER BY seq LIMIT CAST($2 AS BIGINT)",
             )
             .bind(after)
             .bind(limit)

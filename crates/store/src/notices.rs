@@ -215,7 +215,7 @@ impl WriteTx {
         let sql = format!(
             "SELECT {col} AS due, doc FROM mandates \
              WHERE ({col} > $1 OR ({col} = $1 AND id > $2)) AND {col} <= $3 \
-             ORDER BY {col}, id LIMIT $4"
+             ORDER BY {col}, id LIMIT CAST($4 AS BIGINT)"
         );
         on_tx!(self, c => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -254,20 +254,21 @@ impl DueColumn {
 }
 
 impl Store {
-    /// What the notices `ids` say (their detail), by id; those that do not exist are left out.
+    /// What the notices say (their detail), by id, each named by its party and id; those
+    /// that do not exist are left out.
     pub async fn notice_details(
         &self,
-        ids: &[Uuid],
+        notices: &[(String, Uuid)],
     ) -> Result<std::collections::HashMap<Uuid, serde_json::Value>> {
-        let mut found = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(1000) {
+        let mut found = std::collections::HashMap::with_capacity(notices.len());
+        // 2 values a notice: 1000 stay under both databases' limits on bound values.
+        for chunk in notices.chunks(1000) {
             let rows = on_pool!(self, c => {
-                let mut select = sqlx::QueryBuilder::new("SELECT id, detail FROM notices WHERE id IN (");
-                let mut list = select.separated(", ");
-                for id in chunk {
-                    list.push_bind(id.to_string());
+                let mut select = sqlx::QueryBuilder::new("SELECT id, detail FROM notices WHERE ");
+                for (i, (party, id)) in chunk.iter().enumerate() {
+                    select.push(if i == 0 { "(party = " } else { " OR (party = " });
+                    select.push_bind(party).push(" AND id = ").push_bind(id.to_string()).push(")");
                 }
-                select.push(")");
                 select.build().fetch_all(c).await?
                     .iter()
                     .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<String, _>("detail")?)))
@@ -292,7 +293,7 @@ impl Store {
         let sql = format!(
             "SELECT {NOTICE_COLUMNS} FROM notices WHERE party = $1 \
                AND ($2 IS NULL OR created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
+             ORDER BY created_at DESC, id DESC LIMIT CAST($4 AS BIGINT)"
         );
         on_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -323,7 +324,7 @@ impl Store {
     pub async fn unread_notices(&self, party: &str, max: i64) -> Result<i64> {
         on_pool!(self, pool => {
             let row = sqlx::query(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM notices WHERE party = $1 AND read_at IS NULL LIMIT $2) AS u",
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM notices WHERE party = $1 AND read_at IS NULL LIMIT CAST($2 AS BIGINT)) AS u",
             )
             .bind(party)
             .bind(max)

@@ -143,7 +143,7 @@ impl WriteTx {
             let rows = sqlx::query(
                 "SELECT doc FROM roles \
                  WHERE (valid_until > $1 OR (valid_until = $1 AND id > $2)) AND valid_until <= $3 \
-                 ORDER BY valid_until, id LIMIT $4",
+                 ORDER BY valid_until, id LIMIT CAST($4 AS BIGINT)",
             )
             .bind(from.0.to_string())
             .bind(from.1)

@@ -160,7 +160,7 @@ impl WriteTx {
     ) -> Result<Vec<Subscription>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM webhook_subscriptions \
-             WHERE disabled_at IS NULL AND cursor < $1 ORDER BY cursor, id LIMIT $2"
+             WHERE disabled_at IS NULL AND cursor < $1 ORDER BY cursor, id LIMIT CAST($2 AS BIGINT)"
         );
         match &mut self.inner {
             TxInner::Sqlite(c) => {

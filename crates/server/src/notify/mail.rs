@@ -321,7 +321,7 @@ impl Dispatcher {
                 }
             }
         }
-        let notices: Vec<Uuid> = send.iter().filter_map(notice_of).collect();
+        let notices: Vec<(String, Uuid)> = send.iter().filter_map(notice_of).collect();
         let details = self.store.notice_details(&notices).await?;
         let mail = match self.compose(email, lang, &send, &details) {
             Ok(mail) => mail,
@@ -446,7 +446,7 @@ impl Dispatcher {
                 let kind = d.payload["kind"].as_str().unwrap_or_default();
                 // A mail written before its notice was read at sending carries the detail.
                 let detail = notice_of(d)
-                    .and_then(|n| details.get(&n))
+                    .and_then(|(_, id)| details.get(&id))
                     .unwrap_or(&d.payload["detail"]);
                 let text = render::notice_text(&self.catalog, lang, kind, detail);
                 Item {
@@ -545,11 +545,10 @@ impl header::Header for ContentLanguage {
     }
 }
 
-/// The notice a mail tells of.
-fn notice_of(d: &Delivery) -> Option<Uuid> {
-    d.payload["notice"]
-        .as_str()
-        .and_then(|n| Uuid::parse_str(n).ok())
+/// The notice a mail tells of: its party and id.
+fn notice_of(d: &Delivery) -> Option<(String, Uuid)> {
+    let id = d.payload["notice"].as_str()?.parse().ok()?;
+    Some((d.payload["party"].as_str()?.to_owned(), id))
 }
 
 /// The Message-ID of a mail carrying these deliveries (sorted): the same for every attempt.

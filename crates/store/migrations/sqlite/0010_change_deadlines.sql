@@ -1,7 +1,8 @@
--- Every change writes its notices and mails: each of their rows costs one b-tree fewer when the
--- table is kept in the order of its id (WITHOUT ROWID; ids are time-ordered UUIDs, so rows
--- are appended), and the key that makes a notice unique is indexed only where there is one
--- (notices that a change causes have none).
+-- Every change writes its notices and mails: each of their rows touches as few b-trees as
+-- it can. Deliveries are kept in the order of their ids (WITHOUT ROWID; ids are
+-- time-ordered UUIDs, so rows are appended), notices in the order of their inbox (party,
+-- time, id: every question about notices names the party), and the key that makes a notice
+-- unique is indexed only where there is one (notices that a change causes have none).
 CREATE TABLE deliveries_by_id (
     id           TEXT PRIMARY KEY,
     channel      TEXT    NOT NULL,
@@ -24,8 +25,8 @@ ALTER TABLE deliveries_by_id RENAME TO deliveries;
 CREATE INDEX deliveries_due ON deliveries (channel, status, due_at);
 CREATE INDEX deliveries_target ON deliveries (channel, target, status, due_at);
 
-CREATE TABLE notices_by_id (
-    id          TEXT PRIMARY KEY,
+CREATE TABLE notices_by_party (
+    id          TEXT    NOT NULL,
     party       TEXT    NOT NULL,
     kind        TEXT    NOT NULL,
     mandate_id  TEXT,
@@ -33,14 +34,14 @@ CREATE TABLE notices_by_id (
     detail      TEXT    NOT NULL,
     created_at  BIGINT  NOT NULL,
     read_at     BIGINT,
-    once_key    TEXT
+    once_key    TEXT,
+    PRIMARY KEY (party, created_at, id)
 ) WITHOUT ROWID;
-INSERT INTO notices_by_id SELECT id, party, kind, mandate_id, seq, detail, created_at,
+INSERT INTO notices_by_party SELECT id, party, kind, mandate_id, seq, detail, created_at,
     read_at, once_key FROM notices;
 DROP TABLE notices;
-ALTER TABLE notices_by_id RENAME TO notices;
+ALTER TABLE notices_by_party RENAME TO notices;
 CREATE UNIQUE INDEX notices_once ON notices (once_key) WHERE once_key IS NOT NULL;
-CREATE INDEX notices_party ON notices (party, created_at, id);
 
 -- The deadline of a proposed change of terms, beside the mandate's document: the scheduler
 -- reminds its signer before it and tells both parties when it passed. Indexed only where

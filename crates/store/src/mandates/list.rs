@@ -69,7 +69,7 @@ impl Store {
         let rows: Vec<String> = on_pool!(self, pool => {
             let mut sql = sqlx::QueryBuilder::new("SELECT doc FROM mandates WHERE ");
             list_filter(&mut sql, q, now);
-            sql.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(limit + 1);
+            sql.push(format_args!(" ORDER BY created_at DESC, id DESC LIMIT {}", limit + 1));
             sql.build()
                 .persistent(false)
                 .fetch_all(pool)

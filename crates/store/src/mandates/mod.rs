@@ -103,7 +103,7 @@ impl Store {
             if let Some(from) = from {
                 sql.push(" AND id >= ").push_bind(from.to_string());
             }
-            sql.push(" ORDER BY id LIMIT ").push_bind(limit);
+            sql.push(format_args!(" ORDER BY id LIMIT {limit}"));
             let rows = sql.build().persistent(false).fetch_all(pool).await?;
             rows.iter().map(|r| decode(&r.try_get::<String, _>("doc")?)).collect()
         })

@@ -27,7 +27,7 @@ macro_rules! standing_line {
 const SQLITE_STANDING_PAGE: &str = concat!(
     "SELECT max(rowid) AS last, group_concat(line, char(10)) AS page FROM ( SELECT rowid, ",
     standing_line!(),
-    " AS line FROM mandates WHERE rowid > $1 AND base_status IN ('pending', 'active', 'stopped') ORDER BY rowid LIMIT $2)"
+    " AS line FROM mandates WHERE rowid > $1 AND base_status IN ('pending', 'active', 'stopped') ORDER BY rowid LIMIT CAST($2 AS BIGINT))"
 );
 
 /// The standings of the mandates whose ids are in the JSON array `$1`, one line each.
