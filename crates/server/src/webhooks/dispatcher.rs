@@ -30,8 +30,8 @@ use crate::tokens::ClientPrincipal;
 const FANOUT_SUBSCRIPTIONS: i64 = 100;
 /// Events read for a subscription in one fan-out.
 const FANOUT_EVENTS: i64 = 500;
-/// Deliveries attempted at once.
-const CLAIM: i64 = 20;
+/// Deliveries attempted at once (side by side, each on a connection of its own).
+const CLAIM: i64 = 50;
 
 /// A running dispatcher.
 pub struct Running {
