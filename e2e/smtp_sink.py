@@ -12,7 +12,12 @@ in the directory, then waits SLOW seconds (--slow-seconds, 30 by default) before
 the message; a client that goes away meanwhile leaves nothing. A message seen before is
 answered at once.
 
+With --count instead of DIR (the dispatch benchmark), it keeps nothing: it answers every
+command as above, counts the messages it accepts, serves until it is sent SIGTERM or SIGINT,
+and then prints that count on a second line.
+
 Usage: python3 smtp_sink.py DIR [--slow-seconds SLOW]
+       python3 smtp_sink.py --count
 """
 
 import argparse
@@ -21,6 +26,7 @@ import email
 import email.policy
 import json
 import os
+import signal
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -76,25 +82,47 @@ class Sink:
         return "250 Message accepted"
 
 
-async def serve(directory, slow_seconds):
+class Counter(Sink):
+    """Accepts as the sink does, keeping nothing: only how many."""
+
+    def __init__(self):
+        super().__init__(None, 0.0)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 Message accepted"
+
+
+async def serve(sink, until_signal):
     loop = asyncio.get_running_loop()
-    sink = Sink(directory, slow_seconds)
     server = await loop.create_server(
         lambda: SMTP(sink, hostname="sink.test"), host="127.0.0.1", port=0
     )
     print(server.sockets[0].getsockname()[1], flush=True)
-    # Until the test that started it closes its standard input (or ends).
-    await loop.run_in_executor(None, sys.stdin.read)
+    if until_signal:
+        # A background job of a script reads /dev/null: its standard input says nothing.
+        stop = asyncio.Event()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, stop.set)
+        await stop.wait()
+    else:
+        # Until the test that started it closes its standard input (or ends).
+        await loop.run_in_executor(None, sys.stdin.read)
     server.close()
+    if until_signal:
+        print(sink.count, flush=True)
 
 
 def main():
+    if sys.argv[1:] == ["--count"]:
+        asyncio.run(serve(Counter(), until_signal=True))
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("directory")
     parser.add_argument("--slow-seconds", type=float, default=30.0)
     args = parser.parse_args()
     os.makedirs(args.directory, exist_ok=True)
-    asyncio.run(serve(args.directory, args.slow_seconds))
+    asyncio.run(serve(Sink(args.directory, args.slow_seconds), until_signal=False))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ pub use idempotency::StoredResponse;
 pub use mandates::Versioned;
 pub use mandates::list::{MandateQuery, Page, RoleFilter};
 pub use notices::{ContactPreferences, DueColumn, MailMode, NewNotice, StoredNotice};
-pub use outbox::{Channel, Delivery, DeliveryStatus, NewDelivery};
+pub use outbox::{Channel, Delivery, DeliveryStatus, NewDelivery, Settle};
 pub use redact::redact_url;
 pub use sessions::StoredSession;
 pub use webhooks::Subscription;

@@ -192,6 +192,40 @@ impl WriteTx {
     }
 }
 
+/// How an attempt at a leased delivery ended, recorded by [`Store::settle_deliveries`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settle {
+    /// Handed over at this instant.
+    Delivered(Instant),
+    /// Failed after its last retry, at this instant, with the reason.
+    Failed(Instant, String),
+    /// Not to be sent (it no longer holds), at this instant, for the reason.
+    Dropped(Instant, String),
+    /// Failed for now: one more attempt counted, due again at the instant, with the reason.
+    Retry(Instant, String),
+    /// Not yet, and no attempt counted (held back to be joined into a digest): due again at
+    /// the instant.
+    Postpone(Instant),
+}
+
+/// Ends a leased row (delivered, failed, dropped), if `owner` still holds it.
+const FINISH: &str = "UPDATE deliveries SET status = $1, done_at = $2, last_error = COALESCE($3, last_error), \
+       leased_by = NULL, leased_until = NULL, \
+       attempts = attempts + CASE WHEN $1 = 'failed' THEN 1 ELSE 0 END \
+     WHERE id = $4 AND leased_by = $5 AND status = 'pending'";
+
+/// A leased row due again later, after a failed attempt, if `owner` still holds it.
+const RETRY: &str = "UPDATE deliveries SET attempts = attempts + 1, due_at = $1, last_error = $2, \
+       leased_by = NULL, leased_until = NULL \
+     WHERE id = $3 AND leased_by = $4 AND status = 'pending'";
+
+/// A leased row due again later, no attempt counted, if `owner` still holds it.
+const POSTPONE: &str = "UPDATE deliveries SET due_at = $1, leased_by = NULL, leased_until = NULL \
+     WHERE id = $2 AND leased_by = $3 AND status = 'pending'";
+
+/// Delivered rows marked in one statement: 2 values a row.
+const DELIVERED_CHUNK: usize = 500;
+
 /// Which due rows a claim takes.
 enum Claim<'a> {
     /// The earliest due rows of the channel.
@@ -261,7 +295,7 @@ impl Store {
                SELECT id FROM deliveries WHERE channel = $3 AND status = 'pending' AND due_at <= $4 \
                  AND ($5 IS NULL OR target = $5) \
                  AND (leased_until IS NULL OR leased_until <= $6) \
-               ORDER BY due_at, id LIMIT $7{lock}) \
+               ORDER BY due_at, id LIMIT CAST($7 AS BIGINT){lock}) \
              RETURNING {COLUMNS}"
         );
         let mut tx = self.begin_unlocked().await?;
@@ -283,40 +317,96 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Ends a leased row: delivered, failed or dropped. False when `owner` no longer holds
-    /// the lease (it ran out and another instance took the row).
-    async fn finish(
-        &self,
-        id: Uuid,
-        owner: &str,
-        status: DeliveryStatus,
-        now: Instant,
-        error: Option<&str>,
-    ) -> Result<bool> {
+    /// Records how the attempts at leased deliveries ended, all in one transaction, the
+    /// delivered ones in one statement: a dispatcher settles a batch at once rather than
+    /// paying a transaction for each message. A row that `owner` no longer holds (its lease
+    /// ran out and another instance took it) is left as it is. Returns how many rows were
+    /// settled.
+    pub async fn settle_deliveries(&self, owner: &str, settled: &[(Uuid, Settle)]) -> Result<u64> {
+        if settled.is_empty() {
+            return Ok(0);
+        }
+        let delivered: Vec<(String, i64)> = settled
+            .iter()
+            .filter_map(|(id, s)| match s {
+                Settle::Delivered(at) => Some((id.to_string(), micros(*at))),
+                _ => None,
+            })
+            .collect();
         let mut tx = self.begin_unlocked().await?;
-        let done = on_tx!(tx, c => {
-            sqlx::query(
-                "UPDATE deliveries SET status = $1, done_at = $2, last_error = COALESCE($3, last_error), \
-                   leased_by = NULL, leased_until = NULL, \
-                   attempts = attempts + CASE WHEN $1 = 'failed' THEN 1 ELSE 0 END \
-                 WHERE id = $4 AND leased_by = $5 AND status = 'pending'",
-            )
-            .bind(status.as_str())
-            .bind(micros(now))
-            .bind(error)
-            .bind(id.to_string())
-            .bind(owner)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-        });
+        let mut n = 0;
+        for chunk in delivered.chunks(DELIVERED_CHUNK) {
+            n += on_tx!(tx, c => {
+                // The rows and the instant each was handed over, joined by id (VALUES names
+                // its columns column1, column2 on both databases).
+                let mut update = sqlx::QueryBuilder::new(
+                    "UPDATE deliveries SET status = 'delivered', done_at = v.column2, \
+                       leased_by = NULL, leased_until = NULL FROM (",
+                );
+                update.push_values(chunk, |mut row, (id, at)| {
+                    row.push_bind(id).push_bind(at);
+                });
+                update
+                    .push(") AS v WHERE deliveries.id = v.column1 AND deliveries.leased_by = ")
+                    .push_bind(owner)
+                    .push(" AND deliveries.status = 'pending'");
+                update.build().execute(&mut *c).await?.rows_affected()
+            });
+        }
+        for (id, s) in settled {
+            let id = id.to_string();
+            n += match s {
+                Settle::Delivered(_) => 0,
+                Settle::Failed(at, why) | Settle::Dropped(at, why) => {
+                    let status = if matches!(s, Settle::Failed(..)) {
+                        DeliveryStatus::Failed
+                    } else {
+                        DeliveryStatus::Dropped
+                    };
+                    on_tx!(tx, c => {
+                        sqlx::query(FINISH)
+                            .bind(status.as_str())
+                            .bind(micros(*at))
+                            .bind(why.as_str())
+                            .bind(&id)
+                            .bind(owner)
+                            .execute(&mut *c)
+                            .await?
+                            .rows_affected()
+                    })
+                }
+                Settle::Retry(due, why) => on_tx!(tx, c => {
+                    sqlx::query(RETRY)
+                        .bind(micros(*due))
+                        .bind(why.as_str())
+                        .bind(&id)
+                        .bind(owner)
+                        .execute(&mut *c)
+                        .await?
+                        .rows_affected()
+                }),
+                Settle::Postpone(due) => on_tx!(tx, c => {
+                    sqlx::query(POSTPONE)
+                        .bind(micros(*due))
+                        .bind(&id)
+                        .bind(owner)
+                        .execute(&mut *c)
+                        .await?
+                        .rows_affected()
+                }),
+            };
+        }
         tx.commit().await?;
-        Ok(done == 1)
+        Ok(n)
+    }
+
+    /// One settled row; false when `owner` no longer holds its lease.
+    async fn settle_one(&self, id: Uuid, owner: &str, settle: Settle) -> Result<bool> {
+        Ok(self.settle_deliveries(owner, &[(id, settle)]).await? == 1)
     }
 
     pub async fn mark_delivered(&self, id: Uuid, owner: &str, now: Instant) -> Result<bool> {
-        self.finish(id, owner, DeliveryStatus::Delivered, now, None)
-            .await
+        self.settle_one(id, owner, Settle::Delivered(now)).await
     }
 
     /// Failed after its last retry, with the reason.
@@ -327,7 +417,7 @@ impl Store {
         now: Instant,
         error: &str,
     ) -> Result<bool> {
-        self.finish(id, owner, DeliveryStatus::Failed, now, Some(error))
+        self.settle_one(id, owner, Settle::Failed(now, error.to_owned()))
             .await
     }
 
@@ -339,7 +429,7 @@ impl Store {
         now: Instant,
         reason: &str,
     ) -> Result<bool> {
-        self.finish(id, owner, DeliveryStatus::Dropped, now, Some(reason))
+        self.settle_one(id, owner, Settle::Dropped(now, reason.to_owned()))
             .await
     }
 
@@ -352,43 +442,14 @@ impl Store {
         due: Instant,
         error: &str,
     ) -> Result<bool> {
-        let mut tx = self.begin_unlocked().await?;
-        let done = on_tx!(tx, c => {
-            sqlx::query(
-                "UPDATE deliveries SET attempts = attempts + 1, due_at = $1, last_error = $2, \
-                   leased_by = NULL, leased_until = NULL \
-                 WHERE id = $3 AND leased_by = $4 AND status = 'pending'",
-            )
-            .bind(micros(due))
-            .bind(error)
-            .bind(id.to_string())
-            .bind(owner)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-        });
-        tx.commit().await?;
-        Ok(done == 1)
+        self.settle_one(id, owner, Settle::Retry(due, error.to_owned()))
+            .await
     }
 
     /// Not yet: due again at `due`, the lease released, no attempt counted (a mail held
     /// back to be joined into a digest is not a failure).
     pub async fn postpone(&self, id: Uuid, owner: &str, due: Instant) -> Result<bool> {
-        let mut tx = self.begin_unlocked().await?;
-        let done = on_tx!(tx, c => {
-            sqlx::query(
-                "UPDATE deliveries SET due_at = $1, leased_by = NULL, leased_until = NULL \
-                 WHERE id = $2 AND leased_by = $3 AND status = 'pending'",
-            )
-            .bind(micros(due))
-            .bind(id.to_string())
-            .bind(owner)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-        });
-        tx.commit().await?;
-        Ok(done == 1)
+        self.settle_one(id, owner, Settle::Postpone(due)).await
     }
 
     /// Leased rows of `owner` that it did not finish, released at once (an instance that
@@ -443,7 +504,7 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM deliveries \
              WHERE ($1 IS NULL OR channel = $1) AND ($2 IS NULL OR status = $2) \
-             ORDER BY created_at DESC, id LIMIT $3"
+             ORDER BY created_at DESC, id LIMIT CAST($3 AS BIGINT)"
         );
         on_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -477,7 +538,7 @@ impl Store {
     ) -> Result<Vec<Delivery>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM deliveries WHERE channel = $1 AND target = $2 \
-             ORDER BY created_at DESC, id DESC LIMIT $3"
+             ORDER BY created_at DESC, id DESC LIMIT CAST($3 AS BIGINT)"
         );
         on_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -541,6 +602,19 @@ impl Store {
         }
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// How many messages of a channel are pending (due now or later).
+    pub async fn pending_deliveries(&self, channel: Channel) -> Result<i64> {
+        on_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM deliveries WHERE channel = $1 AND status = 'pending'",
+            )
+            .bind(channel.as_str())
+            .fetch_one(pool)
+            .await?;
+            Ok(row.try_get("n")?)
+        })
     }
 
     /// How many messages each channel holds in each status.

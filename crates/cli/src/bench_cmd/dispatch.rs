@@ -1,8 +1,12 @@
 //! `mandates bench dispatch`: how fast what the service decides leaves it. A bulk creation
-//! writes a mail to each new mandatee and two events (created, signed) per mandate; the
-//! dispatchers send the mails to an SMTP server and the events to a webhook receiver, both
-//! given by the caller. Then, one at a time, a mandate is stopped and the time is taken until
-//! its webhook was answered and until an exchanged token of it is refused by introspection.
+//! writes a mail to each new mandatee and two events (created, signed) per mandate, while
+//! nothing is sent: the instance that writes looks at its outbox only hourly, and the
+//! webhook subscription is made after the commit, its cursor where the bulk began. Then a
+//! second instance starts sending that backlog, the mails to an SMTP server and the events to
+//! a webhook receiver, both given by the caller; the rate of each is taken from the first
+//! message answered to the last. Then, one at a time, a mandate is stopped through the
+//! sending instance and the time is taken until its webhook was answered and until an
+//! exchanged token of it is refused by introspection at the writing instance.
 
 use axum::body::Body;
 use axum::http::{Method, Request};
@@ -14,7 +18,7 @@ use mandates_server::AppState;
 use mandates_server::auth::Principal;
 use mandates_server::config::Config;
 use mandates_server::service::mandates::{Action, MandateCommand, change};
-use mandates_store::{Channel, ContactPreferences, DeliveryStatus, MailMode};
+use mandates_store::{Channel, ContactPreferences, DeliveryStatus, MailMode, Subscription};
 use serde_json::Value;
 
 use super::bulk::{create_in_bulk, period};
@@ -34,21 +38,23 @@ fn principal(number: u64) -> Principal {
     }
 }
 
+/// Stops timed.
+const STOPS: u64 = 20;
+
 /// What the caller gives: where mails and events go.
 pub(super) struct Targets {
     pub smtp: String,
     pub webhook: String,
 }
 
-/// Messages of a channel in a status, and the rate at which they left: from the first one
-/// written to the last one answered.
+/// The messages of a channel delivered, and the seconds from the first answered to the last.
 async fn rate(state: &AppState, channel: Channel) -> Result<(usize, f64), String> {
     let done = state
         .store()
         .deliveries(Some(channel), Some(DeliveryStatus::Delivered), i64::MAX)
         .await
         .map_err(|e| e.to_string())?;
-    let first = done.iter().map(|d| d.created_at).min();
+    let first = done.iter().filter_map(|d| d.done_at).min();
     let last = done.iter().filter_map(|d| d.done_at).max();
     let seconds = match (first, last) {
         (Some(f), Some(l)) => (l - f).num_microseconds().unwrap_or(0) as f64 / 1e6,
@@ -61,22 +67,15 @@ async fn rate(state: &AppState, channel: Channel) -> Result<(usize, f64), String
 async fn drained(state: &AppState, channel: Channel, limit: std::time::Duration) -> bool {
     let started = std::time::Instant::now();
     while started.elapsed() < limit {
-        let pending = state
+        if state
             .store()
-            .delivery_counts()
+            .pending_deliveries(channel)
             .await
-            .map(|counts| {
-                counts
-                    .iter()
-                    .filter(|(c, s, _)| *c == channel && *s == DeliveryStatus::Pending)
-                    .map(|(_, _, n)| *n)
-                    .sum::<i64>()
-            })
-            .unwrap_or(1);
-        if pending == 0 {
+            .is_ok_and(|n| n == 0)
+        {
             return true;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     false
 }
@@ -129,6 +128,7 @@ async fn stop_to_refusal(
     state: &AppState,
     router: &axum::Router,
     other: &axum::Router,
+    subscription: uuid::Uuid,
     k: u64,
 ) -> Result<(f64, f64), String> {
     let err = |e: mandates_server::error::AppError| e.to_string();
@@ -195,22 +195,36 @@ async fn stop_to_refusal(
         }
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     };
+    // Cheap looks until the stop was fanned out and nothing is pending; then its delivery
+    // is read once (the figure is the time it was answered, whenever it is looked at).
     let hooked = loop {
-        let done = state
+        let fanned = state
             .store()
-            .deliveries(Some(Channel::Webhook), Some(DeliveryStatus::Delivered), 50)
+            .webhook(subscription)
             .await
             .map_err(|e| e.to_string())?
-            .into_iter()
-            .find(|d| d.seq == Some(stopped.seq))
-            .and_then(|d| d.done_at);
-        if let Some(at) = done {
-            break (at - stopped_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+            .is_some_and(|s| s.cursor >= stopped.seq);
+        let pending = state
+            .store()
+            .pending_deliveries(Channel::Webhook)
+            .await
+            .map_err(|e| e.to_string())?;
+        if fanned && pending == 0 {
+            let done = state
+                .store()
+                .deliveries(Some(Channel::Webhook), Some(DeliveryStatus::Delivered), 50)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|d| d.seq == Some(stopped.seq))
+                .and_then(|d| d.done_at)
+                .ok_or("the stop's webhook was not delivered")?;
+            break (done - stopped_at).num_microseconds().unwrap_or(0) as f64 / 1e6;
         }
         if started.elapsed() > std::time::Duration::from_secs(30) {
             return Err("the stop's webhook was not answered within 30 s".into());
         }
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     };
     Ok((hooked, refused))
 }
@@ -226,46 +240,27 @@ pub(super) async fn dispatch(config: &Config, count: u64, targets: Targets) -> R
     config.notices.scheduler_seconds = 0;
     config.webhooks.allow_private = true;
     config.mail.smtp_url = Some(targets.smtp.clone());
-    let state = mandates_server::build(
-        config.clone(),
-        store.clone(),
-        mandates_server::clock::Clock::System,
-        "http://127.0.0.1",
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let router = mandates_server::app::router(state.clone());
-    // A second instance on the same store, its own access log spool, sending nothing.
-    let mut second = config.clone();
-    second.mail.smtp_url = None;
-    second.access_log.spool = Some(
-        config
-            .access_log_settings()
-            .dir
-            .with_extension("second-spool"),
-    );
-    let other_state = mandates_server::build(
-        second,
-        store.clone(),
-        mandates_server::clock::Clock::System,
-        "http://127.0.0.1",
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let build = |config: Config| {
+        let store = store.clone();
+        async move {
+            mandates_server::build(
+                config,
+                store,
+                mandates_server::clock::Clock::System,
+                "http://127.0.0.1",
+            )
+            .await
+            .map_err(|e| e.to_string())
+        }
+    };
+    // The instance that writes: it looks at its outbox hourly, and at subscriptions only
+    // when an event comes (there is none during the bulk).
+    let mut writing = config.clone();
+    writing.mail.poll_seconds = 3600;
+    writing.webhooks.poll_millis = 3_600_000;
+    let other_state = build(writing).await?;
     let other = mandates_server::app::router(other_state.clone());
-    let now = state.clock().now();
-    mandates_server::webhooks::subscribe::add(
-        &store,
-        &config.webhooks,
-        CLIENT.0,
-        &mandates_server::webhooks::subscribe::NewSubscription {
-            url: Some(&targets.webhook),
-            types: &[],
-        },
-        now,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let now = other_state.clock().now();
     // Each new mandatee has an address: one mail each.
     for k in 0..count {
         let prefs = ContactPreferences {
@@ -278,21 +273,49 @@ pub(super) async fn dispatch(config: &Config, count: u64, targets: Targets) -> R
             .await
             .map_err(|e| e.to_string())?;
     }
+    let before = store.last_seq().await.map_err(|e| e.to_string())?;
     let (_, commit, job) = create_in_bulk(
-        &state,
+        &other_state,
         &principal(STAFF + 9_700_000),
         0,
         count,
         Mode::PerRow,
     )
     .await?;
-    let limit = std::time::Duration::from_secs(600);
+    // The instance that sends, its own access log spool; it looks at its outbox every second.
+    let mut sending = config.clone();
+    sending.mail.poll_seconds = 1;
+    sending.access_log.spool = Some(
+        config
+            .access_log_settings()
+            .dir
+            .with_extension("sending-spool"),
+    );
+    let state = build(sending).await?;
+    let router = mandates_server::app::router(state.clone());
+    // A subscription as the demo application would make it, behind by the whole bulk.
+    let subscription = Subscription {
+        id: uuid::Uuid::new_v4(),
+        client_id: CLIENT.0.to_owned(),
+        url: targets.webhook.clone(),
+        types: Vec::new(),
+        secret: mandates_server::webhooks::signing::new_secret().map_err(|e| e.to_string())?,
+        cursor: before,
+        created_at: state.clock().now(),
+        disabled_at: None,
+    };
+    let mut tx = store.begin_unlocked().await.map_err(|e| e.to_string())?;
+    tx.add_webhook(&subscription)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    let limit = std::time::Duration::from_secs(300);
     let mails_done = drained(&state, Channel::Mail, limit).await;
     let hooks_done = drained(&state, Channel::Webhook, limit).await;
     let (mails, mail_s) = rate(&state, Channel::Mail).await?;
     let (events, hook_s) = rate(&state, Channel::Webhook).await?;
     println!(
-        "store {}: {} mandates created in bulk ({commit:.1} s): {mails} mails in {mail_s:.1} s ({:.0} a second){}; {events} webhook events in {hook_s:.1} s ({:.0} a second){}",
+        "store {}: {} mandates created in bulk ({commit:.1} s), then sent: {mails} mails in {mail_s:.1} s ({:.0} a second){}; {events} webhook events in {hook_s:.1} s ({:.0} a second){}",
         store.backend_name(),
         job.succeeded,
         mails as f64 / mail_s.max(1e-9),
@@ -302,8 +325,9 @@ pub(super) async fn dispatch(config: &Config, count: u64, targets: Targets) -> R
     );
     let mut hooks = Vec::new();
     let mut refusals = Vec::new();
-    for k in 0..20 {
-        let (hooked, refused) = stop_to_refusal(&state, &router, &other, k).await?;
+    for k in 0..STOPS {
+        let (hooked, refused) =
+            stop_to_refusal(&state, &router, &other, subscription.id, k).await?;
         hooks.push(hooked);
         refusals.push(refused);
     }
@@ -314,7 +338,7 @@ pub(super) async fn dispatch(config: &Config, count: u64, targets: Targets) -> R
     let (hook_median, hook_max) = median(&mut hooks);
     let (refusal_median, refusal_max) = median(&mut refusals);
     println!(
-        "from a stop, 20 times: to its webhook answered {:.1} ms (median), {:.1} ms (most); to introspection refusing a token of it {:.1} ms (median), {:.1} ms (most)",
+        "from a stop, {STOPS} times: to its webhook answered {:.1} ms (median), {:.1} ms (most); to introspection at the other instance refusing a token of it {:.1} ms (median), {:.1} ms (most)",
         hook_median * 1e3,
         hook_max * 1e3,
         refusal_median * 1e3,

@@ -2,24 +2,29 @@
 //! go (their preferences, whether a reminder still holds, the digest window), and hands one
 //! mail per recipient to the SMTP server, in their language, as plain text and HTML.
 //!
+//! A batch of claimed mails is sent a few recipients at a time over the SMTP connections
+//! the transport keeps open, and how each went (delivered, to retry, failed, dropped, held
+//! back for a digest) is recorded for the whole batch in one store transaction.
+//!
 //! At least once: a dispatcher killed between the send and the mark leaves its lease to run
-//! out (`lease_seconds`), and the next claim sends again, with the same Message-ID, derived
-//! from the deliveries it carries, so that a mail client shows it once. Never twice at the
-//! same time: the lease is renewed just before each mail goes, which goes only if this
-//! instance still holds it and may take no longer than the lease.
+//! out (`lease_seconds`), and the next claim sends again (at most a batch), with the same
+//! Message-ID, derived from the deliveries it carries, so that a mail client shows it once.
+//! Never twice at the same time: the lease is renewed just before each mail goes, which goes
+//! only if this instance still holds it and may take no longer than the lease.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use chrono::Duration;
+use futures_util::StreamExt as _;
+use lettre::Message;
 use lettre::message::{Mailbox, MultiPart, header};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use mandates_domain::catalog::Catalog;
 use mandates_domain::notice::Still;
 use mandates_domain::time::Instant;
 use mandates_domain::{Insz, Lang};
-use mandates_store::{Channel, Delivery, MailMode, Store, StoreError};
+use mandates_store::{Channel, Delivery, MailMode, Settle, Store, StoreError};
 use sha2::Digest as _;
 use uuid::Uuid;
 
@@ -31,6 +36,9 @@ use crate::i18n;
 
 /// Mails claimed at once.
 const BATCH: i64 = 100;
+/// Recipients of a batch handled side by side, each mail an SMTP transaction on a
+/// connection of its own (kept open for the next).
+const SENDS: usize = 4;
 
 /// A mail ready to go.
 #[derive(Debug, Clone)]
@@ -80,7 +88,7 @@ impl DemoMailbox {
 
 /// Where mails go.
 enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(super::smtp::Smtp),
     Keep(Arc<DemoMailbox>),
 }
 
@@ -131,10 +139,8 @@ impl Dispatcher {
     ) -> Result<Option<Dispatcher>, MailSetupError> {
         let transport = match (&config.smtp_url, mailbox) {
             (Some(url), _) => Transport::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| MailSetupError::SmtpUrl(e.to_string()))?
-                    .timeout(Some(std::time::Duration::from_secs(30)))
-                    .build(),
+                super::smtp::Smtp::from_url(url, std::time::Duration::from_secs(30))
+                    .map_err(MailSetupError::SmtpUrl)?,
             ),
             (None, Some(mailbox)) => Transport::Keep(mailbox),
             (None, None) => return Ok(None),
@@ -173,9 +179,30 @@ impl Dispatcher {
                 .claim_deliveries(Channel::Mail, &self.owner, now, self.config.lease(), BATCH)
                 .await?;
             let n = claimed.len();
-            for (target, deliveries) in by_target(claimed) {
-                handled += deliveries.len();
-                self.for_target(&target, deliveries).await?;
+            handled += n;
+            let done: Vec<Result<Vec<(Uuid, Settle)>, StoreError>> =
+                futures_util::stream::iter(by_target(claimed))
+                    .map(|(target, deliveries)| async move {
+                        let mut settled = Vec::new();
+                        self.for_target(&target, deliveries, &mut settled)
+                            .await
+                            .map(|()| settled)
+                    })
+                    .buffer_unordered(SENDS)
+                    .collect()
+                    .await;
+            // What was sent is recorded even when another recipient's turn failed.
+            let mut settled = Vec::with_capacity(n);
+            let mut failed = None;
+            for outcome in done {
+                match outcome {
+                    Ok(list) => settled.extend(list),
+                    Err(e) => failed = failed.or(Some(e)),
+                }
+            }
+            self.store.settle_deliveries(&self.owner, &settled).await?;
+            if let Some(e) = failed {
+                return Err(e);
             }
             if n < usize::try_from(BATCH).unwrap_or(usize::MAX) {
                 return Ok(handled);
@@ -190,7 +217,13 @@ impl Dispatcher {
 
     /// The due mails of one recipient: their preferences decide whether mail goes and where
     /// (else the address given on each mandate: mails to different addresses go apart).
-    async fn for_target(&self, target: &str, claimed: Vec<Delivery>) -> Result<(), StoreError> {
+    /// How each ended is added to `settled`.
+    async fn for_target(
+        &self,
+        target: &str,
+        claimed: Vec<Delivery>,
+        settled: &mut Vec<(Uuid, Settle)>,
+    ) -> Result<(), StoreError> {
         let now = self.clock.now();
         let (prefs_email, prefs_lang, mode) = match target.split_once(':') {
             Some(("person", number)) => match Insz::parse(number) {
@@ -208,14 +241,17 @@ impl Dispatcher {
             _ => (None, None, MailMode::Each),
         };
         if mode == MailMode::None {
-            return self.drop_all(&claimed, now, "mail stopped").await;
+            settled.extend(
+                claimed
+                    .iter()
+                    .map(|d| (d.id, Settle::Dropped(now, "mail stopped".into()))),
+            );
+            return Ok(());
         }
         let mut by_address: Vec<(String, Vec<Delivery>)> = Vec::new();
         for d in claimed {
             let Some(address) = self.address_of(target, prefs_email.as_deref(), &d) else {
-                self.store
-                    .mark_dropped(d.id, &self.owner, now, "no address")
-                    .await?;
+                settled.push((d.id, Settle::Dropped(now, "no address".into())));
                 continue;
             };
             match by_address.iter_mut().find(|(a, _)| *a == address) {
@@ -231,15 +267,14 @@ impl Dispatcher {
                         .find_map(|d| d.payload["lang"].as_str().and_then(Lang::parse))
                 })
                 .unwrap_or(self.default_lang);
-            self.to_address(
+            let to = Recipient {
                 target,
-                &address,
-                prefs_email.as_deref(),
+                email: &address,
+                preferred: prefs_email.as_deref(),
                 lang,
                 mode,
-                deliveries,
-            )
-            .await?;
+            };
+            self.to_address(&to, deliveries, settled).await?;
         }
         Ok(())
     }
@@ -258,35 +293,36 @@ impl Dispatcher {
             })
     }
 
-    /// The due mails of one recipient at one address.
+    /// The due mails of one recipient at one address; how each ended is added to `settled`.
     async fn to_address(
         &self,
-        target: &str,
-        email: &str,
-        preferred: Option<&str>,
-        lang: Lang,
-        mode: MailMode,
+        to: &Recipient<'_>,
         claimed: Vec<Delivery>,
+        settled: &mut Vec<(Uuid, Settle)>,
     ) -> Result<(), StoreError> {
         let now = self.clock.now();
+        let changed = || Settle::Dropped(now, "the mandate changed".into());
         let mut live = Vec::with_capacity(claimed.len());
         for d in claimed {
             if self.still_holds(&d).await? {
                 live.push(d);
             } else {
-                self.store
-                    .mark_dropped(d.id, &self.owner, now, "the mandate changed")
-                    .await?;
+                settled.push((d.id, changed()));
             }
         }
         if live.is_empty() {
             return Ok(());
         }
-        let last = self.store.last_delivered_to(Channel::Mail, target).await?;
-        let plan = digest::plan(&live, mode, last, now, &self.config);
-        for (d, due) in &plan.postponed {
-            self.store.postpone(*d, &self.owner, *due).await?;
-        }
+        let last = self
+            .store
+            .last_delivered_to(Channel::Mail, to.target)
+            .await?;
+        let plan = digest::plan(&live, to.mode, last, now, &self.config);
+        settled.extend(
+            plan.postponed
+                .iter()
+                .map(|(d, due)| (*d, Settle::Postpone(*due))),
+        );
         let mut send: Vec<Delivery> = live
             .into_iter()
             .filter(|d| plan.send.contains(&d.id))
@@ -300,7 +336,7 @@ impl Dispatcher {
                 .store
                 .claim_target(
                     Channel::Mail,
-                    target,
+                    to.target,
                     &self.owner,
                     now,
                     now,
@@ -309,28 +345,25 @@ impl Dispatcher {
                 )
                 .await?;
             for d in more {
-                if self.address_of(target, preferred, &d).as_deref() != Some(email) {
+                if self.address_of(to.target, to.preferred, &d).as_deref() != Some(to.email) {
                     // For another address: the next claim takes it.
-                    self.store.postpone(d.id, &self.owner, d.due_at).await?;
+                    settled.push((d.id, Settle::Postpone(d.due_at)));
                 } else if self.still_holds(&d).await? {
                     send.push(d);
                 } else {
-                    self.store
-                        .mark_dropped(d.id, &self.owner, now, "the mandate changed")
-                        .await?;
+                    settled.push((d.id, changed()));
                 }
             }
         }
         let notices: Vec<(String, Uuid)> = send.iter().filter_map(notice_of).collect();
         let details = self.store.notice_details(&notices).await?;
-        let mail = match self.compose(email, lang, &send, &details) {
+        let mail = match self.compose(to.email, to.lang, &send, &details) {
             Ok(mail) => mail,
             Err(reason) => {
-                for d in &send {
-                    self.store
-                        .mark_failed(d.id, &self.owner, now, &reason)
-                        .await?;
-                }
+                settled.extend(
+                    send.iter()
+                        .map(|d| (d.id, Settle::Failed(now, reason.clone()))),
+                );
                 return Ok(());
             }
         };
@@ -347,34 +380,24 @@ impl Dispatcher {
         match sent {
             Ok(()) => {
                 let at = self.clock.now();
-                for d in &send {
-                    self.store.mark_delivered(d.id, &self.owner, at).await?;
-                }
+                settled.extend(send.iter().map(|d| (d.id, Settle::Delivered(at))));
             }
             Err(SendError::Permanent(reason)) => {
-                tracing::warn!(to = %target_for_log(target), %reason, "mail refused for good");
-                for d in &send {
-                    self.store
-                        .mark_failed(d.id, &self.owner, now, &reason)
-                        .await?;
-                }
+                tracing::warn!(to = %target_for_log(to.target), %reason, "mail refused for good");
+                settled.extend(
+                    send.iter()
+                        .map(|d| (d.id, Settle::Failed(now, reason.clone()))),
+                );
             }
             Err(SendError::Transient(reason)) => {
-                tracing::info!(to = %target_for_log(target), %reason, "mail not sent; trying again later");
-                for d in &send {
-                    match retry_at(d, now, &self.config) {
-                        Some(due) => {
-                            self.store
-                                .retry_later(d.id, &self.owner, due, &reason)
-                                .await?;
-                        }
-                        None => {
-                            self.store
-                                .mark_failed(d.id, &self.owner, now, &reason)
-                                .await?;
-                        }
-                    }
-                }
+                tracing::info!(to = %target_for_log(to.target), %reason, "mail not sent; trying again later");
+                settled.extend(send.iter().map(|d| {
+                    let settle = match retry_at(d, now, &self.config) {
+                        Some(due) => Settle::Retry(due, reason.clone()),
+                        None => Settle::Failed(now, reason.clone()),
+                    };
+                    (d.id, settle)
+                }));
             }
         }
         Ok(())
@@ -395,20 +418,6 @@ impl Dispatcher {
             self.store.postpone(d.id, &self.owner, d.due_at).await?;
         }
         Ok(false)
-    }
-
-    async fn drop_all(
-        &self,
-        deliveries: &[Delivery],
-        now: Instant,
-        reason: &str,
-    ) -> Result<(), StoreError> {
-        for d in deliveries {
-            self.store
-                .mark_dropped(d.id, &self.owner, now, reason)
-                .await?;
-        }
-        Ok(())
     }
 
     /// Whether a reminder still holds: its mandate is as it was when the reminder was
@@ -517,11 +526,7 @@ impl Dispatcher {
                         mail.html.clone(),
                     ))
                     .map_err(|e| SendError::Permanent(e.to_string()))?;
-                match smtp.send(message).await {
-                    Ok(_) => Ok(()),
-                    Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-                    Err(e) => Err(SendError::Transient(e.to_string())),
-                }
+                smtp.send(message.envelope(), &message.formatted()).await
             }
         }
     }
@@ -590,6 +595,17 @@ fn target_for_log(target: &str) -> String {
         Some(("address", _)) => "address".into(),
         _ => target.to_owned(),
     }
+}
+
+/// One recipient at one address, as the dispatcher decided for them.
+struct Recipient<'a> {
+    /// Whom the mails are for (`person:…`, `address:…`).
+    target: &'a str,
+    email: &'a str,
+    /// The address of their settings, if any.
+    preferred: Option<&'a str>,
+    lang: Lang,
+    mode: MailMode,
 }
 
 /// The claimed deliveries per target, in the order their first was due.

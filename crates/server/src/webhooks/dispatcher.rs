@@ -6,7 +6,8 @@
 //!    subscription's delivery exactly once, whatever the number of instances;
 //! 2. **delivery**: it leases due webhook deliveries and POSTs each CloudEvent, signed per
 //!    Standard Webhooks with the delivery's id as `webhook-id` (the same on every retry, so
-//!    a receiver drops a duplicate). A 2xx answer is delivered; anything else is tried again
+//!    a receiver drops a duplicate), and records how they went in one transaction. A 2xx
+//!    answer is delivered; anything else is tried again
 //!    after a wait that doubles from `retry_base_seconds` up to `retry_max_seconds`, until
 //!    `retry_for_seconds` after the event, then failed with the reason. A delivery is leased
 //!    for `lease_seconds` (an instance killed mid-delivery leaves it to another when the
@@ -17,7 +18,7 @@
 use std::collections::HashMap;
 
 use chrono::Duration;
-use mandates_store::{Channel, Delivery, NewDelivery, Store, StoreError, Subscription};
+use mandates_store::{Channel, Delivery, NewDelivery, Settle, Store, StoreError, Subscription};
 use uuid::Uuid;
 
 use super::{address, signing};
@@ -31,8 +32,8 @@ use crate::tokens::ClientPrincipal;
 const FANOUT_SUBSCRIPTIONS: i64 = 100;
 /// Events read for a subscription in one fan-out.
 const FANOUT_EVENTS: i64 = 500;
-/// Deliveries attempted at once.
-const CLAIM: i64 = 20;
+/// Deliveries attempted at once (side by side, each on a connection of its own).
+const CLAIM: i64 = 50;
 
 /// A running dispatcher.
 pub struct Running {
@@ -174,76 +175,89 @@ fn delivery(
     }))
 }
 
-/// Leases the due deliveries and sends them side by side. Says whether it took as many as
-/// it may at once.
+/// Leases the due deliveries, sends them side by side, and records how each went in one
+/// store transaction. Says whether it took as many as it may at once.
 async fn deliver(
     state: &AppState,
     owner: &str,
     http: &reqwest::Client,
     now: mandates_domain::time::Instant,
 ) -> Result<bool, StoreError> {
-    let lease = state.config().webhooks.settings().lease;
+    let settings = state.config().webhooks.settings();
+    let lease = settings.lease;
     // An attempt ends well within the lease: no other instance sends the delivery meanwhile.
     let deadline = tokio::time::Instant::now() + lease.to_std().unwrap_or_default() * 4 / 5;
-    let claimed = state
-        .store()
+    let store = state.store();
+    let claimed = store
         .claim_deliveries(Channel::Webhook, owner, now, lease, CLAIM)
         .await?;
     let full = i64::try_from(claimed.len()).unwrap_or(i64::MAX) >= CLAIM;
-    let mut sending = tokio::task::JoinSet::new();
-    for d in claimed {
-        let (state, owner, http) = (state.clone(), owner.to_owned(), http.clone());
-        sending.spawn(async move { deliver_one(&state, &owner, &http, d, deadline).await });
-    }
-    while let Some(done) = sending.join_next().await {
-        if let Ok(Err(e)) = done {
-            tracing::warn!(error = %e, "a webhook delivery could not be recorded");
+    // Each subscription read once for the batch.
+    let mut subscriptions: HashMap<String, Option<Subscription>> = HashMap::new();
+    for d in &claimed {
+        if !subscriptions.contains_key(&d.target) {
+            let subscription = match Uuid::parse_str(&d.target) {
+                Ok(id) => store.webhook(id).await?,
+                Err(_) => None,
+            };
+            subscriptions.insert(
+                d.target.clone(),
+                subscription.filter(|s| s.disabled_at.is_none()),
+            );
         }
     }
+    let mut settled = Vec::with_capacity(claimed.len());
+    let mut sending = tokio::task::JoinSet::new();
+    for d in claimed {
+        let Some(Some(s)) = subscriptions.get(&d.target) else {
+            let now = state.clock().now();
+            settled.push((
+                d.id,
+                Settle::Dropped(now, "the subscription was removed".into()),
+            ));
+            continue;
+        };
+        let (s, state, http) = (s.clone(), state.clone(), http.clone());
+        sending.spawn(async move { deliver_one(&state, &http, &s, &d, deadline).await });
+    }
+    while let Some(done) = sending.join_next().await {
+        match done {
+            Ok(outcome) => settled.push(outcome),
+            // Not recorded: its lease runs out and it is tried again.
+            Err(e) => tracing::warn!(error = %e, "a webhook delivery stopped"),
+        }
+    }
+    store.settle_deliveries(owner, &settled).await?;
     Ok(full)
 }
 
-/// Sends one delivery, given up at `deadline`, and records how it went.
+/// Sends one delivery, given up at `deadline`; how it went.
 async fn deliver_one(
     state: &AppState,
-    owner: &str,
     http: &reqwest::Client,
-    d: Delivery,
+    s: &Subscription,
+    d: &Delivery,
     deadline: tokio::time::Instant,
-) -> Result<(), StoreError> {
-    let store = state.store();
-    let subscription = match Uuid::parse_str(&d.target) {
-        Ok(id) => store.webhook(id).await?,
-        Err(_) => None,
-    };
-    let Some(s) = subscription.filter(|s| s.disabled_at.is_none()) else {
-        let now = state.clock().now();
-        store
-            .mark_dropped(d.id, owner, now, "the subscription was removed")
-            .await?;
-        return Ok(());
-    };
+) -> (Uuid, Settle) {
     let settings = state.config().webhooks.settings();
-    let sent = tokio::time::timeout_at(deadline, send(settings.allow_private, http, &s, &d))
+    let sent = tokio::time::timeout_at(deadline, send(settings.allow_private, http, s, d))
         .await
         .unwrap_or_else(|_| Err("no answer within the delivery's lease".to_owned()));
     let now = state.clock().now();
-    match sent {
-        Ok(()) => {
-            store.mark_delivered(d.id, owner, now).await?;
-        }
+    let settle = match sent {
+        Ok(()) => Settle::Delivered(now),
         Err(reason) => {
             let due = now + backoff(&settings, d.attempts);
             if due - d.created_at > settings.retry_for {
                 tracing::warn!(delivery = %d.id, subscription = %s.id, reason = %reason, "a webhook delivery failed after its last retry");
-                store.mark_failed(d.id, owner, now, &reason).await?;
+                Settle::Failed(now, reason)
             } else {
                 tracing::info!(delivery = %d.id, subscription = %s.id, reason = %reason, "a webhook delivery will be retried");
-                store.retry_later(d.id, owner, due, &reason).await?;
+                Settle::Retry(due, reason)
             }
         }
-    }
-    Ok(())
+    };
+    (d.id, settle)
 }
 
 /// The wait before the next attempt after `failed` failed ones: the base, doubled for each,

@@ -1,9 +1,10 @@
 //! The outbox and the inbox: messages written with a change, leased to one dispatcher at a
-//! time, retried, failed and retried again; notices written once; how a person wants to be
-//! told; what the scheduler looks at next.
+//! time, retried, failed and retried again, a batch settled at once; notices written once;
+//! how a person wants to be told; what the scheduler looks at next.
 
 use mandates_store::{
     Channel, ContactPreferences, DeliveryStatus, DueColumn, MailMode, NewDelivery, NewNotice,
+    Settle,
 };
 
 use super::*;
@@ -270,6 +271,90 @@ pub(super) async fn outbox(story: &Story, cast: &Cast) {
             .await
             .expect("last"),
         Some(now)
+    );
+
+    // A dispatcher records a batch at once: each row as it ended, each delivered one at the
+    // instant it was handed over; a row whose lease another instance took is left alone.
+    let batch: Vec<NewDelivery> = (0..4)
+        .map(|k| delivery(&format!("address:batch-{k}@example.test"), now))
+        .collect();
+    let mut tx = store.begin().await.expect("begin");
+    tx.add_deliveries(&batch).await.expect("add deliveries");
+    tx.commit().await.expect("commit");
+    let mine: Vec<Uuid> = store
+        .claim_deliveries(Channel::Mail, "g", now, lease, 100)
+        .await
+        .expect("claim")
+        .iter()
+        .map(|d| d.id)
+        .filter(|id| batch.iter().any(|b| b.id == *id))
+        .collect();
+    assert_eq!(mine.len(), 4);
+    let fourth = batch[3].id;
+    let stolen = store
+        .claim_deliveries(Channel::Mail, "h", now + lease, lease, 100)
+        .await
+        .expect("claim after the lease");
+    assert!(stolen.iter().any(|d| d.id == fourth));
+    let sent_at = |k: i64| now + Duration::milliseconds(k);
+    let settled = store
+        .settle_deliveries(
+            "g",
+            &[
+                (batch[0].id, Settle::Delivered(sent_at(1))),
+                (batch[1].id, Settle::Delivered(sent_at(2))),
+                (
+                    batch[2].id,
+                    Settle::Retry(sent_at(60_000), "451 busy".into()),
+                ),
+                (fourth, Settle::Delivered(sent_at(3))),
+            ],
+        )
+        .await
+        .expect("settle");
+    assert_eq!(
+        settled, 0,
+        "the lease of g ran out: another instance holds them all"
+    );
+    let settled = store
+        .settle_deliveries(
+            "h",
+            &[
+                (batch[0].id, Settle::Delivered(sent_at(1))),
+                (batch[1].id, Settle::Delivered(sent_at(2))),
+                (
+                    batch[2].id,
+                    Settle::Retry(sent_at(60_000), "451 busy".into()),
+                ),
+                (
+                    fourth,
+                    Settle::Failed(sent_at(3), "550 no such user".into()),
+                ),
+            ],
+        )
+        .await
+        .expect("settle");
+    assert_eq!(settled, 4);
+    let read = |id: Uuid| async move { store.delivery(id).await.expect("read").expect("exists") };
+    let first = read(batch[0].id).await;
+    assert_eq!(first.status, DeliveryStatus::Delivered);
+    assert_eq!(first.done_at, Some(sent_at(1)));
+    assert_eq!(read(batch[1].id).await.done_at, Some(sent_at(2)));
+    let retried = read(batch[2].id).await;
+    assert_eq!(retried.status, DeliveryStatus::Pending);
+    assert_eq!(retried.attempts, 1);
+    assert_eq!(retried.due_at, sent_at(60_000));
+    assert_eq!(retried.last_error.as_deref(), Some("451 busy"));
+    let failed = read(fourth).await;
+    assert_eq!(failed.status, DeliveryStatus::Failed);
+    assert_eq!(failed.last_error.as_deref(), Some("550 no such user"));
+    assert_eq!(
+        store
+            .settle_deliveries("h", &[(batch[0].id, Settle::Delivered(sent_at(9)))])
+            .await
+            .expect("settle"),
+        0,
+        "delivered once"
     );
 
     notices(story, cast).await;
