@@ -8,8 +8,9 @@ use mandates_domain::time::Instant;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::backend::{on_pool, on_tx};
+use crate::backend::{TxInner, on_pool, on_tx};
 use crate::codec::{from_json, instant, micros, to_json};
+use crate::outbox::{DELIVERY_INSERT, NewDelivery, push_deliveries};
 use crate::{Result, Store, StoreError, WriteTx};
 
 /// A notice to write.
@@ -119,7 +120,75 @@ macro_rules! decode_preferences {
     }};
 }
 
+/// The start of an insert of notices, whose rows [`push_notices`] adds.
+const NOTICE_INSERT: &str = "INSERT INTO notices (id, party, kind, mandate_id, seq, detail, created_at, read_at, once_key) ";
+
+/// Adds the rows of notices (`$rows`, with their details as JSON text) to an insert begun
+/// with [`NOTICE_INSERT`]: 9 values a row.
+macro_rules! push_notices {
+    ($insert:expr, $rows:expr, $details:expr) => {
+        $insert.push_values($rows.iter().zip($details), |mut row, (n, detail)| {
+            row.push_bind(n.id.to_string())
+                .push_bind(&n.party)
+                .push_bind(&n.kind)
+                .push_bind(n.mandate_id.map(|m| m.to_string()))
+                .push_bind(n.seq)
+                .push_bind(detail)
+                .push_bind(micros(n.created_at))
+                .push_bind(n.read_at.map(micros))
+                .push_bind(&n.once_key);
+        })
+    };
+}
+
+/// Notices and mails written together in one statement, at most this many rows of each: 18
+/// values a pair stay under both databases' limits on bound values.
+const TOLD_TOGETHER: usize = 500;
+
 impl WriteTx {
+    /// Writes notices without a once key and the mails that carry them. A statement is a
+    /// round trip (to SQLite's own thread, to PostgreSQL's server) that costs a single change
+    /// more than its rows: a few of each go in one statement, two inserts on SQLite, an
+    /// insert inside another's `WITH` on PostgreSQL. Else as [`WriteTx::add_notices`] then
+    /// [`WriteTx::add_deliveries`].
+    pub async fn add_told(&mut self, notices: &[NewNotice], mails: &[NewDelivery]) -> Result<()> {
+        let together = !notices.is_empty()
+            && !mails.is_empty()
+            && notices.len() <= TOLD_TOGETHER
+            && mails.len() <= TOLD_TOGETHER
+            && notices.iter().all(|n| n.once_key.is_none());
+        if !together {
+            self.add_notices(notices).await?;
+            return self.add_deliveries(mails).await;
+        }
+        let details = notices
+            .iter()
+            .map(|n| to_json(&n.detail))
+            .collect::<Result<Vec<_>>>()?;
+        let payloads = mails
+            .iter()
+            .map(|d| to_json(&d.payload))
+            .collect::<Result<Vec<_>>>()?;
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => {
+                let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(NOTICE_INSERT);
+                push_notices!(insert, notices, &details);
+                insert.push("; ").push(DELIVERY_INSERT);
+                push_deliveries!(insert, mails, &payloads);
+                insert.build().execute(&mut **tx).await?;
+            }
+            TxInner::Postgres(tx) => {
+                let mut insert = sqlx::QueryBuilder::<sqlx::Postgres>::new("WITH told AS (");
+                insert.push(NOTICE_INSERT);
+                push_notices!(insert, notices, &details);
+                insert.push(") ").push(DELIVERY_INSERT);
+                push_deliveries!(insert, mails, &payloads);
+                insert.build().execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes notices, many rows per statement; returns the ids of those written (a notice
     /// whose key was written before is not written again).
     pub async fn add_notices(&mut self, notices: &[NewNotice]) -> Result<Vec<Uuid>> {
@@ -132,20 +201,8 @@ impl WriteTx {
                 .collect::<Result<Vec<_>>>()?;
             let keyed = chunk.iter().any(|n| n.once_key.is_some());
             let ids: Vec<String> = on_tx!(self, c => {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO notices (id, party, kind, mandate_id, seq, detail, created_at, read_at, once_key) ",
-                );
-                insert.push_values(chunk.iter().zip(&details), |mut row, (n, detail)| {
-                    row.push_bind(n.id.to_string())
-                        .push_bind(&n.party)
-                        .push_bind(&n.kind)
-                        .push_bind(n.mandate_id.map(|m| m.to_string()))
-                        .push_bind(n.seq)
-                        .push_bind(detail)
-                        .push_bind(micros(n.created_at))
-                        .push_bind(n.read_at.map(micros))
-                        .push_bind(&n.once_key);
-                });
+                let mut insert = sqlx::QueryBuilder::new(NOTICE_INSERT);
+                push_notices!(insert, chunk, &details);
                 if keyed {
                     insert.push(" ON CONFLICT DO NOTHING RETURNING id");
                     let rows = insert.build().fetch_all(&mut *c).await?;

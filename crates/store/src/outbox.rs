@@ -160,31 +160,41 @@ macro_rules! delivery_row {
 delivery_row!(sqlx::sqlite::SqliteRow);
 delivery_row!(sqlx::postgres::PgRow);
 
+/// The start of an insert of new deliveries, whose rows [`push_deliveries`] adds.
+pub(crate) const DELIVERY_INSERT: &str = "INSERT INTO deliveries (id, channel, target, seq, payload, status, attempts, created_at, due_at) ";
+
+/// Adds the rows of new deliveries (`$rows`, with their payloads as JSON text) to an insert
+/// begun with [`DELIVERY_INSERT`]: 9 values a row.
+macro_rules! push_deliveries {
+    ($insert:expr, $rows:expr, $payloads:expr) => {
+        $insert.push_values($rows.iter().zip($payloads), |mut row, (d, payload)| {
+            row.push_bind(d.id.to_string())
+                .push_bind(d.channel.as_str())
+                .push_bind(&d.target)
+                .push_bind(d.seq)
+                .push_bind(payload)
+                .push_bind($crate::outbox::DeliveryStatus::Pending.as_str())
+                .push_bind(0_i64)
+                .push_bind($crate::codec::micros(d.due_at))
+                .push_bind($crate::codec::micros(d.due_at));
+        })
+    };
+}
+pub(crate) use push_deliveries;
+
 impl WriteTx {
     /// Adds messages to the outbox in the transaction of the change that causes them, many
     /// rows per statement.
     pub async fn add_deliveries(&mut self, deliveries: &[NewDelivery]) -> Result<()> {
-        // 8 values a row: 1000 rows stay under both databases' limits on bound values.
+        // 9 values a row: 1000 rows stay under both databases' limits on bound values.
         for chunk in deliveries.chunks(1000) {
             let payloads = chunk
                 .iter()
                 .map(|d| to_json(&d.payload))
                 .collect::<Result<Vec<_>>>()?;
             on_tx!(self, c => {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO deliveries (id, channel, target, seq, payload, status, attempts, created_at, due_at) ",
-                );
-                insert.push_values(chunk.iter().zip(&payloads), |mut row, (d, payload)| {
-                    row.push_bind(d.id.to_string())
-                        .push_bind(d.channel.as_str())
-                        .push_bind(&d.target)
-                        .push_bind(d.seq)
-                        .push_bind(payload)
-                        .push_bind(DeliveryStatus::Pending.as_str())
-                        .push_bind(0_i64)
-                        .push_bind(micros(d.due_at))
-                        .push_bind(micros(d.due_at));
-                });
+                let mut insert = sqlx::QueryBuilder::new(DELIVERY_INSERT);
+                push_deliveries!(insert, chunk, &payloads);
                 insert.build().execute(&mut *c).await?;
             });
         }

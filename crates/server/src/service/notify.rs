@@ -150,19 +150,20 @@ pub async fn write(
             once_key: n.once_key,
         });
     }
-    let written = tx.add_notices(&rows).await?;
+    if rows.iter().all(|n| n.once_key.is_none()) {
+        let mails: Vec<NewDelivery> = mails.into_iter().map(|(_, d)| d).collect();
+        tx.add_told(&rows, &mails).await?;
+        return Ok(());
+    }
     // A notice written before under the same key (by another instance's scheduler) is not
     // mailed again.
-    let deliveries: Vec<NewDelivery> = if written.len() == rows.len() {
-        mails.into_iter().map(|(_, d)| d).collect()
-    } else {
-        let written: std::collections::HashSet<Uuid> = written.into_iter().collect();
-        mails
-            .into_iter()
-            .filter(|(notice, _)| written.contains(notice))
-            .map(|(_, d)| d)
-            .collect()
-    };
+    let written: std::collections::HashSet<Uuid> =
+        tx.add_notices(&rows).await?.into_iter().collect();
+    let deliveries: Vec<NewDelivery> = mails
+        .into_iter()
+        .filter(|(notice, _)| written.contains(notice))
+        .map(|(_, d)| d)
+        .collect();
     tx.add_deliveries(&deliveries).await?;
     Ok(())
 }
