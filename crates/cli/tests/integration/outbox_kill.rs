@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::server::{
-    PostgresDatabase, client_token, file_period, free_port, ready, serve_configured,
+    PostgresDatabase, client_token, file_period, free_port, person_token, ready, serve_configured,
 };
 
 /// The demo citizen B: the mandatee of every mandate here, mailed nowhere (no address).
@@ -289,29 +289,12 @@ fn start(
     serve_configured(dir, database, port, &env)
 }
 
-/// A person's token from the demo issuer of the server at `base`.
-async fn token(http: &reqwest::Client, base: &str, person: &str) -> String {
-    let answer: Value = http
-        .post(format!("{base}/demo/token"))
-        .json(&json!({"sub": person}))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token body");
-    answer["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("a token for {person}: {answer}"))
-        .to_owned()
-}
-
 /// `mandator` proposes a mandate to Bob, giving `email` for their mails; returns its id.
 async fn propose(http: &reqwest::Client, base: &str, mandator: &str, email: &str) -> String {
     let (_, until) = file_period();
     let answer = http
         .post(format!("{base}/api/v1/mandates"))
-        .bearer_auth(token(http, base, mandator).await)
+        .bearer_auth(person_token(http, base, mandator).await)
         .json(&json!({
             "domain": "fin", "types": ["fin.myminfin_consult"], "mandator": mandator,
             "mandatee": BOB, "valid_until": until.to_string(), "email": email,
@@ -532,7 +515,7 @@ async fn killed_mid_delivery(database: &str) {
     }
     subscribe(&http, &base, &receiver).await;
     // Bob signs them all: each mandator is mailed, the application told.
-    let bob = token(&http, &base, BOB).await;
+    let bob = person_token(&http, &base, BOB).await;
     for m in &mandates {
         sign(&http, &base, &bob, m).await;
     }
@@ -550,7 +533,7 @@ async fn killed_mid_delivery(database: &str) {
     first.kill();
 
     // What the dead instance left: the mail and the webhook in flight leased to it and never
-    // settled, nothing received.
+    // settled, neither received (the other mails went to other recipients meanwhile).
     let left = outbox(database).await;
     let row = |id: &str| {
         left.iter()
@@ -566,7 +549,10 @@ async fn killed_mid_delivery(database: &str) {
         );
     }
     assert_eq!(row(&mail_id).email.as_deref(), Some("slow-0@example.test"));
-    assert!(sink.received().is_empty(), "no mail went before the kill");
+    assert!(
+        sink.received().iter().all(|m| m.delivery() != mail_id),
+        "the mail in flight did not go before the kill"
+    );
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -582,7 +568,16 @@ async fn killed_mid_delivery(database: &str) {
     )
     .await;
     second.kill();
-    exactly_the_outbox(&rows, &sink, &receiver, &[mail_id, event]);
+    // Sent again may be only what the dead instance had not recorded as delivered: the two
+    // in flight, and any other it sent to another recipient in the instant before the kill
+    // (at least once: with the same id, for the receiver to drop).
+    let unrecorded: Vec<String> = left
+        .iter()
+        .filter(|r| r.status != "delivered")
+        .map(|r| r.id.clone())
+        .collect();
+    assert!(unrecorded.contains(&mail_id) && unrecorded.contains(&event));
+    exactly_the_outbox(&rows, &sink, &receiver, &unrecorded);
     eprintln!(
         "killed mid-delivery on {}: {:?}",
         database.split(':').next().unwrap_or_default(),
@@ -616,7 +611,7 @@ async fn two_instances_on_one_backlog_deliver_each_message_once_on_postgres() {
     let started = Instant::now();
     // Each mail takes the SMTP server a while: one instance alone would outlast the lease
     // of what it took.
-    let Some(sink) = Sink::start(0.2) else {
+    let Some(sink) = Sink::start(0.5) else {
         return;
     };
     let Some(receiver) = Receiver::start(0) else {
@@ -624,7 +619,11 @@ async fn two_instances_on_one_backlog_deliver_each_message_once_on_postgres() {
     };
     let dir = tempfile::tempdir().expect("dir");
     let http = reqwest::Client::new();
-    let settings = settings(&sink.url(), "2");
+    let mut settings = settings(&sink.url(), "2");
+    // A webhook round (50 at once to a receiver that verifies each in Python) must end
+    // within its lease on a busy machine: a request given up at the lease's end is sent
+    // again, and the receiver would see it twice although nothing went twice at once.
+    settings.push(("MANDATES_WEBHOOKS__LEASE_SECONDS", "20".into()));
 
     // The backlog: written by an instance that sends no mail yet (its first look at the
     // outbox is an hour away) and may not post to loopback (its attempts fail: retried).
@@ -670,7 +669,7 @@ async fn two_instances_on_one_backlog_deliver_each_message_once_on_postgres() {
     for (p, a) in people.iter().zip(&addresses) {
         mandates.push(propose(&http, &base, p, a).await);
     }
-    let bob = token(&http, &base, BOB).await;
+    let bob = person_token(&http, &base, BOB).await;
     for m in &mandates {
         sign(&http, &base, &bob, m).await;
     }

@@ -106,9 +106,14 @@ pub async fn ready(http: &reqwest::Client, base: &str) {
 
 /// Ann's token from the demo issuer (a new one after every start: the issuer's key is new).
 pub async fn ann_token(http: &reqwest::Client, base: &str) -> String {
+    person_token(http, base, ANN).await
+}
+
+/// A person's token from the demo issuer of the server at `base`.
+pub async fn person_token(http: &reqwest::Client, base: &str, person: &str) -> String {
     access_token(
         http.post(format!("{base}/demo/token"))
-            .json(&serde_json::json!({"sub": ANN})),
+            .json(&serde_json::json!({"sub": person})),
     )
     .await
 }

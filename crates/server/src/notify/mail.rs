@@ -36,6 +36,7 @@ use crate::i18n;
 
 /// Mails claimed at once.
 const BATCH: i64 = 100;
+const BATCH_USIZE: usize = BATCH as usize;
 /// Recipients of a batch handled side by side, each mail an SMTP transaction on a
 /// connection of its own (kept open for the next).
 const SENDS: usize = 4;
@@ -180,7 +181,14 @@ impl Dispatcher {
                 .await?;
             let n = claimed.len();
             handled += n;
-            let done: Vec<Result<Vec<(Uuid, Settle)>, StoreError>> =
+            // How each went is recorded as soon as it is known, those known together in one
+            // transaction: a mail sent is never left unrecorded until its lease runs out (the
+            // mails of a batch go one after another), and what was sent is recorded even
+            // when another recipient's turn failed. Sending and recording run side by side:
+            // a recipient's turn may hold the store's writer (on SQLite, its only connection)
+            // while the record waits for it.
+            let (known, mut outcomes) = tokio::sync::mpsc::unbounded_channel();
+            let sending = async move {
                 futures_util::stream::iter(by_target(claimed))
                     .map(|(target, deliveries)| async move {
                         let mut settled = Vec::new();
@@ -189,22 +197,37 @@ impl Dispatcher {
                             .map(|()| settled)
                     })
                     .buffer_unordered(SENDS)
-                    .collect()
+                    .for_each(|outcome| {
+                        // The recording side ends only after this one: it is there.
+                        let _ = known.send(outcome);
+                        std::future::ready(())
+                    })
                     .await;
-            // What was sent is recorded even when another recipient's turn failed.
-            let mut settled = Vec::with_capacity(n);
-            let mut failed = None;
-            for outcome in done {
-                match outcome {
-                    Ok(list) => settled.extend(list),
-                    Err(e) => failed = failed.or(Some(e)),
+                // All sent: the recording side ends once it has recorded the rest.
+                drop(known);
+            };
+            let recording = async {
+                let mut failed = None;
+                let mut ready = Vec::new();
+                while outcomes.recv_many(&mut ready, BATCH_USIZE).await > 0 {
+                    let mut settled = Vec::new();
+                    for outcome in ready.drain(..) {
+                        match outcome {
+                            Ok(list) => settled.extend(list),
+                            Err(e) => failed = failed.or(Some(e)),
+                        }
+                    }
+                    if let Err(e) = self.store.settle_deliveries(&self.owner, &settled).await {
+                        failed = failed.or(Some(e));
+                    }
                 }
-            }
-            self.store.settle_deliveries(&self.owner, &settled).await?;
+                failed
+            };
+            let ((), failed) = futures_util::join!(sending, recording);
             if let Some(e) = failed {
                 return Err(e);
             }
-            if n < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+            if n < BATCH_USIZE {
                 return Ok(handled);
             }
         }

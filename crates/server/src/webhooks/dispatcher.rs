@@ -220,14 +220,22 @@ async fn deliver(
         let (s, state, http) = (s.clone(), state.clone(), http.clone());
         sending.spawn(async move { deliver_one(&state, &http, &s, &d, deadline).await });
     }
+    // How each went is recorded as soon as it is known, those known together in one
+    // transaction: an answered delivery is never left unrecorded until its lease runs out.
+    store.settle_deliveries(owner, &settled).await?;
     while let Some(done) = sending.join_next().await {
-        match done {
+        let mut settled = Vec::new();
+        let mut record = |done: Result<(Uuid, Settle), tokio::task::JoinError>| match done {
             Ok(outcome) => settled.push(outcome),
             // Not recorded: its lease runs out and it is tried again.
             Err(e) => tracing::warn!(error = %e, "a webhook delivery stopped"),
+        };
+        record(done);
+        while let Some(more) = sending.try_join_next() {
+            record(more);
         }
+        store.settle_deliveries(owner, &settled).await?;
     }
-    store.settle_deliveries(owner, &settled).await?;
     Ok(full)
 }
 
