@@ -21,6 +21,35 @@ macro_rules! on_pool {
     };
 }
 
+/// One connection made and closed before the pool, so that a database that cannot be
+/// reached or entered is said plainly (a pool only says that it timed out).
+async fn reach_postgres(options: &PgConnectOptions, within: Duration) -> Result<()> {
+    use sqlx::Connection as _;
+    let at = format!("{}:{}", options.get_host(), options.get_port());
+    let connected = tokio::time::timeout(within, sqlx::PgConnection::connect_with(options)).await;
+    let error = match connected {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            return Ok(());
+        }
+        Ok(Err(e)) => e,
+        Err(_) => {
+            return Err(StoreError::Unreachable(format!(
+                "no answer from the database at {at} within {} s",
+                within.as_secs()
+            )));
+        }
+    };
+    Err(StoreError::Unreachable(match &error {
+        sqlx::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            format!("connection refused at {at}: is PostgreSQL running there?")
+        }
+        sqlx::Error::Io(e) => format!("the database at {at} cannot be reached: {e}"),
+        sqlx::Error::Database(e) => format!("the database at {at} refused: {}", e.message()),
+        other => format!("the database at {at} cannot be opened: {other}"),
+    }))
+}
+
 /// Runs the same query code on the connection of either kind of write transaction.
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
@@ -229,6 +258,7 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             check_postgres_parameters(url)?;
             let options = PgConnectOptions::from_str(url)?;
+            reach_postgres(&options, opts.acquire_timeout).await?;
             let mut pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(opts.acquire_timeout);

@@ -40,6 +40,10 @@ pub use webhooks::Subscription;
 pub enum StoreError {
     #[error("the database is unreachable or failed: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database could not be reached or entered when the service opened it, said
+    /// plainly ("connection refused at host:port", "database x does not exist").
+    #[error("{0}")]
+    Unreachable(String),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data could not be read: {0}")]

@@ -173,6 +173,23 @@ fn clients_are_added_listed_and_revoked() {
     );
 }
 
+#[test]
+fn another_programs_variable_of_the_prefix_is_left_alone_and_a_wrong_setting_is_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    // A test harness's MANDATES_BIN is not a setting: the command runs, and says so.
+    let out = mandates_with(dir.path(), ("MANDATES_BIN", "/opt/x"), &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("MANDATES_BIN") || text(&out.stderr).contains("MANDATES_BIN"),
+        "the ignored variable is named: {}",
+        text(&out.stderr)
+    );
+    // A misspelt key of a section is still refused, by name.
+    let out = mandates_with(dir.path(), ("MANDATES_AUTH__ISSUR", "x"), &["migrate"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("issur"), "{}", text(&out.stderr));
+}
+
 /// `mandates` with an environment variable set.
 fn mandates_with(dir: &Path, env: (&str, &str), args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mandates"))
@@ -511,5 +528,37 @@ fn the_outbox_is_listed_counted_and_retried() {
         !mandates(dir.path(), &["outbox", "list", "--status", "lost"])
             .status
             .success()
+    );
+}
+
+#[test]
+fn a_database_that_cannot_be_reached_or_entered_is_named_plainly() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Nobody listens on a port just freed.
+    let port = crate::server::free_port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/mandates");
+    let out = mandates(dir.path(), &["--database", &url, "migrate"]);
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(
+        said.contains(&format!("connection refused at 127.0.0.1:{port}")),
+        "{said}"
+    );
+    // A database that does not exist on a server that answers.
+    let Some(server) = std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .and_then(|u| u.rsplit_once('/').map(|(s, _)| s.to_owned()))
+    else {
+        eprintln!("\n*** the missing-database part SKIPPED: set TEST_POSTGRES_URL to run it ***\n");
+        return;
+    };
+    let url = format!("{server}/mandates_no_such_database");
+    let out = mandates(dir.path(), &["--database", &url, "migrate"]);
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("database \"mandates_no_such_database\" does not exist")
+            && !said.contains("at line"),
+        "{said}"
     );
 }

@@ -29,6 +29,7 @@ use crate::AppState;
 
 const STYLE: &str = include_str!("../../static/style.css");
 const PROGRESS: &str = include_str!("../../static/progress.js");
+const ICON: &[u8] = include_bytes!("../../static/favicon.ico");
 
 async fn progress_script() -> Response {
     (
@@ -37,6 +38,18 @@ async fn progress_script() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         PROGRESS,
+    )
+        .into_response()
+}
+
+/// The service's icon, which browsers ask for at `/favicon.ico` whatever a page says.
+async fn icon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/x-icon"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
     )
         .into_response()
 }
@@ -110,6 +123,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
         .route("/static/style.css", get(style))
         .route("/static/progress.js", get(progress_script))
+        .route("/favicon.ico", get(icon))
 }
 
 async fn start_over() -> axum::response::Redirect {

@@ -189,6 +189,12 @@ async fn unknown_addresses_get_a_page_for_people_and_json_for_programs(backend: 
         .await;
     assert_eq!(api.status.as_u16(), 404);
     assert_eq!(api.header("content-type"), Some("application/problem+json"));
+    // Browsers ask for the icon whatever a page says: it is there.
+    let icon = app
+        .request(axum::http::Method::GET, "/favicon.ico", &[], None)
+        .await;
+    assert_eq!(icon.status.as_u16(), 200);
+    assert_eq!(icon.header("content-type"), Some("image/x-icon"));
 }
 
 async fn a_representative_chooses_whom_to_act_for(backend: Backend) {
