@@ -330,6 +330,11 @@ pub async fn build(
             }
         }
     };
+    if !config.demo && config.login.issuer.is_none() {
+        tracing::warn!(
+            "no login provider configured (login.issuer, MANDATES_LOGIN__ISSUER): the pages offer no sign-in and say that it is not set up"
+        );
+    }
     let index = Arc::new(Index::new(&catalog));
     let building = std::time::Instant::now();
     index.build(&store).await?;

@@ -39,6 +39,7 @@ sign-in-identities = Demo-Identitäten
 sign-in-as = Anmelden als { $person }
 sign-in-other = Eine andere Nationalregisternummer
 sign-in-button = Anmelden
+sign-in-not-set-up = Die Anmeldung ist bei diesem Dienst noch nicht eingerichtet: Der Betreiber muss einen Identitätsanbieter angeben (die Einstellungen [login]). Bis dahin kann sich hier niemand anmelden.
 field-national-number = Nationalregisternummer
 field-national-number-hint = 11 Ziffern, zum Beispiel 85.07.30-033.28.
 demo-identity-0 = Bürger, der Mandate für die Steuererklärung erteilt

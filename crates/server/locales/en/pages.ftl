@@ -39,6 +39,7 @@ sign-in-identities = Demo identities
 sign-in-as = Sign in as { $person }
 sign-in-other = Another national number
 sign-in-button = Sign in
+sign-in-not-set-up = Signing in is not set up on this service yet: its operator must name an identity provider (the [login] settings). Until then nobody can sign in here.
 field-national-number = National number
 field-national-number-hint = 11 digits, for example 85.07.30-033.28.
 demo-identity-0 = Citizen who gives mandates for the tax return

@@ -39,6 +39,7 @@ sign-in-identities = Identités de démonstration
 sign-in-as = Se connecter en tant que { $person }
 sign-in-other = Un autre numéro de registre national
 sign-in-button = Se connecter
+sign-in-not-set-up = La connexion n’est pas encore configurée sur ce service : son exploitant doit désigner un fournisseur d’identité (les paramètres [login]). D’ici là, personne ne peut se connecter ici.
 field-national-number = Numéro de registre national
 field-national-number-hint = 11 chiffres, par exemple 85.07.30-033.28.
 demo-identity-0 = Citoyen qui donne des mandats pour la déclaration d'impôt

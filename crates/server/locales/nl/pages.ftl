@@ -39,6 +39,7 @@ sign-in-identities = Demo-identiteiten
 sign-in-as = Aanmelden als { $person }
 sign-in-other = Een ander rijksregisternummer
 sign-in-button = Aanmelden
+sign-in-not-set-up = Aanmelden is op deze dienst nog niet ingesteld: de beheerder moet een identiteitsprovider opgeven (de instellingen [login]). Tot dan kan hier niemand zich aanmelden.
 field-national-number = Rijksregisternummer
 field-national-number-hint = 11 cijfers, bijvoorbeeld 85.07.30-033.28.
 demo-identity-0 = Burger die mandaten geeft voor de belastingaangifte

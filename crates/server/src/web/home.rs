@@ -117,6 +117,8 @@ pub struct HomePage {
 #[template(path = "welcome.html")]
 pub struct WelcomePage {
     c: Chrome,
+    /// Whether this service can sign anyone in (a login provider, or the demo's).
+    can_sign_in: bool,
 }
 
 /// The notice of an action just done, in words.
@@ -141,6 +143,7 @@ pub async fn home(
     let Some(user) = &visit.user else {
         return Ok(render(&WelcomePage {
             c: visit.chrome(&state, t.t("welcome-title")),
+            can_sign_in: state.config().demo || state.config().login.issuer.is_some(),
         }));
     };
     let actor = &user.actor;

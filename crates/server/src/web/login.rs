@@ -95,10 +95,9 @@ pub async fn start(
             );
             return Ok(Redirect::to(&target).into_response());
         }
-        return Err(PageError::Api(AppError::identity_provider(
-            "no login provider configured (login.issuer)",
-            None,
-        )));
+        // Signing in is not set up: the welcome page says so (no page that blames a
+        // provider that was never named).
+        return Ok(Redirect::to("/").into_response());
     };
     let provider = state.login().provider(issuer).await?;
     let client = provider.client(&state)?;

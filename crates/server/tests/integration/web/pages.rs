@@ -197,6 +197,33 @@ async fn unknown_addresses_get_a_page_for_people_and_json_for_programs(backend: 
     assert_eq!(icon.header("content-type"), Some("image/x-icon"));
 }
 
+async fn without_a_login_provider_the_welcome_page_says_signing_in_is_not_set_up(backend: Backend) {
+    let Some(app) = TestApp::with_config(backend, |c| {
+        c.demo = false;
+        c.login.issuer = None;
+    })
+    .await
+    else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    b.accept_language = Some("en");
+    let page = b.get("/").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.html.contains("href=\"/login\""), "no sign-in offered");
+    assert!(
+        page.html.contains("Signing in is not set up"),
+        "{}",
+        page.html
+    );
+    let login = b.get("/login").await;
+    assert_eq!(
+        login.status, 303,
+        "no page that blames a provider never named"
+    );
+    assert_eq!(login.header("location"), "/");
+}
+
 async fn a_representative_chooses_whom_to_act_for(backend: Backend) {
     let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
         return;
@@ -439,4 +466,5 @@ on_both_stores!(
     unknown_addresses_get_a_page_for_people_and_json_for_programs,
     a_representative_chooses_whom_to_act_for,
     a_party_is_offered_only_what_the_rules_allow,
+    without_a_login_provider_the_welcome_page_says_signing_in_is_not_set_up,
 );
