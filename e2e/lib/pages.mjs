@@ -55,7 +55,7 @@ export async function startStack({ env } = {}) {
   const provider = await startProvider({
     port: await freePort(),
     redirectUri: `${base}/auth/callback`,
-    postLogoutUri: `${base}/`,
+    postLogoutUri: `${base}/signed-out`,
   });
   let server;
   let browser;
@@ -314,6 +314,11 @@ export async function signIn(stack, login, {
  * Signs out with the header button: the service ends its session and sends the browser to
  * the provider's sign-out page, which is confirmed; the browser comes back to the welcome page.
  */
+/** The heading of the page a sign-out ends on, per language. */
+const SIGNED_OUT = {
+  nl: 'U bent afgemeld', fr: 'Vous êtes déconnecté', de: 'Sie sind abgemeldet', en: 'You have signed out',
+};
+
 export async function signOut(stack, page, { audit } = {}) {
   await step(page, 'sign out', async () => {
     await clickAndWait(page, 'form.logout button');
@@ -324,9 +329,12 @@ export async function signOut(stack, page, { audit } = {}) {
       await audit?.check(page, 'provider sign-out confirmation');
       await logoutAtProvider(page);
     }
-    assert.equal(here(page), '/', `after sign-out the browser should be at ${stack.base}/`);
+    assert.equal(here(page), '/signed-out', `after sign-out the browser should be at ${stack.base}/signed-out`);
     assert.equal(new URL(page.url()).origin, stack.base);
     await assertFrame(page, { person: null });
-    assert.equal(await page.locator('main a.button[href="/login"]').count(), 1, 'the welcome page should offer "Sign in" again');
+    const lang = await page.locator('html').getAttribute('lang');
+    assert.equal((await page.locator('main h1').innerText()).trim(), SIGNED_OUT[lang] ?? SIGNED_OUT.en,
+      'the page should say that the person has signed out');
+    assert.equal(await page.locator('main a.button[href="/login"]').count(), 1, 'the page should offer "Sign in" again');
   });
 }

@@ -258,7 +258,7 @@ describe('web pages', () => {
         });
 
         await signOut(stack, page, { audit });
-        await audit.check(page, 'welcome after sign-out (nl)');
+        await audit.check(page, 'signed out (nl)');
 
         await step(page, 'after sign-out a mandate page asks to sign in again', async () => {
           await page.goto(`${stack.base}/mandates/${shared.id}`);

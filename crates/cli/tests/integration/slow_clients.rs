@@ -150,8 +150,10 @@ async fn connections_beyond_the_cap_wait_instead_of_exhausting_the_server() {
     let _slow = open_slow(port, slow_connections(400)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let held = open_files(served.server.pid()).saturating_sub(before);
+    // Besides the connections, the store's read pool may open some of its own meanwhile
+    // (each an SQLite file and its log, at most 8): far below what 400 clients would take.
     assert!(
-        held <= 50,
+        held <= 50 + 16,
         "the server holds {held} more files with 50 connections allowed"
     );
 

@@ -121,6 +121,30 @@ pub struct WelcomePage {
     can_sign_in: bool,
 }
 
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+pub struct SignedOutPage {
+    c: Chrome,
+    can_sign_in: bool,
+}
+
+/// Where a sign-out ends, back from the identity provider: "You have signed out".
+pub async fn signed_out(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+) -> Response {
+    let t = Tr(visit.lang);
+    render(&SignedOutPage {
+        c: visit.chrome(&state, t.t("signed-out-title")),
+        can_sign_in: can_sign_in(&state),
+    })
+}
+
+/// Whether this service can sign anyone in (a login provider, or the demo's).
+fn can_sign_in(state: &AppState) -> bool {
+    state.config().demo || state.config().login.issuer.is_some()
+}
+
 /// The notice of an action just done, in words.
 pub fn notice(t: Tr, done: &str) -> String {
     if done.is_empty() {
@@ -143,7 +167,7 @@ pub async fn home(
     let Some(user) = &visit.user else {
         return Ok(render(&WelcomePage {
             c: visit.chrome(&state, t.t("welcome-title")),
-            can_sign_in: state.config().demo || state.config().login.issuer.is_some(),
+            can_sign_in: can_sign_in(&state),
         }));
     };
     let actor = &user.actor;

@@ -280,14 +280,15 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-/// Ends the session here and, where the provider offers it, at the provider.
+/// Ends the session here and, where the provider offers it, at the provider (RP-initiated
+/// logout), then says so at `/signed-out`.
 pub async fn logout(
     State(state): State<AppState>,
     axum::Extension(visit): axum::Extension<Visit>,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, PageError> {
     visit.check_form(&form.csrf)?;
-    let mut target = "/".to_owned();
+    let mut target = "/signed-out".to_owned();
     if let Some(session) = &visit.session {
         session::end(&state, session).await?;
         if let (Some(issuer), Some(id_token)) =
@@ -295,7 +296,7 @@ pub async fn logout(
             && let Ok(provider) = state.login().provider(issuer).await
             && let Some(end) = &provider.end_session
         {
-            let back = format!("{}/", state.config().public_url());
+            let back = format!("{}/signed-out", state.config().public_url());
             target = format!(
                 "{end}?id_token_hint={}&post_logout_redirect_uri={}&client_id={}",
                 super::visit::encode_component(id_token),

@@ -84,6 +84,20 @@ async fn sign_in_rotates_the_session_and_sign_out_ends_it(backend: Backend) {
     let out = b.post("/logout", &[]).await;
     assert_eq!(out.status, 303);
     assert!(!b.cookies.contains_key("mandates_session"));
+    // Signed out, the browser is told so (the demo issuer has no session of its own to end).
+    assert_eq!(out.header("location"), "/signed-out");
+    b.accept_language = Some("en");
+    let told = b.get("/signed-out").await;
+    assert_eq!(told.status, 200);
+    assert!(
+        told.html.contains("<h1>You have signed out</h1>"),
+        "{}",
+        told.html
+    );
+    assert!(
+        told.html.contains("href=\"/login\""),
+        "signing in again is offered"
+    );
     let mut replay = Browser::new(&app);
     replay.cookies.insert("mandates_session".into(), second);
     assert_eq!(replay.get("/mandates/new").await.status, 303, "signed out");
