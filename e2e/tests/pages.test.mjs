@@ -259,6 +259,11 @@ describe('web pages', () => {
 
         await signOut(stack, page, { audit });
         await audit.check(page, 'signed out (nl)');
+        await step(page, 'the accessibility statement, linked from the footer', async () => {
+          await clickAndWait(page, 'footer a[href="/accessibility"]');
+          assert.equal(here(page), '/accessibility');
+          await audit.check(page, 'accessibility statement (nl)');
+        });
 
         await step(page, 'after sign-out a mandate page asks to sign in again', async () => {
           await page.goto(`${stack.base}/mandates/${shared.id}`);

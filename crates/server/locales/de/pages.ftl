@@ -270,3 +270,18 @@ status-scheduled-filter = Unterschrieben, noch nicht wirksam
 status-voided = Nicht mehr möglich: Das Mandat, das es ersetzen sollte, ist beendet
 bulk-invalid-all-or-nothing = Einige Zeilen dieser Datei sind nicht gültig. Sie wurde als „alles oder nichts“ hochgeladen, daher kann nichts damit geschehen: Korrigieren Sie diese Zeilen und laden Sie sie erneut hoch, oder wählen Sie Zeile für Zeile.
 bulk-upload-again = Eine Datei hochladen
+
+# The accessibility statement.
+a11y-title = Erklärung zur Barrierefreiheit
+a11y-footer-link = Erklärung zur Barrierefreiheit
+a11y-scope = Diese Erklärung gilt für den Dienst Mandate: seine Seiten für Bürger und Unternehmen.
+a11y-status-title = Wie barrierefrei der Dienst ist
+a11y-status = Der Dienst soll die Richtlinien für barrierefreie Webinhalte (WCAG) 2.1 auf Stufe AA erfüllen, wie es die europäische Richtlinie über den barrierefreien Zugang zu Websites öffentlicher Stellen (2016/2102) verlangt. Er erfüllt sie teilweise: Jede Seite funktioniert ohne JavaScript und wird in vier Sprachen automatisch mit axe-core geprüft; die bekannten Probleme stehen unten.
+a11y-known-title = Was noch nicht barrierefrei ist
+a11y-known-phone = Auf einem schmalen Bildschirm passen manche Tabellen nur durch seitliches Scrollen.
+a11y-known-timeout = Sie werden noch nicht gewarnt, bevor Ihre Sitzung nach 30 Minuten ohne Aktivität endet, und Sie können sie nicht verlängern.
+a11y-feedback-title = Ein Problem melden
+a11y-feedback = Wenn Ihnen etwas auf diesen Seiten schwer fällt oder Sie die Informationen in anderer Form brauchen, wenden Sie sich über die Kontaktangaben auf ihrer Website an die Stelle, die diesen Dienst betreibt.
+a11y-enforcement-title = Wenn Sie nicht zufrieden sind
+a11y-enforcement = Wenn Sie mit unserer Antwort nicht zufrieden sind, können Sie sich an den Ombudsdienst der Behörde wenden, die diesen Dienst betreibt.
+a11y-prepared = Diese Erklärung wurde am 1. Dezember 2026 auf Grundlage einer Selbstbewertung und der automatischen Prüfungen erstellt.

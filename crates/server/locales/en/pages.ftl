@@ -270,3 +270,18 @@ status-scheduled-filter = Signed, not yet in force
 status-voided = No longer possible: the mandate it was to replace has ended
 bulk-invalid-all-or-nothing = Some rows of this file are not valid. It was uploaded as all or nothing, so nothing can be done with it: correct those rows and upload it again, or choose row by row.
 bulk-upload-again = Upload a file
+
+# The accessibility statement.
+a11y-title = Accessibility statement
+a11y-footer-link = Accessibility statement
+a11y-scope = This statement applies to the Mandates service: its pages for people and enterprises.
+a11y-status-title = How accessible the service is
+a11y-status = The service aims to meet the Web Content Accessibility Guidelines (WCAG) 2.1 at level AA, as the European directive on the accessibility of public-sector websites (2016/2102) asks. It is partially compliant: every page works without JavaScript and is checked automatically with axe-core in four languages, and the known problems are listed below.
+a11y-known-title = What is not accessible yet
+a11y-known-phone = On a narrow screen, some tables only fit by scrolling sideways.
+a11y-known-timeout = You are not yet warned before your session ends after 30 minutes without activity, and you cannot extend it.
+a11y-feedback-title = Tell us about a problem
+a11y-feedback = If something on these pages is hard to use for you, or you need the information in another form, contact the organisation that runs this service through the contact details on its website.
+a11y-enforcement-title = If you are not satisfied
+a11y-enforcement = If our answer does not satisfy you, you can turn to the ombudsman of the government that runs this service.
+a11y-prepared = This statement was prepared on 1 December 2026, from a self-assessment and the automatic checks.

@@ -270,3 +270,18 @@ status-scheduled-filter = Signé, pas encore en vigueur
 status-voided = Plus possible : le mandat qu'il devait remplacer a pris fin
 bulk-invalid-all-or-nothing = Certaines lignes de ce fichier ne sont pas valables. Il a été chargé en tout ou rien, donc rien ne peut en être fait : corrigez ces lignes et chargez-le à nouveau, ou choisissez ligne par ligne.
 bulk-upload-again = Charger un fichier
+
+# The accessibility statement.
+a11y-title = Déclaration d’accessibilité
+a11y-footer-link = Déclaration d’accessibilité
+a11y-scope = Cette déclaration s’applique au service Mandats : ses pages pour les citoyens et les entreprises.
+a11y-status-title = L’accessibilité du service
+a11y-status = Le service vise à respecter les règles pour l’accessibilité des contenus web (WCAG) 2.1 au niveau AA, comme le demande la directive européenne relative à l’accessibilité des sites internet des organismes du secteur public (2016/2102). Il est partiellement conforme : chaque page fonctionne sans JavaScript et est vérifiée automatiquement avec axe-core en quatre langues ; les problèmes connus sont décrits ci-dessous.
+a11y-known-title = Ce qui n’est pas encore accessible
+a11y-known-phone = Sur un écran étroit, certains tableaux ne tiennent qu’en faisant défiler la page horizontalement.
+a11y-known-timeout = Vous n’êtes pas encore averti avant la fin de votre session après 30 minutes sans activité, et vous ne pouvez pas la prolonger.
+a11y-feedback-title = Signaler un problème
+a11y-feedback = Si un élément de ces pages vous est difficile à utiliser, ou si vous avez besoin des informations sous une autre forme, contactez l’organisme qui gère ce service grâce aux coordonnées de son site internet.
+a11y-enforcement-title = Si vous n’êtes pas satisfait
+a11y-enforcement = Si notre réponse ne vous satisfait pas, vous pouvez vous adresser au médiateur de l’autorité qui gère ce service.
+a11y-prepared = Cette déclaration a été établie le 1er décembre 2026, sur la base d’une auto-évaluation et des vérifications automatiques.

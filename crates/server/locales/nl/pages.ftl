@@ -270,3 +270,18 @@ status-scheduled-filter = Ondertekend, nog niet van kracht
 status-voided = Niet meer mogelijk: het mandaat dat het moest vervangen, is beëindigd
 bulk-invalid-all-or-nothing = Sommige rijen van dit bestand zijn niet geldig. Het werd opgeladen als alles of niets, dus er kan niets mee gebeuren: verbeter die rijen en laad het opnieuw op, of kies rij per rij.
 bulk-upload-again = Een bestand opladen
+
+# The accessibility statement.
+a11y-title = Toegankelijkheidsverklaring
+a11y-footer-link = Toegankelijkheidsverklaring
+a11y-scope = Deze verklaring geldt voor de dienst Mandaten: de pagina's voor burgers en ondernemingen.
+a11y-status-title = Hoe toegankelijk de dienst is
+a11y-status = De dienst wil voldoen aan de Web Content Accessibility Guidelines (WCAG) 2.1 op niveau AA, zoals de Europese richtlijn over de toegankelijkheid van websites van overheidsinstanties (2016/2102) vraagt. Hij voldoet gedeeltelijk: elke pagina werkt zonder JavaScript en wordt automatisch gecontroleerd met axe-core in vier talen; de bekende problemen staan hieronder.
+a11y-known-title = Wat nog niet toegankelijk is
+a11y-known-phone = Op een smal scherm passen sommige tabellen alleen door zijwaarts te scrollen.
+a11y-known-timeout = U krijgt nog geen waarschuwing voordat uw sessie na 30 minuten zonder activiteit afloopt, en u kunt ze niet verlengen.
+a11y-feedback-title = Meld een probleem
+a11y-feedback = Is iets op deze pagina's moeilijk bruikbaar voor u, of hebt u de informatie in een andere vorm nodig, neem dan contact op met de organisatie die deze dienst aanbiedt, via de contactgegevens op haar website.
+a11y-enforcement-title = Als u niet tevreden bent
+a11y-enforcement = Bent u niet tevreden met ons antwoord, dan kunt u zich wenden tot de ombudsman van de overheid die deze dienst aanbiedt.
+a11y-prepared = Deze verklaring werd opgesteld op 1 december 2026, op basis van een zelfevaluatie en de automatische controles.

@@ -140,6 +140,23 @@ pub async fn signed_out(
     })
 }
 
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+pub struct AccessibilityPage {
+    c: Chrome,
+}
+
+/// The accessibility statement that public-sector websites publish (EU directive 2016/2102).
+pub async fn accessibility(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+) -> Response {
+    let t = Tr(visit.lang);
+    render(&AccessibilityPage {
+        c: visit.chrome(&state, t.t("a11y-title")),
+    })
+}
+
 /// Whether this service can sign anyone in (a login provider, or the demo's).
 fn can_sign_in(state: &AppState) -> bool {
     state.config().demo || state.config().login.issuer.is_some()

@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/logout", post(login::logout))
         .route("/signed-out", get(home::signed_out))
+        .route("/accessibility", get(home::accessibility))
         .route(
             "/sign-in",
             get(sign_in::demo_page).post(sign_in::demo_sign_in),

@@ -224,6 +224,33 @@ async fn without_a_login_provider_the_welcome_page_says_signing_in_is_not_set_up
     assert_eq!(login.header("location"), "/");
 }
 
+async fn the_accessibility_statement_is_linked_from_every_page(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    b.accept_language = Some("en");
+    assert!(b.get("/").await.html.contains("href=\"/accessibility\""));
+    let page = b.get("/accessibility").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.html.contains("<h1>Accessibility statement</h1>"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html.contains("WCAG) 2.1"),
+        "the standard it aims at is named"
+    );
+    b.accept_language = Some("fr");
+    assert!(
+        b.get("/accessibility")
+            .await
+            .html
+            .contains("<h1>Déclaration d’accessibilité</h1>")
+    );
+}
+
 async fn a_representative_chooses_whom_to_act_for(backend: Backend) {
     let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
         return;
@@ -467,4 +494,5 @@ on_both_stores!(
     a_representative_chooses_whom_to_act_for,
     a_party_is_offered_only_what_the_rules_allow,
     without_a_login_provider_the_welcome_page_says_signing_in_is_not_set_up,
+    the_accessibility_statement_is_linked_from_every_page,
 );
