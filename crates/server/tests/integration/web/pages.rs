@@ -272,6 +272,16 @@ async fn a_representative_chooses_whom_to_act_for(backend: Backend) {
     assert!(eva.get("/").await.html.contains("href=\"/enterprise\""));
     eva.post("/acting-as", &[("party", "self")]).await;
     assert!(!eva.get("/").await.html.contains("href=\"/enterprise\""));
+
+    // A citizen with no role is not told that they represent enterprises, nor asked to choose.
+    let mut bob = Browser::new(&app);
+    bob.accept_language = Some("en");
+    bob.sign_in(BOB).await;
+    let page = bob.get("/acting-as?return_to=/").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.html.contains("You represent"), "{}", page.html);
+    assert!(!page.html.contains("name=\"party\""));
+    assert!(page.html.contains("you have no role for an enterprise"));
 }
 
 async fn a_party_is_offered_only_what_the_rules_allow(backend: Backend) {
