@@ -126,17 +126,37 @@ pub struct WelcomePage {
 pub struct SignedOutPage {
     c: Chrome,
     can_sign_in: bool,
+    /// Signed out by the page because the session was about to end unused.
+    timed_out: bool,
+    idle_minutes: String,
 }
 
-/// Where a sign-out ends, back from the identity provider: "You have signed out".
+#[derive(Debug, Default, Deserialize)]
+pub struct SignedOutQuery {
+    /// Why, as the sign-out gave it (back from the provider as the logout request's `state`).
+    #[serde(default)]
+    state: String,
+}
+
+/// Where a sign-out ends, back from the identity provider: "You have signed out", or, when
+/// the page signed its person out before their session ended, "We signed you out".
 pub async fn signed_out(
     State(state): State<AppState>,
     axum::Extension(visit): axum::Extension<Visit>,
+    Query(q): Query<SignedOutQuery>,
 ) -> Response {
     let t = Tr(visit.lang);
+    let timed_out = q.state == super::login::TIMED_OUT;
+    let title = if timed_out {
+        "timed-out-title"
+    } else {
+        "signed-out-title"
+    };
     render(&SignedOutPage {
-        c: visit.chrome(&state, t.t("signed-out-title")),
+        c: visit.chrome(&state, t.t(title)),
         can_sign_in: can_sign_in(&state),
+        timed_out,
+        idle_minutes: state.config().login.idle().num_minutes().to_string(),
     })
 }
 

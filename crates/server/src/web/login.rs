@@ -275,20 +275,33 @@ pub(super) fn set(response: &mut Response, cookie: &str) {
 }
 
 #[derive(Deserialize)]
-pub struct CsrfOnly {
+pub struct LogoutForm {
     #[serde(default)]
     csrf: String,
+    /// `timeout`: the page signs its person out because their session is about to end;
+    /// the signed-out page then says so.
+    #[serde(default)]
+    why: String,
 }
+
+/// Why a sign-out happened, carried to the signed-out page (through the provider as the
+/// logout request's `state`, which it gives back).
+pub const TIMED_OUT: &str = "timeout";
 
 /// Ends the session here and, where the provider offers it, at the provider (RP-initiated
 /// logout), then says so at `/signed-out`.
 pub async fn logout(
     State(state): State<AppState>,
     axum::Extension(visit): axum::Extension<Visit>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<LogoutForm>,
 ) -> Result<Response, PageError> {
     visit.check_form(&form.csrf)?;
-    let mut target = "/signed-out".to_owned();
+    let timed_out = form.why == TIMED_OUT;
+    let mut target = if timed_out {
+        format!("/signed-out?state={TIMED_OUT}")
+    } else {
+        "/signed-out".to_owned()
+    };
     if let Some(session) = &visit.session {
         session::end(&state, session).await?;
         if let (Some(issuer), Some(id_token)) =
@@ -303,6 +316,9 @@ pub async fn logout(
                 super::visit::encode_component(&back),
                 super::visit::encode_component(&state.config().login.client_id)
             );
+            if timed_out {
+                target.push_str(&format!("&state={TIMED_OUT}"));
+            }
         }
     }
     let mut response = Redirect::to(&target).into_response();
@@ -311,4 +327,48 @@ pub async fn logout(
         &session::clear_cookie(&state, session::COOKIE),
     );
     Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct StayForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+/// When a session ends, as the page's timeout warning reads it.
+#[derive(Serialize)]
+struct SessionLeft {
+    /// Seconds from now.
+    expires_in: i64,
+}
+
+/// "Stay signed in": counts this as a visit, so the session's idle time starts again (never
+/// beyond its longest life). The warning's script asks for JSON; a form sent without it goes
+/// back to the page.
+pub async fn stay(
+    State(state): State<AppState>,
+    axum::Extension(visit): axum::Extension<Visit>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<StayForm>,
+) -> Result<Response, PageError> {
+    visit.check_form(&form.csrf)?;
+    let return_to = local_path(form.return_to.as_deref().unwrap_or("/"));
+    let Some(session) = visit.session.as_ref().filter(|_| visit.user.is_some()) else {
+        return Err(PageError::SignIn(return_to));
+    };
+    let ends = session::extend(&state, session).await?;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        let left = SessionLeft {
+            expires_in: (ends - state.clock().now()).num_seconds().max(0),
+        };
+        Ok(axum::Json(left).into_response())
+    } else {
+        Ok(Redirect::to(&return_to).into_response())
+    }
 }

@@ -29,15 +29,25 @@ use crate::AppState;
 
 const STYLE: &str = include_str!("../../static/style.css");
 const PROGRESS: &str = include_str!("../../static/progress.js");
+const TIMEOUT: &str = include_str!("../../static/timeout.js");
 const ICON: &[u8] = include_bytes!("../../static/favicon.ico");
 
 async fn progress_script() -> Response {
+    script(PROGRESS)
+}
+
+/// Warns a signed-in person before their session ends and lets them stay signed in.
+async fn timeout_script() -> Response {
+    script(TIMEOUT)
+}
+
+fn script(source: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        PROGRESS,
+        source,
     )
         .into_response()
 }
@@ -103,6 +113,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             )),
         )
         .route("/logout", post(login::logout))
+        .route("/session/stay", post(login::stay))
         .route("/signed-out", get(home::signed_out))
         .route("/accessibility", get(home::accessibility))
         .route(
@@ -125,6 +136,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
         .route("/static/style.css", get(style))
         .route("/static/progress.js", get(progress_script))
+        .route("/static/timeout.js", get(timeout_script))
         .route("/favicon.ico", get(icon))
 }
 

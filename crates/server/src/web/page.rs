@@ -66,6 +66,41 @@ pub struct Chrome {
     pub user: Option<Someone>,
     pub demo: bool,
     pub languages: Vec<(&'static str, &'static str, bool)>,
+    /// For a signed-in person: when their session ends, for the warning before it does.
+    pub timeout: Option<Timeout>,
+}
+
+/// What the timeout warning needs: when the session ends and how long before to warn.
+pub struct Timeout {
+    /// Seconds from this page's answer until the session ends without another request.
+    pub expires_in: i64,
+    /// Seconds before the end at which the warning shows.
+    pub warn_before: i64,
+    /// What it says.
+    pub text: String,
+}
+
+impl Timeout {
+    /// The warning comes two minutes before the end, or one minute before it when sessions
+    /// idle out in less than four.
+    fn of(visit: &Visit, state: &AppState, t: Tr) -> Option<Timeout> {
+        visit.user.as_ref()?;
+        let session = visit.session.as_ref()?;
+        let expires_in = (session.expires_at - state.clock().now())
+            .num_seconds()
+            .max(0);
+        let idle = state.config().login.idle().num_seconds();
+        let (warn_before, text) = if idle >= 240 {
+            (120, t.t1("timeout-text", "minutes", "2"))
+        } else {
+            (60, t.t("timeout-text-one"))
+        };
+        Some(Timeout {
+            expires_in,
+            warn_before,
+            text,
+        })
+    }
 }
 
 impl Chrome {
@@ -122,6 +157,7 @@ impl Chrome {
                 .iter()
                 .map(|l| (l.code(), language_name(*l), *l == visit.lang))
                 .collect(),
+            timeout: Timeout::of(visit, state, t),
         }
     }
 }

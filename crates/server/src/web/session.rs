@@ -38,6 +38,8 @@ pub struct Session {
     pub id_hash: String,
     pub data: SessionData,
     pub created_at: Instant,
+    /// When it ends if no other request comes: idle, or too old, whichever is first.
+    pub expires_at: Instant,
 }
 
 /// A new random secret, URL-safe.
@@ -104,20 +106,48 @@ pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<Sessio
     // One write a minute at most keeps the idle clock honest without a write a request.
     // A page that only reads still works while the store takes no writes (full, or read
     // only); the idle clock then lags by the time the store was away.
+    let mut last_seen = stored.last_seen_at;
     if now - stored.last_seen_at >= Duration::minutes(1) {
         let touched = StoredSession {
             last_seen_at: now,
             ..stored.clone()
         };
-        if let Err(e) = state.store().put_session(&id_hash, &touched).await {
-            tracing::warn!(error = %e, "a session's last visit could not be recorded");
+        match state.store().put_session(&id_hash, &touched).await {
+            Ok(()) => last_seen = now,
+            Err(e) => tracing::warn!(error = %e, "a session's last visit could not be recorded"),
         }
     }
     Ok(Some(Session {
         id_hash,
         data,
         created_at: stored.created_at,
+        expires_at: ends_at(last_seen, stored.created_at, idle, max),
     }))
+}
+
+/// When a session last seen at `last_seen` ends: idle, or too old, whichever is first.
+fn ends_at(last_seen: Instant, created_at: Instant, idle: Duration, max: Duration) -> Instant {
+    let after = |from: Instant, age| from.checked_add_signed(age).unwrap_or(Instant::MAX_UTC);
+    after(last_seen, idle).min(after(created_at, max))
+}
+
+/// Records a visit now, whatever the time since the last: the person chose to stay signed
+/// in. Returns when the session now ends.
+pub async fn extend(state: &AppState, session: &Session) -> Result<Instant, AppError> {
+    let now = state.clock().now();
+    state
+        .store()
+        .put_session(
+            &session.id_hash,
+            &StoredSession {
+                data: to_text(&session.data)?,
+                created_at: session.created_at,
+                last_seen_at: now,
+            },
+        )
+        .await?;
+    let (idle, max) = lifetimes(state);
+    Ok(ends_at(now, session.created_at, idle, max))
 }
 
 /// How long a session lives without a request, and at most.

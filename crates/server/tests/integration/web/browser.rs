@@ -35,6 +35,8 @@ pub struct Browser<'a> {
     pub via: Option<axum::Router>,
     pub cookies: BTreeMap<String, String>,
     pub accept_language: Option<&'static str>,
+    /// What the requests accept: pages, unless a script's request is played.
+    pub accept: &'static str,
     /// The anti-forgery token of the last page, with the cookies it was made for.
     token: Option<(Vec<Option<String>>, String)>,
 }
@@ -46,6 +48,7 @@ impl<'a> Browser<'a> {
             via: None,
             cookies: BTreeMap::new(),
             accept_language: None,
+            accept: "text/html,application/xhtml+xml",
             token: None,
         }
     }
@@ -96,7 +99,7 @@ impl<'a> Browser<'a> {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
-            .header("accept", "text/html,application/xhtml+xml");
+            .header("accept", self.accept);
         if let Some(lang) = self.accept_language {
             builder = builder.header("accept-language", lang);
         }

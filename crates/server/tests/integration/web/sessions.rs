@@ -131,6 +131,100 @@ async fn sessions_end_when_idle_and_after_their_lifetime(backend: Backend) {
     );
 }
 
+/// The seconds a page's timeout warning counts down from, and how long ahead it warns.
+fn timeout_of(html: &str) -> Option<(i64, i64)> {
+    let attr = |name: &str| -> Option<i64> {
+        let start = html.find(&format!("{name}=\""))? + name.len() + 2;
+        html[start..].split('"').next()?.parse().ok()
+    };
+    Some((attr("data-expires-in")?, attr("data-warn-before")?))
+}
+
+async fn a_signed_in_person_is_warned_before_the_session_ends_and_can_stay(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let mut b = Browser::new(&app);
+    b.accept_language = Some("en");
+    let welcome = b.get("/").await;
+    assert!(
+        !welcome.html.contains("id=\"timeout\""),
+        "no warning before sign-in"
+    );
+    b.sign_in(ANN).await;
+    let home = b.get("/").await;
+    assert_eq!(
+        timeout_of(&home.html),
+        Some((30 * 60, 120)),
+        "warned two minutes before 30 idle minutes end"
+    );
+    assert!(home.html.contains("You are about to be signed out"));
+    assert!(home.html.contains("sign you out in 2 minutes"));
+    assert!(
+        home.html
+            .contains("<script src=\"/static/timeout.js\" defer></script>")
+    );
+    let script = b.get("/static/timeout.js").await;
+    assert_eq!(script.status, 200);
+    assert!(script.header("content-type").starts_with("text/javascript"));
+
+    // 20 minutes later a page counts the 30 from its own request (visits are recorded once a
+    // minute at most, so a page 30 s after the last counts from that one).
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(timeout_of(&b.get("/").await.html), Some((30 * 60, 120)));
+    app.clock.advance(Duration::seconds(30));
+    assert_eq!(
+        timeout_of(&b.get("/").await.html),
+        Some((30 * 60 - 30, 120))
+    );
+
+    // "Stay signed in" from the script: the idle time starts again, the answer says so.
+    app.clock.advance(Duration::minutes(29));
+    b.accept = "application/json";
+    let stay = b.post("/session/stay", &[("return_to", "/inbox")]).await;
+    assert_eq!(stay.status, 200, "{}", stay.html);
+    let left: serde_json::Value = serde_json::from_str(&stay.html).expect("json");
+    assert_eq!(left["expires_in"], 30 * 60);
+    b.accept = "text/html,application/xhtml+xml";
+    app.clock.advance(Duration::minutes(29));
+    assert_eq!(b.get("/mandates/new").await.status, 200, "still signed in");
+
+    // Without the script, the button is a form: it goes back to the page.
+    app.clock.advance(Duration::seconds(90));
+    let stay = b.post("/session/stay", &[("return_to", "/inbox")]).await;
+    assert_eq!((stay.status, stay.location()), (303, "/inbox"));
+    // Never beyond 12 hours after sign-in (80 minutes have passed).
+    for _ in 0..22 {
+        app.clock.advance(Duration::minutes(28));
+        assert_eq!(b.post("/session/stay", &[]).await.status, 303);
+    }
+    b.accept = "application/json";
+    let left: serde_json::Value =
+        serde_json::from_str(&b.post("/session/stay", &[]).await.html).expect("json");
+    let left = left["expires_in"].as_i64().expect("seconds");
+    assert!(left < 30 * 60, "the longest life caps it: {left}");
+    b.accept = "text/html,application/xhtml+xml";
+
+    // Unanswered, the page signs its person out and they are told why.
+    let out = b.post("/logout", &[("why", "timeout")]).await;
+    assert_eq!(
+        (out.status, out.location()),
+        (303, "/signed-out?state=timeout")
+    );
+    let told = b.get("/signed-out?state=timeout").await;
+    assert!(
+        told.html.contains("<h1>We signed you out</h1>"),
+        "{}",
+        told.html
+    );
+    assert!(told.html.contains("you did nothing for 30 minutes"));
+    assert!(!told.html.contains("id=\"timeout\""));
+    // Signed out, "stay" cannot bring the session back.
+    let stay = b.post("/session/stay", &[("return_to", "/inbox")]).await;
+    assert_ne!(stay.status, 200);
+    assert_eq!(b.get("/mandates/new").await.status, 303);
+}
+
 async fn a_form_without_the_visitors_token_changes_nothing(backend: Backend) {
     let Some(app) = TestApp::new(backend).await else {
         return;
@@ -282,6 +376,7 @@ on_both_stores!(
     outside_demo_mode_cookies_are_secure_and_there_is_no_demo_sign_in,
     sign_in_rotates_the_session_and_sign_out_ends_it,
     sessions_end_when_idle_and_after_their_lifetime,
+    a_signed_in_person_is_warned_before_the_session_ends_and_can_stay,
     a_form_without_the_visitors_token_changes_nothing,
     a_planted_anti_forgery_cookie_passes_for_no_one,
     ended_sessions_leave_the_store,
