@@ -9,6 +9,7 @@
 //   MANDATES_REDIRECT_URI     http://127.0.0.1:8091/auth/callback
 //   MANDATES_POST_LOGOUT_URI  http://127.0.0.1:8091/
 //   OIDC_CLIENT_AUTH_METHOD   client_secret_basic (or client_secret_post)
+//   OIDC_API_RESOURCE         (none) the Mandates API as a resource server (RFC 8707)
 //
 // One confidential client: id `mandates-web`, secret `mandates-web-secret`, grant type
 // authorization_code, response type code, PKCE (S256) required, scopes `openid`, `profile`
@@ -36,6 +37,11 @@
 // A wrong login or password shows the form again with p#login-error (role="alert"), HTTP 200.
 // There is no consent screen: the grant for `mandates-web` is approved automatically.
 //
+// The API (OIDC_API_RESOURCE set): a client that asks for `resource=<OIDC_API_RESOURCE>` and
+// the scope `mandates` gets a JWT access token (RS256, typ at+jwt) whose `aud` is that resource
+// and which carries `national_number`, `acr` and `amr`, as a national identity provider's
+// tokens for a government API do. Without `resource`, access tokens stay opaque (userinfo).
+//
 // RP-initiated logout: end_session_endpoint is `<issuer>/session/end` (in discovery). Its
 // confirmation page has button#logout-confirm (sign out) and button#logout-cancel.
 //
@@ -45,7 +51,7 @@
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 import {
   ACCOUNTS, ACR, CLIENT_ID, CLIENT_SECRET, PASSWORD,
@@ -56,6 +62,8 @@ const ISSUER = process.env.OIDC_ISSUER || `http://127.0.0.1:${PORT}`;
 const REDIRECT_URI = process.env.MANDATES_REDIRECT_URI || 'http://127.0.0.1:8091/auth/callback';
 const POST_LOGOUT_URI = process.env.MANDATES_POST_LOGOUT_URI || 'http://127.0.0.1:8091/';
 const AUTH_METHOD = process.env.OIDC_CLIENT_AUTH_METHOD || 'client_secret_basic';
+const API_RESOURCE = process.env.OIDC_API_RESOURCE || '';
+const API_SCOPE = 'mandates';
 
 function accountClaims(login) {
   const a = ACCOUNTS[login];
@@ -147,6 +155,22 @@ const configuration = {
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
+    resourceIndicators: {
+      enabled: Boolean(API_RESOURCE),
+      // Only what the client asks for: sign-in without `resource` keeps an opaque token.
+      defaultResource: (_ctx, _client, oneOf) => oneOf?.[0],
+      useGrantedResource: () => true,
+      getResourceServerInfo(_ctx, resource) {
+        if (resource !== API_RESOURCE) throw new errors.InvalidTarget();
+        return {
+          scope: API_SCOPE,
+          audience: API_RESOURCE,
+          accessTokenTTL: 600,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
     // A relying party may also ask for the claim with the `claims` request parameter.
     claimsParameter: { enabled: true },
     rpInitiatedLogout: {
@@ -182,8 +206,14 @@ ${form}
     grant.addOIDCScope(scopes.join(' '));
     const claims = ctx.oidc.requestParamClaims ? [...ctx.oidc.requestParamClaims] : [];
     if (claims.length) grant.addOIDCClaims(claims);
+    if (API_RESOURCE) grant.addResourceScope(API_RESOURCE, API_SCOPE);
     await grant.save();
     return grant;
+  },
+  // What the API reads from a person's access token: the national number and how they signed in.
+  async extraTokenClaims(_ctx, token) {
+    if (token.kind !== 'AccessToken' || !ACCOUNTS[token.accountId]) return undefined;
+    return { national_number: ACCOUNTS[token.accountId].national_number, acr: ACR, amr: ['pwd'] };
   },
   async findAccount(_ctx, sub) {
     if (!ACCOUNTS[sub]) return undefined;

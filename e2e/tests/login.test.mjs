@@ -14,9 +14,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { PASSWORD, newPage } from '../lib/harness.mjs';
+import { newPage } from '../lib/harness.mjs';
 import {
-  Audit, PEOPLE, assertFrame, open, startStack, step, text,
+  Audit, PEOPLE, assertFrame, open, startStack, step, text, throughProvider,
 } from '../lib/pages.mjs';
 
 const A = PEOPLE['citizen-a'];
@@ -28,49 +28,6 @@ const LOGIN_EXPIRED = 'The sign-in took too long or was started elsewhere. Sign 
 const PROVIDER_UNAVAILABLE = 'the identity provider does not answer';
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
-
-/** A redirect's target, asserting that the answer is one. */
-function redirectOf(response, what) {
-  assert.ok([301, 302, 303, 307, 308].includes(response.status()),
-    `${what} answered ${response.status()}, not a redirect`);
-  const { location } = response.headers();
-  assert.ok(location, `${what} redirects nowhere`);
-  return new URL(location, response.url());
-}
-
-/**
- * Signs in at the provider as `login` through the steps a browser takes, with the browser
- * context's cookies: starts at the service's /login, lets `toProvider` alter the
- * authorization request, posts the provider's login form, and returns the address the
- * provider sends the browser back to (the service's callback, not opened yet).
- */
-async function throughProvider(stack, page, login, { toProvider = (u) => u } = {}) {
-  const http = page.context().request;
-  const providerOrigin = new URL(stack.provider.issuer).origin;
-  const started = await http.get(`${stack.base}/login`, { maxRedirects: 0 });
-  const authorize = toProvider(redirectOf(started, 'GET /login'));
-  assert.equal(authorize.origin, providerOrigin, 'the sign-in goes to the provider');
-
-  const interaction = redirectOf(await http.get(authorize.href, { maxRedirects: 0 }), 'the authorization request');
-  assert.match(interaction.pathname, /^\/interaction\/[A-Za-z0-9_-]+$/, `the provider asks for a login at ${interaction}`);
-  const form = await http.get(interaction.href);
-  assert.equal(form.status(), 200, 'the provider shows its login form');
-  assert.match(await form.text(), /id="login-form"/);
-
-  const posted = await http.post(`${interaction.href}/login`, {
-    form: { login, password: PASSWORD },
-    maxRedirects: 0,
-  });
-  let next = redirectOf(posted, 'the provider\'s login form');
-  // The provider resumes the authorization, then sends the browser back with a code.
-  for (let hops = 0; next.origin === providerOrigin; hops += 1) {
-    assert.ok(hops < 5, `the provider keeps redirecting (${next})`);
-    next = redirectOf(await http.get(next.href, { maxRedirects: 0 }), `GET ${next.pathname}`);
-  }
-  assert.equal(next.origin + next.pathname, `${stack.base}/auth/callback`, 'the provider sends the browser back');
-  assert.ok(next.searchParams.get('code'), `the provider gives a code: ${next}`);
-  return next;
-}
 
 /** An authorization request with one parameter replaced. */
 const replacing = (name, value) => (url) => {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use mandates_domain::Insz;
@@ -189,7 +190,17 @@ impl Verifier {
         // Expiry is checked below against the request's clock, not the host's.
         validation.validate_exp = false;
         let claims = decode::<Value>(token, &key, &validation)
-            .map_err(|e| AuthError::Invalid(e.to_string()))?
+            .map_err(|e| {
+                AuthError::Invalid(match e.kind() {
+                    ErrorKind::InvalidAudience => {
+                        format!("its aud is not {:?} (auth.audience)", self.audience)
+                    }
+                    ErrorKind::InvalidIssuer => {
+                        format!("its iss is not {:?} (auth.issuer)", self.issuer)
+                    }
+                    _ => e.to_string(),
+                })
+            })?
             .claims;
         let now = now.timestamp();
         let Some(exp) = claims["exp"].as_i64() else {
@@ -211,9 +222,12 @@ impl Verifier {
         if claims.get("act").is_some() || claims.get("token_kind").is_some_and(|k| k != "person") {
             return Err(invalid("not a person's token"));
         }
-        let number = claims[self.claim.as_str()]
-            .as_str()
-            .ok_or_else(|| invalid("no national number claim"))?;
+        let number = claims[self.claim.as_str()].as_str().ok_or_else(|| {
+            AuthError::Invalid(format!(
+                "no {:?} claim with the national number (auth.national_number_claim)",
+                self.claim
+            ))
+        })?;
         let person =
             Insz::parse(number).map_err(|_| invalid("national number claim is not valid"))?;
         let amr = match &claims["amr"] {
