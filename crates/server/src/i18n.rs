@@ -46,14 +46,16 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
 mod tests {
     use super::*;
 
-    /// The message ids of a language's files: the errors, the pages and the notices.
+    /// The message ids of a language's files (every `.ftl` file of its folder, as the loader
+    /// reads them).
     fn ids(lang: &str) -> Vec<String> {
-        let text: String = ["errors.ftl", "pages.ftl", "notices.ftl", "session.ftl"]
-            .iter()
-            .map(|file| {
-                let path = format!("{}/locales/{lang}/{file}", env!("CARGO_MANIFEST_DIR"));
-                std::fs::read_to_string(path).unwrap_or_default()
-            })
+        let dir = format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+        let text: String = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|x| x == "ftl"))
+            .map(|path| std::fs::read_to_string(path).unwrap_or_default())
             .collect::<Vec<_>>()
             .join("\n");
         let mut ids: Vec<String> = text
