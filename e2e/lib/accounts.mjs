@@ -20,6 +20,12 @@ export const ACCOUNTS = {
     family_name: 'Citizen',
     role: 'another citizen',
   },
+  newcomer: {
+    national_number: '95061412339',
+    given_name: 'Noor',
+    family_name: 'Newcomer',
+    role: 'a citizen with no mandate at all',
+  },
   'company-rep': {
     national_number: '62092301281',
     given_name: 'Carla',

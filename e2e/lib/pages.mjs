@@ -266,7 +266,9 @@ export async function assertFrame(page, { lang, person, enterprise, representati
   assert.ok(frame.person?.includes(person.shown), `header should say who is signed in (${person.shown}); it says ${JSON.stringify(frame.person)}`);
   if (lang && TEXT[lang]) assert.ok(frame.person.startsWith(TEXT[lang].signedInAs), `"${frame.person}" should start with "${TEXT[lang].signedInAs}"`);
   assert.equal(frame.logout, 1, 'there should be one sign-out button (form.logout)');
-  const expected = ['/', '/mandates/new', '/executor', '/access-log'];
+  // The pages every citizen and legal representative has ("Mandates I may use" only when
+  // there is one).
+  const expected = ['/', '/mandates/new', '/access-log'];
   for (const href of expected) assert.ok(frame.nav.includes(href), `menu should link to ${href}; it has ${JSON.stringify(frame.nav)}`);
   assert.equal(frame.nav.includes('/enterprise'), Boolean(enterprise),
     `menu should ${enterprise ? '' : 'not '}link to /enterprise; it has ${JSON.stringify(frame.nav)}`);

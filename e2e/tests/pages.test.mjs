@@ -226,12 +226,12 @@ describe('web pages', () => {
             .querySelectorAll('table tbody tr')].map((tr) => ({
             other: tr.cells[0].textContent.trim(),
             href: tr.cells[0].querySelector('a')?.getAttribute('href'),
-            status: tr.querySelector('span.status')?.className ?? '',
+            status: tr.querySelector('strong.tag')?.className ?? '',
           })));
           assert.ok(rows.some((r) => r.href === `/mandates/${shared.id}`), 'the search should find the new mandate');
           for (const r of rows) {
             assert.equal(r.other, B.shown, `every row found should be with B: ${JSON.stringify(r)}`);
-            assert.match(r.status, /status-pending/, `every row found should be pending: ${JSON.stringify(r)}`);
+            assert.match(r.status, /tag-pending/, `every row found should be pending: ${JSON.stringify(r)}`);
           }
           await audit.check(page, 'home, search results (A, nl)');
 
@@ -247,10 +247,12 @@ describe('web pages', () => {
         });
 
         await step(page, 'executor and access log pages', async () => {
-          await clickAndWait(page, 'nav a[href="/executor"]');
-          assert.equal(here(page), '/executor');
+          // A may use no mandate: the menu does not offer the page, which says so when opened.
+          assert.equal(await page.locator('nav a[href="/executor"]').count(), 0, 'no "Mandates I may use" in the menu');
+          await open(page, stack.base, '/executor');
           await assertFrame(page, { lang: 'nl', person: A });
-          await audit.check(page, 'executor (A, nl)', { shot: 'executor' });
+          assert.equal(await page.locator('main table').count(), 0, 'nothing to list');
+          await audit.check(page, 'executor, nothing to use (A, nl)');
           await clickAndWait(page, 'nav a[href="/access-log"]');
           assert.equal(here(page), '/access-log');
           await assertFrame(page, { lang: 'nl', person: A });
@@ -374,6 +376,15 @@ describe('web pages', () => {
           assert.ok((await sectionLinks(page, 'all-heading'))?.includes(href));
           await audit.check(page, 'home after signing (B, en)');
         });
+
+        await step(page, 'B finds it among the mandates B may use', async () => {
+          await clickAndWait(page, 'nav a[href="/executor"]');
+          assert.equal(here(page), '/executor');
+          const own = await page.evaluate(() => [...document.querySelectorAll('section:has(#own-heading) tbody tr td:first-child a')]
+            .map((a) => a.getAttribute('href')));
+          assert.ok(own.includes(href), `the mandate in force should be listed as given to B: ${JSON.stringify(own)}`);
+          await audit.check(page, 'mandates B may use (B, en)', { shot: 'executor' });
+        });
       } finally {
         await page.context().close();
       }
@@ -479,9 +490,9 @@ describe('web pages', () => {
           await clickAndWait(page, 'nav a[href="/"]');
           const row = await page.evaluate((h) => {
             const a = document.querySelector(`#all-heading ~ .table-wrap a[href="${h}"], section:has(#all-heading) a[href="${h}"]`);
-            return a?.closest('tr')?.querySelector('span.status')?.className ?? null;
+            return a?.closest('tr')?.querySelector('strong.tag')?.className ?? null;
           }, href);
-          assert.match(row ?? '', /status-stopped/, 'the mandate should be listed as stopped');
+          assert.match(row ?? '', /tag-stopped/, 'the mandate should be listed as stopped');
           await audit.check(page, 'home after stopping (A, nl)');
         });
       } finally {
@@ -526,7 +537,7 @@ describe('web pages', () => {
       });
 
       await step(page, 'executor and access log for the enterprise', async () => {
-        await clickAndWait(page, 'nav a[href="/executor"]');
+        await open(page, stack.base, '/executor');
         await audit.check(page, 'executor (enterprise, fr)');
         await clickAndWait(page, 'nav a[href="/access-log"]');
         await audit.check(page, 'access log (enterprise, fr)', { shot: 'access-log-enterprise' });

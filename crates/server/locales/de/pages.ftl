@@ -216,7 +216,7 @@ access-list = Alle, für die diese Person handeln darf
 access-allowed = Erlaubt
 access-refused = Abgelehnt
 executor-title = Mandate, die ich nutzen darf
-executor-intro = Die Mandate, die einem Unternehmen erteilt wurden, für das Sie Ausführender sind, und die Sie jetzt nutzen dürfen.
+executor-intro = Die Mandate, die Sie jetzt nutzen dürfen: die Ihnen erteilten und die einem Unternehmen erteilten, für das Sie Ausführender sind.
 
 ## Sammelaufträge
 

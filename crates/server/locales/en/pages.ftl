@@ -216,7 +216,7 @@ access-list = Everyone this person may act for
 access-allowed = Allowed
 access-refused = Refused
 executor-title = Mandates I may use
-executor-intro = The mandates given to an enterprise for which you are an executor, that you may use now.
+executor-intro = The mandates you may use now: those given to you, and those given to an enterprise for which you are an executor.
 
 ## Bulk
 

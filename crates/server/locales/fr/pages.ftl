@@ -216,7 +216,7 @@ access-list = Tous ceux pour qui cette personne peut agir
 access-allowed = Autorisé
 access-refused = Refusé
 executor-title = Mandats que je peux utiliser
-executor-intro = Les mandats donnés à une entreprise dont vous êtes exécutant, et que vous pouvez utiliser maintenant.
+executor-intro = Les mandats que vous pouvez utiliser maintenant : ceux qui vous ont été donnés, et ceux donnés à une entreprise dont vous êtes exécutant.
 
 ## En masse
 

@@ -216,7 +216,7 @@ access-list = Iedereen voor wie deze persoon mag optreden
 access-allowed = Toegestaan
 access-refused = Geweigerd
 executor-title = Mandaten die ik mag gebruiken
-executor-intro = De mandaten die gegeven zijn aan een onderneming waarvoor u uitvoerder bent, en die u nu mag gebruiken.
+executor-intro = De mandaten die u nu mag gebruiken: die aan u gegeven zijn, en die gegeven zijn aan een onderneming waarvoor u uitvoerder bent.
 
 ## Bulk
 

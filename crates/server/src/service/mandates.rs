@@ -325,6 +325,27 @@ pub async fn allowed_actions(
     m: &Mandate,
     now: Instant,
 ) -> Result<Vec<MandateAction>, AppError> {
+    Ok(access::allowed_actions(
+        actor,
+        m,
+        situation(state, m, now).await?,
+    ))
+}
+
+/// Refuses, with its reason, an action the actor may not take on the mandate now.
+pub async fn require_action(
+    state: &AppState,
+    actor: &Actor,
+    m: &Mandate,
+    action: MandateAction,
+    now: Instant,
+) -> Result<(), AppError> {
+    access::permit(actor, m, action, situation(state, m, now).await?)?;
+    Ok(())
+}
+
+/// What besides the mandate decides what may be done with it now.
+async fn situation(state: &AppState, m: &Mandate, now: Instant) -> Result<Situation, AppError> {
     let transfer_live = match m.transfer_to {
         Some(to) => state
             .store()
@@ -333,9 +354,5 @@ pub async fn allowed_actions(
             .is_some_and(|t| t.status_at(now) == Status::Pending),
         None => false,
     };
-    Ok(access::allowed_actions(
-        actor,
-        m,
-        Situation { now, transfer_live },
-    ))
+    Ok(Situation { now, transfer_live })
 }

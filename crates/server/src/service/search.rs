@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use mandates_domain::mandate::{Mandate, Side};
+use mandates_domain::access::ReadScope;
+use mandates_domain::mandate::{Mandate, Side, Status};
 use mandates_domain::roles::RoleKind;
 use mandates_domain::time::Instant;
 use mandates_domain::{Insz, Kbo, Party};
-use mandates_store::AccessEntry;
+use mandates_store::{AccessEntry, MandateQuery, RoleFilter};
 use uuid::Uuid;
 
 use super::check::{Asked, access_entry};
@@ -345,4 +346,38 @@ pub async fn as_executor(
         }
     }
     Ok(found)
+}
+
+/// The mandates a person may use now: those given to them in their own name, and those of
+/// the enterprises they are an executor of.
+pub struct Usable {
+    pub own: Vec<Mandate>,
+    /// Each with the enterprise that holds it.
+    pub as_executor: Vec<(Party, Mandate)>,
+}
+
+impl Usable {
+    pub fn is_empty(&self) -> bool {
+        self.own.is_empty() && self.as_executor.is_empty()
+    }
+}
+
+/// The mandates `person` may use now, at most `max` of each kind: in force now, with the
+/// person (or an enterprise they execute for, for one of the types) as mandatee.
+pub async fn usable_by(
+    state: &AppState,
+    person: &Insz,
+    roles: &[mandates_domain::roles::EnterpriseRole],
+    now: Instant,
+    max: usize,
+) -> Result<Usable, AppError> {
+    let mut query = MandateQuery::of(Party::Person(person.clone()), ReadScope::All);
+    query.role = Some(RoleFilter::Mandatee);
+    query.statuses = vec![Status::Active];
+    query.limit = u32::try_from(max).unwrap_or(u32::MAX);
+    let own = state.store().list_mandates(&query, now).await?.items;
+    Ok(Usable {
+        own,
+        as_executor: as_executor(state, roles, now, max).await?,
+    })
 }

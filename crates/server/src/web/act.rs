@@ -110,6 +110,8 @@ pub async fn confirm(
     let user = visit.user()?;
     let action = page_action(&action)?;
     let m = visible(&state, user, &id).await?;
+    // An action the rules do not allow now is not offered: its reason instead of a form.
+    mandates::require_action(&state, &user.actor, &m, action, state.clock().now()).await?;
     Ok(render(&confirm_page(&state, &visit, user, &m, action)?))
 }
 

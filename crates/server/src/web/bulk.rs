@@ -46,7 +46,8 @@ pub async fn new(
     State(state): State<AppState>,
     axum::Extension(visit): axum::Extension<Visit>,
 ) -> Result<Response, PageError> {
-    visit.user()?;
+    // Only for those who may make bulk jobs: the upload would refuse anyone else.
+    mandates_domain::access::require_bulk(&visit.user()?.actor)?;
     Ok(render(&new_page(&state, &visit, String::new())?))
 }
 

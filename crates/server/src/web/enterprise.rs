@@ -99,6 +99,26 @@ pub struct CheckRow {
     pub answer: String,
 }
 
+/// A check's answer in words: allowed, or refused and why.
+fn answer_text(t: Tr, allowed: bool, reason: Option<&str>) -> String {
+    match reason {
+        _ if allowed => t.t("access-allowed"),
+        Some(code) if REFUSALS.contains(&code) => t.t(&format!("access-refused-{code}")),
+        _ => t.t("access-refused"),
+    }
+}
+
+/// The reasons of a refusal that the log says in words (the codes of
+/// [`mandates_domain::check::Refusal`]).
+const REFUSALS: [&str; 6] = [
+    "no_executor_role",
+    "pending_signature",
+    "not_yet_in_force",
+    "stopped",
+    "expired",
+    "no_mandate",
+];
+
 #[derive(Template)]
 #[template(path = "access_log.html")]
 pub struct AccessLogPage {
@@ -131,11 +151,7 @@ pub async fn access_log(
                         .map_or_else(|| c.to_owned(), |x| x.name.get(visit.lang).to_owned())
                 })
                 .unwrap_or_else(|| t.t("access-list")),
-            answer: if e.allowed {
-                t.t("access-allowed")
-            } else {
-                t.t("access-refused")
-            },
+            answer: answer_text(t, e.allowed, e.reason.as_deref()),
         })
         .collect();
     Ok(render(&AccessLogPage {
@@ -148,10 +164,14 @@ pub async fn access_log(
 #[template(path = "executor.html")]
 pub struct ExecutorPage {
     c: Chrome,
-    rows: Vec<Row>,
+    /// Given to the person in their own name.
+    own: Vec<Row>,
+    /// Given to an enterprise they are an executor of.
+    executing: Vec<Row>,
 }
 
-/// The mandates the person may use now as an executor of an enterprise.
+/// The mandates the person may use now: given to them, or to an enterprise they are an
+/// executor of.
 pub async fn executor(
     State(state): State<AppState>,
     axum::Extension(visit): axum::Extension<Visit>,
@@ -159,13 +179,61 @@ pub async fn executor(
     let user = visit.user()?;
     let t = Tr(visit.lang);
     let now = state.clock().now();
-    let rows = crate::service::search::as_executor(&state, &user.roles, now, 500)
-        .await?
-        .iter()
-        .map(|(enterprise, m)| row_of(&state, t, m, enterprise, now))
-        .collect();
+    let person = &user.principal.person;
+    let usable =
+        crate::service::search::usable_by(&state, person, &user.roles, now, MAX_USABLE).await?;
+    let me = Party::Person(person.clone());
     Ok(render(&ExecutorPage {
         c: visit.chrome(&state, t.t("executor-title")),
-        rows,
+        own: usable
+            .own
+            .iter()
+            .map(|m| row_of(&state, t, m, &me, now))
+            .collect(),
+        executing: usable
+            .as_executor
+            .iter()
+            .map(|(enterprise, m)| row_of(&state, t, m, enterprise, now))
+            .collect(),
     }))
+}
+
+/// The most mandates of each kind the page lists.
+const MAX_USABLE: usize = 500;
+
+#[cfg(test)]
+mod tests {
+    use mandates_domain::Kbo;
+    use mandates_domain::check::Refusal;
+    use mandates_domain::mandate::Side;
+    use uuid::Uuid;
+
+    use super::REFUSALS;
+
+    #[test]
+    fn every_reason_of_a_refusal_is_said_in_words() -> Result<(), Box<dyn std::error::Error>> {
+        let mandate = Uuid::nil();
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).ok_or("a date")?;
+        let every = [
+            Refusal::NoExecutorRole {
+                mandate,
+                enterprise: Kbo::parse("0412345614")?,
+            },
+            Refusal::PendingSignature {
+                mandate,
+                missing: Side::Mandatee,
+            },
+            Refusal::NotYetInForce { mandate, from: day },
+            Refusal::Stopped {
+                mandate,
+                at: "2027-03-01T09:00:00Z".parse()?,
+            },
+            Refusal::Expired { mandate, on: day },
+            Refusal::NoMandate,
+        ];
+        for refusal in every {
+            assert!(REFUSALS.contains(&refusal.code()), "{}", refusal.code());
+        }
+        Ok(())
+    }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::page::{Chrome, Tr, render};
-use super::rows::{Opt, Row, awaiting, notes_of, options, row_of};
+use super::rows::{Opt, Row, awaiting, notes_of, options, row_for};
 use super::visit::{PageError, Visit};
 use crate::AppState;
 use crate::http::csv::CsvFile;
@@ -44,6 +44,13 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// Whether the list is asked for as it is: no search, no filter, the first page.
+    fn is_plain(&self) -> bool {
+        [&self.status, &self.role, &self.domain, &self.q, &self.after]
+            .iter()
+            .all(|v| v.trim().is_empty())
+    }
+
     /// The query of these filters; a value that is not one of the choices is an error that
     /// names its field.
     fn query(
@@ -101,6 +108,10 @@ impl Filters {
 pub struct HomePage {
     c: Chrome,
     notice: String,
+    /// The party has no mandate at all: the page says what one can do instead of empty lists.
+    first_visit: bool,
+    /// Whether the actor may create mandates.
+    may_create: bool,
     mine: Vec<Row>,
     theirs: Vec<Row>,
     transfers: Vec<Row>,
@@ -221,7 +232,7 @@ pub async fn home(
         if missing.is_empty() {
             continue;
         }
-        let r = row_of(&state, t, m, party, now);
+        let r = row_for(&state, t, m, actor, now);
         if m.terms.side_of(party).is_some_and(|s| missing.contains(&s)) {
             mine.push(r);
         } else if m.transfer_of.is_some() {
@@ -234,8 +245,8 @@ pub async fn home(
     let rows = page
         .items
         .iter()
-        .map(|m| row_of(&state, t, m, party, now))
-        .collect();
+        .map(|m| row_for(&state, t, m, actor, now))
+        .collect::<Vec<_>>();
     let next = page.next.map(|(at, id)| {
         format!(
             "/?{}&after={}",
@@ -263,9 +274,12 @@ pub async fn home(
         .iter()
         .map(|d| (d.code.clone(), d.name.get(visit.lang).to_owned()))
         .collect();
+    let first_visit = filters.is_plain() && rows.is_empty();
     Ok(render(&HomePage {
         c: visit.chrome(&state, t.t("home-title")),
         notice: notice(t, &filters.done),
+        first_visit,
+        may_create: access::manages_any(actor),
         mine,
         theirs,
         transfers,

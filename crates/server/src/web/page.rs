@@ -4,9 +4,9 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use mandates_domain::Lang;
+use mandates_domain::{Lang, access};
 
-use super::visit::Visit;
+use super::visit::{User, Visit};
 use crate::AppState;
 use crate::i18n;
 use crate::text as format;
@@ -52,8 +52,37 @@ pub struct Someone {
     pub acting: String,
     pub choices: Vec<Choice>,
     pub for_enterprise: bool,
+    /// Which pages of the menu are theirs: those the rules let them use, and the mandates
+    /// they may use only when there is one.
+    pub menu: Menu,
     /// The inbox link, with its count of unread notices in words.
     pub inbox: String,
+}
+
+/// The pages of the menu that depend on who one is and whom one acts for; the decisions are
+/// those of [`access`], the same that refuse the pages themselves.
+pub struct Menu {
+    /// Create mandates (whoever manages mandates of some domain).
+    pub create: bool,
+    pub bulk: bool,
+    /// The roster of the enterprise one acts for.
+    pub roster: bool,
+    pub access_log: bool,
+    /// The mandates one may use now: only when there is one.
+    pub usable: bool,
+}
+
+impl Menu {
+    pub fn of(user: &User) -> Menu {
+        let actor = &user.actor;
+        Menu {
+            create: access::manages_any(actor),
+            bulk: access::require_bulk(actor).is_ok(),
+            roster: access::require_read_roster(actor).is_ok(),
+            access_log: access::access_log_scope(actor).is_ok(),
+            usable: user.may_use,
+        }
+    }
 }
 
 /// The frame of every page.
@@ -134,6 +163,7 @@ impl Chrome {
                 person,
                 choices,
                 for_enterprise: acting_for.is_some(),
+                menu: Menu::of(u),
                 inbox: match u.unread {
                     0 => t.t("nav-inbox"),
                     n if n >= super::visit::UNREAD_MAX => t.t1(

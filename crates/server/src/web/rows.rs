@@ -2,8 +2,10 @@
 //! the period, the status in words and what waits for whom.
 
 use chrono::NaiveDate;
+use mandates_domain::access::{self, MandateAction, Situation};
+use mandates_domain::actor::Actor;
 use mandates_domain::mandate::{Mandate, Notes, Side, Status};
-use mandates_domain::time::Instant;
+use mandates_domain::time::{Instant, brussels_date};
 use mandates_domain::{Lang, Party};
 
 use super::page::Tr;
@@ -25,6 +27,12 @@ pub struct Row {
     pub capacity: String,
     /// What waits, and until when.
     pub note: String,
+    /// The row's own link: the mandate's page, or its signature when it waits for mine.
+    pub action_href: String,
+    /// "Open" or "Sign".
+    pub action: String,
+    /// Which mandate the link is about, for those who hear the links of a page one by one.
+    pub action_about: String,
 }
 
 /// A period in words.
@@ -36,6 +44,25 @@ pub fn period(t: Tr, from: NaiveDate, until: Option<NaiveDate>) -> String {
             ("until", &format::date(u)),
         ),
         None => t.t1("period-unlimited", "from", &format::date(from)),
+    }
+}
+
+/// The period of a mandate as it was in the end: a stopped mandate ended when it was
+/// stopped, not on the last day it was given for.
+pub fn period_of(t: Tr, m: &Mandate, status: Status) -> String {
+    let (from, until) = (m.terms.valid_from, m.terms.valid_until);
+    match m.closed_at.filter(|_| status == Status::Stopped) {
+        Some(at) if brussels_date(at) < from => t.t2(
+            "period-stopped-before",
+            ("from", &format::date(from)),
+            ("on", &format::date(brussels_date(at))),
+        ),
+        Some(at) => t.t2(
+            "period-stopped",
+            ("from", &format::date(from)),
+            ("on", &format::date(brussels_date(at))),
+        ),
+        None => period(t, from, until),
     }
 }
 
@@ -103,7 +130,9 @@ pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant)
         Some(Side::Mandatee) => &m.terms.mandator,
         None => &m.terms.mandatee,
     };
+    let other_shown = format::party(other);
     let types: Vec<String> = m.terms.types.iter().cloned().collect();
+    let types_shown = type_names(state, t.0, &types);
     let waiting = awaiting(m, now);
     let deadline = m
         .live_proposal(now)
@@ -123,10 +152,10 @@ pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant)
             Some(Side::Mandatee) => t.t("side-mandatee"),
             None => t.t("side-initiator"),
         },
-        other: format::party(other),
+        other: other_shown.clone(),
         domain: domain_name(state, t.0, &m.terms.domain),
-        types: type_names(state, t.0, &types),
-        period: period(t, m.terms.valid_from, m.terms.valid_until),
+        types: types_shown.clone(),
+        period: period_of(t, m, status),
         status: status_text(t, m, now),
         status_code: status.as_str(),
         reference: notes_of(m, side)
@@ -135,8 +164,26 @@ pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant)
         capacity: notes_of(m, side)
             .and_then(|n| n.capacity.clone())
             .unwrap_or_default(),
+        action_about: t.t2(
+            "row-action-about",
+            ("other", &other_shown),
+            ("types", &types_shown),
+        ),
+        action_href: format!("/mandates/{}", m.id),
+        action: t.t("row-open"),
         note,
     }
+}
+
+/// The row of a mandate as `actor` reads it at `now`: its link offers the signature when the
+/// rules let the actor sign it now.
+pub fn row_for(state: &AppState, t: Tr, m: &Mandate, actor: &Actor, now: Instant) -> Row {
+    let mut row = row_of(state, t, m, &actor.party, now);
+    if access::permit(actor, m, MandateAction::Sign, Situation::at(now)).is_ok() {
+        row.action_href = format!("/mandates/{}/sign", m.id);
+        row.action = t.t("action-sign");
+    }
+    row
 }
 
 /// An option of a filter.

@@ -44,6 +44,8 @@ pub struct User {
     pub roles: Vec<EnterpriseRole>,
     /// Unread notices of the party they act for, counted up to [`UNREAD_MAX`].
     pub unread: i64,
+    /// Whether there is a mandate they may use now (in their own name or as an executor).
+    pub may_use: bool,
 }
 
 /// The most unread notices the page header counts (more show as "9+").
@@ -244,11 +246,15 @@ async fn prepare(
         .store()
         .unread_notices(actor.party.as_str(), UNREAD_MAX)
         .await?;
+    let may_use = !crate::service::search::usable_by(state, &principal.person, &roles, now, 1)
+        .await?
+        .is_empty();
     visit.user = Some(User {
         principal,
         actor,
         roles,
         unread,
+        may_use,
     });
     Ok(())
 }
