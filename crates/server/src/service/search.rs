@@ -371,13 +371,22 @@ pub async fn usable_by(
     now: Instant,
     max: usize,
 ) -> Result<Usable, AppError> {
+    Ok(Usable {
+        own: own_usable(state, person, now, max).await?,
+        as_executor: as_executor(state, roles, now, max).await?,
+    })
+}
+
+/// The mandates in force now that `person` holds in their own name, at most `max`.
+pub async fn own_usable(
+    state: &AppState,
+    person: &Insz,
+    now: Instant,
+    max: usize,
+) -> Result<Vec<Mandate>, AppError> {
     let mut query = MandateQuery::of(Party::Person(person.clone()), ReadScope::All);
     query.role = Some(RoleFilter::Mandatee);
     query.statuses = vec![Status::Active];
     query.limit = u32::try_from(max).unwrap_or(u32::MAX);
-    let own = state.store().list_mandates(&query, now).await?.items;
-    Ok(Usable {
-        own,
-        as_executor: as_executor(state, roles, now, max).await?,
-    })
+    Ok(state.store().list_mandates(&query, now).await?.items)
 }

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use mandates_domain::actor::{Actor, AuthContext};
-use mandates_domain::roles::EnterpriseRole;
+use mandates_domain::roles::{EnterpriseRole, RoleKind};
 use mandates_domain::{Insz, Kbo, Lang};
 
 use super::page::{Chrome, ErrorPage, render};
@@ -246,9 +246,16 @@ async fn prepare(
         .store()
         .unread_notices(actor.party.as_str(), UNREAD_MAX)
         .await?;
-    let may_use = !crate::service::search::usable_by(state, &principal.person, &roles, now, 1)
-        .await?
-        .is_empty();
+    // An executor's page is theirs while the role lasts (finding whether one of the
+    // enterprise's mandates grants their types now may read many: that is the page's work,
+    // not every page's); in their own name, one indexed read says whether there is one.
+    let executes = roles
+        .iter()
+        .any(|r| r.kind == RoleKind::Executor && r.in_force_at(now));
+    let may_use = executes
+        || !crate::service::search::own_usable(state, &principal.person, now, 1)
+            .await?
+            .is_empty();
     visit.user = Some(User {
         principal,
         actor,
