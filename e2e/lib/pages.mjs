@@ -92,7 +92,7 @@ export async function whereAmI(page) {
       lang: document.documentElement.lang,
       h1: document.querySelector('h1')?.textContent ?? '',
       problem: document.querySelector('.problem, #login-error, #oidc-error')?.textContent ?? '',
-      notice: document.querySelector('p.notice')?.textContent ?? '',
+      notice: document.querySelector('#outcome, p.notice')?.textContent ?? '',
       body: document.body?.innerText ?? '',
     }));
     const parts = [`at ${page.url()} (lang "${info.lang}")`, `h1 "${clip(info.h1, 120)}"`];

@@ -79,7 +79,8 @@ impl Terms {
         )
     }
 
-    pub(super) fn overlaps(&self, other: &Terms) -> bool {
+    /// Whether the two periods share a day.
+    pub fn overlaps(&self, other: &Terms) -> bool {
         let ends_after =
             |until: Option<NaiveDate>, from: NaiveDate| until.is_none_or(|u| u >= from);
         ends_after(self.valid_until, other.valid_from)

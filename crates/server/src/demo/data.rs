@@ -89,16 +89,18 @@ fn stories(now: Instant) -> Vec<Story> {
         then,
     };
     vec![
-        // Active: citizen A gives the accounting office the income tax return.
+        // Active: citizen B gives the accounting office the income tax return, a type that
+        // only one mandatee at a time may hold: B choosing it for someone else is warned.
+        // (Citizen A gives it to nobody: A's first mandate can be the income tax return.)
         story(
             &["fin.tax_on_web"],
-            CITIZEN_A,
+            CITIZEN_B,
             ACCOUNTING_OFFICE,
             manager,
             20,
             None,
             "client 2024-017",
-            vec![(19, a, sign.clone())],
+            vec![(19, b, sign.clone())],
         ),
         // Active: the company gives the office its corporate tax and VAT returns.
         story(

@@ -10,6 +10,8 @@ use mandates_domain::access::MandateAction;
 use mandates_domain::mandate::{Mandate, NotesChange, TermsChange};
 use serde::Deserialize;
 
+use super::changes::{Change, changes};
+use super::exclusive;
 use super::forms::{FieldMessages, TypeChoice, type_choices};
 use super::mandate::{PAGE_ACTIONS, is_danger, visible};
 use super::page::{Chrome, Tr, render};
@@ -39,6 +41,11 @@ pub struct ConfirmPage {
     /// For a transfer: the new mandatee's number.
     mandatee: String,
     errors: FieldMessages,
+    /// Signing a proposed change: what it changes.
+    proposal_changes: Vec<Change>,
+    /// A refusal because another mandate holds an exclusive type: that mandate, when the
+    /// signer may see it.
+    conflict_href: String,
 }
 
 impl ConfirmPage {
@@ -66,8 +73,19 @@ fn confirm_page(
     let name = action.as_str();
     let now = state.clock().now();
     let r = row_of(state, t, m, &user.actor.party, now);
-    let version = m.live_proposal(now).map_or(m.version, |p| p.version);
-    let consequence = t.t1(&format!("consequence-{name}"), "other", &r.other);
+    let proposal = m.live_proposal(now);
+    let version = proposal.map_or(m.version, |p| p.version);
+    let proposal_changes = match (action, proposal) {
+        (MandateAction::Sign | MandateAction::Reject | MandateAction::Withdraw, Some(p)) => {
+            changes(state, t, &m.terms, &p.terms)
+        }
+        _ => Vec::new(),
+    };
+    let consequence = if action == MandateAction::Sign && proposal.is_some() {
+        t.t1("consequence-sign-change", "other", &r.other)
+    } else {
+        t.t1(&format!("consequence-{name}"), "other", &r.other)
+    };
     let chosen: Vec<String> = m.terms.types.iter().cloned().collect();
     Ok(ConfirmPage {
         c: visit.chrome(state, t.t(&format!("confirm-{name}-title"))),
@@ -98,6 +116,8 @@ fn confirm_page(
             .unwrap_or_default(),
         mandatee: String::new(),
         errors: FieldMessages::default(),
+        proposal_changes,
+        conflict_href: String::new(),
     })
 }
 
@@ -186,6 +206,11 @@ pub async fn act(
             let mut page = confirm_page(&state, &visit, user, &m, action)?;
             let (_, text) = e.page_texts(visit.lang, &visit.request_id);
             page.problem = text;
+            if let Some((text, href)) = exclusive::conflict(&state, user, visit.lang, &m, &e).await
+            {
+                page.problem = text;
+                page.conflict_href = href.unwrap_or_default();
+            }
             page.errors = FieldMessages::of(&e, visit.lang);
             if let Some(u) = form.valid_until {
                 page.valid_until = u;

@@ -1,6 +1,8 @@
 //! Creating a mandate from the pages: step 1 (domain and side), step 2 (types, other party,
-//! period, reference), step 3 the review of exactly what will be allowed, then the creation
-//! with the creator's signature through the unit of work.
+//! period, reference), step 3 "check your answers" (exactly what will be allowed, each answer
+//! with a way back to its field), then the creation with the creator's signature through the
+//! unit of work. A type that only one mandatee at a time may hold, and that the mandator
+//! already gives to someone else, is flagged at steps 2 and 3.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,9 +12,10 @@ use mandates_domain::mandate::{Draft, Mandate, Side};
 use mandates_domain::{Lang, Party};
 use serde::Deserialize;
 
+use super::exclusive::{Held, Wanted, held_elsewhere};
 use super::forms::{FieldMessages, TypeChoice, type_choices};
 use super::page::{Chrome, Tr, render};
-use super::rows::{Opt, period};
+use super::rows::Opt;
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
 use crate::error::AppError;
@@ -42,10 +45,13 @@ pub struct DraftForm {
     valid_until: String,
     #[serde(default)]
     reference: String,
-    /// On the review: `edit` goes back to the form.
+    /// On the review: `edit` (or `edit-<field>`) goes back to the form.
     #[serde(default)]
     go: String,
 }
+
+/// The answers of the review that can be changed, each with the field it goes back to.
+const CHANGEABLE: [&str; 5] = ["other", "types", "valid_from", "valid_until", "reference"];
 
 impl DraftForm {
     fn side(&self) -> Option<Side> {
@@ -146,7 +152,49 @@ pub async fn new_form(
         valid_from: mandates_domain::time::brussels_date(state.clock().now()).to_string(),
         ..DraftForm::default()
     };
-    Ok(render(&new_page(&state, &visit, user, form)))
+    let mut page = new_page(&state, &visit, user, form);
+    flag_held(&state, &visit, user, &mut page).await?;
+    Ok(render(&page))
+}
+
+/// Step 2: each exclusive type on offer that the mandator already gives to someone else
+/// (another mandatee than the one typed, if any) says so, with the way forward.
+async fn flag_held(
+    state: &AppState,
+    visit: &Visit,
+    user: &User,
+    page: &mut NewPage,
+) -> Result<(), AppError> {
+    if page.step != 2 {
+        return Ok(());
+    }
+    let offered: Vec<String> = page.types.iter().map(|c| c.code.clone()).collect();
+    let other = Party::parse(&format::digits(&page.form.other)).ok();
+    let held = held_elsewhere(
+        state,
+        user,
+        visit.lang,
+        &page.form.domain,
+        page.form.side(),
+        Wanted {
+            types: &offered,
+            mandatee: other.as_ref(),
+            terms: None,
+        },
+        state.clock().now(),
+    )
+    .await?;
+    attach(&mut page.types, held);
+    Ok(())
+}
+
+/// Each warning under the choice of its type.
+fn attach(types: &mut [TypeChoice], held: Vec<Held>) {
+    for h in held {
+        if let Some(choice) = types.iter_mut().find(|c| c.code == h.code) {
+            choice.held.push(h);
+        }
+    }
 }
 
 #[derive(Template)]
@@ -155,10 +203,25 @@ pub struct ReviewPage {
     c: Chrome,
     form: DraftForm,
     summary: String,
+    domain: String,
     types: Vec<TypeChoice>,
-    period: String,
+    mandator: String,
+    mandatee: String,
+    valid_from: String,
+    valid_until: String,
     deadline: String,
-    other: String,
+}
+
+impl ReviewPage {
+    /// Whether the other party is the mandator (I receive).
+    pub fn other_gives(&self) -> bool {
+        self.form.side() == Some(Side::Mandatee)
+    }
+
+    /// Whether any chosen type is already given to someone else.
+    pub fn has_held(&self) -> bool {
+        self.types.iter().any(|t| !t.held.is_empty())
+    }
 }
 
 /// A posted draft form, once its anti-forgery token is checked.
@@ -183,14 +246,15 @@ fn try_draft(
 }
 
 /// The form again with the refusal: the summary, and each field's error at its field.
-fn with_errors(
+async fn with_errors(
     state: &AppState,
     visit: &Visit,
     user: &User,
     form: DraftForm,
     e: &AppError,
-) -> Response {
+) -> Result<Response, PageError> {
     let mut page = new_page(state, visit, user, form);
+    flag_held(state, visit, user, &mut page).await?;
     page.problem = e.page_texts(visit.lang, &visit.request_id).1;
     page.errors = FieldMessages(
         FieldMessages::of(e, visit.lang)
@@ -199,7 +263,7 @@ fn with_errors(
             .map(|(f, m)| (map_field(&f, page.form.side()), m))
             .collect(),
     );
-    (e.status(), render(&page)).into_response()
+    Ok((e.status(), render(&page)).into_response())
 }
 
 /// The form's name of a draft field: the other party is one field, whichever side it is.
@@ -221,13 +285,13 @@ pub async fn review(
     let form = posted_form(&visit, &body)?;
     let user = visit.user()?;
     match try_draft(&state, user, &form, visit.lang) {
-        Err(e @ AppError::Domain(_)) => Ok(with_errors(&state, &visit, user, form, &e)),
+        Err(e @ AppError::Domain(_)) => with_errors(&state, &visit, user, form, &e).await,
         Err(e) => Err(PageError::Api(e)),
-        Ok(m) => Ok(render(&review_page(&state, &visit, user, form, &m)?)),
+        Ok(m) => Ok(render(&review_page(&state, &visit, user, form, &m).await?)),
     }
 }
 
-fn review_page(
+async fn review_page(
     state: &AppState,
     visit: &Visit,
     user: &User,
@@ -244,24 +308,53 @@ fn review_page(
         Some(Side::Mandatee) => t.t1("review-summary-mandatee", "other", &other),
         _ => t.t1("review-summary-mandator", "other", &other),
     };
+    let mut types: Vec<TypeChoice> = type_choices(
+        state,
+        visit.lang,
+        &m.terms.domain,
+        None,
+        &user.actor.party,
+        &chosen,
+    )
+    .into_iter()
+    .filter(|c| c.checked)
+    .collect();
+    let held = held_elsewhere(
+        state,
+        user,
+        visit.lang,
+        &m.terms.domain,
+        form.side(),
+        Wanted {
+            types: &chosen,
+            mandatee: None,
+            terms: Some(&m.terms),
+        },
+        state.clock().now(),
+    )
+    .await?;
+    attach(&mut types, held);
+    let you = |p: &Party| {
+        if *p == user.actor.party {
+            t.t1("review-you", "party", &format::party(p))
+        } else {
+            format::party(p)
+        }
+    };
     form.once = super::session::random_secret()?;
     Ok(ReviewPage {
         c: visit.chrome(state, t.t("review-title")),
-        types: type_choices(
-            state,
-            visit.lang,
-            &m.terms.domain,
-            None,
-            &user.actor.party,
-            &chosen,
-        )
-        .into_iter()
-        .filter(|c| c.checked)
-        .collect(),
-        period: period(t, m.terms.valid_from, m.terms.valid_until),
+        domain: super::rows::domain_name(state, visit.lang, &m.terms.domain),
+        types,
+        mandator: you(&m.terms.mandator),
+        mandatee: you(&m.terms.mandatee),
+        valid_from: format::date(m.terms.valid_from),
+        valid_until: m
+            .terms
+            .valid_until
+            .map_or_else(|| t.t("review-no-end"), format::date),
         deadline: m.lapses_at.map(format::instant).unwrap_or_default(),
         summary,
-        other,
         form,
     })
 }
@@ -274,8 +367,17 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let form = posted_form(&visit, &body)?;
     let user = visit.user()?;
-    if form.go == "edit" {
-        return Ok(render(&new_page(&state, &visit, user, form)));
+    // "Change" on the review: step 2 with every answer kept (the button's address holds
+    // the field's anchor).
+    if form.go == "edit"
+        || form
+            .go
+            .strip_prefix("edit-")
+            .is_some_and(|f| CHANGEABLE.contains(&f))
+    {
+        let mut page = new_page(&state, &visit, user, form);
+        flag_held(&state, &visit, user, &mut page).await?;
+        return Ok(render(&page));
     }
     let draft = form.draft(&user.actor.party, visit.lang);
     let key = (!form.once.is_empty()).then(|| format!("page-{}", form.once));
@@ -286,7 +388,7 @@ pub async fn create(
         Ok(done) => {
             Ok(Redirect::to(&format!("/mandates/{}?done=create", done.value.id)).into_response())
         }
-        Err(e @ AppError::Domain(_)) => Ok(with_errors(&state, &visit, user, form, &e)),
+        Err(e @ AppError::Domain(_)) => with_errors(&state, &visit, user, form, &e).await,
         Err(e) => Err(PageError::Api(e)),
     }
 }

@@ -10,6 +10,7 @@ use mandates_domain::catalog::MandateType;
 use mandates_domain::mandate::{Side, allowed_kinds};
 use mandates_domain::{FieldError, FieldErrors, Lang, Party, has_control};
 
+use super::exclusive::Held;
 use super::visit::PageError;
 use crate::AppState;
 use crate::error::{AppError, field_message};
@@ -56,6 +57,8 @@ pub struct TypeChoice {
     pub name: String,
     pub description: String,
     pub checked: bool,
+    /// The mandates of the mandator that already give this exclusive type to someone else.
+    pub held: Vec<Held>,
 }
 
 /// The types of a domain that the party may take on its side.
@@ -79,6 +82,7 @@ pub fn type_choices(
             name: t.name.get(lang).to_owned(),
             description: t.description.get(lang).to_owned(),
             checked: chosen.contains(&t.code),
+            held: Vec::new(),
         })
         .collect()
 }

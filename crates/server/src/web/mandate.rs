@@ -11,7 +11,9 @@ use mandates_domain::{DomainError, Party};
 use mandates_store::{EventKind, StoredEvent};
 use uuid::Uuid;
 
-use super::home::{Filters, notice};
+use super::changes::{Change, changes, history_changes};
+use super::home::Filters;
+use super::outcome::{Outcome, outcome};
 use super::page::{Chrome, Tr, render};
 use super::rows::{Row, period, row_of, type_names};
 use super::visit::{PageError, User, Visit};
@@ -65,7 +67,8 @@ pub struct ActionLink {
 #[template(path = "mandate.html")]
 pub struct MandatePage {
     c: Chrome,
-    notice: String,
+    /// After an action: what was done and what happens next.
+    outcome: Option<Outcome>,
     row: Row,
     mandator: String,
     mandatee: String,
@@ -73,6 +76,8 @@ pub struct MandatePage {
     created: String,
     pending_until: String,
     proposal: String,
+    /// What the proposed change changes.
+    proposal_changes: Vec<Change>,
     signatures: Vec<SignatureRow>,
     history: Vec<EventRow>,
     actions: Vec<ActionLink>,
@@ -137,11 +142,25 @@ async fn mandate_page(
             version: s.version,
         })
         .collect();
-    let history = mandates::history(state, m)
-        .await?
-        .into_iter()
-        .map(|e| EventRow {
-            what: event_text(t, m, &e),
+    let events = mandates::history(state, m).await?;
+    let changed = history_changes(state, t, &events);
+    let last = events.last().and_then(|e| match e.kind {
+        EventKind::Mandate(k) => Some(k),
+        _ => None,
+    });
+    let history = events
+        .iter()
+        .zip(changed)
+        .map(|(e, changed)| EventRow {
+            what: if changed.is_empty() {
+                event_text(t, m, e)
+            } else {
+                t.t2(
+                    "history-changed",
+                    ("event", &event_text(t, m, e)),
+                    ("changes", &changed),
+                )
+            },
             person: e.person.as_deref().map(format::number).unwrap_or_default(),
             party: e.party.as_deref().map(format::number).unwrap_or_default(),
             at: format::instant(e.at),
@@ -177,9 +196,17 @@ async fn mandate_page(
             )
         })
         .unwrap_or_default();
+    let proposal_changes = m
+        .live_proposal(now)
+        .map(|p| changes(state, t, &m.terms, &p.terms))
+        .unwrap_or_default();
+    let outcome = outcome(t, m, party, done, last, now);
+    let title = outcome
+        .as_ref()
+        .map_or_else(|| t.t("mandate-title"), |o| o.title.clone());
     Ok(MandatePage {
-        c: visit.chrome(state, t.t("mandate-title")),
-        notice: notice(t, done),
+        c: visit.chrome(state, title),
+        outcome,
         row: row_of(state, t, m, party, now),
         mandator: format::party(&m.terms.mandator),
         mandatee: format::party(&m.terms.mandatee),
@@ -187,6 +214,7 @@ async fn mandate_page(
         created: format::instant(m.created_at),
         pending_until,
         proposal,
+        proposal_changes,
         signatures,
         history,
         actions,

@@ -4,14 +4,17 @@
 
 mod act;
 mod bulk;
+mod changes;
 mod choices;
 mod create;
 mod enterprise;
+mod exclusive;
 mod forms;
 mod home;
 mod inbox;
 pub mod login;
 mod mandate;
+mod outcome;
 mod page;
 mod rows;
 pub mod seal;

@@ -138,10 +138,23 @@ pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant)
         .live_proposal(now)
         .map(|p| p.lapses_at)
         .or(m.lapses_at.filter(|_| status == Status::Pending));
+    // A proposed change: the proposer is told that it waits for the other party (the terms
+    // in force stay as they are), the other party that it is theirs to sign.
+    let proposer = m.live_proposal(now).map(|p| p.proposed_by);
     let note = match (waiting.first(), deadline) {
         (Some(s), Some(d)) if Some(*s) == side => {
-            t.t1("note-sign-before", "deadline", &format::instant(d))
+            let key = if proposer.is_some() {
+                "note-change-sign-before"
+            } else {
+                "note-sign-before"
+            };
+            t.t1(key, "deadline", &format::instant(d))
         }
+        (Some(_), Some(d)) if proposer.is_some() && proposer == side => t.t2(
+            "note-change-waits",
+            ("other", &format::party(other)),
+            ("deadline", &format::instant(d)),
+        ),
         (Some(_), Some(d)) => t.t1("note-other-before", "deadline", &format::instant(d)),
         _ => String::new(),
     };
