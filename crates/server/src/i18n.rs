@@ -48,7 +48,7 @@ mod tests {
 
     /// The message ids of a language's files: the errors, the pages and the notices.
     fn ids(lang: &str) -> Vec<String> {
-        let text: String = ["errors.ftl", "pages.ftl", "notices.ftl"]
+        let text: String = ["errors.ftl", "pages.ftl", "notices.ftl", "screens.ftl"]
             .iter()
             .map(|file| {
                 let path = format!("{}/locales/{lang}/{file}", env!("CARGO_MANIFEST_DIR"));
