@@ -46,9 +46,9 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
 mod tests {
     use super::*;
 
-    /// The message ids of a language's files: the errors, the pages and the notices.
+    /// The message ids of a language's files: the errors, the pages, the notices and the names.
     fn ids(lang: &str) -> Vec<String> {
-        let text: String = ["errors.ftl", "pages.ftl", "notices.ftl"]
+        let text: String = ["errors.ftl", "pages.ftl", "notices.ftl", "names.ftl"]
             .iter()
             .map(|file| {
                 let path = format!("{}/locales/{lang}/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -106,6 +106,8 @@ mod tests {
             "role",
             "count",
             "to",
+            "mandator",
+            "mandatee",
         ];
         let args: HashMap<Cow<'static, str>, FluentValue> = names
             .iter()

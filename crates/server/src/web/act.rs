@@ -11,13 +11,14 @@ use mandates_domain::mandate::{Mandate, NotesChange, TermsChange};
 use serde::Deserialize;
 
 use super::forms::{FieldMessages, TypeChoice, type_choices};
-use super::mandate::{PAGE_ACTIONS, is_danger, visible};
+use super::mandate::{PAGE_ACTIONS, is_danger, other_short, visible};
 use super::page::{Chrome, Tr, render};
-use super::rows::{Row, row_of};
+use super::rows::{Row, other_of, row_of, type_names};
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
 use crate::error::AppError;
 use crate::service::mandates::{self, Action, MandateCommand};
+use crate::service::names;
 use crate::service::unit::Keyed;
 use crate::text as format;
 
@@ -55,7 +56,7 @@ fn page_action(name: &str) -> Result<MandateAction, PageError> {
         .ok_or(PageError::Api(AppError::NoRoute))
 }
 
-fn confirm_page(
+async fn confirm_page(
     state: &AppState,
     visit: &Visit,
     user: &User,
@@ -65,12 +66,19 @@ fn confirm_page(
     let t = Tr(visit.lang);
     let name = action.as_str();
     let now = state.clock().now();
-    let r = row_of(state, t, m, &user.actor.party, now);
+    let party = &user.actor.party;
+    let names = names::of(state, [other_of(m, party)]).await?;
+    let r = row_of(state, t, &names, m, party, now);
     let version = m.live_proposal(now).map_or(m.version, |p| p.version);
     let consequence = t.t1(&format!("consequence-{name}"), "other", &r.other);
     let chosen: Vec<String> = m.terms.types.iter().cloned().collect();
+    let title = t.t2(
+        &format!("confirm-{name}-title"),
+        ("types", &type_names(state, visit.lang, &chosen)),
+        ("other", &other_short(&names, m, party)),
+    );
     Ok(ConfirmPage {
-        c: visit.chrome(state, t.t(&format!("confirm-{name}-title"))),
+        c: visit.chrome(state, title),
         action: name.to_owned(),
         consequence,
         problem: String::new(),
@@ -110,7 +118,9 @@ pub async fn confirm(
     let user = visit.user()?;
     let action = page_action(&action)?;
     let m = visible(&state, user, &id).await?;
-    Ok(render(&confirm_page(&state, &visit, user, &m, action)?))
+    Ok(render(
+        &confirm_page(&state, &visit, user, &m, action).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,7 +191,7 @@ pub async fn act(
                 .into_response(),
         ),
         Err(e) if e.status().is_client_error() => {
-            let mut page = confirm_page(&state, &visit, user, &m, action)?;
+            let mut page = confirm_page(&state, &visit, user, &m, action).await?;
             let (_, text) = e.page_texts(visit.lang, &visit.request_id);
             page.problem = text;
             page.errors = FieldMessages::of(&e, visit.lang);

@@ -7,9 +7,10 @@ use axum::response::Response;
 use mandates_domain::Party;
 
 use super::page::{Chrome, Tr, render};
-use super::rows::{Row, row_of};
+use super::rows::{Row, other_of, row_of};
 use super::visit::{PageError, Visit};
 use crate::AppState;
+use crate::service::names;
 use crate::text as format;
 use mandates_domain::DomainError;
 
@@ -45,10 +46,17 @@ pub async fn roster(
             DomainError::forbidden("act_for_enterprise_first").into(),
         ));
     };
+    let enterprise_party = Party::Enterprise(enterprise.clone());
+    let mut named: Vec<Party> = roster
+        .iter()
+        .map(|r| Party::Person(r.person.clone()))
+        .collect();
+    named.push(enterprise_party.clone());
+    let names = names::of(&state, &named).await?;
     let roles = roster
         .into_iter()
         .map(|r| RoleRow {
-            person: format::party(&Party::Person(r.person.clone())),
+            person: names.shown(&Party::Person(r.person.clone())),
             kind: t.t(&format!("role-{}", r.kind.as_str())),
             domain: r
                 .domain
@@ -82,10 +90,10 @@ pub async fn roster(
             in_force: r.in_force_at(now),
         })
         .collect();
-    let number = format::number(enterprise.as_str());
+    let shown = names.shown(&enterprise_party);
     Ok(render(&EnterprisePage {
-        c: visit.chrome(&state, t.t1("enterprise-title", "enterprise", &number)),
-        enterprise: number,
+        c: visit.chrome(&state, t.t1("enterprise-title", "enterprise", &shown)),
+        enterprise: shown,
         roles,
     }))
 }
@@ -159,10 +167,11 @@ pub async fn executor(
     let user = visit.user()?;
     let t = Tr(visit.lang);
     let now = state.clock().now();
-    let rows = crate::service::search::as_executor(&state, &user.roles, now, 500)
-        .await?
+    let usable = crate::service::search::as_executor(&state, &user.roles, now, 500).await?;
+    let names = names::of(&state, usable.iter().map(|(e, m)| other_of(m, e))).await?;
+    let rows = usable
         .iter()
-        .map(|(enterprise, m)| row_of(&state, t, m, enterprise, now))
+        .map(|(enterprise, m)| row_of(&state, t, &names, m, enterprise, now))
         .collect();
     Ok(render(&ExecutorPage {
         c: visit.chrome(&state, t.t("executor-title")),

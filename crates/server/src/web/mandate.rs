@@ -13,11 +13,12 @@ use uuid::Uuid;
 
 use super::home::{Filters, notice};
 use super::page::{Chrome, Tr, render};
-use super::rows::{Row, period, row_of, type_names};
+use super::rows::{Row, other_of, period, row_of, type_names};
 use super::visit::{PageError, User, Visit};
-use crate::AppState;
 use crate::service::mandates;
+use crate::service::names::{self, Names};
 use crate::text as format;
+use crate::{AppState, i18n};
 
 /// The actions the pages offer, as their addresses name them.
 pub const PAGE_ACTIONS: [MandateAction; 6] = [
@@ -112,6 +113,26 @@ fn event_text(t: Tr, m: &Mandate, e: &StoredEvent) -> String {
     }
 }
 
+/// What a mandate is and between whom, for its title: "MyMinfin consultation: Anna Citizen for
+/// Bart Citizen" (the mandatee acts for the mandator), each party by name where known.
+pub fn title(state: &AppState, t: Tr, names: &Names, m: &Mandate) -> String {
+    let types: Vec<String> = m.terms.types.iter().cloned().collect();
+    i18n::message(
+        t.0,
+        "mandate-title-named",
+        &[
+            ("types", type_names(state, t.0, &types)),
+            ("mandatee", names.short(&m.terms.mandatee)),
+            ("mandator", names.short(&m.terms.mandator)),
+        ],
+    )
+}
+
+/// The other party of a mandate as `party` reads it, in few words (a confirmation's title).
+pub fn other_short(names: &Names, m: &Mandate, party: &Party) -> String {
+    names.short(other_of(m, party))
+}
+
 async fn mandate_page(
     state: &AppState,
     visit: &Visit,
@@ -126,24 +147,46 @@ async fn mandate_page(
         Side::Mandator => t.t("side-mandator"),
         Side::Mandatee => t.t("side-mandatee"),
     };
+    let events = mandates::history(state, m).await?;
+    // Everyone the page names (the parties, who signed, who did what for whom), in one read.
+    let mut parties = vec![m.terms.mandator.clone(), m.terms.mandatee.clone()];
+    for s in &m.signatures {
+        parties.extend([Party::Person(s.person.clone()), s.party.clone()]);
+    }
+    for e in &events {
+        parties.extend(
+            [e.person.as_deref(), e.party.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter_map(|p| Party::parse(p).ok()),
+        );
+    }
+    let names = names::of(state, &parties).await?;
     let signatures = m
         .signatures
         .iter()
         .map(|s| SignatureRow {
             side: side_name(s.side),
-            person: format::party(&Party::Person(s.person.clone())),
-            party: format::party(&s.party),
+            person: names.shown(&Party::Person(s.person.clone())),
+            party: names.shown(&s.party),
             at: format::instant(s.at),
             version: s.version,
         })
         .collect();
-    let history = mandates::history(state, m)
-        .await?
+    let history = events
         .into_iter()
         .map(|e| EventRow {
             what: event_text(t, m, &e),
-            person: e.person.as_deref().map(format::number).unwrap_or_default(),
-            party: e.party.as_deref().map(format::number).unwrap_or_default(),
+            person: e
+                .person
+                .as_deref()
+                .map(|p| names.shown_number(p))
+                .unwrap_or_default(),
+            party: e
+                .party
+                .as_deref()
+                .map(|p| names.shown_number(p))
+                .unwrap_or_default(),
             at: format::instant(e.at),
         })
         .collect();
@@ -178,11 +221,11 @@ async fn mandate_page(
         })
         .unwrap_or_default();
     Ok(MandatePage {
-        c: visit.chrome(state, t.t("mandate-title")),
+        c: visit.chrome(state, title(state, t, &names, m)),
         notice: notice(t, done),
-        row: row_of(state, t, m, party, now),
-        mandator: format::party(&m.terms.mandator),
-        mandatee: format::party(&m.terms.mandatee),
+        row: row_of(state, t, &names, m, party, now),
+        mandator: names.shown(&m.terms.mandator),
+        mandatee: names.shown(&m.terms.mandatee),
         version: m.version,
         created: format::instant(m.created_at),
         pending_until,

@@ -8,6 +8,7 @@ use mandates_domain::{Lang, Party};
 
 use super::page::Tr;
 use crate::AppState;
+use crate::service::names::Names;
 use crate::text as format;
 
 /// A mandate in a list, as its party reads it.
@@ -94,15 +95,28 @@ pub fn status_text(t: Tr, m: &Mandate, now: Instant) -> String {
     }
 }
 
-/// The row of a mandate as `party` reads it at `now`.
-pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant) -> Row {
+/// The party of a mandate that `party` reads as the other one (the mandatee for someone
+/// who is neither side: an initiator).
+pub fn other_of<'a>(m: &'a Mandate, party: &Party) -> &'a Party {
+    match m.terms.side_of(party) {
+        Some(Side::Mandatee) => &m.terms.mandator,
+        Some(Side::Mandator) | None => &m.terms.mandatee,
+    }
+}
+
+/// The row of a mandate as `party` reads it at `now`, the other party by the name in `names`
+/// where there is one.
+pub fn row_of(
+    state: &AppState,
+    t: Tr,
+    names: &Names,
+    m: &Mandate,
+    party: &Party,
+    now: Instant,
+) -> Row {
     let side = m.terms.side_of(party);
     let status = m.status_at(now);
-    let other = match side {
-        Some(Side::Mandator) => &m.terms.mandatee,
-        Some(Side::Mandatee) => &m.terms.mandator,
-        None => &m.terms.mandatee,
-    };
+    let other = other_of(m, party);
     let types: Vec<String> = m.terms.types.iter().cloned().collect();
     let waiting = awaiting(m, now);
     let deadline = m
@@ -123,7 +137,7 @@ pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant)
             Some(Side::Mandatee) => t.t("side-mandatee"),
             None => t.t("side-initiator"),
         },
-        other: format::party(other),
+        other: names.shown(other),
         domain: domain_name(state, t.0, &m.terms.domain),
         types: type_names(state, t.0, &types),
         period: period(t, m.terms.valid_from, m.terms.valid_until),

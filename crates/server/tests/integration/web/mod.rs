@@ -5,5 +5,6 @@
 pub mod browser;
 mod inbox;
 mod login;
+mod names;
 mod pages;
 mod sessions;
