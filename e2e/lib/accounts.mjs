@@ -26,4 +26,10 @@ export const ACCOUNTS = {
     family_name: 'Representative',
     role: 'legal representative of enterprise 0203.201.340',
   },
+  newcomer: {
+    national_number: '92041512329',
+    given_name: 'Nora',
+    family_name: 'Newcomer',
+    role: 'a citizen the demo data does not know',
+  },
 };
