@@ -121,14 +121,20 @@ pub async fn access_log(
 ) -> Result<Response, PageError> {
     let user = visit.user()?;
     let t = Tr(visit.lang);
-    let rows = crate::service::access_log::read(&state, &user.actor, None, 200)
+    let entries = crate::service::access_log::read(&state, &user.actor, None, 200)
         .await?
-        .items
+        .items;
+    let actors: Vec<Party> = entries
+        .iter()
+        .filter_map(|e| Party::parse(&e.actor).ok())
+        .collect();
+    let names = names::of(&state, &actors).await?;
+    let rows = entries
         .into_iter()
         .map(|e| CheckRow {
             at: format::instant(e.at),
             client: e.client,
-            actor: format::number(&e.actor),
+            actor: names.shown_number(&e.actor),
             what: e
                 .type_code
                 .as_deref()

@@ -204,7 +204,7 @@ async fn lists_and_mandate_pages_name_the_parties(backend: Backend) {
 }
 
 /// The demo data names its people and enterprises: the demo sign-in, the choice of whom one
-/// acts for, the home page of an enterprise and its roster.
+/// acts for, the home page of an enterprise, who checked its mandates and its roster.
 async fn the_demo_names_its_people_and_enterprises(backend: Backend) {
     let Some(app) = TestApp::with_config(backend, |c| c.demo_data = true).await else {
         return;
@@ -244,6 +244,16 @@ async fn the_demo_names_its_people_and_enterprises(backend: Backend) {
     ] {
         assert!(home.html.contains(&format!("\">{other}</a>")), "{other}");
     }
+    // Who checked the office's mandates, by name.
+    app.check(DINA, OFFICE, "fin.tax_on_web").await;
+    let checks = carl.get("/access-log").await;
+    assert!(
+        checks
+            .html
+            .contains("<td>Eddy Executor (05.06.12-077.30)</td>"),
+        "{}",
+        checks.html
+    );
     let roster = carl.get("/enterprise").await;
     assert_eq!(
         heading(&roster),
