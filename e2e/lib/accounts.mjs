@@ -20,16 +20,16 @@ export const ACCOUNTS = {
     family_name: 'Citizen',
     role: 'another citizen',
   },
-  newcomer: {
-    national_number: '95061412339',
-    given_name: 'Noor',
-    family_name: 'Newcomer',
-    role: 'a citizen with no mandate at all',
-  },
   'company-rep': {
     national_number: '62092301281',
     given_name: 'Carla',
     family_name: 'Representative',
     role: 'legal representative of enterprise 0203.201.340',
+  },
+  newcomer: {
+    national_number: '92041512329',
+    given_name: 'Nora',
+    family_name: 'Newcomer',
+    role: 'a citizen the demo data does not know: no mandate, no name',
   },
 };

@@ -23,8 +23,13 @@ export function formatEnterprise(kbo) {
   return `${kbo.slice(0, 4)}.${kbo.slice(4, 7)}.${kbo.slice(7)}`;
 }
 
+/** Test people: the number as the pages show it alone, and with the name of the claims. */
 export const PEOPLE = Object.fromEntries(Object.entries(ACCOUNTS).map(([login, a]) => [login, {
-  login, number: a.national_number, shown: formatPerson(a.national_number),
+  login,
+  number: a.national_number,
+  shown: formatPerson(a.national_number),
+  name: `${a.given_name} ${a.family_name}`,
+  named: `${a.given_name} ${a.family_name} (${formatPerson(a.national_number)})`,
 }]));
 
 export const ENTERPRISE = { number: '0203201340', shown: formatEnterprise('0203201340') };

@@ -231,7 +231,7 @@ describe('web pages', () => {
           })));
           assert.ok(rows.some((r) => r.href === `/mandates/${shared.id}`), 'the search should find the new mandate');
           for (const r of rows) {
-            assert.equal(r.other, B.shown, `every row found should be with B: ${JSON.stringify(r)}`);
+            assert.equal(r.other, B.named, `every row found should be with B, by name: ${JSON.stringify(r)}`);
             assert.match(r.status, /tag-pending/, `every row found should be pending: ${JSON.stringify(r)}`);
           }
           await audit.check(page, 'home, search results (A, nl)');
@@ -534,7 +534,7 @@ describe('web pages', () => {
         assert.ok((await text(page, 'h1')).includes(ENTERPRISE.shown), 'the h1 should name the enterprise');
         const rows = await tableRows(page, 'main table');
         assert.ok(rows.length > 0, 'the roster should not be empty');
-        assert.ok(rows.some((r) => r[0] === REP.shown), `the roster should list the representative: ${JSON.stringify(rows)}`);
+        assert.ok(rows.some((r) => r[0] === REP.named), `the roster should list the representative by name: ${JSON.stringify(rows)}`);
         await audit.check(page, 'enterprise roster (rep, fr)', { shot: 'enterprise' });
       });
 

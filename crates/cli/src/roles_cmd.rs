@@ -1,10 +1,11 @@
 //! `mandates roles import FILE.csv`: the legal representatives from the enterprise register.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::Subcommand;
-use mandates_domain::{Insz, Kbo};
+use mandates_domain::{Insz, Kbo, PartyName};
 use mandates_server::config::Config;
 use mandates_server::service::register::{RegisterRow, import_legal_representatives};
 
@@ -15,7 +16,9 @@ pub enum RolesCommand {
     /// Import the complete list of legal representatives (a full snapshot: a representative
     /// absent from the file is ended). The CSV (`,` or `;`) has the header
     /// `enterprise_number,national_number,valid_from,valid_until` (dates YYYY-MM-DD; an empty
-    /// valid_until is open-ended). Every row is checked first: one bad row changes nothing.
+    /// valid_until is open-ended), and optionally `enterprise_name` (the name the pages show
+    /// beside the number; empty: the name known so far stays). Every row is checked first: one
+    /// bad row changes nothing.
     Import {
         /// The CSV file.
         file: PathBuf,
@@ -46,9 +49,12 @@ pub fn parse_rows(text: &str) -> Result<Vec<RegisterRow>, Vec<String>> {
         column("national_number"),
         column("valid_from"),
     ) else {
-        return Err(vec!["line 1: the header must name enterprise_number, national_number, valid_from (and optionally valid_until)".into()]);
+        return Err(vec!["line 1: the header must name enterprise_number, national_number, valid_from (and optionally valid_until, enterprise_name)".into()]);
     };
     let until = column("valid_until");
+    let named = column("enterprise_name");
+    // The name each enterprise was first given, and on which line: one enterprise, one name.
+    let mut names: HashMap<Kbo, (PartyName, usize)> = HashMap::new();
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -74,21 +80,45 @@ pub fn parse_rows(text: &str) -> Result<Vec<RegisterRow>, Vec<String>> {
             Some(text) => date("valid_until", text).map(Some),
             None => Ok(None),
         };
-        match (enterprise, person, valid_from, valid_until) {
-            (Ok(enterprise), Ok(person), Ok(valid_from), Ok(valid_until)) => {
+        let enterprise_name = match named.map(field).filter(|s| !s.is_empty()) {
+            Some(text) => PartyName::parse(text)
+                .map(Some)
+                .map_err(|e| format!("line {line}: enterprise_name: {e}")),
+            None => Ok(None),
+        };
+        match (enterprise, person, valid_from, valid_until, enterprise_name) {
+            (Ok(enterprise), Ok(person), Ok(valid_from), Ok(valid_until), Ok(enterprise_name)) => {
                 if valid_until.is_some_and(|u| u < valid_from) {
                     problems.push(format!("line {line}: valid_until comes before valid_from"));
-                } else {
-                    rows.push(RegisterRow {
-                        enterprise,
-                        person,
-                        valid_from,
-                        valid_until,
-                    });
+                    continue;
                 }
+                if let Some(name) = &enterprise_name {
+                    match names.get(&enterprise) {
+                        Some((first, at)) if first != name => problems.push(format!(
+                            "line {line}: enterprise_name {:?} differs from {:?} on line {at} for the same enterprise",
+                            name.as_str(),
+                            first.as_str()
+                        )),
+                        Some(_) => {}
+                        None => {
+                            names.insert(enterprise.clone(), (name.clone(), line));
+                        }
+                    }
+                }
+                rows.push(RegisterRow {
+                    enterprise,
+                    person,
+                    valid_from,
+                    valid_until,
+                    enterprise_name,
+                });
             }
-            (a, b, c, d) => {
-                problems.extend([a.err(), b.err(), c.err(), d.err()].into_iter().flatten());
+            (a, b, c, d, e) => {
+                problems.extend(
+                    [a.err(), b.err(), c.err(), d.err(), e.err()]
+                        .into_iter()
+                        .flatten(),
+                );
             }
         }
     }
@@ -125,6 +155,7 @@ pub async fn run(config: &Config, command: RolesCommand) -> Result<(), String> {
         "legal representatives: {} added, {} updated, {} unchanged, {} ended",
         report.added, report.updated, report.kept, report.ended
     );
+    println!("enterprise names: {} new or changed", report.named);
     Ok(())
 }
 
@@ -149,5 +180,39 @@ mod tests {
         assert!(problems[0].starts_with("line 2: enterprise_number"));
         assert!(problems[1].starts_with("line 3: national_number"));
         assert!(problems[2].starts_with("line 3: valid_from"));
+    }
+
+    #[test]
+    fn the_enterprise_name_is_optional_per_file_and_per_row() {
+        let text = "enterprise_number;national_number;valid_from;valid_until;enterprise_name\n\
+            0412345614;88112045693;2021-05-01;;  Numbers  & Co \n\
+            0412345614;78021545667;2021-05-01;;Numbers & Co\n\
+            0203201340;62092301281;2020-01-01;;\n";
+        let rows = parse_rows(text).unwrap_or_default();
+        let names: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| r.enterprise_name.as_ref().map(PartyName::as_str))
+            .collect();
+        assert_eq!(names, [Some("Numbers & Co"), Some("Numbers & Co"), None]);
+    }
+
+    #[test]
+    fn an_enterprise_with_two_names_or_a_name_with_control_characters_is_refused() {
+        let text = "enterprise_number,national_number,valid_from,enterprise_name\n\
+            0412345614,88112045693,2021-05-01,Numbers & Co\n\
+            0412345614,78021545667,2021-05-01,Figures & Co\n\
+            0203201340,62092301281,2020-01-01,\"Golden\u{7}Crust\"\n";
+        let problems = parse_rows(text).err().unwrap_or_default();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with(
+                "line 3: enterprise_name \"Figures & Co\" differs from \"Numbers & Co\" on line 2"
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("line 4: enterprise_name"),
+            "{problems:?}"
+        );
     }
 }

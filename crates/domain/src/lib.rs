@@ -9,6 +9,7 @@ pub mod check;
 pub mod error;
 pub mod lang;
 pub mod mandate;
+pub mod name;
 pub mod notice;
 pub mod party;
 pub mod roles;
@@ -16,4 +17,5 @@ pub mod time;
 
 pub use error::{DomainError, FieldError, FieldErrors, has_control};
 pub use lang::Lang;
+pub use name::{NameError, PartyName};
 pub use party::{Insz, Kbo, Party, PartyKind};

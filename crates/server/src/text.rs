@@ -11,6 +11,14 @@ pub fn party(p: &Party) -> String {
     number(p.as_str())
 }
 
+/// A party as people read it: "Name (number)" where its name is known, else the number alone.
+pub fn named(name: Option<&str>, number: String) -> String {
+    match name {
+        Some(name) => format!("{name} ({number})"),
+        None => number,
+    }
+}
+
 /// A national number (11 digits) or an enterprise number (10 digits) as people write it;
 /// anything else unchanged.
 pub fn number(digits: &str) -> String {
@@ -58,6 +66,11 @@ mod tests {
         assert_eq!(number("0412345614"), "0412.345.614");
         assert_eq!(number("12ab"), "12ab");
         assert_eq!(digits(" 85.07.30-033.28 "), "85073003328");
+        assert_eq!(
+            named(Some("Anna Citizen"), number("85073003328")),
+            "Anna Citizen (85.07.30-033.28)"
+        );
+        assert_eq!(named(None, number("0412345614")), "0412.345.614");
     }
 
     #[test]

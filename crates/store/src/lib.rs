@@ -14,6 +14,7 @@ mod events;
 mod idempotency;
 mod mandates;
 mod meta;
+mod names;
 mod notices;
 mod outbox;
 mod redact;

@@ -323,6 +323,64 @@ fn roles_import_checks_every_row_then_applies_a_full_snapshot() {
     assert!(text(&out.stderr).contains("nothing imported"));
 }
 
+/// The name the database in `dir` knows `number` by.
+async fn known_name(dir: &Path, number: &str) -> Option<String> {
+    let url = format!("sqlite://{}", dir.join("mandates.db").display());
+    let store = mandates_store::Store::connect(&url)
+        .await
+        .expect("open the database");
+    let party = mandates_domain::Party::parse(number).expect("a party number");
+    let names = store.names_of([&party]).await.expect("the names");
+    store.close().await;
+    names.get(&party).map(|n| n.as_str().to_owned())
+}
+
+#[tokio::test]
+async fn roles_import_keeps_the_enterprise_names_it_is_given() {
+    let dir = tempfile::tempdir().expect("dir");
+    let csv = dir.path().join("kbo.csv");
+    let import = |file: &str| {
+        std::fs::write(&csv, file).expect("write");
+        let out = mandates(dir.path(), &["roles", "import", "kbo.csv"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let named = "enterprise_number;national_number;valid_from;valid_until;enterprise_name\n\
+        0412345614;88112045693;2021-05-01;;Numbers & Co\n\
+        0203201340;62092301281;2020-01-01;;\n";
+    let out = import(named);
+    assert!(out.contains("2 added"), "{out}");
+    assert!(out.contains("enterprise names: 1 new or changed"), "{out}");
+    assert_eq!(
+        known_name(dir.path(), "0412345614").await.as_deref(),
+        Some("Numbers & Co")
+    );
+    assert_eq!(known_name(dir.path(), "0203201340").await, None);
+
+    // Today's format, without the column: the roles as before, the names kept.
+    let out = import(
+        "enterprise_number,national_number,valid_from,valid_until\n\
+         0412345614,88112045693,2021-05-01,\n0203201340,62092301281,2020-01-01,\n",
+    );
+    assert!(
+        out.contains("0 added, 0 updated, 2 unchanged, 0 ended"),
+        "{out}"
+    );
+    assert!(out.contains("enterprise names: 0 new or changed"), "{out}");
+    assert_eq!(
+        known_name(dir.path(), "0412345614").await.as_deref(),
+        Some("Numbers & Co")
+    );
+
+    // A new name replaces the old one.
+    let out = import(&named.replace("Numbers & Co", "Numbers & Partners"));
+    assert!(out.contains("enterprise names: 1 new or changed"), "{out}");
+    assert_eq!(
+        known_name(dir.path(), "0412345614").await.as_deref(),
+        Some("Numbers & Partners")
+    );
+}
+
 /// Runs `args` with `database`, logging everything, and returns what it printed.
 fn printed_with(dir: &Path, database: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_mandates"))

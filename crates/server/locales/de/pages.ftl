@@ -99,7 +99,6 @@ status-expired = Abgelaufen
 
 ## Ein Mandat
 
-mandate-title = Mandat
 mandate-terms = Bedingungen
 mandate-version = Version
 mandate-created = Erstellt am
@@ -136,12 +135,12 @@ action-withdraw = Zurückziehen
 action-stop = Beenden
 action-modify = Ändern
 action-transfer = Übertragen
-confirm-sign-title = Dieses Mandat unterzeichnen
-confirm-reject-title = Dieses Mandat ablehnen
-confirm-withdraw-title = Diesen Vorschlag zurückziehen
-confirm-stop-title = Dieses Mandat beenden
-confirm-modify-title = Dieses Mandat ändern
-confirm-transfer-title = Dieses Mandat übertragen
+confirm-sign-title = Das Mandat „{ $types }“ mit { $other } unterzeichnen
+confirm-reject-title = Das Mandat „{ $types }“ mit { $other } ablehnen
+confirm-withdraw-title = Das vorgeschlagene Mandat „{ $types }“ mit { $other } zurückziehen
+confirm-stop-title = Das Mandat „{ $types }“ mit { $other } beenden
+confirm-modify-title = Das Mandat „{ $types }“ mit { $other } ändern
+confirm-transfer-title = Das Mandat „{ $types }“ mit { $other } übertragen
 confirm-sign-button = Unterzeichnen
 confirm-reject-button = Ablehnen
 confirm-withdraw-button = Zurückziehen

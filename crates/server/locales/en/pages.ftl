@@ -99,7 +99,6 @@ status-expired = Ended
 
 ## A mandate
 
-mandate-title = Mandate
 mandate-terms = Terms
 mandate-version = Version
 mandate-created = Created on
@@ -136,12 +135,12 @@ action-withdraw = Withdraw
 action-stop = Stop
 action-modify = Change
 action-transfer = Transfer
-confirm-sign-title = Sign this mandate
-confirm-reject-title = Reject this mandate
-confirm-withdraw-title = Withdraw this proposal
-confirm-stop-title = Stop this mandate
-confirm-modify-title = Change this mandate
-confirm-transfer-title = Transfer this mandate
+confirm-sign-title = Sign the mandate “{ $types }” with { $other }
+confirm-reject-title = Reject the mandate “{ $types }” with { $other }
+confirm-withdraw-title = Withdraw the proposed mandate “{ $types }” with { $other }
+confirm-stop-title = Stop the mandate “{ $types }” with { $other }
+confirm-modify-title = Change the mandate “{ $types }” with { $other }
+confirm-transfer-title = Transfer the mandate “{ $types }” with { $other }
 confirm-sign-button = Sign
 confirm-reject-button = Reject
 confirm-withdraw-button = Withdraw

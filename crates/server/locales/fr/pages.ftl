@@ -99,7 +99,6 @@ status-expired = Terminé
 
 ## Un mandat
 
-mandate-title = Mandat
 mandate-terms = Conditions
 mandate-version = Version
 mandate-created = Créé le
@@ -136,12 +135,12 @@ action-withdraw = Retirer
 action-stop = Arrêter
 action-modify = Modifier
 action-transfer = Transférer
-confirm-sign-title = Signer ce mandat
-confirm-reject-title = Refuser ce mandat
-confirm-withdraw-title = Retirer cette proposition
-confirm-stop-title = Arrêter ce mandat
-confirm-modify-title = Modifier ce mandat
-confirm-transfer-title = Transférer ce mandat
+confirm-sign-title = Signer le mandat « { $types } » avec { $other }
+confirm-reject-title = Refuser le mandat « { $types } » avec { $other }
+confirm-withdraw-title = Retirer le mandat proposé « { $types } » avec { $other }
+confirm-stop-title = Arrêter le mandat « { $types } » avec { $other }
+confirm-modify-title = Modifier le mandat « { $types } » avec { $other }
+confirm-transfer-title = Transférer le mandat « { $types } » avec { $other }
 confirm-sign-button = Signer
 confirm-reject-button = Refuser
 confirm-withdraw-button = Retirer

@@ -99,7 +99,6 @@ status-expired = Afgelopen
 
 ## Een mandaat
 
-mandate-title = Mandaat
 mandate-terms = Voorwaarden
 mandate-version = Versie
 mandate-created = Aangemaakt op
@@ -136,12 +135,12 @@ action-withdraw = Intrekken
 action-stop = Stopzetten
 action-modify = Wijzigen
 action-transfer = Overdragen
-confirm-sign-title = Dit mandaat ondertekenen
-confirm-reject-title = Dit mandaat weigeren
-confirm-withdraw-title = Dit voorstel intrekken
-confirm-stop-title = Dit mandaat stopzetten
-confirm-modify-title = Dit mandaat wijzigen
-confirm-transfer-title = Dit mandaat overdragen
+confirm-sign-title = Het mandaat “{ $types }” met { $other } ondertekenen
+confirm-reject-title = Het mandaat “{ $types }” met { $other } weigeren
+confirm-withdraw-title = Het voorgestelde mandaat “{ $types }” met { $other } intrekken
+confirm-stop-title = Het mandaat “{ $types }” met { $other } stopzetten
+confirm-modify-title = Het mandaat “{ $types }” met { $other } wijzigen
+confirm-transfer-title = Het mandaat “{ $types }” met { $other } overdragen
 confirm-sign-button = Ondertekenen
 confirm-reject-button = Weigeren
 confirm-withdraw-button = Intrekken

@@ -8,13 +8,13 @@ use mandates_domain::catalog::Catalog;
 use mandates_domain::mandate::Draft;
 use mandates_domain::roles::{EnterpriseRole, RoleEventKind, RoleKind};
 use mandates_domain::time::{Instant, brussels_date};
-use mandates_domain::{Insz, Kbo};
+use mandates_domain::{Insz, Kbo, Party, PartyName};
 use mandates_store::Store;
 use uuid::Uuid;
 
 use super::identities::{
-    ACCOUNTING_OFFICE, CITIZEN_A, CITIZEN_B, COMPANY, COMPANY_REPRESENTATIVE, OFFICE_EXECUTOR_1,
-    OFFICE_EXECUTOR_2, OFFICE_MANAGER, OFFICE_REPRESENTATIVE, SECOND_OFFICE,
+    ACCOUNTING_OFFICE, CITIZEN_A, CITIZEN_B, COMPANY, COMPANY_REPRESENTATIVE, NAMES,
+    OFFICE_EXECUTOR_1, OFFICE_EXECUTOR_2, OFFICE_MANAGER, OFFICE_REPRESENTATIVE, SECOND_OFFICE,
     SECOND_OFFICE_REPRESENTATIVE,
 };
 use crate::error::AppError;
@@ -197,8 +197,8 @@ fn stories(now: Instant) -> Vec<Story> {
     ]
 }
 
-/// Fills an empty demo database: the roster of three enterprises and mandates in every
-/// state. Does nothing when mandates exist already.
+/// Fills an empty demo database: the roster of three enterprises, the names of the demo
+/// people and enterprises, and mandates in every state. Does nothing when mandates exist already.
 pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), AppError> {
     if store.last_seq().await? > 1 {
         return Ok(());
@@ -263,6 +263,13 @@ pub async fn seed(store: &Store, catalog: &Catalog, now: Instant) -> Result<(), 
         .map(|r| crate::service::roles::role_event(RoleEventKind::Imported, r, None, long_ago))
         .collect();
     tx.append(&events).await?;
+    for (number, name) in NAMES {
+        let party = Party::parse(number)
+            .map_err(|e| AppError::internal("reading a demo party number", e))?;
+        let name =
+            PartyName::parse(name).map_err(|e| AppError::internal("reading a demo name", e))?;
+        tx.learn_name(&party, &name, long_ago).await?;
+    }
     let auth = AuthContext {
         acr: Some("demo".into()),
         amr: vec!["demo".into()],

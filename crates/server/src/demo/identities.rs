@@ -59,3 +59,19 @@ pub const IDENTITIES: [DemoIdentity; 8] = [
         description: "Legal representative of accounting office 0876.543.270",
     },
 ];
+
+/// The names of the demo people and enterprises (fictional), by number: seeded with the demo
+/// data, as a provider and the enterprise register would have given them.
+pub const NAMES: [(&str, &str); 11] = [
+    (CITIZEN_A, "Anna Citizen"),
+    (CITIZEN_B, "Bart Citizen"),
+    (OFFICE_MANAGER, "Mona Manager"),
+    (OFFICE_EXECUTOR_1, "Eddy Executor"),
+    (OFFICE_EXECUTOR_2, "Elke Executor"),
+    (OFFICE_REPRESENTATIVE, "Rita Representative"),
+    (COMPANY_REPRESENTATIVE, "Carla Representative"),
+    (SECOND_OFFICE_REPRESENTATIVE, "Sam Representative"),
+    (ACCOUNTING_OFFICE, "Numbers & Co"),
+    (SECOND_OFFICE, "Ledger & Partners"),
+    (COMPANY, "Golden Crust Bakery"),
+];

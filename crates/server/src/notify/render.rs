@@ -8,6 +8,7 @@ use mandates_domain::notice::NoticeKind;
 use serde_json::Value;
 
 use crate::i18n;
+use crate::service::names::Names;
 use crate::text;
 
 /// What a notice says.
@@ -34,10 +35,23 @@ pub fn masked_number(digits: &str) -> String {
     }
 }
 
-/// The text of a notice of `kind` with its `detail`, in `lang`.
+/// The text of a notice of `kind` with its `detail`, in `lang`: parties by their (masked)
+/// numbers alone, as the mails write them.
 pub fn notice_text(catalog: &Catalog, lang: Lang, kind: &str, detail: &Value) -> NoticeText {
+    notice_text_named(catalog, lang, kind, detail, &Names::default())
+}
+
+/// The text of a notice as the inbox shows it: parties by name, where `names` knows one,
+/// beside their masked numbers.
+pub fn notice_text_named(
+    catalog: &Catalog,
+    lang: Lang,
+    kind: &str,
+    detail: &Value,
+    names: &Names,
+) -> NoticeText {
     let kind = NoticeKind::parse(kind).map_or("other", NoticeKind::as_str);
-    let args = arguments(catalog, lang, detail);
+    let args = arguments(catalog, lang, detail, names);
     NoticeText {
         subject: i18n::message(lang, &format!("notice-{kind}-subject"), &args),
         body: i18n::message(lang, &format!("notice-{kind}-body"), &args),
@@ -49,7 +63,12 @@ pub fn notice_text(catalog: &Catalog, lang: Lang, kind: &str, detail: &Value) ->
 }
 
 /// The arguments every notice text may use, each written for people (absent ones empty).
-fn arguments(catalog: &Catalog, lang: Lang, detail: &Value) -> Vec<(&'static str, String)> {
+fn arguments(
+    catalog: &Catalog,
+    lang: Lang,
+    detail: &Value,
+    names: &Names,
+) -> Vec<(&'static str, String)> {
     let s = |key: &str| detail.get(key).and_then(Value::as_str);
     let domain = s("domain")
         .map(|code| {
@@ -92,17 +111,32 @@ fn arguments(catalog: &Catalog, lang: Lang, detail: &Value) -> Vec<(&'static str
     vec![
         ("domain", domain),
         ("types", types),
-        ("other", s("other").map(masked_number).unwrap_or_default()),
+        (
+            "other",
+            s("other")
+                .map(|p| names.shown_masked(p))
+                .unwrap_or_default(),
+        ),
         ("deadline", instant("deadline")),
         ("at", instant("at")),
         ("from", date("valid_from").unwrap_or_default()),
         ("until", until),
         (
             "enterprise",
-            s("enterprise").map(masked_number).unwrap_or_default(),
+            s("enterprise")
+                .map(|p| names.shown_masked(p))
+                .unwrap_or_default(),
         ),
         ("role", role),
     ]
+}
+
+/// The parties a notice's text names: its other party and its enterprise.
+pub fn named_parties(detail: &Value) -> impl Iterator<Item = mandates_domain::Party> + '_ {
+    ["other", "enterprise"]
+        .into_iter()
+        .filter_map(|key| detail.get(key).and_then(Value::as_str))
+        .filter_map(|p| mandates_domain::Party::parse(p).ok())
 }
 
 #[cfg(test)]
@@ -113,6 +147,35 @@ mod tests {
     fn a_national_number_is_never_written_in_full() {
         assert_eq!(masked_number("85073003328"), "85.07.30-xxx.xx");
         assert_eq!(masked_number("0412345614"), "0412.345.614");
+    }
+
+    #[test]
+    fn the_inbox_names_a_party_where_the_mail_shows_its_masked_number_alone() {
+        let catalog =
+            Catalog::default_catalog().unwrap_or_else(|e| panic!("the built-in catalog: {e}"));
+        let detail = serde_json::json!({"other": "85073003328", "types": ["fin.tax_on_web"]});
+        let mut names = Names::default();
+        if let (Ok(party), Ok(name)) = (
+            mandates_domain::Party::parse("85073003328"),
+            mandates_domain::PartyName::parse("Anna Citizen"),
+        ) {
+            names.insert(party, name);
+        }
+        let mail = notice_text(&catalog, Lang::En, "rejected", &detail);
+        let inbox = notice_text_named(&catalog, Lang::En, "rejected", &detail, &names);
+        assert!(
+            mail.body.contains("with 85.07.30-xxx.xx was"),
+            "{}",
+            mail.body
+        );
+        assert!(!mail.body.contains("Anna"), "{}", mail.body);
+        assert!(
+            inbox
+                .body
+                .contains("with Anna Citizen (85.07.30-xxx.xx) was"),
+            "{}",
+            inbox.body
+        );
     }
 
     #[test]

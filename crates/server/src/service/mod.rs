@@ -10,6 +10,7 @@ pub mod check;
 pub mod clients;
 pub mod cursor;
 pub mod mandates;
+pub mod names;
 pub mod notify;
 pub mod register;
 pub mod roles;

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use mandates_domain::roles::{EnterpriseRole, RoleEventKind, RoleKind};
 use mandates_domain::time::Instant;
-use mandates_domain::{Insz, Kbo};
+use mandates_domain::{Insz, Kbo, Party, PartyName};
 use mandates_store::WriteTx;
 use uuid::Uuid;
 
@@ -21,6 +21,9 @@ pub struct RegisterRow {
     pub person: Insz,
     pub valid_from: NaiveDate,
     pub valid_until: Option<NaiveDate>,
+    /// The enterprise's name, where the register gives it (a row without one leaves the
+    /// name known so far as it is).
+    pub enterprise_name: Option<PartyName>,
 }
 
 /// What an import changed.
@@ -30,10 +33,12 @@ pub struct ImportReport {
     pub kept: usize,
     pub updated: usize,
     pub ended: usize,
+    /// Enterprise names new or changed.
+    pub named: usize,
 }
 
-/// Imports the full list of legal representatives: who is absent from it is ended now.
-/// Runs in one transaction: all of it or nothing.
+/// Imports the full list of legal representatives: who is absent from it is ended now. The
+/// enterprises' names it gives are kept. Runs in one transaction: all of it or nothing.
 pub async fn import_legal_representatives(
     tx: &mut WriteTx,
     rows: &[RegisterRow],
@@ -103,5 +108,14 @@ pub async fn import_legal_representatives(
         tx.append(&events).await?;
     }
     notify::write(tx, told, &[], now).await?;
+    for row in rows {
+        if let Some(name) = &row.enterprise_name
+            && tx
+                .learn_name(&Party::Enterprise(row.enterprise.clone()), name, now)
+                .await?
+        {
+            report.named += 1;
+        }
+    }
     Ok(report)
 }

@@ -13,13 +13,14 @@ use serde::Deserialize;
 use super::changes::{Change, changes};
 use super::exclusive;
 use super::forms::{FieldMessages, TypeChoice, type_choices};
-use super::mandate::{PAGE_ACTIONS, is_danger, visible};
+use super::mandate::{PAGE_ACTIONS, is_danger, other_short, visible};
 use super::page::{Chrome, Tr, render};
-use super::rows::{Row, row_of};
+use super::rows::{Row, other_of, row_of, type_names};
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
 use crate::error::AppError;
 use crate::service::mandates::{self, Action, MandateCommand};
+use crate::service::names;
 use crate::service::unit::Keyed;
 use crate::text as format;
 
@@ -62,7 +63,7 @@ fn page_action(name: &str) -> Result<MandateAction, PageError> {
         .ok_or(PageError::Api(AppError::NoRoute))
 }
 
-fn confirm_page(
+async fn confirm_page(
     state: &AppState,
     visit: &Visit,
     user: &User,
@@ -72,7 +73,9 @@ fn confirm_page(
     let t = Tr(visit.lang);
     let name = action.as_str();
     let now = state.clock().now();
-    let r = row_of(state, t, m, &user.actor.party, now);
+    let party = &user.actor.party;
+    let names = names::of(state, [other_of(m, party)]).await?;
+    let r = row_of(state, t, &names, m, party, now);
     let proposal = m.live_proposal(now);
     let version = proposal.map_or(m.version, |p| p.version);
     let proposal_changes = match (action, proposal) {
@@ -87,8 +90,13 @@ fn confirm_page(
         t.t1(&format!("consequence-{name}"), "other", &r.other)
     };
     let chosen: Vec<String> = m.terms.types.iter().cloned().collect();
+    let title = t.t2(
+        &format!("confirm-{name}-title"),
+        ("types", &type_names(state, visit.lang, &chosen)),
+        ("other", &other_short(&names, m, party)),
+    );
     Ok(ConfirmPage {
-        c: visit.chrome(state, t.t(&format!("confirm-{name}-title"))),
+        c: visit.chrome(state, title),
         action: name.to_owned(),
         consequence,
         problem: String::new(),
@@ -132,7 +140,9 @@ pub async fn confirm(
     let m = visible(&state, user, &id).await?;
     // An action the rules do not allow now is not offered: its reason instead of a form.
     mandates::require_action(&state, &user.actor, &m, action, state.clock().now()).await?;
-    Ok(render(&confirm_page(&state, &visit, user, &m, action)?))
+    Ok(render(
+        &confirm_page(&state, &visit, user, &m, action).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,7 +213,7 @@ pub async fn act(
                 .into_response(),
         ),
         Err(e) if e.status().is_client_error() => {
-            let mut page = confirm_page(&state, &visit, user, &m, action)?;
+            let mut page = confirm_page(&state, &visit, user, &m, action).await?;
             let (_, text) = e.page_texts(visit.lang, &visit.request_id);
             page.problem = text;
             if let Some((text, href)) = exclusive::conflict(&state, user, visit.lang, &m, &e).await

@@ -7,9 +7,10 @@ use axum::response::Response;
 use mandates_domain::Party;
 
 use super::page::{Chrome, Tr, render};
-use super::rows::{Row, row_of};
+use super::rows::{Row, other_of, row_of};
 use super::visit::{PageError, Visit};
 use crate::AppState;
+use crate::service::names;
 use crate::text as format;
 use mandates_domain::DomainError;
 
@@ -45,10 +46,17 @@ pub async fn roster(
             DomainError::forbidden("act_for_enterprise_first").into(),
         ));
     };
+    let enterprise_party = Party::Enterprise(enterprise.clone());
+    let mut named: Vec<Party> = roster
+        .iter()
+        .map(|r| Party::Person(r.person.clone()))
+        .collect();
+    named.push(enterprise_party.clone());
+    let names = names::of(&state, &named).await?;
     let roles = roster
         .into_iter()
         .map(|r| RoleRow {
-            person: format::party(&Party::Person(r.person.clone())),
+            person: names.shown(&Party::Person(r.person.clone())),
             kind: t.t(&format!("role-{}", r.kind.as_str())),
             domain: r
                 .domain
@@ -82,10 +90,10 @@ pub async fn roster(
             in_force: r.in_force_at(now),
         })
         .collect();
-    let number = format::number(enterprise.as_str());
+    let shown = names.shown(&enterprise_party);
     Ok(render(&EnterprisePage {
-        c: visit.chrome(&state, t.t1("enterprise-title", "enterprise", &number)),
-        enterprise: number,
+        c: visit.chrome(&state, t.t1("enterprise-title", "enterprise", &shown)),
+        enterprise: shown,
         roles,
     }))
 }
@@ -133,14 +141,20 @@ pub async fn access_log(
 ) -> Result<Response, PageError> {
     let user = visit.user()?;
     let t = Tr(visit.lang);
-    let rows = crate::service::access_log::read(&state, &user.actor, None, 200)
+    let entries = crate::service::access_log::read(&state, &user.actor, None, 200)
         .await?
-        .items
+        .items;
+    let actors: Vec<Party> = entries
+        .iter()
+        .filter_map(|e| Party::parse(&e.actor).ok())
+        .collect();
+    let names = names::of(&state, &actors).await?;
+    let rows = entries
         .into_iter()
         .map(|e| CheckRow {
             at: format::instant(e.at),
             client: e.client,
-            actor: format::number(&e.actor),
+            actor: names.shown_number(&e.actor),
             what: e
                 .type_code
                 .as_deref()
@@ -183,17 +197,26 @@ pub async fn executor(
     let usable =
         crate::service::search::usable_by(&state, person, &user.roles, now, MAX_USABLE).await?;
     let me = Party::Person(person.clone());
+    let names = names::of(
+        &state,
+        usable
+            .own
+            .iter()
+            .map(|m| other_of(m, &me))
+            .chain(usable.as_executor.iter().map(|(e, m)| other_of(m, e))),
+    )
+    .await?;
     Ok(render(&ExecutorPage {
         c: visit.chrome(&state, t.t("executor-title")),
         own: usable
             .own
             .iter()
-            .map(|m| row_of(&state, t, m, &me, now))
+            .map(|m| row_of(&state, t, &names, m, &me, now))
             .collect(),
         executing: usable
             .as_executor
             .iter()
-            .map(|(enterprise, m)| row_of(&state, t, m, enterprise, now))
+            .map(|(enterprise, m)| row_of(&state, t, &names, m, enterprise, now))
             .collect(),
     }))
 }

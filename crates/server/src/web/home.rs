@@ -13,11 +13,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::page::{Chrome, Tr, render};
-use super::rows::{Opt, Row, awaiting, notes_of, options, row_for};
+use super::rows::{Opt, Row, awaiting, notes_of, options, other_of, row_for};
 use super::visit::{PageError, Visit};
 use crate::AppState;
 use crate::http::csv::CsvFile;
-use crate::service::{cursor, mandates};
+use crate::service::{cursor, mandates, names};
 use crate::text as format;
 
 /// The most mandates one CSV file holds.
@@ -225,6 +225,17 @@ pub async fn home(
     waiting_query.statuses = vec![Status::Pending, Status::Active, Status::Scheduled];
     waiting_query.limit = 500;
     let waiting = mandates::list(&state, actor, waiting_query, now).await?;
+    let page = mandates::list(&state, actor, filters.query(&state, actor, 50)?, now).await?;
+    // The other parties of both lists, named in one read.
+    let names = names::of(
+        &state,
+        waiting
+            .items
+            .iter()
+            .chain(&page.items)
+            .map(|m| other_of(m, party)),
+    )
+    .await?;
     let (mut mine, mut theirs, mut transfers) = (Vec::new(), Vec::new(), Vec::new());
     // What waits for my signature first; then transfers under way; then the other party.
     for m in &waiting.items {
@@ -232,7 +243,7 @@ pub async fn home(
         if missing.is_empty() {
             continue;
         }
-        let r = row_for(&state, t, m, actor, now);
+        let r = row_for(&state, t, &names, m, actor, now);
         if m.terms.side_of(party).is_some_and(|s| missing.contains(&s)) {
             mine.push(r);
         } else if m.transfer_of.is_some() {
@@ -241,11 +252,10 @@ pub async fn home(
             theirs.push(r);
         }
     }
-    let page = mandates::list(&state, actor, filters.query(&state, actor, 50)?, now).await?;
     let rows = page
         .items
         .iter()
-        .map(|m| row_for(&state, t, m, actor, now))
+        .map(|m| row_for(&state, t, &names, m, actor, now))
         .collect::<Vec<_>>();
     let next = page.next.map(|(at, id)| {
         format!(
@@ -275,8 +285,17 @@ pub async fn home(
         .map(|d| (d.code.clone(), d.name.get(visit.lang).to_owned()))
         .collect();
     let first_visit = filters.is_plain() && rows.is_empty();
+    // Acting for an enterprise, the heading says whose mandates these are.
+    let title = match user.acting_for() {
+        Some(k) => t.t1(
+            "home-title-enterprise",
+            "enterprise",
+            &user.names.shown(&Party::Enterprise(k.clone())),
+        ),
+        None => t.t("home-title"),
+    };
     Ok(render(&HomePage {
-        c: visit.chrome(&state, t.t("home-title")),
+        c: visit.chrome(&state, title),
         notice: notice(t, &filters.done),
         first_visit,
         may_create: access::manages_any(actor),

@@ -12,7 +12,8 @@ use super::page::{Chrome, Tr, render};
 use super::visit::{PageError, Visit};
 use crate::AppState;
 use crate::error::AppError;
-use crate::notify::render::notice_text;
+use crate::notify::render::{named_parties, notice_text_named};
+use crate::service::names::{self, Names};
 use crate::text as format;
 
 /// Notices on one page of the inbox.
@@ -28,8 +29,8 @@ pub struct NoticeRow {
     pub unread: bool,
 }
 
-fn row(state: &AppState, t: Tr, n: &StoredNotice) -> NoticeRow {
-    let text = notice_text(state.catalog(), t.0, &n.kind, &n.detail);
+fn row(state: &AppState, t: Tr, names: &Names, n: &StoredNotice) -> NoticeRow {
+    let text = notice_text_named(state.catalog(), t.0, &n.kind, &n.detail, names);
     NoticeRow {
         id: n.id,
         at: format::instant(n.created_at),
@@ -81,7 +82,12 @@ pub async fn inbox(
     let older = more
         .then(|| notices.last().map(|n| format!("/inbox?before={}", n.id)))
         .flatten();
-    let rows = notices.iter().map(|n| row(&state, t, n)).collect();
+    let named: Vec<_> = notices
+        .iter()
+        .flat_map(|n| named_parties(&n.detail))
+        .collect();
+    let names = names::of(&state, &named).await?;
+    let rows = notices.iter().map(|n| row(&state, t, &names, n)).collect();
     Ok(render(&InboxPage {
         c: visit.chrome(&state, t.t("inbox-title")),
         rows,
@@ -126,7 +132,9 @@ pub async fn notice(
             user.unread = unread;
         }
     }
-    let n = row(&state, t, &notice);
+    let named: Vec<_> = named_parties(&notice.detail).collect();
+    let names = names::of(&state, &named).await?;
+    let n = row(&state, t, &names, &notice);
     Ok(render(&NoticePage {
         c: visit.chrome(&state, n.subject.clone()),
         n,

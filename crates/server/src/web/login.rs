@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
-use mandates_domain::Insz;
+use mandates_domain::{Insz, Party, PartyName};
 use openidconnect::core::{CoreAuthenticationFlow, CoreErrorResponseType};
 use openidconnect::{
     AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RequestTokenError,
@@ -222,8 +222,19 @@ pub async fn callback(
     let Ok(person) = Insz::parse(&number) else {
         return Err(refused("login_no_national_number"));
     };
+    let name = name_of(&payload);
+    if let Some(name) = &name {
+        crate::service::names::learn(
+            &state,
+            &Party::Person(person.clone()),
+            name,
+            state.clock().now(),
+        )
+        .await?;
+    }
     let data = SessionData {
         person: Some(person.as_str().to_owned()),
+        name: name.map(|n| n.as_str().to_owned()),
         acr: claims.auth_context_ref().map(|a| a.to_string()),
         amr: claims
             .auth_method_refs()
@@ -235,6 +246,15 @@ pub async fn callback(
     let mut response = signed_in(&state, &visit, &person, data, &pending.return_to).await?;
     set(&mut response, &session::clear_cookie(&state, LOGIN_COOKIE));
     Ok(response)
+}
+
+/// The person's name from the ID token's claims: `name`, else `given_name` and
+/// `family_name`; `None` when the provider gives none that reads as a name.
+fn name_of(claims: &serde_json::Value) -> Option<PartyName> {
+    let claim = |key: &str| claims[key].as_str().unwrap_or_default();
+    PartyName::parse(claim("name"))
+        .or_else(|_| PartyName::of_parts(claim("given_name"), claim("family_name")))
+        .ok()
 }
 
 /// Starts the signed-in session (a new secret) and goes on: to the choice of whom to act for
@@ -370,5 +390,30 @@ pub async fn stay(
         Ok(axum::Json(left).into_response())
     } else {
         Ok(Redirect::to(&return_to).into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_of;
+    use serde_json::json;
+
+    #[test]
+    fn the_name_is_the_name_claim_else_its_parts() {
+        let name = |claims| name_of(&claims).map(|n| n.to_string());
+        assert_eq!(
+            name(json!({"name": "Anna Citizen", "given_name": "A", "family_name": "C"})),
+            Some("Anna Citizen".into())
+        );
+        assert_eq!(
+            name(json!({"name": " ", "given_name": "Bart", "family_name": "Citizen"})),
+            Some("Bart Citizen".into())
+        );
+        assert_eq!(
+            name(json!({"family_name": "Citizen"})),
+            Some("Citizen".into())
+        );
+        assert_eq!(name(json!({"name": 42})), None);
+        assert_eq!(name(json!({"national_number": "85073003328"})), None);
     }
 }

@@ -15,11 +15,12 @@ use super::changes::{Change, changes, history_changes};
 use super::home::Filters;
 use super::outcome::{Outcome, outcome};
 use super::page::{Chrome, Tr, render};
-use super::rows::{Row, period, row_of, type_names};
+use super::rows::{Row, other_of, period, row_of, type_names};
 use super::visit::{PageError, User, Visit};
-use crate::AppState;
 use crate::service::mandates;
+use crate::service::names::{self, Names};
 use crate::text as format;
+use crate::{AppState, i18n};
 
 /// The actions the pages offer, as their addresses name them.
 pub const PAGE_ACTIONS: [MandateAction; 6] = [
@@ -67,6 +68,8 @@ pub struct ActionLink {
 #[template(path = "mandate.html")]
 pub struct MandatePage {
     c: Chrome,
+    /// What the mandate is and between whom (the page's title, unless an outcome leads it).
+    heading: String,
     /// After an action: what was done and what happens next.
     outcome: Option<Outcome>,
     row: Row,
@@ -117,6 +120,26 @@ fn event_text(t: Tr, m: &Mandate, e: &StoredEvent) -> String {
     }
 }
 
+/// What a mandate is and between whom, for its title: "MyMinfin consultation: Anna Citizen for
+/// Bart Citizen" (the mandatee acts for the mandator), each party by name where known.
+pub fn title(state: &AppState, t: Tr, names: &Names, m: &Mandate) -> String {
+    let types: Vec<String> = m.terms.types.iter().cloned().collect();
+    i18n::message(
+        t.0,
+        "mandate-title-named",
+        &[
+            ("types", type_names(state, t.0, &types)),
+            ("mandatee", names.short(&m.terms.mandatee)),
+            ("mandator", names.short(&m.terms.mandator)),
+        ],
+    )
+}
+
+/// The other party of a mandate as `party` reads it, in few words (a confirmation's title).
+pub fn other_short(names: &Names, m: &Mandate, party: &Party) -> String {
+    names.short(other_of(m, party))
+}
+
 async fn mandate_page(
     state: &AppState,
     visit: &Visit,
@@ -131,18 +154,32 @@ async fn mandate_page(
         Side::Mandator => t.t("side-mandator"),
         Side::Mandatee => t.t("side-mandatee"),
     };
+    let events = mandates::history(state, m).await?;
+    // Everyone the page names (the parties, who signed, who did what for whom), in one read.
+    let mut parties = vec![m.terms.mandator.clone(), m.terms.mandatee.clone()];
+    for s in &m.signatures {
+        parties.extend([Party::Person(s.person.clone()), s.party.clone()]);
+    }
+    for e in &events {
+        parties.extend(
+            [e.person.as_deref(), e.party.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter_map(|p| Party::parse(p).ok()),
+        );
+    }
+    let names = names::of(state, &parties).await?;
     let signatures = m
         .signatures
         .iter()
         .map(|s| SignatureRow {
             side: side_name(s.side),
-            person: format::party(&Party::Person(s.person.clone())),
-            party: format::party(&s.party),
+            person: names.shown(&Party::Person(s.person.clone())),
+            party: names.shown(&s.party),
             at: format::instant(s.at),
             version: s.version,
         })
         .collect();
-    let events = mandates::history(state, m).await?;
     let changed = history_changes(state, t, &events);
     let last = events.last().and_then(|e| match e.kind {
         EventKind::Mandate(k) => Some(k),
@@ -161,8 +198,16 @@ async fn mandate_page(
                     ("changes", &changed),
                 )
             },
-            person: e.person.as_deref().map(format::number).unwrap_or_default(),
-            party: e.party.as_deref().map(format::number).unwrap_or_default(),
+            person: e
+                .person
+                .as_deref()
+                .map(|p| names.shown_number(p))
+                .unwrap_or_default(),
+            party: e
+                .party
+                .as_deref()
+                .map(|p| names.shown_number(p))
+                .unwrap_or_default(),
             at: format::instant(e.at),
         })
         .collect();
@@ -201,15 +246,17 @@ async fn mandate_page(
         .map(|p| changes(state, t, &m.terms, &p.terms))
         .unwrap_or_default();
     let outcome = outcome(t, m, party, done, last, now);
+    let heading = title(state, t, &names, m);
     let title = outcome
         .as_ref()
-        .map_or_else(|| t.t("mandate-title"), |o| o.title.clone());
+        .map_or_else(|| heading.clone(), |o| o.title.clone());
     Ok(MandatePage {
         c: visit.chrome(state, title),
         outcome,
-        row: row_of(state, t, m, party, now),
-        mandator: format::party(&m.terms.mandator),
-        mandatee: format::party(&m.terms.mandatee),
+        heading,
+        row: row_of(state, t, &names, m, party, now),
+        mandator: names.shown(&m.terms.mandator),
+        mandatee: names.shown(&m.terms.mandatee),
         version: m.version,
         created: format::instant(m.created_at),
         pending_until,

@@ -9,7 +9,6 @@ use mandates_domain::{Lang, access};
 use super::visit::{User, Visit};
 use crate::AppState;
 use crate::i18n;
-use crate::text as format;
 
 /// Texts in the page's language, from the message files.
 #[derive(Clone, Copy)]
@@ -136,28 +135,29 @@ impl Chrome {
     pub fn new(visit: &Visit, state: &AppState, title: String) -> Chrome {
         let t = Tr(visit.lang);
         let user = visit.user.as_ref().map(|u| {
-            let person = format::party(&mandates_domain::Party::Person(u.principal.person.clone()));
+            let person = u
+                .names
+                .shown(&mandates_domain::Party::Person(u.principal.person.clone()));
             let acting_for = u.acting_for();
             let mut choices = vec![Choice {
                 value: "self".into(),
                 label: t.t("acting-self"),
                 selected: acting_for.is_none(),
             }];
+            let enterprise = |k: &mandates_domain::Kbo| {
+                u.names
+                    .shown(&mandates_domain::Party::Enterprise(k.clone()))
+            };
             for k in u.enterprises() {
-                let number = format::number(k.as_str());
                 choices.push(Choice {
                     selected: acting_for == Some(&k),
-                    label: t.t1("acting-enterprise", "enterprise", &number),
+                    label: t.t1("acting-enterprise", "enterprise", &enterprise(&k)),
                     value: k.as_str().to_owned(),
                 });
             }
             Someone {
                 acting: match acting_for {
-                    Some(k) => t.t1(
-                        "acting-enterprise",
-                        "enterprise",
-                        &format::number(k.as_str()),
-                    ),
+                    Some(k) => t.t1("acting-enterprise", "enterprise", &enterprise(k)),
                     None => t.t("acting-self"),
                 },
                 person,

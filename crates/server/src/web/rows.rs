@@ -10,6 +10,7 @@ use mandates_domain::{Lang, Party};
 
 use super::page::Tr;
 use crate::AppState;
+use crate::service::names::Names;
 use crate::text as format;
 
 /// A mandate in a list, as its party reads it.
@@ -121,16 +122,29 @@ pub fn status_text(t: Tr, m: &Mandate, now: Instant) -> String {
     }
 }
 
-/// The row of a mandate as `party` reads it at `now`.
-pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant) -> Row {
+/// The party of a mandate that `party` reads as the other one (the mandatee for someone
+/// who is neither side: an initiator).
+pub fn other_of<'a>(m: &'a Mandate, party: &Party) -> &'a Party {
+    match m.terms.side_of(party) {
+        Some(Side::Mandatee) => &m.terms.mandator,
+        Some(Side::Mandator) | None => &m.terms.mandatee,
+    }
+}
+
+/// The row of a mandate as `party` reads it at `now`, the other party by the name in `names`
+/// where there is one.
+pub fn row_of(
+    state: &AppState,
+    t: Tr,
+    names: &Names,
+    m: &Mandate,
+    party: &Party,
+    now: Instant,
+) -> Row {
     let side = m.terms.side_of(party);
     let status = m.status_at(now);
-    let other = match side {
-        Some(Side::Mandator) => &m.terms.mandatee,
-        Some(Side::Mandatee) => &m.terms.mandator,
-        None => &m.terms.mandatee,
-    };
-    let other_shown = format::party(other);
+    let other = other_of(m, party);
+    let other_shown = names.shown(other);
     let types: Vec<String> = m.terms.types.iter().cloned().collect();
     let types_shown = type_names(state, t.0, &types);
     let waiting = awaiting(m, now);
@@ -190,8 +204,15 @@ pub fn row_of(state: &AppState, t: Tr, m: &Mandate, party: &Party, now: Instant)
 
 /// The row of a mandate as `actor` reads it at `now`: its link offers the signature when the
 /// rules let the actor sign it now.
-pub fn row_for(state: &AppState, t: Tr, m: &Mandate, actor: &Actor, now: Instant) -> Row {
-    let mut row = row_of(state, t, m, &actor.party, now);
+pub fn row_for(
+    state: &AppState,
+    t: Tr,
+    names: &Names,
+    m: &Mandate,
+    actor: &Actor,
+    now: Instant,
+) -> Row {
+    let mut row = row_of(state, t, names, m, &actor.party, now);
     if access::permit(actor, m, MandateAction::Sign, Situation::at(now)).is_ok() {
         row.action_href = format!("/mandates/{}/sign", m.id);
         row.action = t.t("action-sign");

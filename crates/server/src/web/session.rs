@@ -23,6 +23,9 @@ pub const COOKIE: &str = "mandates_session";
 pub struct SessionData {
     /// The signed-in person's national number.
     pub person: Option<String>,
+    /// The signed-in person's name, as learned at sign-in.
+    #[serde(default)]
+    pub name: Option<String>,
     pub acr: Option<String>,
     #[serde(default)]
     pub amr: Vec<String>,

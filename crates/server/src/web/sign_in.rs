@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use mandates_domain::Insz;
+use mandates_domain::{Insz, Party};
 use serde::Deserialize;
 
 use super::login::{ReturnTo, signed_in};
@@ -13,7 +13,7 @@ use super::page::{Chrome, render};
 use super::session::SessionData;
 use super::visit::{PageError, Visit, local_path};
 use crate::AppState;
-use crate::demo::IDENTITIES;
+use crate::demo::{IDENTITIES, NAMES};
 use crate::error::AppError;
 
 /// The demo sign-in page: the demo identities, and any valid national number.
@@ -49,9 +49,13 @@ fn sign_in_page(
             .iter()
             .enumerate()
             .map(|(i, id)| {
+                let name = NAMES
+                    .iter()
+                    .find(|(n, _)| *n == id.national_number)
+                    .map(|(_, name)| *name);
                 (
                     id.national_number.to_owned(),
-                    crate::text::number(id.national_number),
+                    crate::text::named(name, crate::text::number(id.national_number)),
                     t.t(&format!("demo-identity-{i}")),
                 )
             })
@@ -107,9 +111,16 @@ pub async fn demo_sign_in(
             );
         }
     };
+    // A demo person's name is the one the demo data gave them (or any learned since).
+    let party = Party::Person(person.clone());
+    let name = crate::service::names::of(&state, [&party])
+        .await?
+        .name(&party)
+        .map(|n| n.as_str().to_owned());
     // The demo identities sign at the highest level, so that every action can be tried.
     let data = SessionData {
         person: Some(person.as_str().to_owned()),
+        name,
         acr: state.config().auth.acr_levels.last().cloned(),
         amr: vec!["demo".into()],
         ..SessionData::default()

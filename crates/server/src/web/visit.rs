@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use mandates_domain::actor::{Actor, AuthContext};
 use mandates_domain::roles::{EnterpriseRole, RoleKind};
-use mandates_domain::{Insz, Kbo, Lang};
+use mandates_domain::{Insz, Kbo, Lang, Party, PartyName};
 
 use super::page::{Chrome, ErrorPage, render};
 use super::session::{self, Session, cookie, random_secret, set_cookie};
@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::i18n;
+use crate::service::names::{self, Names};
 
 /// The cookie that keeps the visitor's choice of language.
 pub const LANG_COOKIE: &str = "mandates_lang";
@@ -46,6 +47,8 @@ pub struct User {
     pub unread: i64,
     /// Whether there is a mandate they may use now (in their own name or as an executor).
     pub may_use: bool,
+    /// The names of the person (from the session) and of the enterprises of their roles.
+    pub names: Names,
 }
 
 /// The most unread notices the page header counts (more show as "9+").
@@ -256,12 +259,26 @@ async fn prepare(
         || !crate::service::search::own_usable(state, &principal.person, now, 1)
             .await?
             .is_empty();
+    // A person without roles costs no read: their own name comes with the session.
+    let enterprises: Vec<Party> = roles
+        .iter()
+        .map(|r| Party::Enterprise(r.enterprise.clone()))
+        .collect();
+    let mut names = if enterprises.is_empty() {
+        Names::default()
+    } else {
+        names::of(state, &enterprises).await?
+    };
+    if let Some(name) = data.name.as_deref().and_then(|n| PartyName::parse(n).ok()) {
+        names.insert(Party::Person(principal.person.clone()), name);
+    }
     visit.user = Some(User {
         principal,
         actor,
         roles,
         unread,
         may_use,
+        names,
     });
     Ok(())
 }

@@ -29,6 +29,7 @@ fn row(enterprise: &str, person: &str, from: NaiveDate, until: Option<NaiveDate>
         person: Insz::parse(person).unwrap_or_else(|e| panic!("{person}: {e}")),
         valid_from: from,
         valid_until: until,
+        enterprise_name: None,
     }
 }
 
@@ -78,6 +79,7 @@ async fn an_import_is_a_full_snapshot(backend: Backend) {
             kept: 1,
             updated: 1,
             ended: 1,
+            named: 0,
         }
     );
 

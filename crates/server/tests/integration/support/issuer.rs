@@ -178,6 +178,11 @@ impl Issuer {
     /// authorization request) with a code; returns the callback's path and query. The code
     /// gives an ID token of `key` for `person` at the token endpoint, once.
     pub fn sign_in(&self, key: &Key, redirect: &str, person: &str) -> String {
+        self.sign_in_with(key, redirect, person, &json!({}))
+    }
+
+    /// Like [`Issuer::sign_in`], with more claims in the ID token (a name).
+    pub fn sign_in_with(&self, key: &Key, redirect: &str, person: &str, more: &Value) -> String {
         let param = |name: &str| {
             redirect
                 .split(['?', '&'])
@@ -194,20 +199,21 @@ impl Issuer {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(key.kid.clone());
         header.typ = Some("JWT".into());
-        let id_token = key.sign_with(
-            &header,
-            &json!({
-                "iss": self.url,
-                "aud": "mandates-web",
-                "sub": "a-subject",
-                "national_number": person,
-                "nonce": nonce,
-                "iat": now,
-                "exp": now + 300,
-                "acr": "http://eidas.europa.eu/LoA/high",
-                "amr": ["eid"],
-            }),
-        );
+        let mut claims = json!({
+            "iss": self.url,
+            "aud": "mandates-web",
+            "sub": "a-subject",
+            "national_number": person,
+            "nonce": nonce,
+            "iat": now,
+            "exp": now + 300,
+            "acr": "http://eidas.europa.eu/LoA/high",
+            "amr": ["eid"],
+        });
+        if let (Some(all), Some(more)) = (claims.as_object_mut(), more.as_object()) {
+            all.extend(more.clone());
+        }
+        let id_token = key.sign_with(&header, &claims);
         let code = format!("code-{}", uuid::Uuid::new_v4().simple());
         self.codes
             .lock()

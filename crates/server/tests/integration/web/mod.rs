@@ -6,6 +6,7 @@ pub mod browser;
 mod flows;
 mod inbox;
 mod login;
+mod names;
 mod nav;
 mod pages;
 mod sessions;

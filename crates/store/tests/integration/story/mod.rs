@@ -1,13 +1,14 @@
 //! One long story of the store, chapter by chapter, each asserting what it wrote and read:
 //! migrations from an empty database, the meta values and the catalog, mandates and their
 //! events, row versions, lists and look-ups, roles, idempotency, a bulk job, the access log,
-//! the outbox and webhook subscriptions, sessions, clients and signing keys, a rollback, and a
+//! the outbox and webhook subscriptions, sessions, the names of parties, clients and signing keys, a rollback, and a
 //! second handle on the same database.
 
 mod access_log;
 mod bulk_jobs;
 mod lists;
 mod mandates;
+mod names;
 mod outbox;
 mod records;
 mod rollback;
@@ -16,7 +17,7 @@ mod second_store;
 mod start;
 mod webhooks;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
 use mandates_domain::access::{ReadScope, ReadWindow};
@@ -30,7 +31,7 @@ use mandates_domain::mandate::{
 };
 use mandates_domain::roles::{EnterpriseRole, RoleEventKind, RoleKind};
 use mandates_domain::time::Instant;
-use mandates_domain::{Insz, Kbo, Party};
+use mandates_domain::{Insz, Kbo, Party, PartyName};
 use mandates_store::{
     AccessEntry, Client, EventKind, MandateQuery, NewEvent, RoleFilter, RowOutcome, SigningKey,
     Store, StoreError, StoredEvent, StoredJob, StoredResponse, StoredRow, StoredSession, WriteTx,
@@ -274,6 +275,7 @@ pub async fn run(mut db: Database) {
     outbox::outbox(&story, &cast).await;
     webhooks::webhooks(&story).await;
     records::sessions(&story).await;
+    names::names(&story).await;
     records::clients_and_signing_keys(&story).await;
     rollback::a_rollback_leaves_nothing(&mut story, &cast, job).await;
     second_store::a_second_store_sees_what_the_first_committed(&mut story, &db, &cast).await;
