@@ -46,19 +46,23 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
 mod tests {
     use super::*;
 
-    /// The message ids of a language's files (every `.ftl` file of its folder, as the loader
-    /// reads them).
-    fn ids(lang: &str) -> Vec<String> {
+    /// The text of a language's message files (every `.ftl` file of its folder, as the
+    /// loader reads them).
+    fn files(lang: &str) -> String {
         let dir = format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
-        let text: String = std::fs::read_dir(&dir)
+        std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{dir}: {e}"))
             .filter_map(Result::ok)
             .map(|entry| entry.path())
             .filter(|path| path.extension().is_some_and(|x| x == "ftl"))
             .map(|path| std::fs::read_to_string(path).unwrap_or_default())
             .collect::<Vec<_>>()
-            .join("\n");
-        let mut ids: Vec<String> = text
+            .join("\n")
+    }
+
+    /// The message ids of a language.
+    fn ids(lang: &str) -> Vec<String> {
+        let mut ids: Vec<String> = files(lang)
             .lines()
             .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
             .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim().to_owned()))
@@ -67,52 +71,29 @@ mod tests {
         ids
     }
 
-    /// Whether a message exists in a language (no fallback), its arguments filled in.
+    /// Every argument a message of a language uses (`{ $name }`).
+    fn argument_names(lang: &str) -> Vec<String> {
+        let text = files(lang);
+        let mut names: Vec<String> = text
+            .split('$')
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect::<String>()
+            })
+            .filter(|name| !name.is_empty())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Whether a message exists in a language (no fallback), every argument filled in.
     fn has_message(lang: Lang, id: &str) -> bool {
-        let names = [
-            "status",
-            "kind",
-            "type",
-            "domain",
-            "value",
-            "reason",
-            "current",
-            "required",
-            "enterprise",
-            "mandate",
-            "request_id",
-            "today",
-            "max",
-            "max_days",
-            "side",
-            "from",
-            "at",
-            "on",
-            "wanted",
-            "applied",
-            "person",
-            "deadline",
-            "until",
-            "other",
-            "step",
-            "field",
-            "types",
-            "period",
-            "line",
-            "invalid",
-            "known",
-            "min",
-            "retry_after",
-            "url",
-            "address",
-            "role",
-            "count",
-            "to",
-            "minutes",
-        ];
-        let args: HashMap<Cow<'static, str>, FluentValue> = names
-            .iter()
-            .map(|n| (Cow::Borrowed(*n), FluentValue::from("x")))
+        let args: HashMap<Cow<'static, str>, FluentValue> = argument_names(lang.code())
+            .into_iter()
+            .map(|n| (Cow::Owned(n), FluentValue::from("x")))
             .collect();
         LOCALES
             .try_lookup_with_args(&langid(lang), id, &args)

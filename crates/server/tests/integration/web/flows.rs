@@ -166,7 +166,10 @@ async fn the_confirmation_says_who_signs_next_by_when_and_that_they_were_told(ba
     // Opened again later, the mandate page is just the mandate.
     let plain = ann.get(&format!("/mandates/{id}")).await.html;
     assert!(!plain.contains("id=\"outcome\""));
-    assert!(plain.contains("<h1>Mandate</h1>"), "{plain}");
+    assert!(
+        plain.contains(": 90.01.01-123.95 for 85.07.30-033.28</h1>"),
+        "titled by what and between whom: {plain}"
+    );
 }
 
 async fn check_your_answers_goes_back_to_each_answer_with_every_answer_kept(backend: Backend) {
