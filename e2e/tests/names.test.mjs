@@ -66,6 +66,8 @@ describe('parties by name', () => {
       });
 
       await step(page, 'before the newcomer signed in: the number alone', async () => {
+        // The mandate's own page (after sending, its confirmation leads instead).
+        await open(page, stack.base, `/mandates/${id}`);
         assert.equal(await text(page, 'main h1'), `${TYPE_NAME}: ${NEWCOMER.shown} for ${A.name}`);
         assert.equal(await page.title(), `${TYPE_NAME}: ${NEWCOMER.shown} for ${A.name} · Mandates`);
         const terms = await text(page, 'dl.terms');

@@ -102,6 +102,17 @@ fn stories(now: Instant) -> Vec<Story> {
             "client 2024-017",
             vec![(19, b, sign.clone())],
         ),
+        // Active: citizen A lets citizen B follow her files in the Flemish citizen profile.
+        story(
+            &["vlaanderen.burgerprofiel"],
+            CITIZEN_A,
+            CITIZEN_B,
+            a,
+            15,
+            in_days(700),
+            "family",
+            vec![(14, b, sign.clone())],
+        ),
         // Active: the company gives the office its corporate tax and VAT returns.
         story(
             &["fin.biztax", "fin.intervat"],
