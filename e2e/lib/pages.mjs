@@ -338,3 +338,18 @@ export async function signOut(stack, page, { audit } = {}) {
     assert.equal(await page.locator('main a.button[href="/login"]').count(), 1, 'the page should offer "Sign in" again');
   });
 }
+
+/** Types an ISO date (`2027-12-31`, or '' for none) into the day, month and year boxes of the date `name`. */
+export async function fillDate(page, name, iso) {
+  const [year = '', month = '', day = ''] = iso ? iso.split('-') : [];
+  await page.fill(`#${name}-day`, day);
+  await page.fill(`#${name}-month`, month);
+  await page.fill(`#${name}-year`, year);
+}
+
+/** The date in the boxes of the date `name`, as ISO (`2027-12-31`; '' when empty). */
+export async function dateValue(page, name) {
+  const [day, month, year] = await Promise.all(['day', 'month', 'year'].map((p) => page.inputValue(`#${name}-${p}`)));
+  if (!day && !month && !year) return '';
+  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+}

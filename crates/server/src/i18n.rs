@@ -48,7 +48,7 @@ mod tests {
 
     /// The message ids of a language's files: the errors, the pages and the notices.
     fn ids(lang: &str) -> Vec<String> {
-        let text: String = ["errors.ftl", "pages.ftl", "notices.ftl"]
+        let text: String = ["errors.ftl", "pages.ftl", "notices.ftl", "forms.ftl"]
             .iter()
             .map(|file| {
                 let path = format!("{}/locales/{lang}/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -82,6 +82,11 @@ mod tests {
             "today",
             "max",
             "max_days",
+            "latest",
+            "years",
+            "days",
+            "date",
+            "parts",
             "side",
             "from",
             "at",
@@ -136,7 +141,7 @@ mod tests {
             &[("status", "stopped".into())],
         );
         assert_eq!(text, "This is not possible for a mandate that is stopped.");
-        let text = message(Lang::Fr, "stale_version", &[("current", "3".into())]);
-        assert!(text.contains('3') && !text.contains("$current"), "{text}");
+        let text = message(Lang::Fr, "too_many_checks", &[("max", "3".into())]);
+        assert!(text.contains('3') && !text.contains("$max"), "{text}");
     }
 }

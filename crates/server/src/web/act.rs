@@ -10,13 +10,15 @@ use mandates_domain::access::MandateAction;
 use mandates_domain::mandate::{Mandate, NotesChange, TermsChange};
 use serde::Deserialize;
 
-use super::forms::{FieldMessages, TypeChoice, type_choices};
+use super::dates::DateInput;
+use super::forms::{FieldMessages, Refusal, TypeChoice, type_choices};
 use super::mandate::{PAGE_ACTIONS, is_danger, visible};
 use super::page::{Chrome, Tr, render};
 use super::rows::{Row, row_of};
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
 use crate::error::AppError;
+use crate::i18n;
 use crate::service::mandates::{self, Action, MandateCommand};
 use crate::service::unit::Keyed;
 use crate::text as format;
@@ -27,7 +29,6 @@ pub struct ConfirmPage {
     c: Chrome,
     action: String,
     consequence: String,
-    problem: String,
     row: Row,
     version: u32,
     once: String,
@@ -35,7 +36,7 @@ pub struct ConfirmPage {
     danger: bool,
     /// For a modification: the types on offer, and the period.
     types: Vec<TypeChoice>,
-    valid_until: String,
+    until: DateInput,
     /// For a transfer: the new mandatee's number.
     mandatee: String,
     errors: FieldMessages,
@@ -73,7 +74,6 @@ fn confirm_page(
         c: visit.chrome(state, t.t(&format!("confirm-{name}-title"))),
         action: name.to_owned(),
         consequence,
-        problem: String::new(),
         row: r,
         version,
         once: super::session::random_secret()?,
@@ -91,11 +91,7 @@ fn confirm_page(
         } else {
             Vec::new()
         },
-        valid_until: m
-            .terms
-            .valid_until
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
+        until: DateInput::of("valid_until", m.terms.valid_until),
         mandatee: String::new(),
         errors: FieldMessages::default(),
     })
@@ -124,14 +120,29 @@ pub struct ActForm {
     /// Modify: the types kept or added (repeated field).
     #[serde(default)]
     types: Vec<String>,
-    #[serde(default)]
-    valid_until: Option<String>,
+    /// Modify: the last day, in three boxes; all empty: no end.
+    #[serde(default, rename = "valid_until-day")]
+    until_day: String,
+    #[serde(default, rename = "valid_until-month")]
+    until_month: String,
+    #[serde(default, rename = "valid_until-year")]
+    until_year: String,
     /// Transfer: the new mandatee.
     #[serde(default)]
     mandatee: Option<String>,
 }
 
 impl ActForm {
+    /// The last day as typed.
+    fn until(&self) -> DateInput {
+        DateInput::typed(
+            "valid_until",
+            &self.until_day,
+            &self.until_month,
+            &self.until_year,
+        )
+    }
+
     /// The change the form asks of mandate `m`.
     fn action(&self, action: MandateAction, m: &Mandate) -> Action {
         match action {
@@ -146,7 +157,7 @@ impl ActForm {
                 terms: Some(TermsChange {
                     types: Some(self.types.clone()),
                     valid_from: None,
-                    valid_until: Some(self.valid_until.clone().filter(|u| !u.trim().is_empty())),
+                    valid_until: Some(self.until().text()),
                 }),
                 notes: NotesChange::default(),
             },
@@ -182,12 +193,41 @@ pub async fn act(
         ),
         Err(e) if e.status().is_client_error() => {
             let mut page = confirm_page(&state, &visit, user, &m, action)?;
-            let (_, text) = e.page_texts(visit.lang, &visit.request_id);
-            page.problem = text;
-            page.errors = FieldMessages::of(&e, visit.lang);
-            if let Some(u) = form.valid_until {
-                page.valid_until = u;
+            let refusal = Refusal::of(&state, &visit, &e);
+            page.until = form.until();
+            let mut fields = Vec::new();
+            for (field, message) in refusal.fields.0 {
+                let message = match field.as_str() {
+                    // An empty number is one to enter, whatever the rules found wrong with it.
+                    "mandatee" if form.mandatee.as_deref().unwrap_or("").trim().is_empty() => {
+                        i18n::message(visit.lang, "party-enter-new-mandatee", &[])
+                    }
+                    // Boxes that make no day say so in their own words; the rules' words
+                    // otherwise, the whole date marked.
+                    "valid_until" if page.until.check(visit.lang) => {
+                        page.until.error.clone().unwrap_or(message)
+                    }
+                    "valid_until" => {
+                        page.until.refuse(&message);
+                        message
+                    }
+                    _ => message,
+                };
+                fields.push((field, message));
             }
+            let refusal = Refusal {
+                text: refusal.text,
+                fields: FieldMessages(fields),
+            };
+            let until = page.until.anchor();
+            let has_types = !page.types.is_empty();
+            page.c.summary = refusal.summary(|field| match field {
+                "mandatee" if action == MandateAction::Transfer => Some(field.to_owned()),
+                "types" if has_types => Some("type-1".to_owned()),
+                "valid_until" if action == MandateAction::Modify => Some(until.clone()),
+                _ => None,
+            });
+            page.errors = refusal.fields;
             page.mandatee = form.mandatee.unwrap_or_default();
             if action == MandateAction::Modify {
                 for choice in &mut page.types {

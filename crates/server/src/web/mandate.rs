@@ -43,7 +43,6 @@ pub struct SignatureRow {
     pub person: String,
     pub party: String,
     pub at: String,
-    pub version: u32,
 }
 
 /// An event of the history as shown.
@@ -69,7 +68,6 @@ pub struct MandatePage {
     row: Row,
     mandator: String,
     mandatee: String,
-    version: u32,
     created: String,
     pending_until: String,
     proposal: String,
@@ -134,7 +132,6 @@ async fn mandate_page(
             person: format::party(&Party::Person(s.person.clone())),
             party: format::party(&s.party),
             at: format::instant(s.at),
-            version: s.version,
         })
         .collect();
     let history = mandates::history(state, m)
@@ -183,7 +180,6 @@ async fn mandate_page(
         row: row_of(state, t, m, party, now),
         mandator: format::party(&m.terms.mandator),
         mandatee: format::party(&m.terms.mandatee),
-        version: m.version,
         created: format::instant(m.created_at),
         pending_until,
         proposal,

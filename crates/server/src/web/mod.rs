@@ -6,6 +6,7 @@ mod act;
 mod bulk;
 mod choices;
 mod create;
+mod dates;
 mod enterprise;
 mod forms;
 mod home;

@@ -56,6 +56,13 @@ pub struct Someone {
     pub inbox: String,
 }
 
+/// One error of a form's summary: its message, and the id of the field it leads to (none
+/// for a refusal that is not about a field).
+pub struct SummaryItem {
+    pub href: Option<String>,
+    pub text: String,
+}
+
 /// The frame of every page.
 pub struct Chrome {
     pub t: Tr,
@@ -66,6 +73,9 @@ pub struct Chrome {
     pub user: Option<Someone>,
     pub demo: bool,
     pub languages: Vec<(&'static str, &'static str, bool)>,
+    /// The errors of a form that was refused, shown first; the title then starts with
+    /// "Error:".
+    pub summary: Vec<SummaryItem>,
 }
 
 impl Chrome {
@@ -122,6 +132,7 @@ impl Chrome {
                 .iter()
                 .map(|l| (l.code(), language_name(*l), *l == visit.lang))
                 .collect(),
+            summary: Vec::new(),
         }
     }
 }

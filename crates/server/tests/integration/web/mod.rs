@@ -3,6 +3,7 @@
 //! rules as the API. (The whole journey in a real browser is in `e2e/`.)
 
 pub mod browser;
+mod forms;
 mod inbox;
 mod login;
 mod pages;
