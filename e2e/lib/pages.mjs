@@ -389,4 +389,17 @@ export async function throughProvider(stack, page, login, { toProvider = (u) => 
   assert.equal(next.origin + next.pathname, `${stack.base}/auth/callback`, 'the provider sends the browser back');
   assert.ok(next.searchParams.get('code'), `the provider gives a code: ${next}`);
   return next;
+/** Types an ISO date (`2027-12-31`, or '' for none) into the day, month and year boxes of the date `name`. */
+export async function fillDate(page, name, iso) {
+  const [year = '', month = '', day = ''] = iso ? iso.split('-') : [];
+  await page.fill(`#${name}-day`, day);
+  await page.fill(`#${name}-month`, month);
+  await page.fill(`#${name}-year`, year);
+}
+
+/** The date in the boxes of the date `name`, as ISO (`2027-12-31`; '' when empty). */
+export async function dateValue(page, name) {
+  const [day, month, year] = await Promise.all(['day', 'month', 'year'].map((p) => page.inputValue(`#${name}-${p}`)));
+  if (!day && !month && !year) return '';
+  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
 }

@@ -17,7 +17,7 @@ import {
 import { startSmtpSink } from '../lib/harness.mjs';
 import {
   Audit, PEOPLE, TEXT,
-  actionLinks, assertFrame, clickAndWait, here, open, signIn, signOut, startStack, step, text,
+  actionLinks, assertFrame, clickAndWait, fillDate, here, open, signIn, signOut, startStack, step, text,
 } from '../lib/pages.mjs';
 
 const A = PEOPLE['citizen-a'];
@@ -128,7 +128,7 @@ describe('notices and mails', () => {
         assert.equal(here(page), '/mandates/new?domain=fin&side=mandator');
         await page.check(`input[name=types][value="${TYPE}"]`);
         await page.fill('#other', B.number);
-        await page.fill('#valid_until', UNTIL);
+        await fillDate(page, 'valid_until', UNTIL);
         const res = await clickAndWait(page, 'main form[action="/mandates/review"] button[type=submit]');
         assert.equal(res.status(), 200, `the review answered ${res.status()}`);
         assert.equal(here(page), '/mandates/review');

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { SCREENSHOT_DIR, a11yResults, newPage } from '../lib/harness.mjs';
 import {
   Audit, ENTERPRISE, PEOPLE, TEXT,
-  actionLinks, assertFrame, clickAndWait, here, historyEvents, open,
+  actionLinks, assertFrame, clickAndWait, dateValue, fillDate, here, historyEvents, open,
   sectionLinks, signIn, signOut, startStack, step, switchLanguage, tableRows, text,
 } from '../lib/pages.mjs';
 
@@ -72,7 +72,7 @@ async function fillStep2(page, {
 }) {
   for (const t of types) await page.check(`input[name=types][value="${t}"]`);
   await page.fill('#other', other);
-  await page.fill('#valid_until', until);
+  await fillDate(page, 'valid_until', until);
   if (reference !== undefined) await page.fill('#reference', reference);
 }
 
@@ -137,7 +137,8 @@ describe('web pages', () => {
 
         await step(page, 'create, step 2', async () => {
           for (const sel of [`input[type=checkbox][name=types][value="${TYPE}"]`, 'input#other',
-            'input#valid_from[type=date]', 'input#valid_until[type=date]', 'input#reference']) {
+            'input#valid_from-day', 'input#valid_from-month', 'input#valid_from-year',
+            'input#valid_until-day', 'input#valid_until-month', 'input#valid_until-year', 'input#reference']) {
             assert.equal(await page.locator(sel).count(), 1, `step 2 should have ${sel}`);
           }
           await audit.check(page, 'create step 2 (A, nl)', { shot: 'create-step2' });
@@ -168,7 +169,7 @@ describe('web pages', () => {
           assert.equal(new URL(page.url()).hash, '#valid_until', 'step 2 should open at the last day');
           assert.ok(await page.isChecked(`input[name=types][value="${TYPE}"]`), 'the chosen type should still be checked');
           assert.equal((await page.inputValue('#other')).replace(/\D/g, ''), B.number);
-          assert.equal(await page.inputValue('#valid_until'), UNTIL);
+          assert.equal(await dateValue(page, 'valid_until'), UNTIL);
           assert.equal(await page.inputValue('#reference'), 'e2e');
           await audit.check(page, 'create step 2 again after "change" (A, nl)');
           await clickAndWait(page, STEP2_SUBMIT);
@@ -322,7 +323,7 @@ describe('web pages', () => {
           await audit.check(page, 'notification settings (B, en)', { shot: 'settings' });
           await page.fill('#email', 'not an address');
           await clickAndWait(page, 'main form button[type=submit]');
-          assert.equal(await page.locator('#problem a[href="#email"]').count(), 1, 'the error summary should lead to the field');
+          assert.equal(await page.locator('#error-summary a[href="#email"]').count(), 1, 'the error summary should lead to the field');
           await noteFieldError(t, page, 'email');
           await audit.check(page, 'notification settings with an error (B, en)');
           await page.fill('#email', 'citizen-b@example.test');
@@ -411,13 +412,15 @@ describe('web pages', () => {
 
         await step(page, 'a change with a last day before the first day is refused', async () => {
           await clickAndWait(page, `ul.actions a[href="${href}/modify"]`);
-          await page.fill('#valid_until', '2020-01-01');
+          await fillDate(page, 'valid_until', '2020-01-01');
           const res = await clickAndWait(page, CONFIRM_SUBMIT);
           assert.equal(res.status(), 422, `the refused change answered ${res.status()}`);
           assert.equal(here(page), `${href}/modify`);
-          const errors = await page.locator('p.field-error, div.problem').count();
-          assert.ok(errors > 0, 'the refusal should say what is wrong (p.field-error or div.problem)');
-          await noteFieldError(t, page, 'valid_until');
+          assert.equal(await page.locator('div.error-summary a[href="#valid_until-day"]').count(), 1,
+            'the error summary should lead to the last day');
+          const describedBy = await page.locator('fieldset:has(#valid_until-day)').getAttribute('aria-describedby');
+          assert.ok(describedBy.split(/\s+/).includes('valid_until-error'), `the date should be described by its error: ${describedBy}`);
+          assert.equal(await page.getAttribute('#valid_until-day', 'aria-invalid'), 'true');
           await audit.check(page, 'confirm change, refused (A, nl)', { shot: 'confirm-modify-refused' });
           await open(page, stack.base, href);
           assert.ok((await text(page, 'p.status')).includes(TEXT.nl.active));
@@ -450,9 +453,9 @@ describe('web pages', () => {
           assert.equal(here(page), `${href}/modify`);
           assert.ok((await text(page, 'p.consequence')).length > 0);
           assert.ok(await page.isChecked(`input[type=checkbox][name=types][value="${TYPE}"]`), 'the current type should be checked');
-          assert.equal(await page.inputValue('#valid_until'), UNTIL);
+          assert.equal(await dateValue(page, 'valid_until'), UNTIL);
           await audit.check(page, 'confirm change (A, nl)', { shot: 'confirm-modify' });
-          await page.fill('#valid_until', NARROWER_UNTIL);
+          await fillDate(page, 'valid_until', NARROWER_UNTIL);
           await clickAndWait(page, CONFIRM_SUBMIT);
           assert.equal(here(page), `${href}?done=modify`);
           assert.ok((await text(page, '#outcome h1')).length > 0, 'a confirmation should say what was done');
@@ -788,14 +791,14 @@ describe('web pages', () => {
         await step(page, 'step 2 without a type and with a bad number', async () => {
           await open(page, stack.base, '/mandates/new?domain=fin&side=mandator');
           await page.fill('#other', '1234');
-          await page.fill('#valid_until', UNTIL);
+          await fillDate(page, 'valid_until', UNTIL);
           const res = await clickAndWait(page, STEP2_SUBMIT);
           assert.equal(res.status(), 422, `the invalid form answered ${res.status()}`);
           assert.equal(here(page), '/mandates/review');
-          const box = page.locator('div.problem[role=alert]');
-          assert.equal(await box.count(), 1, 'one div.problem[role=alert] should list the errors');
+          const box = page.locator('div.error-summary[role=alert]');
+          assert.equal(await box.count(), 1, 'one div.error-summary[role=alert] should list the errors');
           const links = await box.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-          for (const target of ['#types', '#other']) {
+          for (const target of ['#type-1', '#other']) {
             assert.ok(links.includes(target), `the error list should link to ${target}; it links to ${JSON.stringify(links)}`);
           }
           for (const target of links) {
@@ -804,7 +807,7 @@ describe('web pages', () => {
           assert.ok(await page.locator('p.field-error').count() >= 2, 'each field with an error should have a p.field-error');
           assert.equal(await page.getAttribute('#other', 'aria-invalid'), 'true');
           assert.equal(await page.inputValue('#other'), '1234', 'the answer should be kept');
-          assert.equal(await page.inputValue('#valid_until'), UNTIL, 'the answer should be kept');
+          assert.equal(await dateValue(page, 'valid_until'), UNTIL, 'the answer should be kept');
           await audit.check(page, 'create step 2 with errors (en)', { shot: 'create-invalid' });
         });
       } finally {

@@ -251,6 +251,32 @@ impl AppError {
         }
     }
 
+    /// What a form shows of a refusal, in `lang`: the refusal's own text (the whole of what
+    /// is said when no field is at fault) and each field's message. `words` puts a code of an
+    /// argument in words (a mandate type's or a service's name for its code), or leaves it.
+    pub fn form_texts(
+        &self,
+        lang: mandates_domain::Lang,
+        request_id: &str,
+        words: &dyn Fn(&str, &str) -> Option<String>,
+    ) -> (String, Vec<(String, String)>) {
+        let p = self.problem();
+        let named = |args: &[(&'static str, String)]| -> Vec<(&'static str, String)> {
+            args.iter()
+                .map(|(k, v)| (*k, words(k, v).unwrap_or_else(|| v.clone())))
+                .collect()
+        };
+        let mut args = named(&p.args);
+        args.push(("request_id", request_id.to_owned()));
+        let text = i18n::message(lang, message_id(&p), &args);
+        let fields = p
+            .fields
+            .iter()
+            .map(|f| (f.field.clone(), field_text(lang, f.code, &named(&f.args))))
+            .collect();
+        (text, fields)
+    }
+
     /// A title and a text for a page, in `lang`: what went wrong and, per field, why.
     pub fn page_texts(&self, lang: mandates_domain::Lang, request_id: &str) -> (String, String) {
         let p = self.problem();
@@ -309,7 +335,40 @@ pub fn field_text(lang: mandates_domain::Lang, code: &str, args: &[(&str, String
         let why = i18n::message(lang, &format!("party-{reason}"), &[]);
         return i18n::message(lang, code, &[("reason", why)]);
     }
-    i18n::message(lang, code, args)
+    let mut words: Vec<(&str, String)> = args
+        .iter()
+        .map(|(k, v)| match *k {
+            // Days as people read them, 31/12/2027.
+            "today" | "latest" => (
+                *k,
+                v.parse::<chrono::NaiveDate>()
+                    .map(crate::text::date)
+                    .unwrap_or_else(|_| v.clone()),
+            ),
+            _ => (*k, v.clone()),
+        })
+        .collect();
+    if let Some(days) = args
+        .iter()
+        .find(|(k, _)| *k == "max_days")
+        .and_then(|(_, v)| v.parse::<u32>().ok())
+    {
+        words.push(("period", period_words(lang, days)));
+    }
+    i18n::message(lang, code, &words)
+}
+
+/// A longest period in words: whole years where the days are as many (1826 days: 5 years),
+/// else days.
+fn period_words(lang: mandates_domain::Lang, days: u32) -> String {
+    let years = (f64::from(days) / 365.25).round();
+    if years == 1.0 && days <= 366 {
+        i18n::message(lang, "period-one-year", &[])
+    } else if years >= 1.0 && (years * 365.25 - f64::from(days)).abs() <= 1.0 {
+        i18n::message(lang, "period-years", &[("years", format!("{years}"))])
+    } else {
+        i18n::message(lang, "period-days", &[("days", days.to_string())])
+    }
 }
 
 fn problem_body(p: &Problem, lang: mandates_domain::Lang, request_id: &str) -> Value {

@@ -120,7 +120,7 @@ mod tests {
             &[("status", "stopped".into())],
         );
         assert_eq!(text, "This is not possible for a mandate that is stopped.");
-        let text = message(Lang::Fr, "stale_version", &[("current", "3".into())]);
-        assert!(text.contains('3') && !text.contains("$current"), "{text}");
+        let text = message(Lang::Fr, "too_many_checks", &[("max", "3".into())]);
+        assert!(text.contains('3') && !text.contains("$max"), "{text}");
     }
 }

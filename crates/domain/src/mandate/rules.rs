@@ -82,7 +82,8 @@ pub(super) fn check_kinds(
             errors.push(
                 FieldError::new(side.as_str(), "party_kind_not_allowed")
                     .arg("kind", party.kind().as_str())
-                    .arg("type", &t.code),
+                    .arg("type", &t.code)
+                    .arg("side", side.as_str()),
             );
         }
     }
@@ -111,11 +112,15 @@ pub(super) fn check_period(
                 if let Some(max) = t.max_period_days
                     && days > i64::from(max)
                 {
-                    errors.push(
-                        FieldError::new("valid_until", "period_too_long")
-                            .arg("type", &t.code)
-                            .arg("max_days", max),
-                    );
+                    // The last day the type allows, for a message that says what to do.
+                    let latest = from.checked_add_days(Days::new(u64::from(max) - 1));
+                    let mut e = FieldError::new("valid_until", "period_too_long")
+                        .arg("type", &t.code)
+                        .arg("max_days", max);
+                    if let Some(latest) = latest {
+                        e = e.arg("latest", latest);
+                    }
+                    errors.push(e);
                 }
             }
         }

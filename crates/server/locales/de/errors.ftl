@@ -28,12 +28,12 @@ not_found = Unter dieser Adresse gibt es nichts.
 method_not_allowed = Diese Adresse nimmt diese Methode nicht an.
 unauthenticated = Melden Sie sich zuerst an: Diese Anfrage erfordert ein gültiges Bearer-Token.
 no_role_for_enterprise = Sie haben keine gültige Rolle für das Unternehmen { $enterprise }.
-role_does_not_allow = Ihre Rolle erlaubt dies für den Bereich { $domain } nicht.
-not_a_party = Sie können dies nur für ein Mandat tun, bei dem Sie (oder die Partei, für die Sie handeln) Vollmachtgeber oder Bevollmächtigter sind.
+role_does_not_allow = Ihre Rolle erlaubt dies für den Dienst { $domain } nicht.
+not_a_party = Sie können dies nur für ein Mandat tun, das Sie (oder das Unternehmen, für das Sie handeln) erteilen oder erhalten.
 creator_cannot_reject = Sie haben diesen Vorschlag selbst gemacht: Ziehen Sie ihn zurück, statt ihn abzulehnen.
 only_initiator_withdraws = Nur die Partei, die diesen Vorschlag gemacht hat, kann ihn zurückziehen; Sie können ihn ablehnen.
-authentication_level_too_low = Zum Unterzeichnen müssen Sie sich auf sicherere Weise anmelden (mindestens { $required }).
-stale_version = Dieses Mandat wurde inzwischen geändert: Die aktuelle Version ist { $current }. Laden Sie es neu und versuchen Sie es erneut.
+authentication_level_too_low = Ihre Anmeldung ist zum Unterzeichnen nicht sicher genug (mindestens { $required } ist nötig). Melden Sie sich ab, melden Sie sich auf sicherere Weise wieder an und unterzeichnen Sie dann.
+stale_version = Dieses Mandat wurde inzwischen geändert. Laden Sie die Seite neu, prüfen Sie die neuen Bedingungen und versuchen Sie es erneut.
 invalid_transition = Dies ist nicht möglich für ein Mandat, das { $status ->
     [pending] auf eine Unterschrift wartet
     [scheduled] unterschrieben, aber noch nicht gültig ist
@@ -45,7 +45,7 @@ invalid_transition = Dies ist nicht möglich für ein Mandat, das { $status ->
     [stopped] beendet wurde
    *[expired] abgelaufen ist
 }.
-already_signed = Sie haben diese Version bereits unterzeichnet.
+already_signed = Sie haben diese Bedingungen bereits unterzeichnet.
 acceptance_window_passed = Die Frist zum Unterzeichnen dieses Mandats ist abgelaufen; es ist verfallen. Erstellen Sie ein neues.
 nothing_to_sign = Bei diesem Mandat wartet nichts auf Ihre Unterschrift.
 no_proposal = Keine Änderung dieses Mandats wartet auf eine Unterschrift.
@@ -54,8 +54,8 @@ pending_cannot_be_modified = Ein Mandat, das auf seine Unterschriften wartet, ka
 transfer_pending = Eine Übertragung dieses Mandats wartet bereits auf Unterschriften.
 role_already_ended = Diese Rolle ist bereits beendet.
 transfer_void = Das zu übertragende Mandat ist beendet; diese Übertragung kann nicht mehr wirksam werden.
-exclusive_conflict = Für diesen Vollmachtgeber kann jeweils nur ein Bevollmächtigter den Typ { $type } innehaben, und im selben Zeitraum ist bereits ein anderes Mandat dieses Typs wirksam.
-exclusive_conflict-named = Für diesen Vollmachtgeber kann jeweils nur ein Bevollmächtigter den Typ { $type } innehaben; das Mandat { $mandate } hat ihn im selben Zeitraum inne.
+exclusive_conflict = „{ $type }“ kann jeweils nur einer Person oder einem Unternehmen erteilt werden, und ein anderes Mandat erteilt es bereits im selben Zeitraum.
+exclusive_conflict-named = „{ $type }“ kann jeweils nur einer Person oder einem Unternehmen erteilt werden; das Mandat { $mandate } erteilt es bereits im selben Zeitraum.
 idempotency_key_reused = Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet.
 too_many_requests = Zu viele Versuche von Ihrer Adresse. Versuchen Sie es in { $retry_after } Sekunden erneut.
 concurrent_change = Jemand anderes hat dies im selben Moment geändert. Laden Sie neu und versuchen Sie es erneut.
@@ -85,22 +85,28 @@ party-not_an_enterprise = hier wird eine Unternehmensnummer (10 Ziffern) erwarte
 required = Dieses Feld ist erforderlich.
 types_empty = Wählen Sie mindestens einen Mandatstyp.
 type_repeated = Der Typ { $type } ist zweimal angegeben.
-unknown_type = Der Bereich { $domain } hat keinen Mandatstyp { $type }.
+unknown_type = Der Dienst { $domain } hat keinen Mandatstyp { $type }.
 type_retired = Der Mandatstyp { $type } wird nicht mehr angeboten.
-unknown_domain = Es gibt keinen Bereich { $domain }.
-same_party = Vollmachtgeber und Bevollmächtigter müssen verschiedene Parteien sein.
-already_mandatee = Diese Partei ist bereits Bevollmächtigter dieses Mandats.
-party_kind_not_allowed = Beim Typ { $type } kann auf dieser Seite { $kind ->
-    [person] keine Person
-   *[enterprise] kein Unternehmen
-} stehen.
-start_in_past = Ein Mandat kann nicht in der Vergangenheit beginnen (heute ist der { $today }).
-end_before_start = Das Enddatum liegt vor dem Anfangsdatum.
-end_in_past = Das Enddatum kann nicht in der Vergangenheit liegen (heute ist der { $today }); beenden Sie stattdessen das Mandat.
-unlimited_not_allowed = Der Typ { $type } erfordert ein Enddatum.
-period_too_long = Der Typ { $type } erlaubt höchstens { $max_days } Tage.
+unknown_domain = Es gibt keinen Dienst { $domain }.
+same_party = Wer das Mandat erteilt und wer es erhält, müssen verschieden sein: Geben Sie die Nummer einer anderen Person ein.
+already_mandatee = Diese Person oder dieses Unternehmen erhält dieses Mandat bereits: Geben Sie die Nummer einer anderen Person ein.
+party_kind_not_allowed = „{ $type }“ kann nicht { $side ->
+    [mandator] von { $kind ->
+        [person] einer Person
+       *[enterprise] einem Unternehmen
+    }
+   *[mandatee] { $kind ->
+        [person] einer Person
+       *[enterprise] einem Unternehmen
+    }
+} erteilt werden.
+start_in_past = Das Anfangsdatum muss heute oder später sein (heute ist der { $today }).
+end_before_start = Das Enddatum muss am selben Tag wie das Anfangsdatum oder später liegen.
+end_in_past = Das Enddatum muss heute oder später sein (heute ist der { $today }); soll das Mandat jetzt enden, beenden Sie es stattdessen.
+unlimited_not_allowed = „{ $type }“ erfordert ein Enddatum: Geben Sie den letzten Tag ein.
+period_too_long = Für „{ $type }“ darf das Enddatum höchstens { $period } nach dem Anfangsdatum liegen: spätestens am { $latest }.
 reference_too_long = Die Referenz darf höchstens { $max } Zeichen lang sein.
-capacity_ehealth_only = Eine Eigenschaft kann nur bei einem Mandat des Bereichs eHealth angegeben werden.
+capacity_ehealth_only = Eine Eigenschaft kann nur bei einem Mandat des Dienstes eHealth angegeben werden.
 capacity_too_long = Die Eigenschaft darf höchstens { $max } Zeichen lang sein.
 invalid_language = { $value } ist keine der Sprachen nl, fr, de, en.
 invalid_email = Dies ist keine gültige E-Mail-Adresse.
@@ -148,7 +154,7 @@ missing_column = In der Kopfzeile fehlt die Spalte { $value }.
 invalid_csv = Die Datei konnte ab Zeile { $line } nicht als CSV gelesen werden.
 invalid_json = Die Datei ist kein gültiges JSON (der Fehler liegt bei Zeile { $line }).
 json_rows_expected = Eine JSON-Datei enthält eine Liste von Zeilen oder ein Objekt nur mit "rows": [...].
-ssm_context_required = Wählen Sie zuerst den Bereich und die Mandatstypen für die ganze SSM-Datei.
+ssm_context_required = Wählen Sie zuerst den Dienst und die Mandatstypen für die ganze SSM-Datei.
 ssm_create_only = Mit einer SSM-Datei können nur Mandate erstellt werden.
 required_row_or_file = Füllen Sie dies in der Zeile aus, oder wählen Sie es einmal für die ganze Datei.
 cell_outside_columns = Diese Zeile hat einen Wert in einer Spalte, die die Kopfzeile nicht benennt.

@@ -28,12 +28,12 @@ not_found = There is nothing at this address.
 method_not_allowed = This address does not accept this method.
 unauthenticated = Sign in first: this request needs a valid bearer token.
 no_role_for_enterprise = You have no role in force for enterprise { $enterprise }.
-role_does_not_allow = Your role does not allow this for the domain { $domain }.
-not_a_party = You can only do this for a mandate of which you (or the party you act for) are the mandator or the mandatee.
+role_does_not_allow = Your role does not allow this for the service { $domain }.
+not_a_party = You can only do this for a mandate that you (or the enterprise you act for) give or receive.
 creator_cannot_reject = You made this proposal yourself: withdraw it instead of rejecting it.
 only_initiator_withdraws = Only the party that made this proposal can withdraw it; you can reject it.
-authentication_level_too_low = Signing needs a stronger way of signing in (at least { $required }).
-stale_version = This mandate has changed in the meantime: the current version is { $current }. Reload it and try again.
+authentication_level_too_low = The way you signed in is not safe enough to sign (at least { $required } is needed). Sign out, sign in again in a safer way, then sign.
+stale_version = This mandate has changed in the meantime. Reload the page, check the new terms and try again.
 invalid_transition = This is not possible for a mandate that is { $status ->
     [pending] waiting for a signature
     [scheduled] signed, not yet in force
@@ -45,7 +45,7 @@ invalid_transition = This is not possible for a mandate that is { $status ->
     [stopped] stopped
    *[expired] expired
 }.
-already_signed = You have already signed this version.
+already_signed = You have already signed these terms.
 acceptance_window_passed = The time to sign this mandate has passed; it has lapsed. Create a new one.
 nothing_to_sign = There is nothing waiting for your signature on this mandate.
 no_proposal = No change of this mandate is waiting for a signature.
@@ -54,8 +54,8 @@ pending_cannot_be_modified = A mandate that waits for its signatures cannot be c
 transfer_pending = A transfer of this mandate is already waiting for signatures.
 role_already_ended = This role has already ended.
 transfer_void = The mandate to be transferred has ended; this transfer can no longer take effect.
-exclusive_conflict = Only one mandatee at a time can hold the type { $type } for this mandator, and another mandate for it is in force in the same period.
-exclusive_conflict-named = Only one mandatee at a time can hold the type { $type } for this mandator; mandate { $mandate } holds it in the same period.
+exclusive_conflict = “{ $type }” can be given to only one person or enterprise at a time, and another mandate already gives it in the same period.
+exclusive_conflict-named = “{ $type }” can be given to only one person or enterprise at a time; mandate { $mandate } already gives it in the same period.
 idempotency_key_reused = This Idempotency-Key was already used for a different request.
 too_many_requests = Too many attempts from your address. Try again in { $retry_after } seconds.
 concurrent_change = Someone else changed this at the same moment. Reload and try again.
@@ -85,22 +85,25 @@ party-not_an_enterprise = an enterprise number (10 digits) is expected here.
 required = This field is required.
 types_empty = Choose at least one mandate type.
 type_repeated = The type { $type } is listed twice.
-unknown_type = The domain { $domain } has no mandate type { $type }.
+unknown_type = The service { $domain } has no mandate type { $type }.
 type_retired = The mandate type { $type } is no longer offered.
-unknown_domain = There is no domain { $domain }.
-same_party = The mandator and the mandatee must be different parties.
-already_mandatee = This party already is the mandatee of this mandate.
-party_kind_not_allowed = The type { $type } cannot have { $kind ->
+unknown_domain = There is no service { $domain }.
+same_party = Who gives and who receives the mandate must be different: enter the number of someone else.
+already_mandatee = This person or enterprise already receives this mandate: enter the number of someone else.
+party_kind_not_allowed = “{ $type }” cannot be { $side ->
+    [mandator] given by
+   *[mandatee] given to
+} { $kind ->
     [person] a person
    *[enterprise] an enterprise
-} on this side.
-start_in_past = A mandate cannot start in the past (today is { $today }).
-end_before_start = The end date comes before the start date.
-end_in_past = The end date cannot be in the past (today is { $today }); stop the mandate instead.
-unlimited_not_allowed = The type { $type } needs an end date.
-period_too_long = The type { $type } allows at most { $max_days } days.
+}.
+start_in_past = The start date must be today or later (today is { $today }).
+end_before_start = The end date must be the same as the start date or later.
+end_in_past = The end date must be today or later (today is { $today }); to end the mandate now, stop it instead.
+unlimited_not_allowed = “{ $type }” needs an end date: enter the last day.
+period_too_long = For “{ $type }”, the end date can be at most { $period } after the start: { $latest } at the latest.
 reference_too_long = The reference can have at most { $max } characters.
-capacity_ehealth_only = The capacity can only be given for a mandate of the eHealth domain.
+capacity_ehealth_only = The capacity can only be given for a mandate of the eHealth service.
 capacity_too_long = The capacity can have at most { $max } characters.
 invalid_language = { $value } is not one of the languages nl, fr, de, en.
 invalid_email = This is not a valid e-mail address.
@@ -148,7 +151,7 @@ missing_column = The header has no column { $value }.
 invalid_csv = The file could not be read as CSV from line { $line } on.
 invalid_json = The file is not valid JSON (the error is near line { $line }).
 json_rows_expected = A JSON file holds an array of rows, or an object with only "rows": [...].
-ssm_context_required = Choose the domain and the mandate types for the whole SSM file first.
+ssm_context_required = Choose the service and the mandate types for the whole SSM file first.
 ssm_create_only = An SSM file can only create mandates.
 required_row_or_file = Fill this in on the row, or choose it once for the whole file.
 cell_outside_columns = This line has a value in a column that the header does not name.

@@ -28,12 +28,12 @@ not_found = Il n'y a rien à cette adresse.
 method_not_allowed = Cette adresse n'accepte pas cette méthode.
 unauthenticated = Connectez-vous d'abord : cette demande nécessite un jeton d'accès (bearer token) valide.
 no_role_for_enterprise = Vous n'avez aucun rôle en vigueur pour l'entreprise { $enterprise }.
-role_does_not_allow = Votre rôle ne le permet pas pour le domaine { $domain }.
-not_a_party = Vous ne pouvez le faire que pour un mandat dont vous (ou la partie pour laquelle vous agissez) êtes le mandant ou le mandataire.
+role_does_not_allow = Votre rôle ne le permet pas pour le service { $domain }.
+not_a_party = Vous ne pouvez le faire que pour un mandat que vous (ou l'entreprise pour laquelle vous agissez) donnez ou recevez.
 creator_cannot_reject = Vous avez fait cette proposition vous-même : retirez-la au lieu de la refuser.
 only_initiator_withdraws = Seule la partie qui a fait cette proposition peut la retirer ; vous pouvez la refuser.
-authentication_level_too_low = Pour signer, vous devez vous connecter de manière plus sûre (au moins { $required }).
-stale_version = Ce mandat a été modifié entre-temps : la version actuelle est { $current }. Rechargez-le et réessayez.
+authentication_level_too_low = Votre connexion n'est pas assez sûre pour signer (au moins { $required } est nécessaire). Déconnectez-vous, reconnectez-vous de manière plus sûre, puis signez.
+stale_version = Ce mandat a été modifié entre-temps. Rechargez la page, vérifiez les nouvelles conditions et réessayez.
 invalid_transition = Ce n'est pas possible pour un mandat { $status ->
     [pending] en attente de signature
     [scheduled] signé, pas encore en vigueur
@@ -45,7 +45,7 @@ invalid_transition = Ce n'est pas possible pour un mandat { $status ->
     [stopped] arrêté
    *[expired] expiré
 }.
-already_signed = Vous avez déjà signé cette version.
+already_signed = Vous avez déjà signé ces conditions.
 acceptance_window_passed = Le délai pour signer ce mandat est dépassé ; il est devenu caduc. Créez-en un nouveau.
 nothing_to_sign = Rien n'attend votre signature pour ce mandat.
 no_proposal = Aucune modification de ce mandat n'attend de signature.
@@ -54,8 +54,8 @@ pending_cannot_be_modified = Un mandat en attente de ses signatures ne peut pas 
 transfer_pending = Un transfert de ce mandat attend déjà des signatures.
 role_already_ended = Ce rôle a déjà pris fin.
 transfer_void = Le mandat à transférer a pris fin ; ce transfert ne peut plus avoir lieu.
-exclusive_conflict = Pour ce mandant, un seul mandataire à la fois peut détenir le type { $type }, et un autre mandat de ce type est déjà en vigueur pendant la même période.
-exclusive_conflict-named = Pour ce mandant, un seul mandataire à la fois peut détenir le type { $type } ; le mandat { $mandate } le détient pendant la même période.
+exclusive_conflict = « { $type } » ne peut être donné qu'à une seule personne ou entreprise à la fois, et un autre mandat le donne déjà pendant la même période.
+exclusive_conflict-named = « { $type } » ne peut être donné qu'à une seule personne ou entreprise à la fois ; le mandat { $mandate } le donne déjà pendant la même période.
 idempotency_key_reused = Cette Idempotency-Key a déjà été utilisée pour une autre demande.
 too_many_requests = Trop de tentatives depuis votre adresse. Réessayez dans { $retry_after } secondes.
 concurrent_change = Quelqu'un d'autre a modifié ceci au même moment. Rechargez et réessayez.
@@ -85,22 +85,25 @@ party-not_an_enterprise = un numéro d'entreprise (10 chiffres) est attendu ici.
 required = Ce champ est obligatoire.
 types_empty = Choisissez au moins un type de mandat.
 type_repeated = Le type { $type } figure deux fois dans la liste.
-unknown_type = Le domaine { $domain } n'a pas de type de mandat { $type }.
+unknown_type = Le service { $domain } n'a pas de type de mandat { $type }.
 type_retired = Le type de mandat { $type } n'est plus proposé.
-unknown_domain = Le domaine { $domain } n'existe pas.
-same_party = Le mandant et le mandataire doivent être des parties différentes.
-already_mandatee = Cette partie est déjà le mandataire de ce mandat.
-party_kind_not_allowed = Le type { $type } ne peut pas avoir { $kind ->
+unknown_domain = Le service { $domain } n'existe pas.
+same_party = Qui donne et qui reçoit le mandat doivent être différents : saisissez le numéro de quelqu'un d'autre.
+already_mandatee = Cette personne ou entreprise reçoit déjà ce mandat : saisissez le numéro de quelqu'un d'autre.
+party_kind_not_allowed = « { $type } » ne peut pas être { $side ->
+    [mandator] donné par
+   *[mandatee] donné à
+} { $kind ->
     [person] une personne
    *[enterprise] une entreprise
-} de ce côté.
-start_in_past = Un mandat ne peut pas commencer dans le passé (nous sommes le { $today }).
-end_before_start = La date de fin précède la date de début.
-end_in_past = La date de fin ne peut pas être dans le passé (nous sommes le { $today }) ; arrêtez plutôt le mandat.
-unlimited_not_allowed = Le type { $type } exige une date de fin.
-period_too_long = Le type { $type } permet au maximum { $max_days } jours.
+}.
+start_in_past = La date de début doit être aujourd'hui ou plus tard (nous sommes le { $today }).
+end_before_start = La date de fin doit être le même jour que la date de début, ou plus tard.
+end_in_past = La date de fin doit être aujourd'hui ou plus tard (nous sommes le { $today }) ; pour mettre fin au mandat maintenant, arrêtez-le.
+unlimited_not_allowed = « { $type } » exige une date de fin : saisissez le dernier jour.
+period_too_long = Pour « { $type } », la date de fin peut être au plus { $period } après la date de début : le { $latest } au plus tard.
 reference_too_long = La référence peut contenir au maximum { $max } caractères.
-capacity_ehealth_only = Une qualité ne peut être indiquée que pour un mandat du domaine eHealth.
+capacity_ehealth_only = Une qualité ne peut être indiquée que pour un mandat du service eHealth.
 capacity_too_long = La qualité peut contenir au maximum { $max } caractères.
 invalid_language = { $value } ne fait pas partie des langues nl, fr, de, en.
 invalid_email = Cette adresse e-mail n'est pas valide.
@@ -148,7 +151,7 @@ missing_column = L'en-tête n'a pas de colonne { $value }.
 invalid_csv = Le fichier n'a pas pu être lu comme CSV à partir de la ligne { $line }.
 invalid_json = Le fichier n'est pas du JSON valide (l'erreur se situe vers la ligne { $line }).
 json_rows_expected = Un fichier JSON contient un tableau de lignes, ou un objet avec uniquement "rows": [...].
-ssm_context_required = Choisissez d'abord le domaine et les types de mandat pour l'ensemble du fichier SSM.
+ssm_context_required = Choisissez d'abord le service et les types de mandat pour l'ensemble du fichier SSM.
 ssm_create_only = Un fichier SSM permet uniquement de créer des mandats.
 required_row_or_file = Complétez ceci sur la ligne, ou choisissez-le une fois pour tout le fichier.
 cell_outside_columns = Cette ligne a une valeur dans une colonne que l'en-tête ne nomme pas.

@@ -28,12 +28,12 @@ not_found = Er is niets op dit adres.
 method_not_allowed = Dit adres aanvaardt deze methode niet.
 unauthenticated = Meld u eerst aan: voor dit verzoek is een geldig bearer-token nodig.
 no_role_for_enterprise = U hebt geen geldige rol voor onderneming { $enterprise }.
-role_does_not_allow = Uw rol laat dit niet toe voor het domein { $domain }.
-not_a_party = U kunt dit alleen doen voor een mandaat waarvan u (of de partij voor wie u optreedt) de mandaatgever of de mandaatnemer bent.
+role_does_not_allow = Uw rol laat dit niet toe voor de dienst { $domain }.
+not_a_party = U kunt dit alleen doen voor een mandaat dat u (of de onderneming voor wie u optreedt) geeft of ontvangt.
 creator_cannot_reject = U hebt dit voorstel zelf gedaan: trek het in in plaats van het te weigeren.
 only_initiator_withdraws = Alleen de partij die dit voorstel heeft gedaan, kan het intrekken; u kunt het weigeren.
-authentication_level_too_low = Om te ondertekenen moet u zich op een veiligere manier aanmelden (minstens { $required }).
-stale_version = Dit mandaat is intussen gewijzigd: de huidige versie is { $current }. Laad het opnieuw en probeer het nog eens.
+authentication_level_too_low = U hebt zich niet veilig genoeg aangemeld om te ondertekenen (minstens { $required } is nodig). Meld u af, meld u opnieuw aan op een veiligere manier en onderteken dan.
+stale_version = Dit mandaat is intussen gewijzigd. Laad de pagina opnieuw, bekijk de nieuwe voorwaarden en probeer het nog eens.
 invalid_transition = Dit is niet mogelijk voor een mandaat dat { $status ->
     [pending] op een handtekening wacht
     [scheduled] ondertekend en nog niet van kracht is
@@ -45,7 +45,7 @@ invalid_transition = Dit is niet mogelijk voor een mandaat dat { $status ->
     [stopped] stopgezet is
    *[expired] verlopen is
 }.
-already_signed = U hebt deze versie al ondertekend.
+already_signed = U hebt deze voorwaarden al ondertekend.
 acceptance_window_passed = De termijn om dit mandaat te ondertekenen is voorbij; het is vervallen. Maak een nieuw mandaat aan.
 nothing_to_sign = Bij dit mandaat wacht niets op uw handtekening.
 no_proposal = Er wacht geen wijziging van dit mandaat op een handtekening.
@@ -54,8 +54,8 @@ pending_cannot_be_modified = Een mandaat dat op zijn handtekeningen wacht, kan n
 transfer_pending = Er wacht al een overdracht van dit mandaat op handtekeningen.
 role_already_ended = Deze rol is al beëindigd.
 transfer_void = Het mandaat dat zou worden overgedragen, is beëindigd; deze overdracht kan niet meer plaatsvinden.
-exclusive_conflict = Voor deze mandaatgever kan maar één mandaatnemer tegelijk het type { $type } hebben, en in dezelfde periode is er al een ander mandaat van dat type van kracht.
-exclusive_conflict-named = Voor deze mandaatgever kan maar één mandaatnemer tegelijk het type { $type } hebben; mandaat { $mandate } heeft het al in dezelfde periode.
+exclusive_conflict = “{ $type }” kan maar aan één persoon of onderneming tegelijk gegeven worden, en een ander mandaat geeft het al in dezelfde periode.
+exclusive_conflict-named = “{ $type }” kan maar aan één persoon of onderneming tegelijk gegeven worden; mandaat { $mandate } geeft het al in dezelfde periode.
 idempotency_key_reused = Deze Idempotency-Key is al gebruikt voor een ander verzoek.
 too_many_requests = Te veel pogingen vanaf uw adres. Probeer het over { $retry_after } seconden opnieuw.
 concurrent_change = Iemand anders heeft dit op hetzelfde moment gewijzigd. Laad opnieuw en probeer het nog eens.
@@ -85,22 +85,25 @@ party-not_an_enterprise = hier wordt een ondernemingsnummer (10 cijfers) verwach
 required = Dit veld is verplicht.
 types_empty = Kies minstens één mandaattype.
 type_repeated = Het type { $type } staat er twee keer in.
-unknown_type = Het domein { $domain } heeft geen mandaattype { $type }.
+unknown_type = De dienst { $domain } heeft geen mandaattype { $type }.
 type_retired = Het mandaattype { $type } wordt niet meer aangeboden.
-unknown_domain = Er bestaat geen domein { $domain }.
-same_party = De mandaatgever en de mandaatnemer moeten verschillende partijen zijn.
-already_mandatee = Deze partij is al de mandaatnemer van dit mandaat.
-party_kind_not_allowed = Bij het type { $type } kan aan deze kant geen { $kind ->
-    [person] persoon
-   *[enterprise] onderneming
-} staan.
-start_in_past = Een mandaat kan niet in het verleden beginnen (vandaag is het { $today }).
-end_before_start = De einddatum ligt vóór de begindatum.
-end_in_past = De einddatum kan niet in het verleden liggen (vandaag is het { $today }); zet het mandaat in plaats daarvan stop.
-unlimited_not_allowed = Het type { $type } vereist een einddatum.
-period_too_long = Het type { $type } laat hoogstens { $max_days } dagen toe.
+unknown_domain = Er bestaat geen dienst { $domain }.
+same_party = Wie het mandaat geeft en wie het ontvangt, moeten verschillend zijn: vul het nummer van iemand anders in.
+already_mandatee = Deze persoon of onderneming ontvangt dit mandaat al: vul het nummer van iemand anders in.
+party_kind_not_allowed = “{ $type }” kan niet { $side ->
+    [mandator] gegeven worden door
+   *[mandatee] gegeven worden aan
+} { $kind ->
+    [person] een persoon
+   *[enterprise] een onderneming
+}.
+start_in_past = De begindatum moet vandaag of later zijn (vandaag is het { $today }).
+end_before_start = De einddatum moet dezelfde dag als de begindatum zijn, of later.
+end_in_past = De einddatum moet vandaag of later zijn (vandaag is het { $today }); zet het mandaat stop om het nu te beëindigen.
+unlimited_not_allowed = “{ $type }” vereist een einddatum: vul de laatste dag in.
+period_too_long = Voor “{ $type }” mag de einddatum hoogstens { $period } na de begindatum liggen: uiterlijk { $latest }.
 reference_too_long = De referentie mag hoogstens { $max } tekens bevatten.
-capacity_ehealth_only = Een hoedanigheid kan alleen worden opgegeven voor een mandaat van het domein eHealth.
+capacity_ehealth_only = Een hoedanigheid kan alleen worden opgegeven voor een mandaat van de dienst eHealth.
 capacity_too_long = De hoedanigheid mag hoogstens { $max } tekens bevatten.
 invalid_language = { $value } is geen van de talen nl, fr, de, en.
 invalid_email = Dit is geen geldig e-mailadres.
@@ -148,7 +151,7 @@ missing_column = De kopregel heeft geen kolom { $value }.
 invalid_csv = Het bestand kon vanaf regel { $line } niet als CSV worden gelezen.
 invalid_json = Het bestand is geen geldige JSON (de fout staat rond regel { $line }).
 json_rows_expected = Een JSON-bestand bevat een lijst van rijen, of een object met enkel "rows": [...].
-ssm_context_required = Kies eerst het domein en de mandaattypes voor het hele SSM-bestand.
+ssm_context_required = Kies eerst de dienst en de mandaattypes voor het hele SSM-bestand.
 ssm_create_only = Met een SSM-bestand kunt u alleen mandaten aanmaken.
 required_row_or_file = Vul dit in op de rij, of kies het één keer voor het hele bestand.
 cell_outside_columns = Deze regel heeft een waarde in een kolom die de kopregel niet benoemt.

@@ -11,14 +11,16 @@ use mandates_domain::mandate::{Mandate, NotesChange, TermsChange};
 use serde::Deserialize;
 
 use super::changes::{Change, changes};
+use super::dates::DateInput;
 use super::exclusive;
-use super::forms::{FieldMessages, TypeChoice, type_choices};
+use super::forms::{FieldMessages, Refusal, TypeChoice, type_choices};
 use super::mandate::{PAGE_ACTIONS, is_danger, other_short, visible};
 use super::page::{Chrome, Tr, render};
 use super::rows::{Row, other_of, row_of, type_names};
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
 use crate::error::AppError;
+use crate::i18n;
 use crate::service::mandates::{self, Action, MandateCommand};
 use crate::service::names;
 use crate::service::unit::Keyed;
@@ -30,7 +32,6 @@ pub struct ConfirmPage {
     c: Chrome,
     action: String,
     consequence: String,
-    problem: String,
     row: Row,
     version: u32,
     once: String,
@@ -38,7 +39,7 @@ pub struct ConfirmPage {
     danger: bool,
     /// For a modification: the types on offer, and the period.
     types: Vec<TypeChoice>,
-    valid_until: String,
+    until: DateInput,
     /// For a transfer: the new mandatee's number.
     mandatee: String,
     errors: FieldMessages,
@@ -99,7 +100,6 @@ async fn confirm_page(
         c: visit.chrome(state, title),
         action: name.to_owned(),
         consequence,
-        problem: String::new(),
         row: r,
         version,
         once: super::session::random_secret()?,
@@ -117,11 +117,7 @@ async fn confirm_page(
         } else {
             Vec::new()
         },
-        valid_until: m
-            .terms
-            .valid_until
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
+        until: DateInput::of("valid_until", m.terms.valid_until),
         mandatee: String::new(),
         errors: FieldMessages::default(),
         proposal_changes,
@@ -156,14 +152,29 @@ pub struct ActForm {
     /// Modify: the types kept or added (repeated field).
     #[serde(default)]
     types: Vec<String>,
-    #[serde(default)]
-    valid_until: Option<String>,
+    /// Modify: the last day, in three boxes; all empty: no end.
+    #[serde(default, rename = "valid_until-day")]
+    until_day: String,
+    #[serde(default, rename = "valid_until-month")]
+    until_month: String,
+    #[serde(default, rename = "valid_until-year")]
+    until_year: String,
     /// Transfer: the new mandatee.
     #[serde(default)]
     mandatee: Option<String>,
 }
 
 impl ActForm {
+    /// The last day as typed.
+    fn until(&self) -> DateInput {
+        DateInput::typed(
+            "valid_until",
+            &self.until_day,
+            &self.until_month,
+            &self.until_year,
+        )
+    }
+
     /// The change the form asks of mandate `m`.
     fn action(&self, action: MandateAction, m: &Mandate) -> Action {
         match action {
@@ -178,7 +189,7 @@ impl ActForm {
                 terms: Some(TermsChange {
                     types: Some(self.types.clone()),
                     valid_from: None,
-                    valid_until: Some(self.valid_until.clone().filter(|u| !u.trim().is_empty())),
+                    valid_until: Some(self.until().text()),
                 }),
                 notes: NotesChange::default(),
             },
@@ -214,17 +225,46 @@ pub async fn act(
         ),
         Err(e) if e.status().is_client_error() => {
             let mut page = confirm_page(&state, &visit, user, &m, action).await?;
-            let (_, text) = e.page_texts(visit.lang, &visit.request_id);
-            page.problem = text;
+            let mut refusal = Refusal::of(&state, &visit, &e);
             if let Some((text, href)) = exclusive::conflict(&state, user, visit.lang, &m, &e).await
             {
-                page.problem = text;
+                refusal.text = text;
                 page.conflict_href = href.unwrap_or_default();
             }
-            page.errors = FieldMessages::of(&e, visit.lang);
-            if let Some(u) = form.valid_until {
-                page.valid_until = u;
+            page.until = form.until();
+            let mut fields = Vec::new();
+            for (field, message) in refusal.fields.0 {
+                let message = match field.as_str() {
+                    // An empty number is one to enter, whatever the rules found wrong with it.
+                    "mandatee" if form.mandatee.as_deref().unwrap_or("").trim().is_empty() => {
+                        i18n::message(visit.lang, "party-enter-new-mandatee", &[])
+                    }
+                    // Boxes that make no day say so in their own words; the rules' words
+                    // otherwise, the whole date marked.
+                    "valid_until" if page.until.check(visit.lang) => {
+                        page.until.error.clone().unwrap_or(message)
+                    }
+                    "valid_until" => {
+                        page.until.refuse(&message);
+                        message
+                    }
+                    _ => message,
+                };
+                fields.push((field, message));
             }
+            let refusal = Refusal {
+                text: refusal.text,
+                fields: FieldMessages(fields),
+            };
+            let until = page.until.anchor();
+            let has_types = !page.types.is_empty();
+            page.c.summary = refusal.summary(|field| match field {
+                "mandatee" if action == MandateAction::Transfer => Some(field.to_owned()),
+                "types" if has_types => Some("type-1".to_owned()),
+                "valid_until" if action == MandateAction::Modify => Some(until.clone()),
+                _ => None,
+            });
+            page.errors = refusal.fields;
             page.mandatee = form.mandatee.unwrap_or_default();
             if action == MandateAction::Modify {
                 for choice in &mut page.types {

@@ -8,6 +8,7 @@ use mandates_domain::bulk::{JobState, Mode};
 use mandates_store::{StoredJob, StoredRow};
 use uuid::Uuid;
 
+use super::forms::{FieldMessages, Refusal};
 use super::page::{Chrome, Tr, render};
 use super::visit::{PageError, Visit};
 use crate::AppState;
@@ -21,12 +22,12 @@ use crate::service::unit::Keyed;
 pub struct NewBulkPage {
     c: Chrome,
     domains: Vec<(String, String)>,
-    problem: String,
+    errors: FieldMessages,
     /// Sent with the form: the same form sent twice makes one job.
     once: String,
 }
 
-fn new_page(state: &AppState, visit: &Visit, problem: String) -> Result<NewBulkPage, AppError> {
+fn new_page(state: &AppState, visit: &Visit) -> Result<NewBulkPage, AppError> {
     let t = Tr(visit.lang);
     Ok(NewBulkPage {
         c: visit.chrome(state, t.t("bulk-title")),
@@ -36,7 +37,7 @@ fn new_page(state: &AppState, visit: &Visit, problem: String) -> Result<NewBulkP
             .iter()
             .map(|d| (d.code.clone(), d.name.get(visit.lang).to_owned()))
             .collect(),
-        problem,
+        errors: FieldMessages::default(),
         once: super::session::random_secret()?,
     })
 }
@@ -48,7 +49,7 @@ pub async fn new(
 ) -> Result<Response, PageError> {
     // Only for those who may make bulk jobs: the upload would refuse anyone else.
     mandates_domain::access::require_bulk(&visit.user()?.actor)?;
-    Ok(render(&new_page(&state, &visit, String::new())?))
+    Ok(render(&new_page(&state, &visit)?))
 }
 
 /// Checks the uploaded file (nothing is changed) and shows its report.
@@ -90,8 +91,16 @@ pub async fn upload(
     match uploaded {
         Ok(answer) => Ok(Redirect::to(&format!("/bulk/{}", answer.job.id)).into_response()),
         Err(e) if e.status().is_client_error() => {
-            let (_, text) = e.page_texts(visit.lang, &visit.request_id);
-            let page = new_page(&state, &visit, text)?;
+            let mut page = new_page(&state, &visit)?;
+            let refusal = Refusal::of(&state, &visit, &e);
+            page.c.summary = refusal.summary(|field| match field {
+                "operation" | "format" | "file" | "domain" | "types" | "role" => {
+                    Some(field.to_owned())
+                }
+                "mode" => Some("mode-all".to_owned()),
+                _ => None,
+            });
+            page.errors = refusal.fields;
             Ok((e.status(), render(&page)).into_response())
         }
         Err(e) => Err(PageError::Api(e)),

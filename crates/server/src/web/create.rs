@@ -12,13 +12,15 @@ use mandates_domain::mandate::{Draft, Mandate, Side};
 use mandates_domain::{Lang, Party};
 use serde::Deserialize;
 
+use super::dates::DateInput;
 use super::exclusive::{Held, Wanted, held_elsewhere};
-use super::forms::{FieldMessages, TypeChoice, type_choices};
+use super::forms::{FieldMessages, Refusal, TypeChoice, type_choices};
 use super::page::{Chrome, Tr, render};
 use super::rows::Opt;
 use super::visit::{PageError, User, Visit};
 use crate::AppState;
 use crate::error::AppError;
+use crate::i18n;
 use crate::service::mandates::{self, MandateCommand, decide_create};
 use crate::service::unit::Keyed;
 use crate::text as format;
@@ -39,10 +41,20 @@ pub struct DraftForm {
     types: Vec<String>,
     #[serde(default)]
     other: String,
-    #[serde(default)]
-    valid_from: String,
-    #[serde(default)]
-    valid_until: String,
+    /// The first day, in three boxes.
+    #[serde(default, rename = "valid_from-day")]
+    from_day: String,
+    #[serde(default, rename = "valid_from-month")]
+    from_month: String,
+    #[serde(default, rename = "valid_from-year")]
+    from_year: String,
+    /// The last day, in three boxes; all empty: no end.
+    #[serde(default, rename = "valid_until-day")]
+    until_day: String,
+    #[serde(default, rename = "valid_until-month")]
+    until_month: String,
+    #[serde(default, rename = "valid_until-year")]
+    until_year: String,
     #[serde(default)]
     reference: String,
     /// On the review: `edit` (or `edit-<field>`) goes back to the form.
@@ -58,6 +70,26 @@ impl DraftForm {
         Side::parse(&self.side)
     }
 
+    /// The first day as typed.
+    fn from(&self) -> DateInput {
+        DateInput::typed(
+            "valid_from",
+            &self.from_day,
+            &self.from_month,
+            &self.from_year,
+        )
+    }
+
+    /// The last day as typed.
+    fn until(&self) -> DateInput {
+        DateInput::typed(
+            "valid_until",
+            &self.until_day,
+            &self.until_month,
+            &self.until_year,
+        )
+    }
+
     fn draft(&self, me: &Party, lang: Lang) -> Draft {
         let other = format::digits(&self.other);
         let (mandator, mandatee) = match self.side() {
@@ -70,8 +102,8 @@ impl DraftForm {
             types: self.types.clone(),
             mandator,
             mandatee,
-            valid_from: text(&self.valid_from),
-            valid_until: text(&self.valid_until),
+            valid_from: self.from().text(),
+            valid_until: self.until().text(),
             reference: text(&self.reference),
             language: Some(lang.code().to_owned()),
             email: None,
@@ -89,8 +121,9 @@ pub struct NewPage {
     form: DraftForm,
     domain_name: String,
     types: Vec<TypeChoice>,
-    problem: String,
     errors: FieldMessages,
+    from: DateInput,
+    until: DateInput,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -133,8 +166,9 @@ fn new_page(state: &AppState, visit: &Visit, user: &User, form: DraftForm) -> Ne
             &user.actor.party,
             &form.types,
         ),
+        from: form.from(),
+        until: form.until(),
         form,
-        problem: String::new(),
         errors: FieldMessages::default(),
     }
 }
@@ -146,10 +180,16 @@ pub async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
     let user = visit.user()?;
+    let today = DateInput::of(
+        "valid_from",
+        Some(mandates_domain::time::brussels_date(state.clock().now())),
+    );
     let form = DraftForm {
         domain: q.domain,
         side: q.side,
-        valid_from: mandates_domain::time::brussels_date(state.clock().now()).to_string(),
+        from_day: today.day,
+        from_month: today.month,
+        from_year: today.year,
         ..DraftForm::default()
     };
     let mut page = new_page(&state, &visit, user, form);
@@ -245,7 +285,8 @@ fn try_draft(
     Ok(decide_create(&user.actor, &draft, state.rules(), now)?.0)
 }
 
-/// The form again with the refusal: the summary, and each field's error at its field.
+/// The form again with the refusal: the summary first, each error a link to its field,
+/// and each field's error at its field.
 async fn with_errors(
     state: &AppState,
     visit: &Visit,
@@ -255,14 +296,50 @@ async fn with_errors(
 ) -> Result<Response, PageError> {
     let mut page = new_page(state, visit, user, form);
     flag_held(state, visit, user, &mut page).await?;
-    page.problem = e.page_texts(visit.lang, &visit.request_id).1;
-    page.errors = FieldMessages(
-        FieldMessages::of(e, visit.lang)
-            .0
-            .into_iter()
-            .map(|(f, m)| (map_field(&f, page.form.side()), m))
-            .collect(),
-    );
+    let refusal = Refusal::of(state, visit, e);
+    let side = page.form.side();
+    let mut fields = Vec::new();
+    for (field, message) in refusal.fields.0 {
+        let field = map_field(&field, side);
+        let message = match field.as_str() {
+            // An empty number is one to enter, whatever the rules found wrong with it.
+            "other" if page.form.other.trim().is_empty() => match side {
+                Some(Side::Mandatee) => i18n::message(visit.lang, "party-enter-mandator", &[]),
+                _ => i18n::message(visit.lang, "party-enter-mandatee", &[]),
+            },
+            "valid_from" | "valid_until" => {
+                let date = if field == "valid_from" {
+                    &mut page.from
+                } else {
+                    &mut page.until
+                };
+                // Boxes that make no day say so in their own words; the rules' words
+                // otherwise, the whole date marked.
+                if date.check(visit.lang) {
+                    date.error.clone().unwrap_or(message)
+                } else {
+                    date.refuse(&message);
+                    message
+                }
+            }
+            _ => message,
+        };
+        fields.push((field, message));
+    }
+    let refusal = Refusal {
+        text: refusal.text,
+        fields: FieldMessages(fields),
+    };
+    let (from, until) = (page.from.anchor(), page.until.anchor());
+    let has_types = !page.types.is_empty();
+    page.c.summary = refusal.summary(|field| match field {
+        "other" | "reference" => Some(field.to_owned()),
+        "types" => has_types.then(|| "type-1".to_owned()),
+        "valid_from" => Some(from.clone()),
+        "valid_until" => Some(until.clone()),
+        _ => None,
+    });
+    page.errors = refusal.fields;
     Ok((e.status(), render(&page)).into_response())
 }
 

@@ -11,29 +11,73 @@ use mandates_domain::mandate::{Side, allowed_kinds};
 use mandates_domain::{FieldError, FieldErrors, Lang, Party, has_control};
 
 use super::exclusive::Held;
-use super::visit::PageError;
+use super::page::SummaryItem;
+use super::visit::{PageError, Visit};
 use crate::AppState;
-use crate::error::{AppError, field_message};
+use crate::error::AppError;
 use crate::http::extract::unread;
 
 /// The errors of a form's fields, each with its message.
 #[derive(Default)]
 pub struct FieldMessages(pub Vec<(String, String)>);
 
-impl FieldMessages {
-    /// The field errors of a refusal, in `lang`.
-    pub fn of(e: &AppError, lang: Lang) -> FieldMessages {
-        match e {
-            AppError::Domain(d) => FieldMessages(
-                d.fields
-                    .iter()
-                    .map(|f| (f.field.clone(), field_message(lang, f)))
-                    .collect(),
-            ),
-            _ => FieldMessages::default(),
+/// A refusal as a form shows it: its own text, and each field's message, in the visitor's
+/// language with mandate types and services by their names.
+pub struct Refusal {
+    pub text: String,
+    pub fields: FieldMessages,
+}
+
+impl Refusal {
+    pub fn of(state: &AppState, visit: &Visit, e: &AppError) -> Refusal {
+        let lang = visit.lang;
+        let catalog = state.catalog();
+        let words = |name: &str, code: &str| match name {
+            "type" => catalog
+                .mandate_type(code)
+                .map(|t| t.name.get(lang).to_owned()),
+            "domain" => catalog.domain(code).map(|d| d.name.get(lang).to_owned()),
+            _ => None,
+        };
+        let (text, fields) = e.form_texts(lang, &visit.request_id, &words);
+        Refusal {
+            text,
+            fields: FieldMessages(fields),
         }
     }
 
+    /// The error summary of the refused form: each field's error leads to its field
+    /// (`anchor` gives the id of a field's first input, none where the form has no such
+    /// field); a refusal of no field in particular says its own text.
+    pub fn summary(&self, anchor: impl Fn(&str) -> Option<String>) -> Vec<SummaryItem> {
+        summary(&self.text, &self.fields, anchor)
+    }
+}
+
+/// The error summary of a form: each field's error a link to the field `anchor` names (by
+/// the field's name without an item's index), else `text` alone.
+pub fn summary(
+    text: &str,
+    fields: &FieldMessages,
+    anchor: impl Fn(&str) -> Option<String>,
+) -> Vec<SummaryItem> {
+    if fields.0.is_empty() {
+        return vec![SummaryItem {
+            href: None,
+            text: text.to_owned(),
+        }];
+    }
+    fields
+        .0
+        .iter()
+        .map(|(f, m)| SummaryItem {
+            href: anchor(f.split('[').next().unwrap_or(f)),
+            text: m.clone(),
+        })
+        .collect()
+}
+
+impl FieldMessages {
     /// The message of a field's error (or of one of its items), if any.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
@@ -44,10 +88,6 @@ impl FieldMessages {
 
     pub fn has(&self, field: &str) -> bool {
         self.get(field).is_some()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &(String, String)> {
-        self.0.iter()
     }
 }
 

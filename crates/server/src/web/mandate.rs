@@ -46,7 +46,6 @@ pub struct SignatureRow {
     pub person: String,
     pub party: String,
     pub at: String,
-    pub version: u32,
 }
 
 /// An event of the history as shown.
@@ -75,7 +74,6 @@ pub struct MandatePage {
     row: Row,
     mandator: String,
     mandatee: String,
-    version: u32,
     created: String,
     pending_until: String,
     proposal: String,
@@ -177,7 +175,6 @@ async fn mandate_page(
             person: names.shown(&Party::Person(s.person.clone())),
             party: names.shown(&s.party),
             at: format::instant(s.at),
-            version: s.version,
         })
         .collect();
     let changed = history_changes(state, t, &events);
@@ -257,7 +254,6 @@ async fn mandate_page(
         row: row_of(state, t, &names, m, party, now),
         mandator: names.shown(&m.terms.mandator),
         mandatee: names.shown(&m.terms.mandatee),
-        version: m.version,
         created: format::instant(m.created_at),
         pending_until,
         proposal,

@@ -7,6 +7,7 @@ mod bulk;
 mod changes;
 mod choices;
 mod create;
+mod dates;
 mod enterprise;
 mod exclusive;
 mod forms;

@@ -84,6 +84,13 @@ impl Menu {
     }
 }
 
+/// One error of a form's summary: its message, and the id of the field it leads to (none
+/// for a refusal that is not about a field).
+pub struct SummaryItem {
+    pub href: Option<String>,
+    pub text: String,
+}
+
 /// The frame of every page.
 pub struct Chrome {
     pub t: Tr,
@@ -96,6 +103,9 @@ pub struct Chrome {
     pub languages: Vec<(&'static str, &'static str, bool)>,
     /// For a signed-in person: when their session ends, for the warning before it does.
     pub timeout: Option<Timeout>,
+    /// The errors of a form that was refused, shown first; the title then starts with
+    /// "Error:".
+    pub summary: Vec<SummaryItem>,
 }
 
 /// What the timeout warning needs: when the session ends and how long before to warn.
@@ -188,6 +198,7 @@ impl Chrome {
                 .map(|l| (l.code(), language_name(*l), *l == visit.lang))
                 .collect(),
             timeout: Timeout::of(visit, state, t),
+            summary: Vec::new(),
         }
     }
 }

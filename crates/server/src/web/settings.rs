@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use mandates_domain::Lang;
 use mandates_store::{ContactPreferences, MailMode};
 
-use super::forms::FieldMessages;
+use super::forms::{FieldMessages, summary};
 use super::page::{Chrome, Tr, language_name, render};
 use super::visit::{PageError, Visit};
 use crate::AppState;
@@ -140,7 +140,17 @@ pub async fn save(
         errors.push(("mail".to_owned(), t.t("settings-mail-invalid")));
     }
     let (Some(mode), true) = (mode, errors.is_empty()) else {
-        let mut response = render(&page(&state, &visit, form, FieldMessages(errors), false));
+        let errors = FieldMessages(errors);
+        let mut shown = page(&state, &visit, form, FieldMessages::default(), false);
+        shown.c.summary = summary("", &errors, |field| match field {
+            "email" | "lang" => Some(field.to_owned()),
+            "mail" => MailMode::ALL
+                .first()
+                .map(|m| format!("mail-{}", m.as_str())),
+            _ => None,
+        });
+        shown.errors = errors;
+        let mut response = render(&shown);
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     };

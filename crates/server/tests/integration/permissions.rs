@@ -739,7 +739,16 @@ impl Bench<'_> {
             Action::Modify => {
                 fields.push(("version", sample.version.to_string()));
                 fields.extend(NARROWED.iter().map(|t| ("types", (*t).to_owned())));
-                fields.push(("valid_until", sample.valid_until.clone()));
+                // The last day as the page's three boxes take it.
+                let mut parts = sample.valid_until.split('-').map(str::to_owned);
+                let (year, month, day) = (parts.next(), parts.next(), parts.next());
+                for (name, part) in [
+                    ("valid_until-day", day),
+                    ("valid_until-month", month),
+                    ("valid_until-year", year),
+                ] {
+                    fields.push((name, part.unwrap_or_default()));
+                }
             }
             Action::Transfer => fields.push(("mandatee", NEXT_MANDATEE.to_owned())),
             _ => {}

@@ -163,7 +163,7 @@ async fn problems_of_the_mandates_api(backend: Backend) {
         {
           "code": "unknown_type",
           "field": "types[1]",
-          "message": "The domain fin has no mandate type fin.nothing."
+          "message": "The service fin has no mandate type fin.nothing."
         },
         {
           "code": "invalid_party_number",
@@ -213,7 +213,7 @@ async fn problems_of_the_mandates_api(backend: Backend) {
         {
           "code": "unknown_type",
           "field": "types[1]",
-          "message": "Het domein fin heeft geen mandaattype fin.nothing."
+          "message": "De dienst fin heeft geen mandaattype fin.nothing."
         },
         {
           "code": "invalid_party_number",
@@ -279,7 +279,7 @@ async fn problems_of_the_mandates_api(backend: Backend) {
     assert_problem!(problem(stale, 409, "stale_version", "en"), @r#"
     {
       "code": "stale_version",
-      "detail": "This mandate has changed in the meantime: the current version is 1. Reload it and try again.",
+      "detail": "This mandate has changed in the meantime. Reload the page, check the new terms and try again.",
       "params": {
         "current": "1"
       },
@@ -302,7 +302,7 @@ async fn problems_of_the_mandates_api(backend: Backend) {
     assert_problem!(problem(executor, 403, "role_does_not_allow", "en"), @r#"
     {
       "code": "role_does_not_allow",
-      "detail": "Your role does not allow this for the domain fin.",
+      "detail": "Your role does not allow this for the service fin.",
       "params": {
         "domain": "fin"
       },

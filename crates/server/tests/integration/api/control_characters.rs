@@ -106,7 +106,9 @@ async fn the_pages_refuse_control_characters_by_field(backend: Backend) {
                 ("side", "mandator"),
                 ("types", "fin.tax_on_web"),
                 ("other", BOB),
-                ("valid_until", "2027-12-31"),
+                ("valid_until-day", "31"),
+                ("valid_until-month", "12"),
+                ("valid_until-year", "2027"),
                 ("reference", "client\u{0}42"),
             ],
         )

@@ -4,6 +4,7 @@
 
 pub mod browser;
 mod flows;
+mod forms;
 mod inbox;
 mod login;
 mod names;

@@ -14,8 +14,12 @@ fn draft<'a>(other: &'a str, once: &'a str) -> Vec<(&'a str, &'a str)> {
         ("types", "fin.myminfin_consult"),
         ("types", "fin.tax_disputes"),
         ("other", other),
-        ("valid_from", "2027-03-15"),
-        ("valid_until", "2027-12-31"),
+        ("valid_from-day", "15"),
+        ("valid_from-month", "3"),
+        ("valid_from-year", "2027"),
+        ("valid_until-day", "31"),
+        ("valid_until-month", "12"),
+        ("valid_until-year", "2027"),
         ("reference", "client 42"),
     ]
 }
@@ -122,20 +126,29 @@ async fn an_invalid_form_names_each_field_in_the_users_language(backend: Backend
                 ("domain", "fin"),
                 ("side", "mandator"),
                 ("other", "85.07.30-033.29"),
-                ("valid_from", "2027-01-10"),
-                ("valid_until", "2027-01-01"),
+                ("valid_from-day", "10"),
+                ("valid_from-month", "1"),
+                ("valid_from-year", "2027"),
+                ("valid_until-day", "1"),
+                ("valid_until-month", "1"),
+                ("valid_until-year", "2027"),
             ],
         )
         .await;
     assert_eq!(page.status, 422);
     assert!(page.html.contains("<html lang=\"fr\">"));
-    for field in ["types", "other", "valid_until"] {
+    for (field, first_input) in [
+        ("types", "type-1"),
+        ("other", "other"),
+        ("valid_from", "valid_from-day"),
+        ("valid_until", "valid_until-day"),
+    ] {
         assert!(
             page.html.contains(&format!("id=\"{field}-error\"")),
             "{field}: {}",
             page.html
         );
-        assert!(page.html.contains(&format!("href=\"#{field}\"")));
+        assert!(page.html.contains(&format!("href=\"#{first_input}\"")));
     }
     assert!(page.html.contains("aria-invalid=\"true\""));
     // The message of the check digits, in French.

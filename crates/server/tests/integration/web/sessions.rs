@@ -15,8 +15,12 @@ fn new_mandate(token: Option<&str>) -> Vec<(&str, &str)> {
         ("side", "mandator"),
         ("types", "fin.myminfin_consult"),
         ("other", BOB),
-        ("valid_from", "2027-03-15"),
-        ("valid_until", "2027-12-31"),
+        ("valid_from-day", "15"),
+        ("valid_from-month", "3"),
+        ("valid_from-year", "2027"),
+        ("valid_until-day", "31"),
+        ("valid_until-month", "12"),
+        ("valid_until-year", "2027"),
     ]);
     form
 }
