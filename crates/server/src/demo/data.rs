@@ -89,29 +89,17 @@ fn stories(now: Instant) -> Vec<Story> {
         then,
     };
     vec![
-        // Active: citizen B gives the accounting office the income tax return, a type that
-        // only one mandatee at a time may hold: B choosing it for someone else is warned.
-        // (Citizen A gives it to nobody: A's first mandate can be the income tax return.)
+        // Active: citizen A gives the accounting office the income tax return, a type that
+        // only one mandatee at a time may hold: A choosing it for someone else is warned.
         story(
             &["fin.tax_on_web"],
-            CITIZEN_B,
+            CITIZEN_A,
             ACCOUNTING_OFFICE,
             manager,
             20,
             None,
             "client 2024-017",
-            vec![(19, b, sign.clone())],
-        ),
-        // Active: citizen A lets citizen B follow her files in the Flemish citizen profile.
-        story(
-            &["vlaanderen.burgerprofiel"],
-            CITIZEN_A,
-            CITIZEN_B,
-            a,
-            15,
-            in_days(700),
-            "family",
-            vec![(14, b, sign.clone())],
+            vec![(19, a, sign.clone())],
         ),
         // Active: the company gives the office its corporate tax and VAT returns.
         story(

@@ -239,7 +239,7 @@ async fn the_demo_names_its_people_and_enterprises(backend: Backend) {
         "Mandates of Numbers &#38; Co (0412.345.614)"
     );
     for other in [
-        "Bart Citizen (90.01.01-123.95)",
+        "Anna Citizen (85.07.30-033.28)",
         "Golden Crust Bakery (0203.201.340)",
     ] {
         assert!(home.html.contains(&format!("\">{other}</a>")), "{other}");
