@@ -2,9 +2,12 @@
 // database, signed in through the test OpenID Connect provider, every page checked with
 // axe-core (see pages.mjs):
 //
-// 1  citizen A creates a mandate for B with the first type on offer: check your answers, a
+// A and B below are the README's walk-through: A is the demo's citizen B, who gives the income
+// tax return to nobody, B the demo's citizen A, who gives it to an accounting office.
+//
+// 1  A creates a mandate for B with the first type on offer: check your answers, a
 //    "Change" back to one answer (all kept), sign and send, the confirmation
-// 2  citizen B signs it from the list on the home page: the confirmation says it is in force
+// 2  B signs it from the list on the home page: the confirmation says it is in force
 // 3  A proposes an earlier end date with one more type; B sees before → after, then signs
 // 4  B, who gives the income tax return to an accounting office in the demo data, is warned
 //    when choosing it for someone else, with the way forward (transfer or stop that mandate)
@@ -19,8 +22,8 @@ import {
   text,
 } from '../lib/pages.mjs';
 
-const A = PEOPLE['citizen-a'];
-const B = PEOPLE['citizen-b'];
+const A = PEOPLE['citizen-b'];
+const B = PEOPLE['citizen-a'];
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const OFFICE = '0412.345.614';
 const TEST_TIMEOUT = 90_000;
@@ -61,7 +64,7 @@ describe('flows', () => {
 
   test('1. A creates a mandate for B: check your answers, a change, the confirmation', { timeout: TEST_TIMEOUT }, async () => {
     const audit = new Audit();
-    const page = await signIn(stack, 'citizen-a', { locale: 'en-GB' });
+    const page = await signIn(stack, A.login, { locale: 'en-GB' });
     try {
       await step(page, 'steps 1 and 2 with the first type on offer', async () => {
         await clickAndWait(page, 'nav a[href="/mandates/new"]');
@@ -121,7 +124,7 @@ describe('flows', () => {
     if (!shared.id) { t.skip('scenario 1 did not create the mandate'); return; }
     const audit = new Audit();
     const href = `/mandates/${shared.id}`;
-    const page = await signIn(stack, 'citizen-b', { locale: 'en-GB' });
+    const page = await signIn(stack, B.login, { locale: 'en-GB' });
     try {
       await step(page, 'from "waiting for my signature" to signing', async () => {
         assert.ok((await sectionLinks(page, 'mine-heading'))?.includes(href), 'waiting for B\'s signature');
@@ -145,7 +148,7 @@ describe('flows', () => {
     if (!shared.id) { t.skip('scenario 1 did not create the mandate'); return; }
     const audit = new Audit();
     const href = `/mandates/${shared.id}`;
-    const a = await signIn(stack, 'citizen-a', { locale: 'en-GB', start: href });
+    const a = await signIn(stack, A.login, { locale: 'en-GB', start: href });
     try {
       await step(a, 'A proposes the change', async () => {
         await clickAndWait(a, `ul.actions a[href="${href}/modify"]`);
@@ -163,7 +166,7 @@ describe('flows', () => {
     } finally {
       await a.context().close();
     }
-    const b = await signIn(stack, 'citizen-b', { locale: 'en-GB' });
+    const b = await signIn(stack, B.login, { locale: 'en-GB' });
     try {
       await step(b, 'B sees the change on the mandate and where he signs it', async () => {
         assert.ok((await sectionLinks(b, 'mine-heading'))?.includes(href), 'the change waits for B\'s signature');
@@ -192,7 +195,7 @@ describe('flows', () => {
 
   test('4. B is warned that the type is already given to the office, with the way forward', { timeout: TEST_TIMEOUT }, async () => {
     const audit = new Audit();
-    const page = await signIn(stack, 'citizen-b', { locale: 'en-GB' });
+    const page = await signIn(stack, B.login, { locale: 'en-GB' });
     try {
       let ways;
       await step(page, 'step 2 flags the type at its choice', async () => {
