@@ -389,6 +389,8 @@ export async function throughProvider(stack, page, login, { toProvider = (u) => 
   assert.equal(next.origin + next.pathname, `${stack.base}/auth/callback`, 'the provider sends the browser back');
   assert.ok(next.searchParams.get('code'), `the provider gives a code: ${next}`);
   return next;
+}
+
 /** Types an ISO date (`2027-12-31`, or '' for none) into the day, month and year boxes of the date `name`. */
 export async function fillDate(page, name, iso) {
   const [year = '', month = '', day = ''] = iso ? iso.split('-') : [];

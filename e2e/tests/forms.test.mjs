@@ -99,7 +99,7 @@ describe('forms', () => {
         const res = await clickAndWait(page, STEP2_SUBMIT);
         assert.equal(res.status(), 200, `the review answered ${res.status()}`);
         assert.ok(!(await page.title()).startsWith('Erreur'), 'the review has no error');
-        assert.ok((await text(page, 'dl.terms')).includes(`05/06/${NEXT_YEAR}`), 'the review shows the last day');
+        assert.ok((await text(page, 'main')).includes(`05/06/${NEXT_YEAR}`), 'the review shows the last day');
         await clickAndWait(page, 'button[name=go][value=sign]');
         assert.match(here(page), /^\/mandates\/[0-9a-f-]{36}\?done=create$/);
         assert.ok((await text(page, 'dl.terms')).includes(`05/06/${NEXT_YEAR}`), 'the mandate ends on the day typed');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  Audit, PEOPLE, assertFrame, clickAndWait, here, open, signIn, startStack, step, text,
+  Audit, PEOPLE, assertFrame, clickAndWait, fillDate, here, open, signIn, startStack, step, text,
 } from '../lib/pages.mjs';
 
 const A = PEOPLE['citizen-a'];
@@ -56,7 +56,7 @@ describe('parties by name', () => {
         await open(page, stack.base, '/mandates/new?domain=fin&side=mandator');
         await page.check(`input[name=types][value="${TYPE}"]`);
         await page.fill('#other', NEWCOMER.number);
-        await page.fill('#valid_until', UNTIL);
+        await fillDate(page, 'valid_until', UNTIL);
         await clickAndWait(page, 'main form[action="/mandates/review"] button[type=submit]');
         assert.equal(here(page), '/mandates/review');
         await clickAndWait(page, 'button[name=go][value=sign]');

@@ -239,15 +239,7 @@ pub async fn act(
                     "mandatee" if form.mandatee.as_deref().unwrap_or("").trim().is_empty() => {
                         i18n::message(visit.lang, "party-enter-new-mandatee", &[])
                     }
-                    // Boxes that make no day say so in their own words; the rules' words
-                    // otherwise, the whole date marked.
-                    "valid_until" if page.until.check(visit.lang) => {
-                        page.until.error.clone().unwrap_or(message)
-                    }
-                    "valid_until" => {
-                        page.until.refuse(&message);
-                        message
-                    }
+                    "valid_until" => page.until.judge(visit.lang, message),
                     _ => message,
                 };
                 fields.push((field, message));

@@ -313,14 +313,7 @@ async fn with_errors(
                 } else {
                     &mut page.until
                 };
-                // Boxes that make no day say so in their own words; the rules' words
-                // otherwise, the whole date marked.
-                if date.check(visit.lang) {
-                    date.error.clone().unwrap_or(message)
-                } else {
-                    date.refuse(&message);
-                    message
-                }
+                date.judge(visit.lang, message)
             }
             _ => message,
         };

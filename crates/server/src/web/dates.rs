@@ -158,6 +158,17 @@ impl DateInput {
         }
     }
 
+    /// The message of a refusal of this date: the boxes' own words where they make no day,
+    /// else the rules' `message`, the whole date marked.
+    pub fn judge(&mut self, lang: Lang, message: String) -> String {
+        if self.check(lang) {
+            self.error.clone().unwrap_or(message)
+        } else {
+            self.refuse(&message);
+            message
+        }
+    }
+
     /// The id of the box a link to this date's error leads to: the first one at fault.
     pub fn anchor(&self) -> String {
         let part = match self.wrong {

@@ -137,20 +137,9 @@ fn ends_at(last_seen: Instant, created_at: Instant, idle: Duration, max: Duratio
 /// Records a visit now, whatever the time since the last: the person chose to stay signed
 /// in. Returns when the session now ends.
 pub async fn extend(state: &AppState, session: &Session) -> Result<Instant, AppError> {
-    let now = state.clock().now();
-    state
-        .store()
-        .put_session(
-            &session.id_hash,
-            &StoredSession {
-                data: to_text(&session.data)?,
-                created_at: session.created_at,
-                last_seen_at: now,
-            },
-        )
-        .await?;
+    save(state, session).await?;
     let (idle, max) = lifetimes(state);
-    Ok(ends_at(now, session.created_at, idle, max))
+    Ok(ends_at(state.clock().now(), session.created_at, idle, max))
 }
 
 /// How long a session lives without a request, and at most.
