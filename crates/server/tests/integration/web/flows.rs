@@ -39,7 +39,7 @@ fn answers<'a>(
 /// A browser signed in as `person`, reading English.
 async fn english<'a>(app: &'a TestApp, person: &str) -> Browser<'a> {
     let mut browser = Browser::new(app);
-    browser.accept_language = Some("en".into());
+    browser.accept_language = Some("en");
     browser.sign_in(person).await;
     browser
 }
