@@ -1,7 +1,8 @@
 // Parties by name, in a real browser signed in through the test OpenID Connect provider: the
 // name in A's ID token shows in the header; a mandate with a newcomer (a citizen the demo data
-// does not know) shows the newcomer's number alone until the newcomer has signed in once, then
-// "Name (number)" in A's list, on the mandate page and in its title. Every page visited is
+// does not know) shows the newcomer's number alone until the newcomer has signed in and signed
+// the mandate (a person's name is not learned by proposing them a mandate), then "Name (number)"
+// in A's list, on the mandate page and in its title. Every page visited is
 // audited (axe-core, no script, a csrf field in every POST form).
 
 import assert from 'node:assert/strict';
@@ -38,7 +39,7 @@ describe('parties by name', () => {
     await stack?.stop();
   });
 
-  test('A\'s name comes from the claims; the newcomer\'s shows once they have signed in', { timeout: TEST_TIMEOUT }, async () => {
+  test('A\'s name comes from the claims; the newcomer\'s shows once they have signed the mandate', { timeout: TEST_TIMEOUT }, async () => {
     const audit = new Audit();
     const page = await signIn(stack, A.login, { locale: 'en-GB', audit });
     let newcomer;
@@ -88,7 +89,18 @@ describe('parties by name', () => {
         await audit.check(newcomer, 'home (newcomer, en)');
       });
 
-      await step(page, 'after the newcomer signed in once: by name', async () => {
+      await step(page, 'signed in but not signed: still the number alone', async () => {
+        await page.reload({ waitUntil: 'load' });
+        assert.equal(await otherOfRow(page, id), NEWCOMER.shown, 'proposing a mandate does not reveal a name');
+      });
+
+      await step(newcomer, 'the newcomer signs the mandate', async () => {
+        await open(newcomer, stack.base, `/mandates/${id}/sign`);
+        await clickAndWait(newcomer, 'main form div.actions button[type=submit]');
+        assert.match(here(newcomer), new RegExp(`^/mandates/${id}\\?done=sign$`));
+      });
+
+      await step(page, 'once the newcomer signed it: by name', async () => {
         await page.reload({ waitUntil: 'load' });
         assert.equal(await otherOfRow(page, id), NEWCOMER.named, 'the list names the newcomer');
         await audit.check(page, 'home, newcomer named (A, en)');

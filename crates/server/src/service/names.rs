@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use mandates_domain::mandate::Mandate;
 use mandates_domain::time::Instant;
 use mandates_domain::{Party, PartyName};
 
@@ -45,6 +46,24 @@ impl Names {
     pub fn short(&self, party: &Party) -> String {
         self.name(party)
             .map_or_else(|| text::party(party), |n| n.as_str().to_owned())
+    }
+
+    /// The names `viewer` may read of the parties of mandate `m`: an enterprise's always
+    /// (the register's, public), a person's only their own or once that person has signed
+    /// `m`. Knowing someone's national number and proposing them a mandate must not be a way
+    /// to learn their name.
+    pub fn on(&self, m: &Mandate, viewer: &Party) -> Names {
+        Names(
+            self.0
+                .iter()
+                .filter(|(party, _)| {
+                    !matches!(party, Party::Person(_))
+                        || *party == viewer
+                        || m.signatures.iter().any(|s| &s.party == *party)
+                })
+                .map(|(party, name)| (party.clone(), name.clone()))
+                .collect(),
+        )
     }
 
     /// `party` as a text that may be read over a shoulder shows it (the inbox): the name with

@@ -135,7 +135,7 @@ pub fn title(state: &AppState, t: Tr, names: &Names, m: &Mandate) -> String {
 
 /// The other party of a mandate as `party` reads it, in few words (a confirmation's title).
 pub fn other_short(names: &Names, m: &Mandate, party: &Party) -> String {
-    names.short(other_of(m, party))
+    names.on(m, party).short(other_of(m, party))
 }
 
 async fn mandate_page(
@@ -243,7 +243,9 @@ async fn mandate_page(
         .map(|p| changes(state, t, &m.terms, &p.terms))
         .unwrap_or_default();
     let outcome = outcome(t, m, party, done, last, now);
-    let heading = title(state, t, &names, m);
+    // The parties as the viewer may read them; who signed and who did what are named.
+    let readable = names.on(m, party);
+    let heading = title(state, t, &readable, m);
     let title = outcome
         .as_ref()
         .map_or_else(|| heading.clone(), |o| o.title.clone());
@@ -252,8 +254,8 @@ async fn mandate_page(
         outcome,
         heading,
         row: row_of(state, t, &names, m, party, now),
-        mandator: names.shown(&m.terms.mandator),
-        mandatee: names.shown(&m.terms.mandatee),
+        mandator: readable.shown(&m.terms.mandator),
+        mandatee: readable.shown(&m.terms.mandatee),
         created: format::instant(m.created_at),
         pending_until,
         proposal,

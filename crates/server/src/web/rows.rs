@@ -144,7 +144,7 @@ pub fn row_of(
     let side = m.terms.side_of(party);
     let status = m.status_at(now);
     let other = other_of(m, party);
-    let other_shown = names.shown(other);
+    let other_shown = names.on(m, party).shown(other);
     let types: Vec<String> = m.terms.types.iter().cloned().collect();
     let types_shown = type_names(state, t.0, &types);
     let waiting = awaiting(m, now);

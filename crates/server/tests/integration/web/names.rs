@@ -141,6 +141,50 @@ async fn lists_and_mandate_pages_name_the_parties(backend: Backend) {
 
     learn(&app, ANN, "Anna Citizen").await;
     learn(&app, BOB, "Bart Citizen").await;
+    // Proposing Bob a mandate does not tell Ann his name: not before he signs it.
+    let home = ann.get("/").await;
+    assert!(
+        home.html
+            .contains(&format!("<a href=\"/mandates/{id}\">90.01.01-123.95</a>")),
+        "a person's name is not learned by proposing them a mandate: {}",
+        home.html
+    );
+    let page = ann.get(&format!("/mandates/{id}")).await;
+    assert_eq!(
+        heading(&page),
+        "Personal income tax return (Tax-on-web): 90.01.01-123.95 for Anna Citizen"
+    );
+    assert!(!page.html.contains("Bart Citizen"), "{}", page.html);
+
+    let mut bob = Browser::new(&app);
+    bob.accept_language = Some("en");
+    bob.sign_in(BOB).await;
+    let confirm = bob.get(&format!("/mandates/{id}/sign")).await;
+    assert_eq!(
+        heading(&confirm),
+        "Sign the mandate “Personal income tax return (Tax-on-web)” with Anna Citizen"
+    );
+    assert!(
+        confirm
+            .html
+            .contains("<dd>Anna Citizen (85.07.30-033.28)</dd>"),
+        "{}",
+        confirm.html
+    );
+    // The inbox names Ann too, her number masked as in every notice.
+    let inbox = bob.get("/inbox").await;
+    assert!(
+        inbox.html.contains("with Anna Citizen (85.07.30-xxx.xx)"),
+        "{}",
+        inbox.html
+    );
+    assert!(!inbox.html.contains("85.07.30-033.28</p>"));
+    let signed = bob
+        .post(&format!("/mandates/{id}/sign"), &[("version", "1")])
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.html);
+
+    // Signed by Bob: Ann reads his name.
     let home = ann.get("/").await;
     assert!(
         home.html.contains(&format!(
@@ -177,30 +221,6 @@ async fn lists_and_mandate_pages_name_the_parties(backend: Backend) {
         signed_in_as(&ann.get("/").await),
         "Signed in as Anna Citizen (85.07.30-033.28)"
     );
-
-    let mut bob = Browser::new(&app);
-    bob.accept_language = Some("en");
-    bob.sign_in(BOB).await;
-    let confirm = bob.get(&format!("/mandates/{id}/sign")).await;
-    assert_eq!(
-        heading(&confirm),
-        "Sign the mandate “Personal income tax return (Tax-on-web)” with Anna Citizen"
-    );
-    assert!(
-        confirm
-            .html
-            .contains("<dd>Anna Citizen (85.07.30-033.28)</dd>"),
-        "{}",
-        confirm.html
-    );
-    // The inbox names Ann too, her number masked as in every notice.
-    let inbox = bob.get("/inbox").await;
-    assert!(
-        inbox.html.contains("with Anna Citizen (85.07.30-xxx.xx)"),
-        "{}",
-        inbox.html
-    );
-    assert!(!inbox.html.contains("85.07.30-033.28</p>"));
 }
 
 /// The demo data names its people and enterprises: the demo sign-in, the choice of whom one
