@@ -26,6 +26,8 @@ const A = PEOPLE['citizen-b'];
 const B = PEOPLE['citizen-a'];
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const OFFICE = '0412.345.614';
+// The office of the demo data, by the name the register gives it.
+const OFFICE_NAMED = `Numbers & Co (${OFFICE})`;
 const TEST_TIMEOUT = 90_000;
 // The 30th of June of next year, as typed and as shown.
 const NEXT_YEAR = new Date().getUTCFullYear() + 1;
@@ -80,7 +82,7 @@ describe('flows', () => {
 
       await step(page, 'check your answers', async () => {
         const answers = await text(page, '#answers');
-        for (const said of ['Who gives', `${A.shown} (you)`, 'Who receives', B.shown, 'Tax-on-web', 'No end date', 'flows']) {
+        for (const said of ['Who gives', `${A.named} (you)`, 'Who receives', B.shown, 'Tax-on-web', 'No end date', 'flows']) {
           assert.ok(answers.includes(said), `the answers should say "${said}": ${answers}`);
         }
         const changes = await page.locator('#answers button[name=go]').evaluateAll((bs) => bs.map((b) => b.value));
@@ -202,7 +204,7 @@ describe('flows', () => {
         await open(page, stack.base, '/mandates/new?domain=fin&side=mandator');
         const choice = page.locator('.choice:has(input[value="fin.tax_on_web"])');
         const warning = await choice.locator('.held').innerText();
-        assert.ok(warning.includes(`already given to ${OFFICE}`), warning);
+        assert.ok(warning.includes(`already given to ${OFFICE_NAMED}`), warning);
         ways = await choice.locator('.held a').evaluateAll((as) => as.map((x) => x.getAttribute('href')));
         assert.ok(ways.some((h) => new RegExp(`^/mandates/${UUID}/transfer$`).test(h)), `a way to transfer: ${ways}`);
         assert.ok(ways.some((h) => new RegExp(`^/mandates/${UUID}/stop$`).test(h)), `a way to stop: ${ways}`);
@@ -212,7 +214,7 @@ describe('flows', () => {
         await page.check('input[name=types][value="fin.tax_on_web"]');
         await page.fill('#other', A.number);
         await clickAndWait(page, 'main form[action="/mandates/review"] button[type=submit]');
-        assert.ok((await text(page, '#held')).includes(`already given to ${OFFICE}`));
+        assert.ok((await text(page, '#held')).includes(`already given to ${OFFICE_NAMED}`));
         await audit.check(page, 'check your answers with a warning (B, en)', { shot: 'flows-held-review' });
         const transfer = ways.find((h) => h.endsWith('/transfer'));
         await clickAndWait(page, `#held a[href="${transfer}"]`);

@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::i18n;
 use crate::service::mandates::{self, MandateCommand, decide_create};
+use crate::service::names;
 use crate::service::unit::Keyed;
 use crate::text as format;
 
@@ -370,9 +371,13 @@ async fn review_page(
 ) -> Result<ReviewPage, PageError> {
     let t = Tr(visit.lang);
     let chosen: Vec<String> = m.terms.types.iter().cloned().collect();
+    // The parties as the creator may read them: an enterprise by name, a person not yet.
+    let readable = names::of(state, [&m.terms.mandator, &m.terms.mandatee])
+        .await?
+        .on(m, &user.actor.party);
     let other = match form.side() {
-        Some(Side::Mandatee) => format::party(&m.terms.mandator),
-        _ => format::party(&m.terms.mandatee),
+        Some(Side::Mandatee) => readable.shown(&m.terms.mandator),
+        _ => readable.shown(&m.terms.mandatee),
     };
     let summary = match form.side() {
         Some(Side::Mandatee) => t.t1("review-summary-mandatee", "other", &other),
@@ -406,9 +411,9 @@ async fn review_page(
     attach(&mut types, held);
     let you = |p: &Party| {
         if *p == user.actor.party {
-            t.t1("review-you", "party", &format::party(p))
+            t.t1("review-you", "party", &readable.shown(p))
         } else {
-            format::party(p)
+            readable.shown(p)
         }
     };
     form.once = super::session::random_secret()?;

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::i18n;
 use crate::service::mandates;
-use crate::text as format;
+use crate::service::names;
 
 /// The most mandates of one mandator looked through for a warning.
 const MAX_LOOKED_AT: usize = 1000;
@@ -90,7 +90,9 @@ pub async fn held_elsewhere(
     }
     let t = Tr(lang);
     let mut held = Vec::new();
-    for m in mandates_given(state, user, domain, now).await? {
+    let given = mandates_given(state, user, domain, now).await?;
+    let names = names::of(state, given.iter().map(|m| &m.terms.mandatee)).await?;
+    for m in given {
         let mandatee = wanted.mandatee.or(wanted.terms.map(|n| &n.mandatee));
         if mandatee == Some(&m.terms.mandatee) || wanted.terms.is_some_and(|n| !m.terms.overlaps(n))
         {
@@ -104,7 +106,7 @@ pub async fn held_elsewhere(
             let type_name = catalog
                 .mandate_type(code)
                 .map_or_else(|| (*code).clone(), |ty| ty.name.get(lang).to_owned());
-            let mandatee = format::party(&m.terms.mandatee);
+            let mandatee = names.on(&m, &user.actor.party).shown(&m.terms.mandatee);
             let text = i18n::message(
                 lang,
                 "held-warning",
@@ -157,11 +159,19 @@ pub async fn conflict(
         .catalog()
         .mandate_type(code)
         .map_or_else(|| code.clone(), |ty| ty.name.get(lang).to_owned());
-    let mandator = format::party(&m.terms.mandator);
     let other = match arg("mandate").and_then(|id| Uuid::parse_str(id).ok()) {
         Some(id) => mandates::visible(state, &user.actor, id).await.ok(),
         None => None,
     };
+    let viewer = &user.actor.party;
+    let parties = [
+        Some(&m.terms.mandator),
+        other.as_ref().map(|o| &o.terms.mandatee),
+    ];
+    let names = names::of(state, parties.into_iter().flatten())
+        .await
+        .unwrap_or_default();
+    let mandator = names.on(m, viewer).shown(&m.terms.mandator);
     Some(match other {
         Some(other) => (
             i18n::message(
@@ -170,7 +180,10 @@ pub async fn conflict(
                 &[
                     ("type", type_name),
                     ("mandator", mandator),
-                    ("mandatee", format::party(&other.terms.mandatee)),
+                    (
+                        "mandatee",
+                        names.on(&other, viewer).shown(&other.terms.mandatee),
+                    ),
                 ],
             ),
             Some(format!("/mandates/{}", other.id)),
