@@ -52,20 +52,26 @@ export const TEXT = {
 /**
  * The OpenID Connect provider and `mandates serve --demo` (fresh database) wired to each
  * other, and a browser. The server's port is chosen first: the provider must know the
- * redirect and post-logout addresses. `env` adds server variables (see `startServer`).
+ * redirect and post-logout addresses. `env` adds server variables (see `startServer`), or is a
+ * function of `{base, provider}` that gives them; `providerEnv(base)` gives the provider's;
+ * `args` replaces `serve --demo`.
  */
-export async function startStack({ env } = {}) {
+export async function startStack({ env, providerEnv, args } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const provider = await startProvider({
     port: await freePort(),
     redirectUri: `${base}/auth/callback`,
     postLogoutUri: `${base}/signed-out`,
+    env: providerEnv?.(base),
   });
   let server;
   let browser;
   try {
-    server = await startServer({ port, provider, env });
+    const serverEnv = typeof env === 'function' ? env({ base, provider }) : env;
+    server = await startServer({
+      port, provider, env: serverEnv, args,
+    });
     browser = await launchBrowser();
   } catch (err) {
     await server?.stop();

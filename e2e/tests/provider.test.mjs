@@ -12,11 +12,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 
+import { CLIENT_ID, CLIENT_SECRET } from '../lib/harness.mjs';
 import {
-  CLIENT_ID, CLIENT_SECRET, freePort, launchBrowser, startProvider, startServer,
-} from '../lib/harness.mjs';
-import {
-  Audit, PEOPLE, assertFrame, signIn, signOut, step, throughProvider,
+  Audit, PEOPLE, assertFrame, signIn, signOut, startStack, step, throughProvider,
 } from '../lib/pages.mjs';
 
 const A = PEOPLE['citizen-a'];
@@ -26,41 +24,20 @@ const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
 let stack;
 before(async () => {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const provider = await startProvider({
-    port: await freePort(),
-    redirectUri: `${base}/auth/callback`,
-    postLogoutUri: `${base}/signed-out`,
-    env: { OIDC_API_RESOURCE: base },
+  // The README's recipe: [login] for the pages, [auth] for the API, nothing of the demo.
+  stack = await startStack({
+    args: ['serve'],
+    providerEnv: (base) => ({ OIDC_API_RESOURCE: base }),
+    env: ({ base, provider }) => ({
+      MANDATES_LOGIN__COOKIE_KEY: randomBytes(32).toString('base64'),
+      MANDATES_AUTH__ISSUER: provider.issuer,
+      MANDATES_AUTH__AUDIENCE: base,
+      MANDATES_AUTH__NATIONAL_NUMBER_CLAIM: 'national_number',
+    }),
   });
-  let server;
-  try {
-    // The README's recipe: [login] for the pages, [auth] for the API, nothing of the demo.
-    server = await startServer({
-      port,
-      provider,
-      args: ['serve'],
-      env: {
-        MANDATES_LOGIN__COOKIE_KEY: randomBytes(32).toString('base64'),
-        MANDATES_AUTH__ISSUER: provider.issuer,
-        MANDATES_AUTH__AUDIENCE: base,
-        MANDATES_AUTH__NATIONAL_NUMBER_CLAIM: 'national_number',
-      },
-    });
-    stack = {
-      base, provider, server, browser: await launchBrowser(),
-    };
-  } catch (err) {
-    await server?.stop();
-    await provider.stop();
-    throw err;
-  }
 });
 after(async () => {
-  await stack?.browser?.close().catch(() => {});
-  await stack?.server?.stop();
-  await stack?.provider?.stop();
+  await stack?.stop();
 });
 
 /**

@@ -356,12 +356,6 @@ pub struct Usable {
     pub as_executor: Vec<(Party, Mandate)>,
 }
 
-impl Usable {
-    pub fn is_empty(&self) -> bool {
-        self.own.is_empty() && self.as_executor.is_empty()
-    }
-}
-
 /// The mandates `person` may use now, at most `max` of each kind: in force now, with the
 /// person (or an enterprise they execute for, for one of the types) as mandatee.
 pub async fn usable_by(

@@ -50,7 +50,6 @@ pub struct Someone {
     /// Whom they act for now, in words.
     pub acting: String,
     pub choices: Vec<Choice>,
-    pub for_enterprise: bool,
     /// Which pages of the menu are theirs: those the rules let them use, and the mandates
     /// they may use only when there is one.
     pub menu: Menu,
@@ -172,7 +171,6 @@ impl Chrome {
                 },
                 person,
                 choices,
-                for_enterprise: acting_for.is_some(),
                 menu: Menu::of(u),
                 inbox: match u.unread {
                     0 => t.t("nav-inbox"),
