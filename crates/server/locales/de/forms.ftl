@@ -31,3 +31,8 @@ party-enter-new-mandatee = Geben Sie die Nationalregisternummer oder Unternehmen
 period-one-year = 1 Jahr
 period-years = { $years } Jahre
 period-days = { $days } Tage
+
+# The levels of a login, in the words of the ways of signing in that reach them.
+login-level-low = eine Anmeldung mit einem Passwort
+login-level-substantial = eine Anmeldung mit einer Identitäts-App oder einem Sicherheitscode
+login-level-high = eine Anmeldung mit Ihrer eID-Karte und einem Kartenleser

@@ -263,6 +263,9 @@ bulk-row-applied = Ausgeführt
 bulk-row-failed = Abgelehnt
 bulk-row-not_applied = Nicht ausgeführt
 bulk-see-mandate = das Mandat aus Zeile { $line }
+bulk-about = Was
+bulk-about-create = { $mandator } gibt { $types } an { $mandatee }
+bulk-about-transfer = An { $mandatee }
 
 status-scheduled = Unterschrieben, wirksam ab { $from }
 status-scheduled-filter = Unterschrieben, noch nicht wirksam

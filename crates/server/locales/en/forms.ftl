@@ -31,3 +31,8 @@ party-enter-new-mandatee = Enter the national number or enterprise number of who
 period-one-year = 1 year
 period-years = { $years } years
 period-days = { $days } days
+
+# The levels of a login, in the words of the ways of signing in that reach them.
+login-level-low = a login with a password
+login-level-substantial = a login with an identity app or a security code
+login-level-high = a login with your eID card and a card reader

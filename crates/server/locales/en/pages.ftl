@@ -263,6 +263,9 @@ bulk-row-applied = Done
 bulk-row-failed = Refused
 bulk-row-not_applied = Not done
 bulk-see-mandate = the mandate of line { $line }
+bulk-about = What
+bulk-about-create = { $mandator } gives { $types } to { $mandatee }
+bulk-about-transfer = To { $mandatee }
 
 status-scheduled = Signed, in force from { $from }
 status-scheduled-filter = Signed, not yet in force

@@ -31,3 +31,8 @@ party-enter-new-mandatee = Saisissez le numéro de registre national ou le numé
 period-one-year = 1 an
 period-years = { $years } ans
 period-days = { $days } jours
+
+# The levels of a login, in the words of the ways of signing in that reach them.
+login-level-low = une connexion avec un mot de passe
+login-level-substantial = une connexion avec une application d'identité ou un code de sécurité
+login-level-high = une connexion avec votre carte eID et un lecteur de carte

@@ -263,6 +263,9 @@ bulk-row-applied = Exécutée
 bulk-row-failed = Refusée
 bulk-row-not_applied = Non exécutée
 bulk-see-mandate = le mandat de la ligne { $line }
+bulk-about = Quoi
+bulk-about-create = { $mandator } donne { $types } à { $mandatee }
+bulk-about-transfer = À { $mandatee }
 
 status-scheduled = Signé, en vigueur à partir du { $from }
 status-scheduled-filter = Signé, pas encore en vigueur

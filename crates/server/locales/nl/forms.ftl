@@ -31,3 +31,8 @@ party-enter-new-mandatee = Vul het rijksregisternummer of ondernemingsnummer in 
 period-one-year = 1 jaar
 period-years = { $years } jaar
 period-days = { $days } dagen
+
+# The levels of a login, in the words of the ways of signing in that reach them.
+login-level-low = een aanmelding met een wachtwoord
+login-level-substantial = een aanmelding met een identiteitsapp of een beveiligingscode
+login-level-high = een aanmelding met uw eID-kaart en een kaartlezer

@@ -263,6 +263,9 @@ bulk-row-applied = Uitgevoerd
 bulk-row-failed = Geweigerd
 bulk-row-not_applied = Niet uitgevoerd
 bulk-see-mandate = het mandaat van regel { $line }
+bulk-about = Wat
+bulk-about-create = { $mandator } geeft { $types } aan { $mandatee }
+bulk-about-transfer = Naar { $mandatee }
 
 status-scheduled = Ondertekend, van kracht vanaf { $from }
 status-scheduled-filter = Ondertekend, nog niet van kracht

@@ -53,14 +53,22 @@ impl Names {
     /// `m`. Knowing someone's national number and proposing them a mandate must not be a way
     /// to learn their name.
     pub fn on(&self, m: &Mandate, viewer: &Party) -> Names {
+        self.kept(|party| {
+            public_to(party, viewer) || m.signatures.iter().any(|s| &s.party == party)
+        })
+    }
+
+    /// The names `viewer` may read of parties they share no signed mandate with: an
+    /// enterprise's and their own (a file's rows before they are done).
+    pub fn public_to(&self, viewer: &Party) -> Names {
+        self.kept(|party| public_to(party, viewer))
+    }
+
+    fn kept(&self, keep: impl Fn(&Party) -> bool) -> Names {
         Names(
             self.0
                 .iter()
-                .filter(|(party, _)| {
-                    !matches!(party, Party::Person(_))
-                        || *party == viewer
-                        || m.signatures.iter().any(|s| &s.party == *party)
-                })
+                .filter(|(party, _)| keep(party))
                 .map(|(party, name)| (party.clone(), name.clone()))
                 .collect(),
         )
@@ -75,6 +83,12 @@ impl Names {
             .and_then(|p| self.name(&p).cloned());
         text::named(name.as_ref().map(PartyName::as_str), masked)
     }
+}
+
+/// Whether `viewer` may read the name of `party` with no mandate between them: an
+/// enterprise's name is the register's (public), a person's is their own.
+fn public_to(party: &Party, viewer: &Party) -> bool {
+    !matches!(party, Party::Person(_)) || party == viewer
 }
 
 /// The names known of `parties`, in one read of the store.

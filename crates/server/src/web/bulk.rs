@@ -4,17 +4,21 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use mandates_domain::bulk::{JobState, Mode};
+use mandates_domain::Party;
+use mandates_domain::bulk::{JobState, Mode, RowInput};
 use mandates_store::{StoredJob, StoredRow};
 use uuid::Uuid;
 
 use super::forms::{FieldMessages, Refusal};
 use super::page::{Chrome, Tr, render};
+use super::rows::type_names;
 use super::visit::{PageError, Visit};
 use crate::AppState;
 use crate::error::AppError;
 use crate::http::extract::UploadedFile;
+use crate::i18n;
 use crate::service::bulk::{self, UploadForm};
+use crate::service::names::{self, Names};
 use crate::service::unit::Keyed;
 
 #[derive(Template)]
@@ -111,6 +115,9 @@ pub async fn upload(
 pub struct RowShown {
     pub line: i64,
     pub state: &'static str,
+    /// What the row asks in words, its parties by name where the reader may know them.
+    pub about: String,
+    /// The mandate it made or concerns.
     pub mandate_id: Option<Uuid>,
     /// Each error's field and message.
     pub errors: Vec<(String, String)>,
@@ -147,7 +154,7 @@ impl JobPage {
     }
 }
 
-fn shown(job: &StoredJob, rows: &[StoredRow], t: Tr) -> JobShown {
+fn shown(state: &AppState, t: Tr, names: &Names, job: &StoredJob, rows: &[StoredRow]) -> JobShown {
     JobShown {
         id: job.id,
         state: job.state.as_str(),
@@ -161,7 +168,12 @@ fn shown(job: &StoredJob, rows: &[StoredRow], t: Tr) -> JobShown {
             .map(|r| RowShown {
                 line: r.line,
                 state: r.state.as_str(),
-                mandate_id: r.mandate_id,
+                about: r
+                    .input
+                    .as_ref()
+                    .map(|input| about(state, t, names, input))
+                    .unwrap_or_default(),
+                mandate_id: r.mandate_id.or(r.input.as_ref().and_then(concerned)),
                 errors: r
                     .errors
                     .iter()
@@ -169,6 +181,50 @@ fn shown(job: &StoredJob, rows: &[StoredRow], t: Tr) -> JobShown {
                     .collect(),
             })
             .collect(),
+    }
+}
+
+/// The parties named by rows: a creation's two, a transfer's new mandatee.
+fn parties(input: &RowInput) -> Vec<Party> {
+    let numbers = match input {
+        RowInput::Create { draft } => vec![draft.mandator.as_str(), draft.mandatee.as_str()],
+        RowInput::Transfer { new_mandatee, .. } => vec![new_mandatee.as_str()],
+        RowInput::Sign { .. } | RowInput::Stop { .. } => vec![],
+    };
+    numbers
+        .into_iter()
+        .filter_map(|n| Party::parse(n).ok())
+        .collect()
+}
+
+/// The mandate an existing mandate's row concerns.
+fn concerned(input: &RowInput) -> Option<Uuid> {
+    match input {
+        RowInput::Create { .. } => None,
+        RowInput::Sign { mandate, .. }
+        | RowInput::Stop { mandate }
+        | RowInput::Transfer { mandate, .. } => Some(*mandate),
+    }
+}
+
+/// What a row asks, in words: who gives what to whom, to whom a mandate moves.
+fn about(state: &AppState, t: Tr, names: &Names, input: &RowInput) -> String {
+    match input {
+        RowInput::Create { draft } => i18n::message(
+            t.0,
+            "bulk-about-create",
+            &[
+                ("mandator", names.shown_number(&draft.mandator)),
+                ("mandatee", names.shown_number(&draft.mandatee)),
+                ("types", type_names(state, t.0, &draft.types)),
+            ],
+        ),
+        RowInput::Transfer { new_mandatee, .. } => t.t1(
+            "bulk-about-transfer",
+            "mandatee",
+            &names.shown_number(new_mandatee),
+        ),
+        RowInput::Sign { .. } | RowInput::Stop { .. } => String::new(),
     }
 }
 
@@ -195,13 +251,23 @@ pub async fn show(
     let job = owned(&state, &visit, &id).await?;
     let t = Tr(visit.lang);
     let (rows, next_after) = bulk::rows(&state, &job, q.after.max(0), 200).await?;
+    // Names of the parties the rows name, as their reader may know them before anything is
+    // signed: enterprises' and their own.
+    let named: Vec<Party> = rows
+        .iter()
+        .filter_map(|r| r.input.as_ref())
+        .flat_map(parties)
+        .collect();
+    let names = names::of(&state, &named)
+        .await?
+        .public_to(&visit.user()?.actor.party);
     let next = next_after.map(|after| format!("/bulk/{}?after={after}", job.id));
     let all_or_nothing_refused = job.spec.mode == Mode::AllOrNothing && job.failed > 0;
     Ok(render(&JobPage {
         c: visit.chrome(&state, t.t("bulk-job-title")),
         can_commit: job.state == JobState::Validated && !all_or_nothing_refused,
         refresh: job.state == JobState::Running,
-        job: shown(&job, &rows, t),
+        job: shown(&state, t, &names, &job, &rows),
         next,
     }))
 }

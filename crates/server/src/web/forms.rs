@@ -16,6 +16,7 @@ use super::visit::{PageError, Visit};
 use crate::AppState;
 use crate::error::AppError;
 use crate::http::extract::unread;
+use crate::i18n;
 
 /// The errors of a form's fields, each with its message.
 #[derive(Default)]
@@ -37,6 +38,7 @@ impl Refusal {
                 .mandate_type(code)
                 .map(|t| t.name.get(lang).to_owned()),
             "domain" => catalog.domain(code).map(|d| d.name.get(lang).to_owned()),
+            "required" => login_level(lang, code),
             _ => None,
         };
         let (text, fields) = e.form_texts(lang, &visit.request_id, &words);
@@ -52,6 +54,14 @@ impl Refusal {
     pub fn summary(&self, anchor: impl Fn(&str) -> Option<String>) -> Vec<SummaryItem> {
         summary(&self.text, &self.fields, anchor)
     }
+}
+
+/// An eIDAS level of assurance (a login level the provider names by URI) in the words of the
+/// ways of signing in that reach it; none for any other value.
+fn login_level(lang: Lang, acr: &str) -> Option<String> {
+    let level = acr.strip_prefix("http://eidas.europa.eu/LoA/")?;
+    matches!(level, "low" | "substantial" | "high")
+        .then(|| i18n::message(lang, &format!("login-level-{level}"), &[]))
 }
 
 /// The error summary of a form: each field's error a link to the field `anchor` names (by

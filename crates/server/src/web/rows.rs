@@ -166,7 +166,7 @@ pub fn row_of(
         }
         (Some(_), Some(d)) if proposer.is_some() && proposer == side => t.t2(
             "note-change-waits",
-            ("other", &format::party(other)),
+            ("other", &other_shown),
             ("deadline", &format::instant(d)),
         ),
         (Some(_), Some(d)) => t.t1("note-other-before", "deadline", &format::instant(d)),

@@ -2,6 +2,8 @@
 //! the title says "Error:", each field at fault is marked; dates are typed as day, month and
 //! year; the messages say what to do, in plain words.
 
+use serde_json::json;
+
 use super::browser::{Browser, mandate_id};
 use crate::on_both_stores;
 use crate::support::issuer::{Issuer, Key};
@@ -240,9 +242,7 @@ async fn a_signature_refused_for_the_way_of_signing_in_says_why(backend: Backend
     let Some(app) = TestApp::with_config(backend, |c| {
         c.login.issuer = Some(issuer.url.clone());
         c.public_url = Some("http://localhost".into());
-        // The provider signs people in at eIDAS "high"; signing here asks for more.
-        c.auth.acr_levels.push("urn:test:loa:qualified".into());
-        c.auth.min_signing_acr = Some("urn:test:loa:qualified".into());
+        c.auth.min_signing_acr = Some("http://eidas.europa.eu/LoA/substantial".into());
     })
     .await
     else {
@@ -251,17 +251,24 @@ async fn a_signature_refused_for_the_way_of_signing_in_says_why(backend: Backend
     let mut ann = Browser::new(&app);
     ann.accept_language = Some("en");
     let started = ann.get("/login?return_to=/").await;
-    let back = issuer.sign_in(&key, started.location(), ANN);
+    // Signed in with a password only (eIDAS "low"); signing asks for more.
+    let low = json!({ "acr": "http://eidas.europa.eu/LoA/low" });
+    let back = issuer.sign_in_with(&key, started.location(), ANN, &low);
     assert_eq!(ann.get(&back).await.status, 303);
     let mut sign = create_form(BOB, &["fin.tax_on_web"], FROM, ("31", "12", "2027"));
     sign.extend([("go", "sign"), ("once", "l1")]);
     let page = ann.post("/mandates/create", &sign).await;
     assert_eq!(page.status, 403, "{}", page.html);
     let summary = summary(&page.html).unwrap_or_else(|| panic!("no summary: {}", page.html));
+    // The level in words a citizen knows, not the level's identifier.
     assert!(
-        summary.contains("<li>The way you signed in is not safe enough to sign"),
+        summary.contains(
+            "<li>The way you signed in is not safe enough to sign (at least a login with an \
+             identity app or a security code is needed)."
+        ),
         "{summary}"
     );
+    assert!(!summary.contains("eidas"), "{summary}");
     assert!(page.html.contains("<title>Error: "));
     issuer.stop();
 }

@@ -288,8 +288,63 @@ async fn the_demo_names_its_people_and_enterprises(backend: Backend) {
     );
 }
 
+/// A bulk file's report says what each row asks, its parties by the names its reader may
+/// know before anything is signed: an enterprise's and their own, another person's number.
+async fn a_bulk_report_names_the_parties_of_each_row(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    learn(&app, ANN, "Anna Citizen").await;
+    learn(&app, BOB, "Bart Citizen").await;
+    learn(&app, OFFICE, "Numbers & Co").await;
+    let mut ann = Browser::new(&app);
+    ann.accept_language = Some("en");
+    ann.sign_in(ANN).await;
+    let file = format!(
+        "mandator;mandatee;valid_from;valid_until\n\
+         {ANN};{OFFICE};2027-03-15;2027-12-31\n\
+         {ANN};{BOB};2027-03-15;2027-12-31\n"
+    );
+    let uploaded = ann
+        .post_file(
+            "/bulk",
+            &[
+                ("operation", "create"),
+                ("format", "csv"),
+                ("mode", "per-row"),
+                ("domain", "fin"),
+                ("types", "fin.myminfin_consult"),
+            ],
+            file.as_bytes(),
+        )
+        .await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.html);
+    let report = ann.get(uploaded.location()).await;
+    assert!(
+        report.html.contains(
+            "<td data-label=\"What\">Anna Citizen (85.07.30-033.28) gives View the tax file \
+             (MyMinfin) to Numbers &#38; Co (0412.345.614)</td>"
+        ),
+        "{}",
+        report.html
+    );
+    assert!(
+        report.html.contains(
+            "<td data-label=\"What\">Anna Citizen (85.07.30-033.28) gives View the tax file \
+             (MyMinfin) to 90.01.01-123.95</td>"
+        ),
+        "{}",
+        report.html
+    );
+    assert!(
+        !report.html.contains("Bart Citizen"),
+        "a person's name is not learned from a file's row"
+    );
+}
+
 on_both_stores!(
     the_name_from_the_provider_is_shown_and_kept,
     lists_and_mandate_pages_name_the_parties,
     the_demo_names_its_people_and_enterprises,
+    a_bulk_report_names_the_parties_of_each_row,
 );
