@@ -115,9 +115,13 @@ describe('bulk pages', () => {
         assert.equal(rows.length, 3, `the report should list 3 rows: ${JSON.stringify(rows)}`);
         const bad = rows.filter((r) => r.error);
         assert.equal(bad.length, 1, `one row should be tr.row-error: ${JSON.stringify(rows)}`);
-        assert.ok(bad[0].cells[2]?.length > 0, 'the error row should explain the problem in its third cell');
-        assert.match(bad[0].cells[2], /mandatee/i, `the explanation should name the mandatee column: "${bad[0].cells[2]}"`);
-        assert.ok(rows.filter((r) => !r.error).every((r) => r.cells[2] === ''), `the good rows should have no errors: ${JSON.stringify(rows)}`);
+        assert.ok(bad[0].cells[3]?.length > 0, 'the error row should explain the problem in its fourth cell');
+        assert.match(bad[0].cells[3], /mandatee/i, `the explanation should name the mandatee column: "${bad[0].cells[3]}"`);
+        const good = rows.filter((r) => !r.error);
+        assert.ok(good.every((r) => r.cells[3] === ''), `the good rows should have no errors: ${JSON.stringify(rows)}`);
+        // What each row asks, A by name; the others by number: a file's row is no way to
+        // learn a person's name.
+        assert.deepEqual(good.map((r) => r.cells[1]), [B, REP].map((p) => `${A.named} gives View the tax file (MyMinfin) to ${p.shown}`));
         assert.equal(await page.locator(`main form[action="${jobPath}/commit"] button[type=submit]`).count(), 1,
           'a validated job should offer to confirm');
         assert.equal(await page.locator(`main a[href="${jobPath}/results.csv"]`).count(), 1, 'the report should link to the results');

@@ -161,7 +161,7 @@ describe('flows', () => {
         assert.equal(await text(a, '#outcome h1'), 'Change proposed');
         assert.ok((await text(a, '#next')).includes(`${B.shown} must sign the change before`));
         const status = await text(a, 'p.status');
-        assert.ok(status.includes(`Your proposed change waits for the signature of ${B.shown}`), status);
+        assert.ok(status.includes(`Your proposed change waits for the signature of ${B.named}`), status);
         assert.ok(!status.includes('Sign'), `the proposer is not asked to sign: ${status}`);
         await audit.check(a, 'change proposed (A, en)');
       });
