@@ -3,9 +3,10 @@
 // Chromium, axe-core accessibility checks, screenshots and the provider's login form.
 
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import {
-  mkdir, mkdtemp, readFile, readdir, rm,
+  mkdir, mkdtemp, readFile, readdir, rm, writeFile,
 } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -191,6 +192,14 @@ export async function startServer({
   }
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mandates-e2e-'));
+  if (!args.includes('--demo') && !childEnv.MANDATES_EVIDENCE__KEY_FILE) {
+    // Outside demo mode the operator provides the evidence key, in a file outside the
+    // database (as `openssl genpkey -algorithm ed25519` writes it).
+    const keyFile = path.join(dir, 'evidence-key.pem');
+    const { privateKey } = generateKeyPairSync('ed25519');
+    await writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    childEnv.MANDATES_EVIDENCE__KEY_FILE = keyFile;
+  }
   const child = spawn(binary, args, { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const { out, exited } = track(child);
   let spawnError;

@@ -1,5 +1,6 @@
 //! `mandates`: the system of record for e-government mandates.
 
+mod audit_cmd;
 mod bench_cmd;
 mod bulk_cmd;
 mod catalog_cmd;
@@ -74,6 +75,12 @@ enum Command {
         #[command(subcommand)]
         command: bulk_cmd::BulkCommand,
     },
+    /// The evidence chain of the event log: chain what was recorded before it, verify it
+    /// with the public keys alone.
+    Audit {
+        #[command(subcommand)]
+        command: audit_cmd::AuditCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -99,6 +106,16 @@ fn main() -> ExitCode {
     // A client of a running server: it reads no configuration and has its own exit statuses.
     let command = match cli.command {
         Command::Bulk { command } => return runtime.block_on(bulk_cmd::run(command)),
+        // Its own exit statuses too: 1 when the log does not verify, 2 when it cannot.
+        Command::Audit { command } => {
+            return match config::load(cli.config.as_deref(), cli.database, None) {
+                Ok(config) => runtime.block_on(audit_cmd::run(&config, command)),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         other => other,
     };
     let result = runtime.block_on(async move {
@@ -141,7 +158,7 @@ fn main() -> ExitCode {
                 let config = config::load(cli.config.as_deref(), cli.database, None)?;
                 roles_cmd::run(&config, command).await
             }
-            Command::Bulk { .. } => Err("bulk is handled above".into()),
+            Command::Bulk { .. } | Command::Audit { .. } => Err("handled above".into()),
         }
     });
     match result {

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod check;
 pub mod error;
+pub mod evidence;
 pub mod lang;
 pub mod mandate;
 pub mod name;

@@ -30,6 +30,33 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     pub notices: NoticesConfig,
     pub mail: MailConfig,
+    pub evidence: EvidenceConfig,
+}
+
+/// The evidence the service signs: checkpoints of its event log and receipts of acts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// The Ed25519 private key (PKCS#8 PEM) that signs checkpoints and receipts, kept
+    /// outside the database: whoever could rewrite the events must not also hold the key.
+    /// Required outside demo mode; demo mode makes one beside its database file.
+    pub key_file: Option<PathBuf>,
+    /// Public keys (PEM) of evidence keys used before, still published so that what they
+    /// signed verifies.
+    pub previous_public_keys: Vec<PathBuf>,
+    /// Seconds between two checkpoints while events are added; 0: none but those an
+    /// export asks for.
+    pub checkpoint_seconds: u64,
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        EvidenceConfig {
+            key_file: None,
+            previous_public_keys: Vec::new(),
+            checkpoint_seconds: 60,
+        }
+    }
 }
 
 /// How webhooks are sent to business applications.
@@ -398,6 +425,7 @@ impl Default for Config {
             webhooks: WebhooksConfig::default(),
             notices: NoticesConfig::default(),
             mail: MailConfig::default(),
+            evidence: EvidenceConfig::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod evidence;
 pub mod http;
 pub mod i18n;
 pub mod index;
@@ -22,4 +23,4 @@ pub mod tokens;
 pub mod web;
 pub mod webhooks;
 
-pub use state::{AppState, StartupError, build, check_bind};
+pub use state::{AppState, CHAIN_BATCH, StartupError, build, check_bind};

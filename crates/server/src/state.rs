@@ -23,6 +23,8 @@ struct Inner {
     store: Store,
     index: Arc<Index>,
     tokens: ServiceTokens,
+    /// The key that signs checkpoints and receipts.
+    evidence: crate::evidence::EvidenceKeys,
     access_log: AccessLog,
     catalog: Catalog,
     verifier: Verifier,
@@ -90,6 +92,10 @@ impl AppState {
     pub fn index(&self) -> &Index {
         &self.0.index
     }
+    pub fn evidence_keys(&self) -> &crate::evidence::EvidenceKeys {
+        &self.0.evidence
+    }
+
     pub fn tokens(&self) -> &ServiceTokens {
         &self.0.tokens
     }
@@ -291,6 +297,14 @@ pub async fn build(
             "this database was created in demo mode; it cannot be used without --demo".into()
         }));
     }
+    let evidence =
+        crate::evidence::EvidenceKeys::load(&config.evidence, config.demo, &config.database_url())
+            .map_err(StartupError::Refused)?;
+    // Events recorded before the chain existed are chained before anything is added.
+    let chained = store.chain_all_pending(CHAIN_BATCH).await?;
+    if chained > 0 {
+        tracing::info!(chained, "the events recorded before the chain are chained");
+    }
     let file_catalog = config.load_catalog().map_err(StartupError::Refused)?;
     let catalog = crate::service::catalog::sync(&store, file_catalog, now).await?;
     let (verifier, demo) = if config.demo {
@@ -373,6 +387,7 @@ pub async fn build(
     let state = AppState(Arc::new(Inner {
         index,
         tokens,
+        evidence,
         access_log,
         store,
         catalog,
@@ -395,6 +410,9 @@ pub async fn build(
     let dispatcher = crate::webhooks::dispatcher::start(&state);
     *state.0.dispatcher.lock().unwrap_or_else(|e| e.into_inner()) = dispatcher;
     keep_keys_fresh(&state);
+    if state.config().evidence.checkpoint_seconds > 0 {
+        crate::evidence::checkpoints::keep(&state, state.config().evidence.checkpoint_seconds);
+    }
     purge_ended_sessions(&state);
     if state.config().notices.enabled && state.config().notices.scheduler_seconds > 0 {
         crate::service::schedule::keep(
@@ -405,6 +423,9 @@ pub async fn build(
     resume_bulk_jobs(&state).await?;
     Ok(state)
 }
+
+/// Events chained in one transaction when those recorded before the chain are chained.
+pub const CHAIN_BATCH: i64 = 10_000;
 
 /// The configured cookie key; one drawn at random where no sign-in outside demo mode needs
 /// instances to share it.

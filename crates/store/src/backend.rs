@@ -82,11 +82,15 @@ pub(crate) enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) backend: Backend,
+    /// Whether appended events are given their digest and chain value (always, but for
+    /// measuring what that costs: [`Store::unchained`]).
+    pub(crate) chain: bool,
 }
 
 /// A write transaction holding the store's write lock until commit or drop.
 pub struct WriteTx {
     pub(crate) inner: TxInner,
+    pub(crate) chain: bool,
 }
 
 pub(crate) enum TxInner {
@@ -254,6 +258,7 @@ impl Store {
                 .await?;
             Ok(Store {
                 backend: Backend::Sqlite { read, write },
+                chain: true,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             check_postgres_parameters(url)?;
@@ -284,6 +289,7 @@ impl Store {
             }
             Ok(Store {
                 backend: Backend::Postgres(pool.connect_with(options).await?),
+                chain: true,
             })
         } else {
             Err(StoreError::UnsupportedUrl(crate::redact_url(url)))
@@ -335,7 +341,20 @@ impl Store {
                 TxInner::Postgres(tx)
             }
         };
-        Ok(WriteTx { inner })
+        Ok(WriteTx {
+            inner,
+            chain: self.chain,
+        })
+    }
+
+    /// The same store, whose appended events get no digest and no chain value, as before
+    /// the chain existed: only to measure what the chain costs (the events it writes are
+    /// chained afterwards by [`Store::chain_all_pending`]).
+    pub fn unchained(&self) -> Store {
+        Store {
+            chain: false,
+            ..self.clone()
+        }
     }
 
     /// Begins a transaction that does not take the event lock: for writes outside the
@@ -345,7 +364,10 @@ impl Store {
             Backend::Sqlite { write, .. } => TxInner::Sqlite(SqliteTx::begin(write).await?),
             Backend::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(WriteTx { inner })
+        Ok(WriteTx {
+            inner,
+            chain: self.chain,
+        })
     }
 
     /// Notifications of new events from other writers (PostgreSQL only; `None` on SQLite,

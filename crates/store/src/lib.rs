@@ -8,6 +8,7 @@
 mod access_log;
 mod backend;
 mod bulk;
+mod checkpoints;
 mod clients;
 mod codec;
 mod events;
@@ -25,8 +26,9 @@ mod webhooks;
 pub use access_log::AccessEntry;
 pub use backend::{EventNotifications, Options, Store, WriteTx};
 pub use bulk::{RowOutcome, StoredJob, StoredRow};
+pub use checkpoints::Checkpoint;
 pub use clients::{Client, SigningKey};
-pub use events::{EventKind, NewEvent, StoredEvent};
+pub use events::{Appended, ChainRow, EventKind, Link, NewEvent, StoredEvent};
 pub use idempotency::StoredResponse;
 pub use mandates::Versioned;
 pub use mandates::list::{MandateQuery, Page, RoleFilter};

@@ -2,7 +2,7 @@
 //!
 //! - `seed.rs`: a realistic synthetic population (`mandates bench seed`);
 //! - `bulk.rs`: the timing of a bulk creation beside single ones (`mandates bench bulk`);
-//! - `writes.rs`: single creations and signatures with and without their notices
+//! - `writes.rs`: single creations and signatures with and without their notices and chain
 //!   (`mandates bench writes`);
 //! - `dispatch.rs`: mails and webhook events sent, and the time from a stop to its webhook
 //!   and to a refused introspection (`mandates bench dispatch`);
@@ -54,8 +54,9 @@ pub enum BenchCommand {
         all_or_nothing: bool,
     },
     /// On an empty database: N mandates created and signed one at a time through the
-    /// service with their notices and mails, and N without (`[notices] enabled = false`),
-    /// alternating in rounds on the same store; prints the time of each and their ratio.
+    /// service with their notices, mails and evidence chain, N without the notices
+    /// (`[notices] enabled = false`) and N without the chain, alternating in rounds on the
+    /// same store; prints the time of each and the ratios.
     Writes {
         /// Mandates created and signed each way.
         #[arg(long, default_value_t = 2_000)]

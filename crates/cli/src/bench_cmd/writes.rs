@@ -1,5 +1,6 @@
 //! `mandates bench writes`: single creations and signatures through the service, with the
-//! notices and mails each writes and without them, alternating in one run on one store.
+//! notices and mails each writes and the evidence chain, without the notices, and without
+//! the chain, alternating in one run on one store.
 
 use mandates_domain::actor::AuthContext;
 use mandates_domain::mandate::Draft;
@@ -98,30 +99,51 @@ pub(super) async fn writes(config: &Config, single: u64, rounds: u64) -> Result<
             "http://127.0.0.1",
         )
     };
+    let mut plain = config.clone();
+    plain.access_log.spool = Some(spool.with_extension("plain-spool"));
     let telling = build(config).await.map_err(|e| e.to_string())?;
     let silent = build(quiet).await.map_err(|e| e.to_string())?;
-    let (mut with, mut without) = (Spent::default(), Spent::default());
+    // The events of this one get no digest or chain value (chained after each round, untimed,
+    // so that the others always append to a chained log).
+    let unchained = mandates_server::build(
+        plain,
+        store.unchained(),
+        mandates_server::clock::Clock::System,
+        "http://127.0.0.1",
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let (mut with, mut without, mut bare) = (Spent::default(), Spent::default(), Spent::default());
     let per_round = (single / rounds.max(1)).max(1);
     let mut next = 0;
     for r in 0..rounds.max(1) {
-        // Alternate which goes first, so that neither always meets a warmer store.
-        let order = if r % 2 == 0 {
-            [(&telling, true), (&silent, false)]
-        } else {
-            [(&silent, false), (&telling, true)]
-        };
-        for (state, tells) in order {
-            let spent = if tells { &mut with } else { &mut without };
+        // Rotate which goes first, so that none always meets a warmer store.
+        let mut order = [(&telling, 0), (&silent, 1), (&unchained, 2)];
+        order.rotate_left((r % 3) as usize);
+        for (state, which) in order {
+            let spent = match which {
+                0 => &mut with,
+                1 => &mut without,
+                _ => &mut bare,
+            };
             round(state, next, per_round, spent).await?;
             next += per_round;
+            if which == 2 {
+                store
+                    .chain_all_pending(mandates_server::CHAIN_BATCH)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
         }
     }
     let per = |s: f64, n: u64| s * 1e6 / n as f64;
     println!(
         "store {}: {} creations and signatures each way in {} rounds\n\
-         with notices:    create {:.0} µs, sign {:.0} µs\n\
-         without notices: create {:.0} µs, sign {:.0} µs\n\
-         with ÷ without:  create {:.2}, sign {:.2}",
+         with notices and chain: create {:.0} µs, sign {:.0} µs\n\
+         without notices:        create {:.0} µs, sign {:.0} µs\n\
+         without chain:          create {:.0} µs, sign {:.0} µs\n\
+         notices: with ÷ without: create {:.2}, sign {:.2}\n\
+         chain:   with ÷ without: create {:.2}, sign {:.2}",
         store.backend_name(),
         with.count,
         rounds.max(1),
@@ -129,10 +151,15 @@ pub(super) async fn writes(config: &Config, single: u64, rounds: u64) -> Result<
         per(with.sign, with.count),
         per(without.create, without.count),
         per(without.sign, without.count),
+        per(bare.create, bare.count),
+        per(bare.sign, bare.count),
         with.create / without.create,
         with.sign / without.sign,
+        with.create / bare.create,
+        with.sign / bare.sign,
     );
     telling.shutdown().await;
     silent.shutdown().await;
+    unchained.shutdown().await;
     Ok(())
 }

@@ -31,6 +31,9 @@ fn every_command_has_help() {
         vec!["outbox", "list", "--help"],
         vec!["outbox", "retry", "--help"],
         vec!["outbox", "counts", "--help"],
+        vec!["audit", "--help"],
+        vec!["audit", "chain", "--help"],
+        vec!["audit", "verify", "--help"],
     ] {
         let out = mandates(dir.path(), &args);
         assert!(out.status.success(), "{args:?}");

@@ -11,6 +11,7 @@
 mod server;
 
 mod access_log;
+mod audit;
 mod browser;
 mod bulk;
 mod commands;

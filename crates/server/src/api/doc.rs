@@ -21,6 +21,7 @@ use utoipa::{PartialSchema, ToSchema};
         (name = "enterprises", description = "Who acts for an enterprise"),
         (name = "catalog", description = "Domains and mandate types"),
         (name = "business", description = "For government applications, with a client token: checks and lists, the events of their domain (a feed of CloudEvents, and webhooks signed per Standard Webhooks), and token introspection"),
+        (name = "evidence", description = "Signed receipts of acts and signed checkpoints of the event log, verifiable offline with the keys at /.well-known/jwks.json"),
         (name = "bulk", description = "Many changes from one file: checked first, then applied"),
         (name = "health", description = "Liveness and readiness"),
     )

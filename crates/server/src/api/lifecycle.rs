@@ -101,19 +101,30 @@ async fn change(
 ) -> Result<Response, AppError> {
     let keyed = Keyed::of(by.key.as_deref(), fingerprint);
     let done = mandates::change(state, &by.principal, by.act_for.as_ref(), keyed, command).await?;
+    let receipts = crate::evidence::receipts::of_change(state, &done, &by.principal).await?;
     let viewer = match by.act_for {
         Some(k) => mandates_domain::Party::Enterprise(k),
         None => mandates_domain::Party::Person(by.principal.person),
     };
-    Ok(crate::api::answer::mandate(&done, &viewer))
+    let mut response = crate::api::answer::mandate(&done, &viewer);
+    for receipt in receipts {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&receipt) {
+            response.headers_mut().append(RECEIPT, value);
+        }
+    }
+    Ok(response)
 }
+
+/// Header with the signed receipt (a compact JWS) of each act of a change: one per event
+/// the person recorded (a creation gives the creation and the creator's signature).
+pub const RECEIPT: &str = "receipt";
 
 /// Create a mandate; your signature on version 1 is recorded.
 #[utoipa::path(post, path = "/api/v1/mandates", tag = "mandates",
     request_body = CreateMandate,
     params(("Act-For" = Option<String>, Header, description = "Enterprise number you act for"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
-    responses((status = 201, body = MandateView), (status = 401), (status = 403), (status = 422)),
+    responses((status = 201, body = MandateView, headers(("receipt" = String, description = "A signed receipt (compact JWS) of each act the change recorded; repeated"))), (status = 401), (status = 403), (status = 422)),
     security(("bearer" = [])))]
 pub async fn create_mandate(
     State(state): State<AppState>,
@@ -159,7 +170,7 @@ async fn act(
 #[utoipa::path(post, path = "/api/v1/mandates/{id}/sign", tag = "mandates",
     request_body = SignRequest,
     params(("id" = Uuid, Path), ("Act-For" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = MandateView), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)),
+    responses((status = 200, body = MandateView, headers(("receipt" = String, description = "A signed receipt (compact JWS) of each act the change recorded; repeated"))), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = [])))]
 pub async fn sign_mandate(
     State(state): State<AppState>,
@@ -179,7 +190,7 @@ macro_rules! simple_action {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "mandates",
             params(("id" = Uuid, Path), ("Act-For" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
-            responses((status = 200, body = MandateView), (status = 401), (status = 403), (status = 404), (status = 409)),
+            responses((status = 200, body = MandateView, headers(("receipt" = String, description = "A signed receipt (compact JWS) of each act the change recorded; repeated"))), (status = 401), (status = 403), (status = 404), (status = 409)),
             security(("bearer" = [])))]
         pub async fn $name(
             State(state): State<AppState>,
@@ -216,7 +227,7 @@ simple_action!(
 #[utoipa::path(post, path = "/api/v1/mandates/{id}/transfer", tag = "mandates",
     request_body = TransferRequest,
     params(("id" = Uuid, Path), ("Act-For" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, body = MandateView, description = "The new pending mandate"), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)),
+    responses((status = 201, body = MandateView, description = "The new pending mandate", headers(("receipt" = String, description = "A signed receipt (compact JWS) of each act the change recorded; repeated"))), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = [])))]
 pub async fn transfer_mandate(
     State(state): State<AppState>,
@@ -252,7 +263,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u32>, AppError> {
     request_body = ModifyMandate,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on"),
            ("Act-For" = Option<String>, Header), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = MandateView), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)),
+    responses((status = 200, body = MandateView, headers(("receipt" = String, description = "A signed receipt (compact JWS) of each act the change recorded; repeated"))), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = [])))]
 pub async fn modify_mandate(
     State(state): State<AppState>,

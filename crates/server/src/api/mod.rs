@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod demo;
 pub mod doc;
 pub mod enterprises;
+pub mod evidence;
 pub mod lifecycle;
 pub mod mandates;
 pub mod me;
@@ -44,6 +45,8 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::create_mandate, mandates::list_mandates))
         .routes(routes!(mandates::get_mandate, lifecycle::modify_mandate))
         .routes(routes!(mandates::mandate_history))
+        .routes(routes!(evidence::mandate_receipts))
+        .routes(routes!(evidence::checkpoints))
         .routes(routes!(lifecycle::sign_mandate))
         .routes(routes!(lifecycle::reject_mandate))
         .routes(routes!(lifecycle::withdraw_mandate))

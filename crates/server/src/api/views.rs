@@ -178,6 +178,10 @@ pub struct EventView {
     /// What the event is about (the terms, the other mandate of a transfer, ...), if anything.
     #[schema(value_type = Option<Object>)]
     pub detail: serde_json::Value,
+    /// SHA-256 of the event's canonical form, and the chain value at it (64 hexadecimal
+    /// digits each); absent for an event not chained yet.
+    pub digest: Option<String>,
+    pub chain: Option<String>,
 }
 
 impl From<StoredEvent> for EventView {
@@ -191,6 +195,8 @@ impl From<StoredEvent> for EventView {
             auth: e.auth,
             version: e.version,
             detail: e.detail,
+            digest: e.digest.map(|h| h.hex()),
+            chain: e.chain.map(|h| h.hex()),
         }
     }
 }

@@ -112,7 +112,7 @@ impl Work<'_> {
     ) -> Result<Applied<Mandate>, AppError> {
         let (mandate, created) = decide_create(actor, draft, self.rules, now)?;
         self.tx.put_mandate(&mandate, None).await?;
-        let seq = self.tx.append(&events(&created)).await?;
+        let seq = self.tx.append(&events(&created)).await?.last;
         self.notify(&created, &[&mandate], seq, now).await?;
         Ok(Applied {
             value: mandate,
@@ -130,7 +130,7 @@ impl Work<'_> {
         now: Instant,
     ) -> Result<i64, AppError> {
         self.tx.put_new_mandates(mandates).await?;
-        let seq = self.tx.append(&events(created)).await?;
+        let seq = self.tx.append(&events(created)).await?.last;
         let after: Vec<&Mandate> = mandates.iter().collect();
         self.notify(created, &after, seq, now).await?;
         Ok(seq)
@@ -223,7 +223,7 @@ impl Work<'_> {
         for (m, expected) in &writes {
             tx.put_mandate(m, *expected).await?;
         }
-        let seq = tx.append(&events(&log)).await?;
+        let seq = tx.append(&events(&log)).await?.last;
         let after: Vec<&Mandate> = writes.iter().map(|(m, _)| m).collect();
         self.notify(&log, &after, seq, now).await?;
         Ok(Applied {

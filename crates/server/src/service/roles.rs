@@ -215,7 +215,8 @@ impl Work<'_> {
         let seq = self
             .tx
             .append(&[role_event(RoleEventKind::Assigned, &role, Some(actor), now)])
-            .await?;
+            .await?
+            .last;
         self.notify_role(&role, true, actor, now).await?;
         Ok(Applied {
             value: role,
@@ -249,7 +250,8 @@ impl Work<'_> {
         let seq = self
             .tx
             .append(&[role_event(RoleEventKind::Ended, &role, Some(actor), now)])
-            .await?;
+            .await?
+            .last;
         self.notify_role(&role, false, actor, now).await?;
         Ok(Applied {
             value: role,

@@ -11,6 +11,7 @@ mod support;
 
 mod api;
 mod enterprises;
+mod evidence;
 mod mail;
 mod notices;
 mod permissions;

@@ -716,18 +716,25 @@ fn kid(token: &str) -> String {
     v["kid"].as_str().unwrap_or_default().to_owned()
 }
 
+/// The ids of the token keys published (the evidence key, published beside them, apart).
 async fn published_kids(app: &TestApp) -> Vec<String> {
     let jwks = app
         .request(Method::GET, "/.well-known/jwks.json", &[], None)
         .await
         .expect(200)
         .body;
-    jwks["keys"]
+    let all: Vec<String> = jwks["keys"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|k| k["kid"].as_str().map(str::to_owned))
-        .collect()
+        .collect();
+    let evidence = app.state.evidence_keys().kid();
+    assert!(
+        all.iter().any(|k| k == evidence),
+        "the evidence key is published"
+    );
+    all.into_iter().filter(|k| k != evidence).collect()
 }
 
 async fn signing_keys_rotate_without_downtime(backend: Backend) {

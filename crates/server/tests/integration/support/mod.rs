@@ -130,6 +130,15 @@ impl TestStore {
                 .path()
                 .join(format!("spool-{}", uuid::Uuid::new_v4().simple())),
         );
+        // The evidence key, in a file outside the database as the operator keeps it.
+        let key = self.scratch.path().join("evidence-key.pem");
+        if !key.exists() {
+            let pem = mandates_server::evidence::keys::generate_pem().expect("an evidence key");
+            std::fs::write(&key, pem).expect("write the evidence key");
+        }
+        config.evidence.key_file = Some(key);
+        // Checkpoints when a test asks for them, never in the middle of it.
+        config.evidence.checkpoint_seconds = 0;
         config
     }
 

@@ -157,7 +157,7 @@ struct Story {
 impl Story {
     /// Appends events in `tx` and asserts that they continue the sequence without a gap.
     async fn append(&mut self, tx: &mut WriteTx, events: &[NewEvent]) {
-        let last = tx.append(events).await.expect("append events");
+        let last = tx.append(events).await.expect("append events").last;
         assert_eq!(
             last,
             self.seq + events.len() as i64,

@@ -53,7 +53,7 @@ pub(super) async fn a_rollback_leaves_nothing(
     let mut all = new_events(&events);
     all.extend(new_events(&stop));
     assert_eq!(
-        tx.append(&all).await.expect("append"),
+        tx.append(&all).await.expect("append").last,
         before + all.len() as i64
     );
     tx.put_role(&new_role, None).await.expect("a role");

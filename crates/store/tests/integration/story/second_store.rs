@@ -23,7 +23,8 @@ pub(super) async fn start_up(store: &Store, catalog: &Catalog, now: Instant) -> 
             detail: json!({"by": store.backend_name()}),
         }])
         .await
-        .expect("append");
+        .expect("append")
+        .last;
     tx.commit().await.expect("commit");
     last
 }
