@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use mandates_server::config::Config;
-use mandates_server::evidence::verify::{Keys, verify_store};
+use mandates_server::evidence::export::Evidence;
+use mandates_server::evidence::verify::{Keys, verify_evidence, verify_store};
 use mandates_store::{Store, redact_url};
 
 use crate::config::open_store;
@@ -18,13 +19,18 @@ pub enum AuditCommand {
     Chain,
     /// Verify the event log with the public keys alone: every event against its digest and
     /// chain value, every signed checkpoint against the events. Reads the database in
-    /// batches and changes nothing: the service may run meanwhile. Exit status 0 when all
-    /// holds, 1 when an event or a checkpoint does not, 2 when it could not verify.
+    /// batches and changes nothing: the service may run meanwhile. With --file, verifies a
+    /// mandate's evidence file instead (no database). Exit status 0 when all holds, 1 when
+    /// an event or a checkpoint does not, 2 when it could not verify.
     Verify {
         /// The public keys: a JWKS file, or the address of the service's
-        /// `/.well-known/jwks.json`.
+        /// `/.well-known/jwks.json` (never the keys inside an evidence file: whoever made
+        /// the file could have made those too).
         #[arg(long, value_name = "FILE|URL")]
         keys: String,
+        /// A mandate's evidence file (`GET /api/v1/mandates/{id}/evidence`, JSON).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -32,7 +38,11 @@ pub enum AuditCommand {
 pub async fn run(config: &Config, command: AuditCommand) -> ExitCode {
     let result = match command {
         AuditCommand::Chain => chain(config).await.map(|()| true),
-        AuditCommand::Verify { keys } => verify(config, &keys).await,
+        AuditCommand::Verify {
+            keys,
+            file: Some(file),
+        } => verify_file(&file, &keys).await,
+        AuditCommand::Verify { keys, file: None } => verify(config, &keys).await,
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -70,6 +80,18 @@ async fn verify(config: &Config, keys: &str) -> Result<bool, String> {
     });
     store.close().await;
     let report = report?;
+    for line in report.lines() {
+        println!("{line}");
+    }
+    Ok(report.holds())
+}
+
+async fn verify_file(file: &std::path::Path, keys: &str) -> Result<bool, String> {
+    let keys = Keys::from_jwks(&read_keys(keys).await?)?;
+    let text = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let evidence: Evidence = serde_json::from_slice(&text)
+        .map_err(|e| format!("{}: not an evidence file: {e}", file.display()))?;
+    let report = verify_evidence(&evidence, &keys);
     for line in report.lines() {
         println!("{line}");
     }

@@ -158,6 +158,17 @@ pub fn may_see(actor: &Actor, m: &Mandate) -> bool {
     concerns(m, &actor.party) && read_scope(actor).admits(&m.terms, &actor.party)
 }
 
+/// May the actor take a mandate's evidence (its events, receipts and proofs)? Its parties
+/// only: a person for themselves, an enterprise through its legal representatives.
+pub fn may_export(actor: &Actor, m: &Mandate) -> bool {
+    m.terms.side_of(&actor.party).is_some()
+        && (actor.is_self()
+            || actor
+                .roles
+                .iter()
+                .any(|r| r.kind == RoleKind::LegalRepresentative))
+}
+
 // ---- acting on a mandate -----------------------------------------------------------------------
 
 /// What a party may do to an existing mandate.

@@ -13,6 +13,8 @@ use crate::i18n;
 
 /// Seconds to wait before sending a bulk file again when the server reads as many as it may.
 const UPLOADS_RETRY_AFTER: u64 = 5;
+/// Seconds after which evidence not ready may be asked again (a checkpoint is signed on demand).
+const EVIDENCE_RETRY_AFTER: u64 = 2;
 
 /// What a failure was caused by, kept whole for the logs (never shown to the client).
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -58,6 +60,10 @@ pub enum AppError {
     /// As many bulk files as the server reads at once are being read (503, try again soon).
     #[error("uploads busy")]
     UploadsBusy,
+    /// Evidence cannot be given yet: events not chained (an older database being chained)
+    /// or no checkpoint that reaches them (503, try again soon).
+    #[error("evidence not ready")]
+    EvidenceNotReady,
     /// The store failed: unavailable (503) or a failed statement (500).
     #[error("store")]
     Store(#[source] StoreError),
@@ -187,6 +193,10 @@ impl AppError {
                 args: vec![("retry_after", UPLOADS_RETRY_AFTER.to_string())],
                 ..simple(StatusCode::SERVICE_UNAVAILABLE, "uploads_busy")
             },
+            AppError::EvidenceNotReady => Problem {
+                args: vec![("retry_after", EVIDENCE_RETRY_AFTER.to_string())],
+                ..simple(StatusCode::SERVICE_UNAVAILABLE, "evidence_not_ready")
+            },
             AppError::Store(e) if e.is_unavailable() => {
                 simple(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
             }
@@ -226,6 +236,7 @@ impl AppError {
         match self {
             AppError::TooManyRequests { retry_after } => Some(*retry_after),
             AppError::UploadsBusy => Some(UPLOADS_RETRY_AFTER),
+            AppError::EvidenceNotReady => Some(EVIDENCE_RETRY_AFTER),
             _ => None,
         }
     }

@@ -21,16 +21,21 @@ pub enum EventKind {
     CatalogLoaded,
     /// A business application was revoked (stream `client`, subject its client id).
     ClientRevoked,
+    /// Evidence was exported (stream `evidence`, subject the mandate or the mandator it is
+    /// about): who took it, and in which form.
+    EvidenceExported,
 }
 
 impl EventKind {
-    /// The stream of events it belongs to: `mandate`, `role`, `catalog` or `client`.
+    /// The stream of events it belongs to: `mandate`, `role`, `catalog`, `client` or
+    /// `evidence`.
     pub fn stream(self) -> &'static str {
         match self {
             EventKind::Mandate(_) => "mandate",
             EventKind::Role(_) => "role",
             EventKind::CatalogLoaded => "catalog",
             EventKind::ClientRevoked => "client",
+            EventKind::EvidenceExported => "evidence",
         }
     }
 
@@ -40,6 +45,7 @@ impl EventKind {
             EventKind::Role(k) => k.as_str(),
             EventKind::CatalogLoaded => "catalog_loaded",
             EventKind::ClientRevoked => "client_revoked",
+            EventKind::EvidenceExported => "exported",
         }
     }
 
@@ -56,6 +62,7 @@ impl EventKind {
                 .map(EventKind::Role),
             "catalog" if kind == "catalog_loaded" => Some(EventKind::CatalogLoaded),
             "client" if kind == "client_revoked" => Some(EventKind::ClientRevoked),
+            "evidence" if kind == "exported" => Some(EventKind::EvidenceExported),
             _ => None,
         }
     }

@@ -84,6 +84,13 @@ pub(super) async fn writes(config: &Config, single: u64, rounds: u64) -> Result<
     // timed is the writing of the change (the sending is `bench dispatch`'s).
     config.demo = false;
     config.demo_data = false;
+    // Outside demo mode evidence needs a key: one for this run, unless one is configured.
+    let throwaway = std::env::temp_dir().join(format!("mandates-bench-{}.pem", std::process::id()));
+    if config.evidence.key_file.is_none() {
+        let pem = mandates_server::evidence::keys::generate_pem()?;
+        std::fs::write(&throwaway, pem).map_err(|e| format!("{}: {e}", throwaway.display()))?;
+        config.evidence.key_file = Some(throwaway.clone());
+    }
     config.mail.smtp_url = None;
     config.notices.scheduler_seconds = 0;
     let mut quiet = config.clone();
@@ -161,5 +168,6 @@ pub(super) async fn writes(config: &Config, single: u64, rounds: u64) -> Result<
     telling.shutdown().await;
     silent.shutdown().await;
     unchained.shutdown().await;
+    let _ = std::fs::remove_file(&throwaway);
     Ok(())
 }

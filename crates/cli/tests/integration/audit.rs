@@ -84,7 +84,9 @@ async fn verified_then_touched(database: &str) {
         .await
         .expect("create");
     assert!(created.headers().get("receipt").is_some());
-    assert_eq!(created.status(), 201, "{:?}", created.text().await);
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.expect("the mandate");
+    let mandate = created["id"].as_str().expect("an id").to_owned();
 
     // The service signs a checkpoint of it within a second or two.
     let mut signed = false;
@@ -130,6 +132,46 @@ async fn verified_then_touched(database: &str) {
     let url = format!("{base}/.well-known/jwks.json");
     let out = mandates(dir.path(), database, &["audit", "verify", "--keys", &url]);
     assert!(out.status.success(), "{}", printed(&out));
+
+    // A party's evidence file verifies offline; changed, it does not.
+    let evidence: Value = http
+        .get(format!("{base}/api/v1/mandates/{mandate}/evidence"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("evidence")
+        .json()
+        .await
+        .expect("json");
+    let file = dir.path().join("evidence.json");
+    std::fs::write(&file, evidence.to_string()).expect("keep the evidence");
+    let file = file.to_str().expect("a path");
+    let out = mandates(
+        dir.path(),
+        database,
+        &["audit", "verify", "--keys", keys, "--file", file],
+    );
+    assert!(out.status.success(), "{}", printed(&out));
+    assert!(
+        printed(&out).trim_end().ends_with("verified"),
+        "{}",
+        printed(&out)
+    );
+    let mut changed = evidence.clone();
+    changed["events"][0]["event"]["detail"]["valid_until"] = "2099-12-31".into();
+    let seq = changed["events"][0]["seq"].clone();
+    std::fs::write(dir.path().join("changed.json"), changed.to_string()).expect("write");
+    let out = mandates(
+        dir.path(),
+        database,
+        &["audit", "verify", "--keys", keys, "--file", "changed.json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", printed(&out));
+    assert!(
+        printed(&out).contains(&format!("event {seq}: not as recorded")),
+        "{}",
+        printed(&out)
+    );
     server.kill();
 
     // Nothing to chain: the service chains as it writes.

@@ -68,6 +68,8 @@ access_log_unavailable = Der Dienst kann diese Antwort zurzeit nicht im Zugriffs
 store_unavailable = Der Dienst kann seine Datenbank zurzeit nicht erreichen. Versuchen Sie es gleich noch einmal.
 store_full = Der Dienst kann zurzeit nichts speichern: sein Speicher ist voll. Es wurde nichts geändert. Versuchen Sie es später noch einmal.
 uploads_busy = Der Dienst liest gerade so viele Dateien, wie er gleichzeitig kann. Es wurde nichts geändert. Senden Sie die Datei in { $retry_after } Sekunden erneut.
+evidence_not_ready = Der Nachweis dieses Mandats ist noch nicht bereit: seine Ereignisse werden noch verkettet oder signiert. Es wurde nichts geändert. Fragen Sie in { $retry_after } Sekunden erneut.
+export_not_allowed = Nur die Parteien eines Mandats können seinen Nachweis abrufen: Sie für sich selbst oder ein gesetzlicher Vertreter für ein Unternehmen.
 internal_error = Bei uns ist ein Fehler aufgetreten. Geben Sie diese Referenz an, wenn Sie uns kontaktieren: { $request_id }.
 
 ## Feldfehler

@@ -68,6 +68,8 @@ access_log_unavailable = The service cannot record this answer in the access log
 store_unavailable = The service cannot reach its database right now. Try again in a moment.
 store_full = The service cannot save anything right now: its storage is full. Nothing was changed. Try again later.
 uploads_busy = The service is reading as many files as it can at once. Nothing was changed. Send the file again in { $retry_after } seconds.
+evidence_not_ready = The evidence of this mandate is not ready yet: its events are still being chained or signed. Nothing was changed. Ask again in { $retry_after } seconds.
+export_not_allowed = Only the parties of a mandate can take its evidence: you for yourself, or a legal representative for an enterprise.
 internal_error = Something went wrong on our side. Quote this reference if you contact us: { $request_id }.
 
 ## Field errors

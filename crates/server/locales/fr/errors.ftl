@@ -68,6 +68,8 @@ access_log_unavailable = Le service ne peut pas enregistrer cette réponse dans 
 store_unavailable = Le service ne peut pas joindre sa base de données pour le moment. Réessayez dans un instant.
 store_full = Le service ne peut rien enregistrer pour le moment : son stockage est plein. Rien n'a été modifié. Réessayez plus tard.
 uploads_busy = Le service lit déjà autant de fichiers qu'il le peut à la fois. Rien n'a été modifié. Renvoyez le fichier dans { $retry_after } secondes.
+evidence_not_ready = La preuve de ce mandat n'est pas encore prête : ses événements sont encore en cours de chaînage ou de signature. Rien n'a été modifié. Redemandez dans { $retry_after } secondes.
+export_not_allowed = Seules les parties d'un mandat peuvent en obtenir la preuve : vous pour vous-même, ou un représentant légal pour une entreprise.
 internal_error = Une erreur s'est produite de notre côté. Mentionnez cette référence si vous nous contactez : { $request_id }.
 
 ## Erreurs de champ

@@ -68,6 +68,8 @@ access_log_unavailable = De dienst kan dit antwoord momenteel niet in het toegan
 store_unavailable = De dienst kan zijn databank momenteel niet bereiken. Probeer het zo dadelijk opnieuw.
 store_full = De dienst kan momenteel niets bewaren: zijn opslag is vol. Er is niets gewijzigd. Probeer het later opnieuw.
 uploads_busy = De dienst leest nu zoveel bestanden als hij tegelijk kan. Er is niets gewijzigd. Stuur het bestand over { $retry_after } seconden opnieuw.
+evidence_not_ready = Het bewijs van dit mandaat is nog niet klaar: de gebeurtenissen ervan worden nog geketend of ondertekend. Er is niets gewijzigd. Vraag het over { $retry_after } seconden opnieuw.
+export_not_allowed = Alleen de partijen van een mandaat kunnen het bewijs ervan opvragen: u voor uzelf, of een wettelijk vertegenwoordiger voor een onderneming.
 internal_error = Er is bij ons iets misgegaan. Vermeld deze referentie als u contact met ons opneemt: { $request_id }.
 
 ## Fouten in velden

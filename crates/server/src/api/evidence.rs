@@ -3,7 +3,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use mandates_domain::{FieldError, FieldErrors};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use mandates_domain::{DomainError, FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,6 +13,7 @@ use crate::AppState;
 use crate::api::lifecycle::mandate_id;
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::evidence::export;
 use crate::evidence::receipts::receipt;
 use crate::http::extract::{ActFor, Params, QueryParams, page_limit};
 use crate::service::{self, mandates};
@@ -60,6 +63,64 @@ pub async fn mandate_receipts(
         }
     }
     Ok(Json(Receipts { items }))
+}
+
+/// The form of a mandate's evidence.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvidenceParams {
+    /// `json` (default: for machines, with everything needed to verify it offline) or `csv`
+    /// (one line per event).
+    pub format: Option<String>,
+}
+
+impl Params for EvidenceParams {
+    const NAMES: &'static [&'static str] = &["format"];
+}
+
+/// A mandate's evidence, for its parties (a legal representative for an enterprise): its
+/// terms, every event in its canonical form with digest, chain value and receipt, the proof
+/// that links each event to a signed checkpoint, those checkpoints and the public keys.
+/// `mandates audit verify --file` (or any JOSE library and SHA-256) verifies it offline. Each
+/// export is recorded in the event log.
+#[utoipa::path(get, path = "/api/v1/mandates/{id}/evidence", tag = "evidence",
+    params(("id" = uuid::Uuid, Path), EvidenceParams, ("Act-For" = Option<String>, Header, description = "Enterprise number you act for")),
+    responses((status = 200, body = Object, description = "`mandates-evidence/1` (JSON), or text/csv"),
+              (status = 401), (status = 403), (status = 404), (status = 422), (status = 503)),
+    security(("bearer" = [])))]
+pub async fn mandate_evidence(
+    State(state): State<AppState>,
+    principal: Principal,
+    ActFor(act_for): ActFor,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<EvidenceParams>,
+) -> Result<Response, AppError> {
+    let format = match params.format.as_deref() {
+        None | Some("json") => "json",
+        Some("csv") => "csv",
+        Some(other) => {
+            return Err(DomainError::field(
+                FieldError::new("format", "invalid_value").arg("value", other),
+            )
+            .into());
+        }
+    };
+    let now = state.clock().now();
+    let actor = service::actor(state.store(), &principal, act_for.as_ref(), now).await?;
+    let m = mandates::visible(&state, &actor, mandate_id(&id)?).await?;
+    let evidence = export::of_mandate(&state, &actor, &m, format, now).await?;
+    let name = format!("mandate-{}-evidence", m.id);
+    match format {
+        "csv" => export::csv(&evidence)?.download(&format!("{name}.csv")),
+        _ => Ok((
+            [(
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.json\""),
+            )],
+            Json(evidence),
+        )
+            .into_response()),
+    }
 }
 
 /// Which checkpoints to list.

@@ -46,6 +46,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(mandates::get_mandate, lifecycle::modify_mandate))
         .routes(routes!(mandates::mandate_history))
         .routes(routes!(evidence::mandate_receipts))
+        .routes(routes!(evidence::mandate_evidence))
         .routes(routes!(evidence::checkpoints))
         .routes(routes!(lifecycle::sign_mandate))
         .routes(routes!(lifecycle::reject_mandate))

@@ -7,4 +7,5 @@ pub mod keys;
 pub mod receipts;
 
 pub use keys::EvidenceKeys;
+pub mod export;
 pub mod verify;

@@ -10,6 +10,8 @@ use mandates_domain::evidence::Hash;
 use mandates_store::{Checkpoint, Store, StoreError};
 
 use super::checkpoints::CheckpointClaims;
+use super::export::{Evidence, EvidenceEvent};
+use super::receipts::ReceiptClaims;
 
 /// Events read at once: memory stays bounded whatever the log's size.
 const BATCH: i64 = 10_000;
@@ -295,5 +297,139 @@ impl<'a> Checkpoints<'a> {
             Some(c) if c.seq <= seq => self.page.pop_front(),
             _ => None,
         })
+    }
+}
+
+/// What the verification of an evidence file found: the faults, in order of the events.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    pub events: usize,
+    pub receipts: usize,
+    pub checkpoints: usize,
+    pub faults: Vec<String>,
+}
+
+impl FileReport {
+    pub fn holds(&self) -> bool {
+        self.faults.is_empty()
+    }
+
+    /// The report in lines for a person.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = self.faults.clone();
+        lines.push(format!(
+            "{} events, {} receipts and {} checkpoints hold",
+            self.events, self.receipts, self.checkpoints
+        ));
+        lines.push(
+            if self.holds() {
+                "verified"
+            } else {
+                "NOT verified"
+            }
+            .into(),
+        );
+        lines
+    }
+}
+
+/// Verifies a mandate's evidence file with `keys` alone: each event against its digest, its
+/// receipt and its chain value, each proof from the events to its checkpoint, each
+/// checkpoint's signature.
+pub fn verify_evidence(evidence: &Evidence, keys: &Keys) -> FileReport {
+    let mut faults: Vec<String> = Vec::new();
+    let mut receipts = 0;
+    let mut fault = |text: String| faults.push(text);
+    if evidence.format != super::export::FORMAT {
+        fault(format!(
+            "the file is {:?}, not {:?}",
+            evidence.format,
+            super::export::FORMAT
+        ));
+    }
+    let mut checkpoints = std::collections::BTreeMap::new();
+    for c in &evidence.checkpoints {
+        match keys.verify::<CheckpointClaims>(super::checkpoints::CHECKPOINT_TYPE, &c.jws) {
+            Ok(claims) if claims.seq == c.seq => {
+                checkpoints.insert(c.seq, claims.chain);
+            }
+            Ok(claims) => fault(format!(
+                "checkpoint at event {}: it signs event {}",
+                c.seq, claims.seq
+            )),
+            Err(why) => fault(format!("checkpoint at event {}: {why}", c.seq)),
+        }
+    }
+    let mut proven = std::collections::BTreeSet::new();
+    let events: std::collections::BTreeMap<i64, &EvidenceEvent> =
+        evidence.events.iter().map(|e| (e.seq, e)).collect();
+    for s in &evidence.proofs {
+        let mut chain = s.before;
+        for (i, d) in s.digests.iter().enumerate() {
+            let seq = s.from + i as i64;
+            chain = chain.then(d);
+            if let Some(e) = events.get(&seq) {
+                if *d != e.event.digest() {
+                    fault(format!("event {seq}: its proof holds another digest"));
+                } else if chain != e.chain {
+                    fault(format!(
+                        "event {seq}: its chain value does not follow from its proof"
+                    ));
+                } else {
+                    proven.insert(seq);
+                }
+            }
+        }
+        match checkpoints.get(&s.checkpoint) {
+            Some(signed) if *signed == chain => {}
+            Some(_) => {
+                proven.retain(|seq| *seq < s.from || *seq > s.checkpoint);
+                fault(format!(
+                    "the proof to checkpoint {} does not reach the chain value it signs",
+                    s.checkpoint
+                ));
+            }
+            None => {
+                proven.retain(|seq| *seq < s.from || *seq > s.checkpoint);
+                fault(format!(
+                    "the proof reaches checkpoint {}, which the file does not hold signed",
+                    s.checkpoint
+                ));
+            }
+        }
+    }
+    for e in &evidence.events {
+        let digest = e.event.digest();
+        if e.event.seq != e.seq || digest != e.digest {
+            fault(format!(
+                "event {}: not as recorded (its digest does not match)",
+                e.seq
+            ));
+            continue;
+        }
+        match keys.verify::<ReceiptClaims>(super::receipts::RECEIPT_TYPE, &e.receipt) {
+            Ok(r)
+                if r.seq == e.seq
+                    && r.digest == digest
+                    && r.chain == e.chain
+                    && r.event == e.event =>
+            {
+                receipts += 1;
+            }
+            Ok(_) => fault(format!("event {}: its receipt is of another event", e.seq)),
+            Err(why) => fault(format!("event {}: its receipt: {why}", e.seq)),
+        }
+        if !proven.contains(&e.seq) {
+            fault(format!(
+                "event {}: no proof links it to a signed checkpoint",
+                e.seq
+            ));
+        }
+    }
+    FileReport {
+        events: evidence.events.len(),
+        receipts,
+        checkpoints: checkpoints.len(),
+        faults,
     }
 }

@@ -72,7 +72,7 @@ impl Index {
                             enterprises.insert(k);
                         }
                     }
-                    EventKind::CatalogLoaded => {}
+                    EventKind::CatalogLoaded | EventKind::EvidenceExported => {}
                     EventKind::ClientRevoked => revoked.push(e.subject.clone()),
                 }
             }

@@ -296,9 +296,14 @@ async fn exchange(
 /// `GET /.well-known/jwks.json`: the keys that verify the service's own tokens, then the
 /// evidence keys that verify its checkpoints and receipts.
 pub async fn jwks(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(jwks_of(&state))
+}
+
+/// The service's public keys (a JWKS): its tokens', then its evidence keys.
+pub fn jwks_of(state: &AppState) -> serde_json::Value {
     let mut jwks = state.tokens().jwks();
     if let Some(keys) = jwks["keys"].as_array_mut() {
         keys.extend(state.evidence_keys().public_jwks());
     }
-    Json(jwks)
+    jwks
 }

@@ -25,6 +25,7 @@ async fn the_served_document_is_the_reviewed_one() {
         "/api/v1/mandates/{id}",
         "/api/v1/mandates/{id}/history",
         "/api/v1/mandates/{id}/receipts",
+        "/api/v1/mandates/{id}/evidence",
         "/api/v1/evidence/checkpoints",
         "/api/v1/mandates/{id}/sign",
         "/api/v1/mandates/{id}/reject",

@@ -24,6 +24,15 @@ async fn jwks(app: &TestApp) -> Value {
 
 /// Each token verified by `jose_verify.py` (PyPI `jwcrypto`): its verdict.
 fn verified_elsewhere(jwks: &Value, tokens: &[(&str, &str)]) -> Vec<Value> {
+    let request = json!({
+        "jwks": jwks,
+        "tokens": tokens.iter().map(|(jws, typ)| json!({"jws": jws, "typ": typ})).collect::<Vec<_>>(),
+    });
+    serde_json::from_value(independent(&request)).expect("the verdicts")
+}
+
+/// What `jose_verify.py` (PyPI `jwcrypto`, Python's own SHA-256 and JSON) answers `request`.
+fn independent(request: &Value) -> Value {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/integration/evidence/jose_verify.py");
     let mut child = Command::new("python3")
@@ -32,10 +41,6 @@ fn verified_elsewhere(jwks: &Value, tokens: &[(&str, &str)]) -> Vec<Value> {
         .stdout(Stdio::piped())
         .spawn()
         .expect("python3 runs");
-    let request = json!({
-        "jwks": jwks,
-        "tokens": tokens.iter().map(|(jws, typ)| json!({"jws": jws, "typ": typ})).collect::<Vec<_>>(),
-    });
     child
         .stdin
         .take()
@@ -365,9 +370,136 @@ async fn events_recorded_before_the_chain_are_chained_in_batches(backend: Backen
     );
 }
 
+/// A party takes the evidence of a mandate: every event with its receipt and a proof to a
+/// signed checkpoint, which the service's own verifier and an independent one (jwcrypto,
+/// Python's SHA-256) both accept with the published keys alone; one event changed in the
+/// file is named; the CSV has a line per event; each export is recorded in the log; someone
+/// else gets nothing.
+async fn a_partys_evidence_verifies_offline_and_is_recorded(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let ann = app.person(ANN).await;
+    let bob = app.person(BOB).await;
+    let m = ann.create(tax_return(ANN, BOB)).await;
+    let id = m["id"].as_str().expect("id").to_owned();
+    bob.sign(&id, 1).await.expect(200);
+    // A checkpoint now, and more events after it: the export signs one for those.
+    checkpoints::sign_now(&app.state)
+        .await
+        .expect("a checkpoint");
+    ann.action(&id, "stop", json!({})).await.expect(200);
+
+    let evidence = bob
+        .get(&format!("/api/v1/mandates/{id}/evidence"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(evidence["format"], "mandates-evidence/1");
+    let history = ann.history(&id).await;
+    assert_eq!(
+        evidence["events"].as_array().map(Vec::len),
+        Some(history.len())
+    );
+    assert!(
+        evidence["proofs"].as_array().map(Vec::len) >= Some(2),
+        "events before and after the first checkpoint: {evidence}"
+    );
+    let keys = jwks(&app).await;
+    let own = Keys::from_jwks(&keys).expect("the keys");
+    let parsed: mandates_server::evidence::export::Evidence =
+        serde_json::from_value(evidence.clone()).expect("an evidence file");
+    let report = mandates_server::evidence::verify::verify_evidence(&parsed, &own);
+    assert!(report.holds(), "{:?}", report.lines());
+    assert_eq!(report.events, history.len());
+    assert_eq!(report.receipts, history.len());
+    let elsewhere = independent(&json!({"jwks": keys, "evidence": evidence}));
+    assert_eq!(elsewhere["errors"], json!([]), "{elsewhere}");
+    let seqs: Vec<Value> = evidence["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["seq"].clone())
+        .collect();
+    assert_eq!(elsewhere["proven"], Value::Array(seqs.clone()));
+
+    // One event changed in the file: both verifiers name it.
+    let mut changed = evidence.clone();
+    changed["events"][1]["event"]["person"] = json!(EVA);
+    let seq = &seqs[1];
+    let parsed: mandates_server::evidence::export::Evidence =
+        serde_json::from_value(changed.clone()).expect("an evidence file");
+    let report = mandates_server::evidence::verify::verify_evidence(&parsed, &own);
+    assert!(
+        report.lines().contains(&format!(
+            "event {seq}: not as recorded (its digest does not match)"
+        )),
+        "{:?}",
+        report.lines()
+    );
+    let elsewhere = independent(&json!({"jwks": keys, "evidence": changed}));
+    assert!(
+        elsewhere["errors"]
+            .as_array()
+            .expect("errors")
+            .contains(&json!(format!("event {seq}: not as recorded"))),
+        "{elsewhere}"
+    );
+
+    let csv = ann
+        .get(&format!("/api/v1/mandates/{id}/evidence?format=csv"))
+        .await
+        .expect(200);
+    let text = csv.body.as_str().expect("CSV text");
+    assert!(
+        text.starts_with("seq,at,kind,person,party,acr,version,digest,chain,checkpoint,receipt")
+    );
+    assert_eq!(text.lines().count(), history.len() + 1, "{text}");
+    assert!(text.contains(",stopped,"), "{text}");
+
+    // Each export is in the log: who took it, in which form.
+    let exports = app
+        .state
+        .store()
+        .events_of("evidence", &id)
+        .await
+        .expect("the exports");
+    let taken: Vec<(Option<String>, Value)> = exports
+        .iter()
+        .map(|e| (e.person.clone(), e.detail["format"].clone()))
+        .collect();
+    assert_eq!(
+        taken,
+        vec![
+            (Some(BOB.into()), json!("json")),
+            (Some(ANN.into()), json!("csv"))
+        ]
+    );
+    // Not a party: no evidence, and no export recorded.
+    app.person(EVA)
+        .await
+        .get(&format!("/api/v1/mandates/{id}/evidence"))
+        .await
+        .refused(404, "mandate_not_found");
+    ann.get(&format!("/api/v1/mandates/{id}/evidence?format=pdf2"))
+        .await
+        .refused(422, "validation_failed");
+    let after = app
+        .state
+        .store()
+        .events_of("evidence", &id)
+        .await
+        .expect("exports");
+    assert_eq!(after.len(), 2);
+    // The log with its exports still verifies.
+    let report = verified(&app).await;
+    assert!(report.holds(), "{:?}", report.lines());
+}
+
 on_both_stores!(
     every_act_returns_a_receipt_verified_by_an_independent_library,
     verification_names_the_event_where_the_log_was_touched,
     a_log_rewritten_and_chained_again_fails_its_checkpoints,
     events_recorded_before_the_chain_are_chained_in_batches,
+    a_partys_evidence_verifies_offline_and_is_recorded,
 );
