@@ -156,6 +156,30 @@ pub struct Appended {
     pub links: Vec<Link>,
 }
 
+impl Appended {
+    /// The events appended (`events`, as given to [`WriteTx::append`]) as they are stored,
+    /// with their digests and chain values; none when they were not chained.
+    pub fn recorded(&self, events: &[NewEvent]) -> Vec<StoredEvent> {
+        events
+            .iter()
+            .zip(&self.links)
+            .map(|(e, link)| StoredEvent {
+                seq: link.seq,
+                kind: e.kind,
+                subject: e.subject.clone(),
+                at: instant(micros(e.at)).unwrap_or(e.at),
+                person: e.person.clone(),
+                party: e.party.clone(),
+                auth: e.auth.clone(),
+                version: e.version,
+                detail: e.detail.clone(),
+                digest: Some(link.digest),
+                chain: link.chain,
+            })
+            .collect()
+    }
+}
+
 /// A stored event as its columns hold it, for checking the chain: what cannot be read
 /// (an unknown kind, JSON that does not parse, an instant out of range) stays as written,
 /// so that it fails its digest rather than the reading.

@@ -95,11 +95,21 @@ pub async fn of_change(
     let m = &done.value;
     let person = principal.person.as_str();
     let at = done.at.timestamp_micros();
-    // A change records a few events of a mandate, the last at its sequence number.
-    let recent = state
-        .store()
-        .last_events_of("mandate", &m.id.to_string(), done.seq, EVENTS_OF_A_CHANGE)
-        .await?;
+    let subject = m.id.to_string();
+    // The events the change recorded; for an answer given before, read again (a change
+    // records a few events of a mandate, the last at its sequence number).
+    let recent = if done.recorded.is_empty() {
+        state
+            .store()
+            .last_events_of("mandate", &subject, done.seq, EVENTS_OF_A_CHANGE)
+            .await?
+    } else {
+        done.recorded
+            .iter()
+            .filter(|e| e.kind.stream() == "mandate" && e.subject == subject)
+            .cloned()
+            .collect()
+    };
     let mut receipts = Vec::new();
     for e in recent {
         if e.person.as_deref() == Some(person) && e.at.timestamp_micros() == at {

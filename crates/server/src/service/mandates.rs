@@ -112,12 +112,15 @@ impl Work<'_> {
     ) -> Result<Applied<Mandate>, AppError> {
         let (mandate, created) = decide_create(actor, draft, self.rules, now)?;
         self.tx.put_mandate(&mandate, None).await?;
-        let seq = self.tx.append(&events(&created)).await?.last;
+        let written = events(&created);
+        let appended = self.tx.append(&written).await?;
+        let seq = appended.last;
         self.notify(&created, &[&mandate], seq, now).await?;
         Ok(Applied {
             value: mandate,
             created: true,
             seq,
+            recorded: appended.recorded(&written),
         })
     }
 
@@ -223,13 +226,16 @@ impl Work<'_> {
         for (m, expected) in &writes {
             tx.put_mandate(m, *expected).await?;
         }
-        let seq = tx.append(&events(&log)).await?.last;
+        let written = events(&log);
+        let appended = tx.append(&written).await?;
+        let seq = appended.last;
         let after: Vec<&Mandate> = writes.iter().map(|(m, _)| m).collect();
         self.notify(&log, &after, seq, now).await?;
         Ok(Applied {
             value: answer,
             created,
             seq,
+            recorded: appended.recorded(&written),
         })
     }
 }

@@ -222,6 +222,7 @@ impl Work<'_> {
             value: role,
             created: true,
             seq,
+            recorded: Vec::new(),
         })
     }
 
@@ -257,6 +258,7 @@ impl Work<'_> {
             value: role,
             created: false,
             seq,
+            recorded: Vec::new(),
         })
     }
 

@@ -8,7 +8,7 @@ use mandates_domain::actor::Actor;
 use mandates_domain::catalog::Catalog;
 use mandates_domain::time::Instant;
 use mandates_domain::{DomainError, Kbo};
-use mandates_store::{StoredResponse, WriteTx};
+use mandates_store::{StoredEvent, StoredResponse, WriteTx};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -31,6 +31,8 @@ pub struct Applied<T> {
     pub value: T,
     pub created: bool,
     pub seq: i64,
+    /// The events it recorded, as stored (for their receipts).
+    pub recorded: Vec<StoredEvent>,
 }
 
 /// What a change did, as its caller renders it.
@@ -47,6 +49,8 @@ pub struct Done<T> {
     pub at: Instant,
     /// The answer given the first time, for a request repeated with the same key.
     pub replayed: bool,
+    /// The events it recorded, as stored; empty for an answer given before (read them again).
+    pub recorded: Vec<StoredEvent>,
 }
 
 /// A request's `Idempotency-Key`, with what identifies the request (a key reused for another
@@ -106,6 +110,7 @@ pub(crate) async fn recall<T: DeserializeOwned>(
             seq: r.seq,
             at: r.at,
             replayed: true,
+            recorded: Vec::new(),
         })));
     }
     let legacy = serde_json::from_str::<serde_json::Value>(&first.body)
@@ -281,6 +286,7 @@ async fn run<C: Command>(
                     seq: 0,
                     at: now,
                     replayed: true,
+                    recorded: Vec::new(),
                 });
             }
             None => {}
@@ -296,6 +302,7 @@ async fn run<C: Command>(
         seq: applied.seq,
         at: now,
         replayed: false,
+        recorded: applied.recorded,
     })
 }
 

@@ -56,6 +56,7 @@ impl Command for CommitJob {
             value: job.id,
             created: false,
             seq: 0,
+            recorded: Vec::new(),
         })
     }
 

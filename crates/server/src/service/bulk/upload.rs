@@ -295,6 +295,7 @@ pub async fn validate(
         value: job.id,
         created: true,
         seq: 0,
+        recorded: Vec::new(),
     };
     remember(&mut tx, &scope, keyed, &applied, now).await?;
     tx.commit().await?;

@@ -132,6 +132,21 @@ async fn every_act_returns_a_receipt_verified_by_an_independent_library(backend:
         assert!(kinds.iter().any(|k| k == what), "{what} in {kinds:?}");
     }
 
+    // A request repeated with its key is answered with the receipts of the first.
+    let keyed = || {
+        ann.send(
+            Method::POST,
+            "/api/v1/mandates",
+            &[("idempotency-key", "evidence-1")],
+            Some(consult(ANN, EVA)),
+        )
+    };
+    let first = keyed().await.expect(201);
+    let again = keyed().await.expect(201);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert!(!receipts(&first).is_empty());
+    assert_eq!(receipts(&first), receipts(&again));
+
     // Read later, a receipt is the one given at the time, and it says where the event
     // stands in the history.
     let later = ann
