@@ -96,15 +96,142 @@ pub fn canonical_instant(at: Instant) -> String {
 }
 
 impl CanonicalEvent {
+    /// The event's parts, borrowed.
+    pub fn parts(&self) -> EventParts<'_> {
+        EventParts {
+            seq: self.seq,
+            stream: &self.stream,
+            subject: &self.subject,
+            kind: &self.kind,
+            at: &self.at,
+            person: self.person.as_deref(),
+            party: self.party.as_deref(),
+            auth: &self.auth,
+            version: self.version,
+            detail: &self.detail,
+        }
+    }
+
     /// The canonical form: RFC 8785 JSON of the event.
     pub fn canonical(&self) -> Vec<u8> {
-        // Serialising strings, integers and JSON values cannot fail.
-        serde_json_canonicalizer::to_vec(self).unwrap_or_default()
+        self.parts().canonical()
+    }
+
+    /// SHA-256 of the canonical form.
+    pub fn digest(&self) -> Hash {
+        self.parts().digest()
+    }
+}
+
+/// An event's members, borrowed from wherever they are (an event being appended is hashed
+/// without copying its JSON).
+#[derive(Debug, Clone, Copy)]
+pub struct EventParts<'a> {
+    pub seq: i64,
+    pub stream: &'a str,
+    pub subject: &'a str,
+    pub kind: &'a str,
+    /// As [`canonical_instant`] writes it.
+    pub at: &'a str,
+    pub person: Option<&'a str>,
+    pub party: Option<&'a str>,
+    pub auth: &'a serde_json::Value,
+    pub version: i64,
+    pub detail: &'a serde_json::Value,
+}
+
+impl EventParts<'_> {
+    /// The canonical form: RFC 8785 JSON of the event's object. Its members are written in
+    /// their sorted order; `auth` and `detail` by [`write_canonical`].
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        let text = |out: &mut Vec<u8>, s: Option<&str>| match s {
+            Some(s) => write_string(out, s),
+            None => out.extend_from_slice(b"null"),
+        };
+        out.extend_from_slice(b"{\"at\":");
+        write_string(&mut out, self.at);
+        out.extend_from_slice(b",\"auth\":");
+        write_canonical(&mut out, self.auth);
+        out.extend_from_slice(b",\"detail\":");
+        write_canonical(&mut out, self.detail);
+        out.extend_from_slice(b",\"kind\":");
+        write_string(&mut out, self.kind);
+        out.extend_from_slice(b",\"party\":");
+        text(&mut out, self.party);
+        out.extend_from_slice(b",\"person\":");
+        text(&mut out, self.person);
+        out.extend_from_slice(b",\"seq\":");
+        write_canonical(&mut out, &serde_json::Value::from(self.seq));
+        out.extend_from_slice(b",\"stream\":");
+        write_string(&mut out, self.stream);
+        out.extend_from_slice(b",\"subject\":");
+        write_string(&mut out, self.subject);
+        out.extend_from_slice(b",\"version\":");
+        write_canonical(&mut out, &serde_json::Value::from(self.version));
+        out.push(b'}');
+        out
     }
 
     /// SHA-256 of the canonical form.
     pub fn digest(&self) -> Hash {
         Hash(Sha256::digest(self.canonical()).into())
+    }
+}
+
+/// A JSON string as RFC 8785 writes it: the escapes of ECMAScript's `JSON.stringify` (`\"`,
+/// `\\`, `\b` `\f` `\n` `\r` `\t`, other control characters as `\u00xx`), which are
+/// serde_json's.
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a vector cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Whether `n` is an integer that a double holds exactly.
+fn exact_integer(n: &serde_json::Number) -> bool {
+    const EXACT: u64 = 1 << 53;
+    n.as_u64().is_some_and(|u| u <= EXACT) || n.as_i64().is_some_and(|i| i.unsigned_abs() <= EXACT)
+}
+
+/// A JSON value as RFC 8785 writes it: object members sorted by the UTF-16 code units of
+/// their names, no white space; integers that a double holds exactly (|n| ≤ 2⁵³) as their
+/// digits. Any other number is written by `serde_json_canonicalizer` (ECMAScript's form of
+/// the nearest double).
+pub fn write_canonical(out: &mut Vec<u8>, value: &serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) if exact_integer(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::Number(n) => {
+            let double = n.as_f64().unwrap_or_default();
+            let _ = serde_json_canonicalizer::to_writer(&double, &mut *out);
+        }
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(members) => {
+            let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
+            sorted.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push(b'{');
+            for (i, (name, member)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(out, name);
+                out.push(b':');
+                write_canonical(out, member);
+            }
+            out.push(b'}');
+        }
     }
 }
 
@@ -129,6 +256,7 @@ impl Proof {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use serde_json::json;
 
     use super::*;
@@ -186,6 +314,62 @@ mod tests {
         };
         assert_eq!(proof.reaches(&events[2]), heads[4]);
         assert_ne!(proof.reaches(&events[1]), heads[4]);
+    }
+
+    fn json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::from),
+            "[\\x00-\\x1f\"\\\\/\\u{7f}\\u{e9}\\u{20ac}\\u{1f600}]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(
+                    "\\PC{0,6}|[a-z_]{1,8}|\\u{1f600}a|\\u{ff61}",
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The event's canonical form is what an RFC 8785 library writes of the same
+        /// object, whatever its JSON holds (names beyond the BMP, escapes, fractions).
+        #[test]
+        fn the_canonical_form_is_rfc_8785(
+            auth in json(),
+            detail in json(),
+            person in proptest::option::of("\\PC{0,12}"),
+            seq in any::<i64>(),
+            version in any::<i64>(),
+        ) {
+            let e = CanonicalEvent {
+                seq,
+                stream: "mandate".into(),
+                subject: "s\u{7}\"".into(),
+                kind: "signed".into(),
+                at: "2027-03-01T09:30:00.000000Z".into(),
+                person,
+                party: None,
+                auth,
+                version,
+                detail,
+            };
+            let library = serde_json_canonicalizer::to_vec(&e).unwrap_or_default();
+            let ours = e.canonical();
+            prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&library));
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The append-only event log.
 
-use mandates_domain::evidence::{CanonicalEvent, Hash, canonical_instant};
+use mandates_domain::evidence::{CanonicalEvent, EventParts, Hash, canonical_instant};
 use mandates_domain::mandate::{self, Event};
 use mandates_domain::roles::RoleEventKind;
 use mandates_domain::time::Instant;
@@ -125,18 +125,18 @@ pub struct StoredEvent {
 impl StoredEvent {
     /// The event as the evidence chain sees it.
     pub fn canonical(&self) -> CanonicalEvent {
-        canonical(
-            self.seq,
-            self.kind.stream(),
-            &self.subject,
-            self.kind.as_str(),
-            self.at,
-            &self.person,
-            &self.party,
-            &self.auth,
-            self.version,
-            &self.detail,
-        )
+        CanonicalEvent {
+            seq: self.seq,
+            stream: self.kind.stream().to_owned(),
+            subject: self.subject.clone(),
+            kind: self.kind.as_str().to_owned(),
+            at: canonical_instant(self.at),
+            person: self.person.clone(),
+            party: self.party.clone(),
+            auth: self.auth.clone(),
+            version: self.version,
+            detail: self.detail.clone(),
+        }
     }
 }
 
@@ -188,33 +188,6 @@ pub struct ChainRow {
     pub event: CanonicalEvent,
     pub digest: Option<String>,
     pub chain: Option<String>,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn canonical(
-    seq: i64,
-    stream: &str,
-    subject: &str,
-    kind: &str,
-    at: Instant,
-    person: &Option<String>,
-    party: &Option<String>,
-    auth: &serde_json::Value,
-    version: i64,
-    detail: &serde_json::Value,
-) -> CanonicalEvent {
-    CanonicalEvent {
-        seq,
-        stream: stream.to_owned(),
-        subject: subject.to_owned(),
-        kind: kind.to_owned(),
-        at: canonical_instant(at),
-        person: person.clone(),
-        party: party.clone(),
-        auth: auth.clone(),
-        version,
-        detail: detail.clone(),
-    }
 }
 
 /// A stored hash column: absent, or 64 hexadecimal digits.
@@ -305,19 +278,19 @@ impl WriteTx {
                     continue;
                 }
                 // The instant as stored (to the microsecond) is the one the chain sees.
-                let at = instant(micros(e.at))?;
-                let digest = canonical(
+                let at = canonical_instant(instant(micros(e.at))?);
+                let digest = EventParts {
                     seq,
-                    e.kind.stream(),
-                    &e.subject,
-                    e.kind.as_str(),
-                    at,
-                    &e.person,
-                    &e.party,
-                    &e.auth,
-                    e.version,
-                    &e.detail,
-                )
+                    stream: e.kind.stream(),
+                    subject: &e.subject,
+                    kind: e.kind.as_str(),
+                    at: &at,
+                    person: e.person.as_deref(),
+                    party: e.party.as_deref(),
+                    auth: &e.auth,
+                    version: e.version,
+                    detail: &e.detail,
+                }
                 .digest();
                 // Events recorded before the chain existed are chained first (`chain_pending`);
                 // until then what follows them waits too.
