@@ -627,6 +627,38 @@ fn an_enterprise_creates_only_through_a_manager_of_the_domain() -> TestResult {
 }
 
 #[test]
+fn evidence_goes_to_the_parties_and_an_enterprises_legal_representatives_only() -> TestResult {
+    let d = Draft {
+        domain: "fin".into(),
+        types: strings(&["fin.biztax"]),
+        mandator: ACME.into(),
+        mandatee: FIRM.into(),
+        ..Draft::default()
+    };
+    let m = create_as(&d, &eve_for_acme(RoleKind::LegalRepresentative, None), t0())?;
+    assert!(crate::access::may_export(
+        &eve_for_acme(RoleKind::LegalRepresentative, None),
+        &m
+    ));
+    // A manager or an executor may read the mandate, not take its evidence.
+    for reader in [
+        eve_for_acme(RoleKind::Manager, Some("fin")),
+        eve_for_acme(RoleKind::Executor, Some("fin")),
+    ] {
+        assert!(
+            !crate::access::may_export(&reader, &m),
+            "{:?}",
+            reader.roles
+        );
+    }
+    let given = create(&tax(BOB), ANN, t0())?;
+    assert!(crate::access::may_export(&person(ANN), &given));
+    assert!(crate::access::may_export(&person(BOB), &given));
+    assert!(!crate::access::may_export(&person(DAN), &given));
+    Ok(())
+}
+
+#[test]
 fn lapses_at_is_creation_plus_the_shortest_acceptance_window() -> TestResult {
     // Tax-on-web waits 30 days, tax disputes 21.
     let m = create(

@@ -170,16 +170,14 @@ impl Report {
                 self.unsigned
             ));
         }
-        lines.push(
-            if self.holds() {
-                "verified"
-            } else {
-                "NOT verified"
-            }
-            .into(),
-        );
+        lines.push(verdict(self.holds()));
         lines
     }
+}
+
+/// The last line of a report.
+fn verdict(holds: bool) -> String {
+    if holds { "verified" } else { "NOT verified" }.into()
 }
 
 /// Verifies the events and checkpoints of `store` up to its last event as this starts
@@ -321,14 +319,7 @@ impl FileReport {
             "{} events, {} receipts and {} checkpoints hold",
             self.events, self.receipts, self.checkpoints
         ));
-        lines.push(
-            if self.holds() {
-                "verified"
-            } else {
-                "NOT verified"
-            }
-            .into(),
-        );
+        lines.push(verdict(self.holds()));
         lines
     }
 }
