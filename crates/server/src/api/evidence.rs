@@ -85,7 +85,7 @@ impl Params for EvidenceParams {
 /// export is recorded in the event log.
 #[utoipa::path(get, path = "/api/v1/mandates/{id}/evidence", tag = "evidence",
     params(("id" = uuid::Uuid, Path), EvidenceParams, ("Act-For" = Option<String>, Header, description = "Enterprise number you act for")),
-    responses((status = 200, body = Object, description = "`mandates-evidence/1` (JSON), or text/csv"),
+    responses((status = 200, description = "`mandates-evidence/1`, or with `format=csv` a line per event", content((Object = "application/json"), (String = "text/csv"))),
               (status = 401), (status = 403), (status = 404), (status = 422), (status = 503)),
     security(("bearer" = [])))]
 pub async fn mandate_evidence(

@@ -36,6 +36,14 @@ impl CsvFile {
             .map_err(|e| AppError::internal(self.what, e))
     }
 
+    /// The rows written so far, as bytes (a part of a file sent as it is written).
+    pub fn into_bytes(self) -> Result<Vec<u8>, AppError> {
+        let what = self.what;
+        self.out
+            .into_inner()
+            .map_err(|e| AppError::internal(what, e.into_error()))
+    }
+
     /// The finished file as a download named `filename`.
     pub fn download(self, filename: &str) -> Result<Response, AppError> {
         let what = self.what;

@@ -152,8 +152,67 @@ async fn an_unknown_filter_or_size_is_refused_by_name(backend: Backend) {
     ann.get("/api/v1/mandates?limit=500").await.expect(200);
 }
 
+/// The whole access log as one CSV file, sent a page at a time: every entry once, its answer
+/// in words a spreadsheet reads as text; the export is recorded in the event log.
+async fn the_access_log_exports_whole_as_csv(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    let (ann, bob) = (app.person(ANN).await, app.person(BOB).await);
+    let id = ann.create(tax_return(ANN, BOB)).await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    bob.sign(&id, 1).await.expect(200);
+    // More entries than one page of the export holds.
+    let question = json!({"actor": BOB, "mandator": ANN, "type": "fin.tax_on_web"});
+    let batch = json!({"checks": vec![question; 700]});
+    app.application("fin")
+        .await
+        .post("/api/v1/checks/batch", batch)
+        .await
+        .expect(200);
+    let csv = ann
+        .get("/api/v1/me/access-log?format=csv")
+        .await
+        .expect(200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let text = csv.body.as_str().expect("CSV text");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "at,client,client_id,domain,kind,actor,type,allowed,reason,mandate_id"
+    );
+    assert_eq!(lines.len(), 701, "every entry once, and the header once");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains(&format!(",check,{BOB},fin.tax_on_web,true,")) && l.ends_with(&id)),
+        "{}",
+        lines[1]
+    );
+    let exports = app
+        .state
+        .store()
+        .events_of("evidence", ANN)
+        .await
+        .expect("the exports");
+    assert_eq!(exports.len(), 1);
+    assert_eq!(exports[0].detail["format"], "access-log-csv");
+    // Bob's own log holds nothing of Ann's.
+    let theirs = bob
+        .get("/api/v1/me/access-log?format=csv")
+        .await
+        .expect(200);
+    assert_eq!(theirs.body.as_str().map(|t| t.lines().count()), Some(1));
+    ann.get("/api/v1/me/access-log?format=xml")
+        .await
+        .refused(422, "validation_failed");
+}
+
 on_both_stores!(
     the_access_log_pages_reach_every_entry,
+    the_access_log_exports_whole_as_csv,
     a_page_of_what_a_reader_may_see_is_full,
     an_unknown_filter_or_size_is_refused_by_name,
 );
